@@ -1,0 +1,61 @@
+"""Pure domain rules: no Flask, no SQLAlchemy; frozen dataclasses in and out; Decimal, rounded half-up.
+
+Public API
+- types:      ContestSpec, EventSpec, RoundSpec, CriterionSpec, PanelRule, Choice, TieBreakKey, AwardRule,
+              AwardLevel, TitleRule, DEFAULT_TIE_BREAK, OBJECTIVE_PANEL, SpecError, round_half_up
+- scoring:    Mark, EntryRoundInput, score_criterion, score_round, score_entry, score_event, team_result,
+              CriterionResult, RoundResult, EntryResult, Explanation, Line, ScoringError
+- ranking:    rank(results, chain, unshared_places, decisions) -> [Ranked], TieDecision, pending_ties
+- awards:     assign_awards(rule, ranked) -> [Award], award_counts
+- titles:     grant_titles(rules, ranked, entrants, contest_date, awards) -> [TitleGrant], Entrant, age_on
+- draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
+- definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
+"""
+from .awards import Award, assign_awards, award_counts
+from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
+from .draw import Draw, Lot, draw_lots, new_seed
+from .ranking import Ranked, TieDecision, pending_ties, rank
+from .scoring import (
+    CriterionResult,
+    EntryResult,
+    EntryRoundInput,
+    Explanation,
+    Line,
+    Mark,
+    RoundResult,
+    ScoringError,
+    score_criterion,
+    score_entry,
+    score_event,
+    score_round,
+    team_result,
+)
+from .titles import Entrant, TitleGrant, age_on, grant_titles
+from .types import (
+    DEFAULT_TIE_BREAK,
+    OBJECTIVE_PANEL,
+    AwardLevel,
+    AwardRule,
+    Choice,
+    ContestSpec,
+    CriterionSpec,
+    EventSpec,
+    PanelRule,
+    RoundSpec,
+    SpecError,
+    TieBreakKey,
+    TitleRule,
+    round_half_up,
+)
+
+__all__ = [
+    "Award", "assign_awards", "award_counts",
+    "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest",
+    "Draw", "Lot", "draw_lots", "new_seed",
+    "Ranked", "TieDecision", "pending_ties", "rank",
+    "CriterionResult", "EntryResult", "EntryRoundInput", "Explanation", "Line", "Mark", "RoundResult",
+    "ScoringError", "score_criterion", "score_entry", "score_event", "score_round", "team_result",
+    "Entrant", "TitleGrant", "age_on", "grant_titles",
+    "DEFAULT_TIE_BREAK", "OBJECTIVE_PANEL", "AwardLevel", "AwardRule", "Choice", "ContestSpec", "CriterionSpec",
+    "EventSpec", "PanelRule", "RoundSpec", "SpecError", "TieBreakKey", "TitleRule", "round_half_up",
+]
