@@ -1,0 +1,1 @@
+"""Certificate rendering engine: fonts, layouts (data), PDF rendering. No Flask, no SQLAlchemy."""

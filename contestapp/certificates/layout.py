@@ -1,0 +1,611 @@
+"""Certificate layouts as data (JSON), validated into frozen dataclasses.
+
+Coordinates are millimetres from the TOP-LEFT corner of the page; font sizes are points.
+A text field's ``y`` is its (first) BASELINE.  ``x`` is the left edge, the centre or the right
+edge of the field box depending on ``align``.
+
+Schema (every key optional unless marked *)::
+
+    {
+      "name": "award", "label": "获奖证书", "version": 1,
+      "page": {"size": "A4"|"A3"|"A5"|"B4"|"B5"|"custom", "orientation": "portrait"|"landscape",
+               "width_mm": .., "height_mm": ..},                 # width/height only for custom
+      "frame": {"margin": 9, "color": "#b8892b", "width": 3.2, "gap": 2.2, "inner_color": "#b8892b",
+                "inner_width": 0.8, "accent_color": "#b22222", "accent_width": 0.6, "accent_gap": 2.5,
+                "corners": true},                                 # drawn vector border
+      "background": {"src": "bg.png"},                            # full page image (path or id)
+      "rules": [{"x1", "y1", "x2", "y2", "color", "width"}],      # decorative lines
+      "images": [{"id": "seal", "kind": "seal"|"signature"|"logo"|"image", "src": null,
+                  "x"*, "y"*, "width"*, "height"*, "opacity": 1}],
+      "fields": [{                                                # * at least one
+          "id": "name", "field": "name"  |  "text": "{name} 同志：",   # one of field/text *
+          "x"*, "y"*, "font": "kai"|"hei", "size": 16, "min_size": 8, "color": "#000000",
+          "align": "left"|"center"|"right"|"justify", "max_width": mm, "char_space": pt,
+          "wrap": false, "line_height": 1.6, "max_lines": n, "indent": 0 (ems, first line),
+          "optional": false, "preprinted": <true when the text has no placeholder>}],
+      "serial": {<field>, "text": "证书编号：{serial}"},           # serial number position
+      "qr": {"x"*, "y"*, "size"*: mm, "color": "#000000", "error": "l"|"m"|"q"|"h",
+             "caption": "扫码验证", "caption_size": 7},
+      "sample": {"name": "张三", ...}                              # values for previews
+    }
+
+Print modes: ``full`` draws everything; ``overlay`` (套打) draws only what is not pre-printed:
+fields with placeholders, the serial and the QR code (frame, background, rules, images and
+fixed texts are on the stock already).  An image or field can force itself into overlay with
+``"preprinted": false``.
+
+This module imports neither Flask nor SQLAlchemy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = [
+    "LayoutError",
+    "PAGE_SIZES",
+    "PageSpec",
+    "TextField",
+    "ImageSpec",
+    "FrameSpec",
+    "RuleSpec",
+    "QRSpec",
+    "Layout",
+    "validate_layout",
+    "parse_layout",
+    "load_layout",
+    "builtin_layout",
+    "builtin_layout_names",
+    "LAYOUTS_DIR",
+]
+
+LAYOUTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layouts")
+
+PAGE_SIZES = {  # portrait width, height in mm
+    "A3": (297.0, 420.0),
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+    "B4": (250.0, 353.0),
+    "B5": (176.0, 250.0),
+}
+FONT_ROLES = ("kai", "hei")
+ALIGNS = ("left", "center", "right", "justify")
+IMAGE_KINDS = ("seal", "signature", "logo", "image")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class LayoutError(ValueError):
+    """Invalid layout; ``errors`` lists ``path: message`` strings."""
+
+    def __init__(self, errors: list[str], name: str = ""):
+        self.errors = list(errors)
+        head = f"证书版式无效{('（' + name + '）') if name else ''}："
+        super().__init__(head + "; ".join(self.errors))
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    width_mm: float
+    height_mm: float
+    size: str = "A4"
+    orientation: str = "portrait"
+
+
+@dataclass(frozen=True)
+class TextField:
+    id: str
+    template: str
+    parts: tuple[tuple[str, str | None], ...]  # (literal, placeholder-or-None)
+    placeholders: tuple[str, ...]
+    x: float
+    y: float
+    font: str = "kai"
+    size: float = 16.0
+    min_size: float = 8.0
+    color: str = "#000000"
+    align: str = "left"
+    max_width: float | None = None
+    char_space: float = 0.0
+    wrap: bool = False
+    line_height: float = 1.6
+    max_lines: int | None = None
+    indent: float = 0.0
+    optional: bool = False
+    preprinted: bool = False
+
+    @property
+    def rgb(self) -> tuple[float, float, float]:
+        return _rgb(self.color)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The text with placeholders replaced (values must contain every placeholder)."""
+        if not self.placeholders:
+            return self.template_text
+        return "".join(lit + (values[name] if name is not None else "") for lit, name in self.parts)
+
+    @property
+    def template_text(self) -> str:
+        return "".join(lit for lit, _ in self.parts)
+
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, width, height) in mm of the area the text may occupy (at nominal size)."""
+        width = self.max_width or 0.0
+        if self.align == "center":
+            left = self.x - width / 2
+        elif self.align == "right":
+            left = self.x - width
+        else:
+            left = self.x
+        pt = 25.4 / 72.0
+        lines = (self.max_lines or 1) if self.wrap else 1
+        top = self.y - self.size * 0.9 * pt
+        height = self.size * pt * (0.9 + 0.25 + (lines - 1) * self.line_height)
+        return left, top, width, height
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    id: str
+    kind: str
+    src: str | None
+    x: float
+    y: float
+    width: float
+    height: float
+    opacity: float = 1.0
+    preprinted: bool = True
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    margin: float = 9.0
+    color: str = "#b8892b"
+    width: float = 3.2
+    gap: float = 2.2
+    inner_color: str = "#b8892b"
+    inner_width: float = 0.8
+    accent_color: str | None = "#b22222"
+    accent_width: float = 0.6
+    accent_gap: float = 2.5
+    corners: bool = True
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    color: str = "#b8892b"
+    width: float = 0.8
+
+
+@dataclass(frozen=True)
+class QRSpec:
+    x: float
+    y: float
+    size: float
+    color: str = "#000000"
+    error: str = "m"
+    caption: str | None = None
+    caption_size: float = 7.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    label: str
+    page: PageSpec
+    fields: tuple[TextField, ...]
+    serial: TextField | None = None
+    qr: QRSpec | None = None
+    frame: FrameSpec | None = None
+    background: str | None = None
+    images: tuple[ImageSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
+    sample: Mapping[str, str] = field(default_factory=dict)
+    base_dir: str | None = None
+    source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def text_fields(self) -> tuple[TextField, ...]:
+        """Every text element, the serial last."""
+        return self.fields + ((self.serial,) if self.serial else ())
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for f in self.text_fields:
+            for p in f.placeholders:
+                seen.setdefault(p, None)
+        return tuple(seen)
+
+    def resolve(self, src: str | None) -> str | None:
+        if not src:
+            return None
+        if os.path.isabs(src) or not self.base_dir:
+            return src
+        return os.path.join(self.base_dir, src)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self.source, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- validation helpers
+class _V:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def err(self, path: str, msg: str) -> None:
+        self.errors.append(f"{path}: {msg}")
+
+    def num(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False,
+            gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
+        if key not in d or d[key] is None:
+            if required:
+                self.err(f"{path}.{key}", "required")
+            return default
+        v = d[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.err(f"{path}.{key}", f"must be a number, got {v!r}")
+            return default
+        v = float(v)
+        if gt is not None and not v > gt:
+            self.err(f"{path}.{key}", f"must be > {gt:g}")
+        elif ge is not None and v < ge:
+            self.err(f"{path}.{key}", f"must be >= {ge:g}")
+        elif le is not None and v > le:
+            self.err(f"{path}.{key}", f"must be <= {le:g}")
+        return v
+
+    def boolean(self, d: Mapping, key: str, path: str, default: bool) -> bool:
+        v = d.get(key, default)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            self.err(f"{path}.{key}", f"must be true or false, got {v!r}")
+            return default
+        return v
+
+    def text(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False) -> Any:
+        if key not in d or d[key] is None:
+            if required:
+                self.err(f"{path}.{key}", "required")
+            return default
+        v = d[key]
+        if not isinstance(v, str):
+            self.err(f"{path}.{key}", f"must be a string, got {v!r}")
+            return default
+        return v
+
+    def colour(self, d: Mapping, key: str, path: str, default: str | None) -> str | None:
+        v = self.text(d, key, path, default)
+        if v is not None and not _HEX.match(v):
+            self.err(f"{path}.{key}", f"must be a hex colour like #c00000, got {v!r}")
+            return default
+        return v
+
+    def choice(self, d: Mapping, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
+        v = self.text(d, key, path, default)
+        if v not in choices:
+            self.err(f"{path}.{key}", f"must be one of {', '.join(choices)}, got {v!r}")
+            return default
+        return v
+
+    def mapping(self, d: Any, path: str) -> Mapping:
+        if not isinstance(d, Mapping):
+            self.err(path, f"must be an object, got {type(d).__name__}")
+            return {}
+        return d
+
+    def unknown(self, d: Mapping, allowed: set[str], path: str) -> None:
+        for k in d:
+            if k not in allowed and not str(k).startswith("_"):  # "_comment" keys are allowed
+                self.err(f"{path}.{k}", "unknown key")
+
+
+def parse_template(template: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...], str | None]:
+    """Split ``"{name} 同志："`` into parts; returns (parts, placeholders, error)."""
+    parts: list[tuple[str, str | None]] = []
+    names: list[str] = []
+    try:
+        for literal, name, spec, conv in string.Formatter().parse(template):
+            if name is not None:
+                if not _IDENT.match(name) or spec or conv:
+                    return (), (), f"placeholder {{{name}}} must be a plain name like {{name}}"
+                names.append(name)
+            parts.append((literal, name))
+    except ValueError as exc:
+        return (), (), f"bad template {template!r}: {exc} (write {{{{ and }}}} for literal braces)"
+    return tuple(parts), tuple(dict.fromkeys(names)), None
+
+
+_FIELD_KEYS = {
+    "id", "field", "text", "x", "y", "font", "size", "min_size", "color", "align", "max_width",
+    "char_space", "wrap", "line_height", "max_lines", "indent", "optional", "preprinted",
+}
+
+
+def _text_field(v: _V, d: Any, path: str, page: PageSpec, default_id: str,
+                default_text: str | None = None, default_font: str = "kai") -> TextField | None:
+    d = v.mapping(d, path)
+    if not d:
+        return None
+    n0 = len(v.errors)
+    v.unknown(d, _FIELD_KEYS, path)
+    fname = v.text(d, "field", path)
+    text = v.text(d, "text", path)
+    if fname is not None and text is not None:
+        v.err(path, "give either 'field' or 'text', not both")
+    if fname is not None:
+        if not _IDENT.match(fname):
+            v.err(f"{path}.field", f"must be a placeholder name like 'name', got {fname!r}")
+        template = "{" + fname + "}"
+    elif text is not None:
+        template = text
+    elif default_text is not None:
+        template = default_text
+    else:
+        v.err(path, "needs 'field' (a placeholder name) or 'text' (a template like \"{name} 同志：\")")
+        template = ""
+    parts, names, perr = parse_template(template)
+    if perr:
+        v.err(f"{path}.text", perr)
+    if template == "" and (fname is not None or text is not None):
+        v.err(f"{path}.text", "must not be empty")
+    fid = v.text(d, "id", path, fname or (names[0] if names else default_id))
+    x = v.num(d, "x", path, 0.0, required=True, ge=0, le=page.width_mm)
+    y = v.num(d, "y", path, 0.0, required=True, ge=0, le=page.height_mm)
+    size = v.num(d, "size", path, 16.0, gt=0, le=300)
+    min_size = v.num(d, "min_size", path, min(8.0, size or 8.0), gt=0)
+    if size and min_size and min_size > size:
+        v.err(f"{path}.min_size", f"must be <= size ({size:g})")
+    align = v.choice(d, "align", path, ALIGNS, "left")
+    wrap = v.boolean(d, "wrap", path, False)
+    max_width = v.num(d, "max_width", path, None, gt=0, le=max(page.width_mm, page.height_mm))
+    if wrap and max_width is None:
+        v.err(f"{path}.max_width", "required when wrap is true")
+    if align == "justify" and not wrap:
+        v.err(f"{path}.align", "justify needs wrap: true")
+    if max_width and x is not None:
+        left = {"center": x - max_width / 2, "right": x - max_width}.get(align, x)
+        if left < -0.01 or left + max_width > page.width_mm + 0.01:
+            v.err(f"{path}.max_width", f"box {left:g}–{left + max_width:g} mm is outside the page (0–{page.width_mm:g} mm)")
+    max_lines = d.get("max_lines")
+    if max_lines is not None and (isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1):
+        v.err(f"{path}.max_lines", f"must be a whole number >= 1, got {max_lines!r}")
+        max_lines = None
+    preprinted_default = not names
+    tf = TextField(
+        id=fid or default_id,
+        template=template,
+        parts=parts,
+        placeholders=names,
+        x=x,
+        y=y,
+        font=v.choice(d, "font", path, FONT_ROLES, default_font),
+        size=size,
+        min_size=min_size,
+        color=v.colour(d, "color", path, "#000000"),
+        align=align,
+        max_width=max_width,
+        char_space=v.num(d, "char_space", path, 0.0, ge=0),
+        wrap=wrap,
+        line_height=v.num(d, "line_height", path, 1.6, gt=0, le=5),
+        max_lines=max_lines,
+        indent=v.num(d, "indent", path, 0.0, ge=0),
+        optional=v.boolean(d, "optional", path, False),
+        preprinted=v.boolean(d, "preprinted", path, preprinted_default),
+    )
+    return tf if len(v.errors) == n0 else None
+
+
+def _page(v: _V, d: Any) -> PageSpec:
+    if d is None:
+        return PageSpec(*PAGE_SIZES["A4"], size="A4", orientation="portrait")
+    d = v.mapping(d, "page")
+    v.unknown(d, {"size", "orientation", "width_mm", "height_mm"}, "page")
+    size = v.text(d, "size", "page", "A4")
+    orientation = v.choice(d, "orientation", "page", ("portrait", "landscape"), "portrait")
+    if size == "custom":
+        w = v.num(d, "width_mm", "page", 210.0, required=True, gt=0, le=2000)
+        h = v.num(d, "height_mm", "page", 297.0, required=True, gt=0, le=2000)
+        return PageSpec(w, h, "custom", orientation)
+    if size not in PAGE_SIZES:
+        v.err("page.size", f"must be one of {', '.join(PAGE_SIZES)}, custom; got {size!r}")
+        size = "A4"
+    w, h = PAGE_SIZES[size]
+    if orientation == "landscape":
+        w, h = h, w
+    return PageSpec(w, h, size, orientation)
+
+
+def _check_box(v: _V, path: str, x: float, y: float, w: float, h: float, page: PageSpec) -> None:
+    if None in (x, y, w, h):
+        return
+    if x + w > page.width_mm + 0.01 or y + h > page.height_mm + 0.01:
+        v.err(path, f"box ({x:g},{y:g})+({w:g}×{h:g}) mm extends beyond the page ({page.width_mm:g}×{page.height_mm:g} mm)")
+
+
+def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
+    v = _V()
+    if not isinstance(data, Mapping):
+        return None, [f"layout: must be a JSON object, got {type(data).__name__}"]
+    v.unknown(data, {"name", "label", "version", "page", "frame", "background", "rules", "images",
+                     "fields", "serial", "qr", "sample", "description"}, "layout")
+    name = v.text(data, "name", "layout", "custom")
+    label = v.text(data, "label", "layout", name)
+    page = _page(v, data.get("page"))
+
+    frame = None
+    if data.get("frame") is not None:
+        fd = v.mapping(data["frame"], "frame")
+        v.unknown(fd, set(FrameSpec.__dataclass_fields__), "frame")
+        d0 = FrameSpec()
+        frame = FrameSpec(
+            margin=v.num(fd, "margin", "frame", d0.margin, ge=0, le=min(page.width_mm, page.height_mm) / 3),
+            color=v.colour(fd, "color", "frame", d0.color),
+            width=v.num(fd, "width", "frame", d0.width, ge=0, le=20),
+            gap=v.num(fd, "gap", "frame", d0.gap, ge=0, le=30),
+            inner_color=v.colour(fd, "inner_color", "frame", d0.inner_color),
+            inner_width=v.num(fd, "inner_width", "frame", d0.inner_width, ge=0, le=20),
+            accent_color=v.colour(fd, "accent_color", "frame", d0.accent_color) if fd.get("accent_color", "") is not None else None,
+            accent_width=v.num(fd, "accent_width", "frame", d0.accent_width, ge=0, le=20),
+            accent_gap=v.num(fd, "accent_gap", "frame", d0.accent_gap, ge=0, le=30),
+            corners=v.boolean(fd, "corners", "frame", d0.corners),
+        )
+
+    background = None
+    if data.get("background") is not None:
+        bd = data["background"]
+        if isinstance(bd, str):
+            background = bd
+        else:
+            bd = v.mapping(bd, "background")
+            v.unknown(bd, {"src"}, "background")
+            background = v.text(bd, "src", "background", None, required=True)
+
+    rules: list[RuleSpec] = []
+    rd = data.get("rules") or []
+    if not isinstance(rd, list):
+        v.err("rules", "must be a list")
+        rd = []
+    for i, r in enumerate(rd):
+        p = f"rules[{i}]"
+        r = v.mapping(r, p)
+        v.unknown(r, {"x1", "y1", "x2", "y2", "color", "width"}, p)
+        vals = [v.num(r, k, p, 0.0, required=True, ge=0,
+                      le=page.width_mm if k.startswith("x") else page.height_mm) for k in ("x1", "y1", "x2", "y2")]
+        rules.append(RuleSpec(*vals, color=v.colour(r, "color", p, "#b8892b"), width=v.num(r, "width", p, 0.8, gt=0, le=20)))
+
+    images: list[ImageSpec] = []
+    idata = data.get("images") or []
+    if not isinstance(idata, list):
+        v.err("images", "must be a list")
+        idata = []
+    seen_ids: set[str] = set()
+    for i, im in enumerate(idata):
+        p = f"images[{i}]"
+        im = v.mapping(im, p)
+        v.unknown(im, {"id", "kind", "src", "x", "y", "width", "height", "opacity", "preprinted"}, p)
+        kind = v.choice(im, "kind", p, IMAGE_KINDS, "image")
+        iid = v.text(im, "id", p, kind)
+        if iid in seen_ids:
+            v.err(f"{p}.id", f"duplicate id {iid!r}")
+        seen_ids.add(iid)
+        x = v.num(im, "x", p, 0.0, required=True, ge=0)
+        y = v.num(im, "y", p, 0.0, required=True, ge=0)
+        w = v.num(im, "width", p, 10.0, required=True, gt=0)
+        h = v.num(im, "height", p, 10.0, required=True, gt=0)
+        _check_box(v, p, x, y, w, h, page)
+        images.append(ImageSpec(iid, kind, v.text(im, "src", p, None), x, y, w, h,
+                                opacity=v.num(im, "opacity", p, 1.0, gt=0, le=1),
+                                preprinted=v.boolean(im, "preprinted", p, True)))
+
+    fields: list[TextField] = []
+    fdata = data.get("fields")
+    if not isinstance(fdata, list) or not fdata:
+        v.err("fields", "must be a non-empty list")
+        fdata = []
+    ids: set[str] = set()
+    for i, fd in enumerate(fdata):
+        tf = _text_field(v, fd, f"fields[{i}]", page, default_id=f"text{i}")
+        if tf is not None:
+            if tf.id in ids:
+                v.err(f"fields[{i}].id", f"duplicate id {tf.id!r} (give each field a unique 'id')")
+            ids.add(tf.id)
+            fields.append(tf)
+
+    serial = None
+    if data.get("serial") is not None:
+        serial = _text_field(v, data["serial"], "serial", page, default_id="serial",
+                             default_text="证书编号：{serial}", default_font="hei")
+        if serial is not None:
+            serial = _replace(serial, id="serial", preprinted=False)
+
+    qr = None
+    if data.get("qr") is not None:
+        qd = v.mapping(data["qr"], "qr")
+        v.unknown(qd, set(QRSpec.__dataclass_fields__), "qr")
+        x = v.num(qd, "x", "qr", 0.0, required=True, ge=0)
+        y = v.num(qd, "y", "qr", 0.0, required=True, ge=0)
+        size = v.num(qd, "size", "qr", 20.0, required=True, gt=0)
+        if size is not None and size < 12:
+            v.err("qr.size", f"must be >= 12 mm to scan reliably once printed, got {size:g}")
+        _check_box(v, "qr", x, y, size, size, page)
+        qr = QRSpec(x, y, size, color=v.colour(qd, "color", "qr", "#000000"),
+                    error=v.choice(qd, "error", "qr", ("l", "m", "q", "h"), "m"),
+                    caption=v.text(qd, "caption", "qr", None),
+                    caption_size=v.num(qd, "caption_size", "qr", 7.0, gt=0, le=40))
+
+    sample = data.get("sample") or {}
+    if not isinstance(sample, Mapping) or not all(isinstance(k, str) and isinstance(s, str) for k, s in sample.items()):
+        v.err("sample", "must be an object of strings")
+        sample = {}
+
+    if v.errors:
+        return None, v.errors
+    return Layout(
+        name=name, label=label, page=page, fields=tuple(fields), serial=serial, qr=qr, frame=frame,
+        background=background, images=tuple(images), rules=tuple(rules), sample=dict(sample),
+        base_dir=base_dir, source=data,
+    ), []
+
+
+def _replace(tf: TextField, **kw: Any) -> TextField:
+    from dataclasses import replace
+
+    return replace(tf, **kw)
+
+
+def validate_layout(data: Any) -> list[str]:
+    """Errors of a layout document, each ``path: message`` (empty list when valid)."""
+    return _build(data, None)[1]
+
+
+def parse_layout(data: Any, base_dir: str | None = None) -> Layout:
+    """Build a :class:`Layout` from a parsed JSON document; raises :class:`LayoutError`."""
+    layout, errors = _build(data, base_dir)
+    if errors:
+        name = data.get("name", "") if isinstance(data, Mapping) else ""
+        raise LayoutError(errors, name=str(name))
+    assert layout is not None
+    return layout
+
+
+def load_layout(path: str) -> Layout:
+    """Load a layout JSON file; relative image paths resolve against its folder."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise LayoutError([f"{os.path.basename(path)}: invalid JSON at line {exc.lineno}: {exc.msg}"]) from exc
+    return parse_layout(data, base_dir=os.path.dirname(os.path.abspath(path)))
+
+
+def builtin_layout_names() -> list[str]:
+    return sorted(f[:-5] for f in os.listdir(LAYOUTS_DIR) if f.endswith(".json"))
+
+
+_builtin_cache: dict[str, Layout] = {}
+
+
+def builtin_layout(name: str) -> Layout:
+    """One of the layouts shipped in ``certificates/layouts/`` (award, craftsman, title, honour)."""
+    if name not in _builtin_cache:
+        if not _IDENT.match(name) or name not in builtin_layout_names():
+            raise LayoutError([f"layout: no built-in layout {name!r} (have: {', '.join(builtin_layout_names())})"])
+        _builtin_cache[name] = load_layout(os.path.join(LAYOUTS_DIR, name + ".json"))
+    return _builtin_cache[name]

@@ -1,0 +1,675 @@
+"""Render certificates to PDF with reportlab: one page per record, one file per batch.
+
+* Text is set in embedded, subset TrueType CJK fonts (see ``fonts.py``) with a fallback chain;
+  the canvas starts in our own font, so no non-embedded Helvetica ever appears.
+* Every character of every record is checked BEFORE the first page is written: one character
+  missing from every font stops the whole batch with :class:`MissingGlyphError` naming the person.
+* What is the same on every page (frame, background, fixed texts, seal and signature images) is
+  drawn once into PDF form XObjects and referenced from each page.
+* QR codes are encoded with segno and drawn as one path (``qr.py``).
+* ``mode='full'`` prints everything; ``mode='overlay'`` (套打) prints only the variable texts, the
+  serial and the QR code onto pre-printed stock.  ``offset=(dx, dy)`` in mm (right, down) shifts
+  EVERYTHING on the page: the per-printer calibration.
+
+This module imports neither Flask nor SQLAlchemy.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Callable, Iterable, Mapping, Sequence
+
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from .fonts import FontSet, MissingGlyphError, load_fonts
+from .layout import Layout, TextField, builtin_layout, parse_layout, _rgb
+from .qr import qr_matrix, qr_path_ops
+
+__all__ = [
+    "CertificateData",
+    "CertificateDataError",
+    "RenderResult",
+    "MODES",
+    "SAMPLE_VALUES",
+    "check_records",
+    "render_batch",
+    "render_one",
+    "render_preview",
+    "render_calibration",
+    "sample_record",
+]
+
+MM = 72.0 / 25.4
+MODES = ("full", "overlay")
+
+# reportlab's TTFont keeps per-document state in the shared font object; one render at a time.
+_render_lock = threading.RLock()
+
+SAMPLE_VALUES = {
+    "name": "张三",
+    "unit": "某某市建设集团有限公司",
+    "award": "一等奖",
+    "contest": "2025年某某市职工职业技能大赛",
+    "event": "焊工项目",
+    "title": "某某工匠",
+    "issuer": "某某市总工会",
+    "date": "二〇二五年五月一日",
+}
+
+_NO_LINE_START = set("，。、；：？！）」』》〉】〕”’…—·,.;:?!)%")
+_NO_LINE_END = set("（「『《〈【〔“‘(")
+
+
+class CertificateDataError(ValueError):
+    """A record lacks a value the layout needs."""
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """One certificate: ``fields`` fills the layout's placeholders (``{name}``, ``{unit}`` …);
+    ``serial`` and ``verify_url`` are also available as ``{serial}`` and ``{verify_url}``;
+    ``person`` names the recipient in error messages."""
+
+    serial: str
+    verify_url: str
+    fields: Mapping[str, str]
+    person: str
+
+    def values(self) -> dict[str, str]:
+        v = {k: ("" if val is None else str(val)) for k, val in self.fields.items()}
+        v.setdefault("serial", self.serial)
+        v.setdefault("verify_url", self.verify_url)
+        return v
+
+
+@dataclass
+class RenderResult:
+    pages: int
+    seconds: float
+    bytes: int | None = None  # size of the PDF when known (file path or BytesIO)
+    fonts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Line:
+    x: float  # pt, left of the line
+    y: float  # pt, baseline (PDF coordinates, y up)
+    size: float
+    hscale: float  # 1.0 = 100 %
+    char_space: float  # pt
+    text: str
+
+
+def _as_layout(layout: Layout | Mapping | str) -> Layout:
+    if isinstance(layout, Layout):
+        return layout
+    if isinstance(layout, str):
+        return builtin_layout(layout)
+    return parse_layout(layout)
+
+
+def _fields_for(layout: Layout, mode: str) -> tuple[TextField, ...]:
+    """Text fields drawn per page in ``mode`` (pre-printed fixed texts are on the form)."""
+    return tuple(f for f in layout.text_fields if not f.preprinted)
+
+
+def _static_fields(layout: Layout, mode: str) -> tuple[TextField, ...]:
+    if mode == "overlay":
+        return ()
+    return tuple(f for f in layout.text_fields if f.preprinted)
+
+
+# ---------------------------------------------------------------- checking
+def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateData],
+                  fonts: FontSet | None = None, mode: str = "full") -> None:
+    """Raise before anything is drawn if a record lacks a value or has a character no font has."""
+    layout = _as_layout(layout)
+    fonts = fonts or load_fonts()
+    for f in _static_fields(layout, mode):
+        missing = fonts.missing(f.template_text, f.font)
+        if missing:
+            raise MissingGlyphError(f"版式「{layout.label}」", f.id, missing, label=f"固定文字「{f.template_text}」")
+    if layout.qr is not None and layout.qr.caption and mode == "full":
+        missing = fonts.missing(layout.qr.caption, "hei")
+        if missing:
+            raise MissingGlyphError(f"版式「{layout.label}」", "qr", missing, label="二维码说明")
+    drawn = _fields_for(layout, mode)
+    roles: dict[str, set[str]] = {}
+    optional_only: dict[str, bool] = {}
+    for f in drawn:
+        for p in f.placeholders:
+            roles.setdefault(p, set()).add(f.font)
+            optional_only[p] = optional_only.get(p, True) and f.optional
+    for rec in records:
+        values = rec.values()
+        for p, rs in roles.items():
+            val = values.get(p)
+            if not val:
+                if optional_only[p]:
+                    continue
+                from .fonts import _FIELD_LABELS
+
+                raise CertificateDataError(
+                    f"证书无法生成：{rec.person} 缺少{_FIELD_LABELS.get(p, '字段')}「{p}」（证书编号 {rec.serial}）"
+                )
+            for role in rs:
+                missing = fonts.missing(val, role)
+                if missing:
+                    raise MissingGlyphError(rec.person, p, missing)
+        if layout.qr is not None and not rec.verify_url:
+            raise CertificateDataError(f"证书无法生成：{rec.person} 缺少验证网址（证书编号 {rec.serial}）")
+
+
+# ---------------------------------------------------------------- text layout
+def _box_left(tf: TextField, width_pt: float) -> float:
+    x = tf.x * MM
+    if tf.align == "center":
+        return x - width_pt / 2
+    if tf.align == "right":
+        return x - width_pt
+    return x
+
+
+def _layout_line(tf: TextField, text: str, fonts: FontSet, page_h: float) -> list[_Line]:
+    n = len(text)
+    per_pt = fonts.width(text, tf.font) + (tf.char_space / tf.size) * max(n - 1, 0)
+    size, hscale = tf.size, 1.0
+    if tf.max_width and per_pt > 0:
+        limit = tf.max_width * MM
+        if per_pt * size > limit:
+            size = max(tf.min_size, math.floor(limit / per_pt * 2) / 2)
+            if per_pt * size > limit:
+                hscale = limit / (per_pt * size) * 0.998
+    width = per_pt * size * hscale
+    cs = tf.char_space * size / tf.size
+    return [_Line(_box_left(tf, width), page_h - tf.y * MM, size, hscale, cs, text)]
+
+
+def _break_lines(text: str, widths: list[float], limit: float, cs: float, indent: float) -> list[tuple[str, float, bool]]:
+    """Greedy CJK line breaking with simple 禁则 (kinsoku).  Widths are in 1-pt units; returns
+    (line, width, last_of_paragraph)."""
+    out: list[tuple[str, float, bool]] = []
+    pos = 0
+    for para in text.split("\n"):
+        pw = widths[pos : pos + len(para)]
+        pos += len(para) + 1
+        start = 0
+        first = True
+        while True:
+            lim = limit - (indent if first else 0.0)
+            w = 0.0
+            i = start
+            while i < len(para):
+                add = pw[i] + (cs if i > start else 0.0)
+                if w + add > lim and i > start:
+                    break
+                w += add
+                i += 1
+            if i < len(para):
+                # 禁则: no closing punctuation at a line start, no opening one at a line end
+                if para[i] in _NO_LINE_START and i - start > 1:
+                    i -= 1
+                if para[i - 1] in _NO_LINE_END and i - start > 1:
+                    i -= 1
+            line = para[start:i]
+            lw = sum(pw[start:i]) + cs * max(len(line) - 1, 0)
+            out.append((line, lw, i >= len(para)))
+            start = i
+            first = False
+            if start >= len(para):
+                break
+    return out
+
+
+def _layout_wrapped(tf: TextField, text: str, fonts: FontSet, page_h: float) -> list[_Line]:
+    widths = fonts.char_widths(text.replace("\n", ""), tf.font)
+    # re-insert zero widths for newlines so indexes match the text
+    full: list[float] = []
+    it = iter(widths)
+    for ch in text:
+        full.append(0.0 if ch == "\n" else next(it))
+    mw = tf.max_width * MM  # type: ignore[operator]
+    cs_units = tf.char_space / tf.size
+    sizes = [tf.size]
+    if tf.max_lines:
+        s = tf.size - 0.5
+        while s >= tf.min_size - 1e-9:
+            sizes.append(round(s, 2))
+            s -= 0.5
+    attempts = [(s, 1.0) for s in sizes]
+    if tf.max_lines:
+        attempts += [(tf.min_size, h / 100) for h in range(95, 49, -5)]
+    chosen = None
+    for size, hscale in attempts:
+        limit = mw / (size * hscale)
+        lines = _break_lines(text, full, limit, cs_units, tf.indent)
+        chosen = (size, hscale, limit, lines)
+        if not tf.max_lines or len(lines) <= tf.max_lines:
+            break
+    assert chosen is not None
+    size, hscale, limit, lines = chosen
+    out: list[_Line] = []
+    y0 = page_h - tf.y * MM
+    left_box = _box_left(tf, mw)
+    for k, (line, lw, last) in enumerate(lines):
+        first_in_para = k == 0 or lines[k - 1][2]
+        indent = tf.indent if first_in_para else 0.0
+        cs = tf.char_space * size / tf.size
+        avail = limit - indent
+        if tf.align == "justify" and not last and len(line) > 1:
+            cs += (avail - lw) / (len(line) - 1) * size
+            x = left_box + indent * size * hscale
+        elif tf.align in ("left", "justify"):
+            x = left_box + indent * size * hscale
+        elif tf.align == "center":
+            x = left_box + (mw - lw * size * hscale) / 2
+        else:
+            x = left_box + mw - lw * size * hscale
+        out.append(_Line(x, y0 - k * tf.line_height * size, size, hscale, cs, line))
+    return out
+
+
+def layout_text(tf: TextField, text: str, fonts: FontSet, page_h_pt: float) -> list[_Line]:
+    """Lines (position, size, scale, spacing) of ``text`` in field ``tf``: shrink-to-fit down to
+    ``min_size``, then horizontal condensing, so the text never leaves its box."""
+    if tf.wrap and tf.max_width:
+        return _layout_wrapped(tf, text, fonts, page_h_pt)
+    return _layout_line(tf, text, fonts, page_h_pt)
+
+
+class _TextWriter:
+    """Writes lines into one reportlab text object, skipping redundant state operators."""
+
+    def __init__(self, canv: Canvas, fonts: FontSet):
+        self.t = canv.beginText()
+        self.fonts = fonts
+        self.font = None
+        self.size = None
+        self.hscale = 1.0
+        self.cs = 0.0
+        self.rgb = None
+
+    def line(self, ln: _Line, role: str, rgb: tuple[float, float, float]) -> None:
+        t = self.t
+        if rgb != self.rgb:
+            t.setFillColorRGB(*rgb)
+            self.rgb = rgb
+        if abs(ln.hscale - self.hscale) > 1e-6:
+            t.setHorizScale(ln.hscale * 100.0)
+            self.hscale = ln.hscale
+        if abs(ln.char_space - self.cs) > 1e-6:
+            t.setCharSpace(ln.char_space)
+            self.cs = ln.char_space
+        t.setTextOrigin(ln.x, ln.y)
+        for font, run in self.fonts.runs(ln.text, role):
+            if font.name != self.font or ln.size != self.size:
+                t.setFont(font.name, ln.size)
+                self.font, self.size = font.name, ln.size
+            t.textOut(run)
+
+
+# ---------------------------------------------------------------- page elements
+def _draw_frame(c: Canvas, layout: Layout) -> None:
+    fr = layout.frame
+    if fr is None:
+        return
+    W, H = layout.page.width_mm * MM, layout.page.height_mm * MM
+    c.saveState()
+    m = fr.margin * MM
+    if fr.width > 0:
+        c.setStrokeColorRGB(*_rgb(fr.color))
+        c.setLineWidth(fr.width)
+        c.setLineJoin(0)
+        c.rect(m, m, W - 2 * m, H - 2 * m, stroke=1, fill=0)
+    inner = m + fr.width / 2 + fr.gap * MM + fr.inner_width / 2
+    if fr.inner_width > 0:
+        c.setStrokeColorRGB(*_rgb(fr.inner_color))
+        c.setLineWidth(fr.inner_width)
+        c.rect(inner, inner, W - 2 * inner, H - 2 * inner, stroke=1, fill=0)
+    acc = inner
+    if fr.accent_color and fr.accent_width > 0:
+        acc = inner + fr.accent_gap * MM
+        c.setStrokeColorRGB(*_rgb(fr.accent_color))
+        c.setLineWidth(fr.accent_width)
+        c.rect(acc, acc, W - 2 * acc, H - 2 * acc, stroke=1, fill=0)
+    if fr.corners:
+        # 回纹 corner ornaments: a stepped fret inside each corner of the innermost line
+        c.setStrokeColorRGB(*_rgb(fr.color))
+        c.setFillColorRGB(*_rgb(fr.accent_color or fr.color))
+        c.setLineWidth(max(fr.inner_width, 0.6) * 1.2)
+        u = 2.2 * MM
+        o = acc + 1.6 * MM
+        for sx, sy, cx, cy in ((1, 1, o, o), (-1, 1, W - o, o), (1, -1, o, H - o), (-1, -1, W - o, H - o)):
+            p = c.beginPath()
+            pts = [(0, 7), (0, 0), (7, 0), (7, 4), (3, 4), (3, 3), (6, 3), (6, 1), (1, 1), (1, 6), (4, 6),
+                   (4, 7)]
+            p.moveTo(cx + sx * pts[0][0] * u, cy + sy * pts[0][1] * u)
+            for px, py in pts[1:]:
+                p.lineTo(cx + sx * px * u, cy + sy * py * u)
+            c.drawPath(p, stroke=1, fill=0)
+            d = 0.9 * MM
+            q = c.beginPath()
+            qx, qy = cx + sx * 2.0 * u, cy + sy * 2.0 * u
+            q.moveTo(qx, qy - d)
+            q.lineTo(qx + d, qy)
+            q.lineTo(qx, qy + d)
+            q.lineTo(qx - d, qy)
+            q.close()
+            c.drawPath(q, stroke=0, fill=1)
+            # short rules running along the frame from the ornament
+            c.line(cx + sx * 8.5 * u, cy + sy * 0.0 * u, cx + sx * 20 * u, cy)
+            c.line(cx, cy + sy * 8.5 * u, cx, cy + sy * 20 * u)
+    c.restoreState()
+
+
+def _image_source(src: str | bytes | None):
+    if src is None:
+        return None
+    if isinstance(src, (bytes, bytearray)):
+        return ImageReader(io.BytesIO(bytes(src)))
+    if not os.path.isfile(src):
+        raise FileNotFoundError(f"证书图片不存在：{src}")
+    return ImageReader(src)
+
+
+class _Page:
+    """Everything needed to draw pages of one layout onto one canvas."""
+
+    def __init__(self, canv: Canvas, layout: Layout, fonts: FontSet, mode: str,
+                 offset: tuple[float, float], images: Mapping[str, str | bytes] | None,
+                 qr_mask: int | None):
+        self.c = canv
+        self.layout = layout
+        self.fonts = fonts
+        self.mode = mode
+        self.dx, self.dy = float(offset[0]) * MM, -float(offset[1]) * MM
+        self.W = layout.page.width_mm * MM
+        self.H = layout.page.height_mm * MM
+        self.fields = _fields_for(layout, mode)
+        self.rgb = {f.id: f.rgb for f in self.fields}
+        self.qr_mask = qr_mask
+        self.qr_rgb = _rgb(layout.qr.color) if layout.qr else (0, 0, 0)
+        images = images or {}
+        self.bg_form = self._make_bg_form(images) if mode == "full" else None
+        self.fg_form = self._make_fg_form(images)
+
+    def _img(self, images: Mapping[str, str | bytes], key_id: str, kind: str, src: str | None):
+        if key_id in images:
+            return _image_source(images[key_id])
+        if kind in images:
+            return _image_source(images[kind])
+        return _image_source(self.layout.resolve(src))
+
+    def _make_bg_form(self, images: Mapping[str, str | bytes]) -> str | None:
+        c, lay = self.c, self.layout
+        c.beginForm("certbg")
+        bg = self._img(images, "background", "background", lay.background)
+        if bg is not None:
+            c.drawImage(bg, 0, 0, self.W, self.H)
+        _draw_frame(c, lay)
+        for r in lay.rules:
+            c.setStrokeColorRGB(*_rgb(r.color))
+            c.setLineWidth(r.width)
+            c.line(r.x1 * MM, self.H - r.y1 * MM, r.x2 * MM, self.H - r.y2 * MM)
+        statics = _static_fields(lay, self.mode)
+        caption = lay.qr.caption if lay.qr is not None else None
+        if statics or caption:
+            tw = _TextWriter(c, self.fonts)
+            for f in statics:
+                for ln in layout_text(f, f.template_text, self.fonts, self.H):
+                    tw.line(ln, f.font, f.rgb)
+            if caption:
+                q = lay.qr
+                cap = TextField(id="qr_caption", template=caption, parts=((caption, None),), placeholders=(),
+                                x=q.x + q.size / 2, y=q.y + q.size + q.caption_size * 0.3528 + 1.2,
+                                font="hei", size=q.caption_size, min_size=q.caption_size * 0.6,
+                                color="#555555", align="center", max_width=q.size + 6)
+                for ln in layout_text(cap, caption, self.fonts, self.H):
+                    tw.line(ln, "hei", cap.rgb)
+            c.drawText(tw.t)
+        c.endForm()
+        return "certbg"
+
+    def _make_fg_form(self, images: Mapping[str, str | bytes]) -> str | None:
+        drawn = []
+        for im in self.layout.images:
+            if self.mode == "overlay" and im.preprinted:
+                continue
+            src = self._img(images, im.id, im.kind, im.src)
+            if src is not None:
+                drawn.append((im, src))
+        if not drawn:
+            return None
+        c = self.c
+        c.beginForm("certfg")
+        for im, src in drawn:
+            c.saveState()
+            if im.opacity < 1:
+                c.setFillAlpha(im.opacity)
+            c.drawImage(src, im.x * MM, self.H - (im.y + im.height) * MM, im.width * MM, im.height * MM,
+                        mask="auto", preserveAspectRatio=True, anchor="c")
+            c.restoreState()
+        c.endForm()
+        return "certfg"
+
+    def draw(self, rec: CertificateData) -> None:
+        c = self.c
+        shifted = bool(self.dx or self.dy)
+        if shifted:
+            c.saveState()
+            c.translate(self.dx, self.dy)
+        if self.bg_form:
+            c.doForm(self.bg_form)
+        values = rec.values()
+        tw = _TextWriter(c, self.fonts)
+        for f in self.fields:
+            if f.optional and any(not values.get(p) for p in f.placeholders):
+                continue
+            text = f.fill(values)
+            for ln in layout_text(f, text, self.fonts, self.H):
+                tw.line(ln, f.font, self.rgb[f.id])
+        c.drawText(tw.t)
+        q = self.layout.qr
+        if q is not None:
+            matrix = qr_matrix(rec.verify_url, q.error, self.qr_mask)
+            c.addLiteral(qr_path_ops(matrix, q.x * MM, self.H - q.y * MM, q.size * MM, self.qr_rgb))
+        if self.fg_form:
+            c.doForm(self.fg_form)
+        if shifted:
+            c.restoreState()
+        c.showPage()
+
+
+def _new_canvas(out, layout: Layout, fonts: FontSet, title: str | None, invariant: bool) -> Canvas:
+    primary = fonts.primary("kai")
+    c = Canvas(out, pagesize=(layout.page.width_mm * MM, layout.page.height_mm * MM), pageCompression=1,
+               invariant=1 if invariant else 0, initialFontName=primary.name, initialFontSize=12)
+    c.setTitle(title or layout.label)
+    c.setCreator("contestapp certificates")
+    c.setAuthor("contestapp")
+    c.setSubject(layout.label)
+    return c
+
+
+def _check_mode(mode: str, offset) -> tuple[float, float]:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    dx, dy = offset
+    if abs(dx) > 50 or abs(dy) > 50:
+        raise ValueError(f"calibration offset ({dx}, {dy}) mm is implausible (|dx|, |dy| ≤ 50 mm)")
+    return float(dx), float(dy)
+
+
+def render_batch(
+    layout: Layout | Mapping | str,
+    records: Iterable[CertificateData],
+    out: str | os.PathLike | IO[bytes],
+    *,
+    mode: str = "full",
+    offset: tuple[float, float] = (0.0, 0.0),
+    fonts: FontSet | None = None,
+    images: Mapping[str, str | bytes] | None = None,
+    title: str | None = None,
+    qr_mask: int | None = None,
+    invariant: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> RenderResult:
+    """Write one PDF with one page per record to ``out`` (a path or a binary file object).
+
+    All records are checked first (:func:`check_records`); nothing is written if one fails.
+    ``images`` overrides layout images by id or kind (``{"seal": "/path/seal.png"}``, bytes allowed).
+    ``progress(done, total)`` is called every 200 pages.
+    """
+    layout = _as_layout(layout)
+    offset = _check_mode(mode, offset)
+    fonts = fonts or load_fonts()
+    recs = records if isinstance(records, Sequence) else list(records)
+    if not recs:
+        raise CertificateDataError("证书无法生成：没有记录")
+    check_records(layout, recs, fonts, mode)
+    t0 = time.perf_counter()
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    with _render_lock:
+        c = _new_canvas(target, layout, fonts, title, invariant)
+        page = _Page(c, layout, fonts, mode, offset, images, qr_mask)
+        total = len(recs)
+        for i, rec in enumerate(recs, 1):
+            page.draw(rec)
+            if progress is not None and (i % 200 == 0 or i == total):
+                progress(i, total)
+        c.save()
+    size = None
+    if isinstance(target, str):
+        size = os.path.getsize(target)
+    elif isinstance(target, io.BytesIO):
+        size = target.getbuffer().nbytes
+    return RenderResult(pages=len(recs), seconds=time.perf_counter() - t0, bytes=size, fonts=fonts.describe())
+
+
+def render_one(layout: Layout | Mapping | str, record: CertificateData, **kw) -> bytes:
+    """One certificate as PDF bytes (same options as :func:`render_batch`)."""
+    buf = io.BytesIO()
+    render_batch(layout, [record], buf, **kw)
+    return buf.getvalue()
+
+
+def sample_record(layout: Layout | Mapping | str, overrides: Mapping[str, str] | None = None) -> CertificateData:
+    """A record filled with the layout's ``sample`` values (or generic ones) for previews."""
+    layout = _as_layout(layout)
+    values: dict[str, str] = {}
+    for p in layout.placeholders:
+        if p in ("serial", "verify_url"):
+            continue
+        values[p] = layout.sample.get(p) or SAMPLE_VALUES.get(p) or f"〔{p}〕"
+    values.update(overrides or {})
+    serial = values.pop("serial", None) or "SAMPLE-000001"
+    url = values.pop("verify_url", None) or f"https://example.org/v/{serial}"
+    return CertificateData(serial=serial, verify_url=url, fields=values, person=values.get("name", "样例"))
+
+
+def render_preview(layout: Layout | Mapping | str, record: CertificateData | None = None, *,
+                   mode: str = "full", offset: tuple[float, float] = (0.0, 0.0),
+                   fonts: FontSet | None = None, images: Mapping[str, str | bytes] | None = None) -> bytes:
+    """A one-page PDF preview drawn by the same code that prints (sample data if no record).
+    The caller turns it into PNG if needed (``pdftoppm -png -r 60``)."""
+    layout = _as_layout(layout)
+    record = record or sample_record(layout)
+    return render_one(layout, record, mode=mode, offset=offset, fonts=fonts, images=images)
+
+
+# ---------------------------------------------------------------- calibration page
+def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | IO[bytes] | None = None, *,
+                       offset: tuple[float, float] = (0.0, 0.0), fonts: FontSet | None = None) -> bytes | None:
+    """A test page for aligning a printer with pre-printed stock: mm rulers along the top and left
+    edges, crosshairs at known positions, and the box of every field, the QR code and the images.
+    Printed with ``offset`` applied (like the certificates).  Returns bytes when ``out`` is None."""
+    layout = _as_layout(layout)
+    dx, dy = _check_mode("overlay", offset)
+    fonts = fonts or load_fonts()
+    buf = io.BytesIO() if out is None else None
+    target = buf if buf is not None else (os.fspath(out) if isinstance(out, (str, os.PathLike)) else out)
+    W, H = layout.page.width_mm, layout.page.height_mm
+    with _render_lock:
+        c = _new_canvas(target, layout, fonts, f"校准页 · {layout.label}", False)
+        c.saveState()
+        c.translate(dx * MM, -dy * MM)
+        labels: list[tuple[float, float, float, str, str, tuple]] = []  # x_mm, y_mm, size, text, align, rgb
+
+        def X(x: float) -> float:
+            return x * MM
+
+        def Y(y: float) -> float:
+            return (H - y) * MM
+
+        # rulers
+        c.setStrokeColorRGB(0, 0, 0)
+        c.setLineWidth(0.25)
+        for i in range(0, int(W) + 1):
+            ln = 6 if i % 10 == 0 else (4 if i % 5 == 0 else 2)
+            c.line(X(i), Y(0), X(i), Y(ln))
+            if i % 10 == 0 and 0 < i < W - 3:
+                labels.append((i, 9.5, 6, str(i), "center", (0, 0, 0)))
+        for j in range(0, int(H) + 1):
+            ln = 6 if j % 10 == 0 else (4 if j % 5 == 0 else 2)
+            c.line(X(0), Y(j), X(ln), Y(j))
+            if j % 10 == 0 and 0 < j < H - 3:
+                labels.append((7.5, j + 1.0, 6, str(j), "left", (0, 0, 0)))
+        # crosshairs
+        pts = [(20, 20), (W - 20, 20), (20, H - 20), (W - 20, H - 20), (round(W / 2), round(H / 2))]
+        c.setLineWidth(0.3)
+        for px, py in pts:
+            c.line(X(px - 6), Y(py), X(px + 6), Y(py))
+            c.line(X(px), Y(py - 6), X(px), Y(py + 6))
+            c.circle(X(px), Y(py), 2 * MM, stroke=1, fill=0)
+            right = px > W / 2
+            labels.append((px + (-3 if right else 3), py - 2.5, 7, f"({px:g}, {py:g}) mm", "right" if right else "left", (0, 0, 0)))
+        # element boxes
+        red, blue, green = (0.8, 0.1, 0.1), (0.1, 0.3, 0.8), (0.1, 0.55, 0.2)
+        c.setDash(2, 1.5)
+        c.setLineWidth(0.4)
+        for f in layout.text_fields:
+            left, top, w, h = f.box()
+            if not w:
+                w = fonts.width(f.template_text, f.font, f.size) / MM
+                left = {"center": f.x - w / 2, "right": f.x - w}.get(f.align, f.x)
+            rgb = blue if f.preprinted else red
+            c.setStrokeColorRGB(*rgb)
+            c.rect(X(left), Y(top + h), w * MM, h * MM, stroke=1, fill=0)
+            c.line(X(f.x) - 3, Y(f.y), X(f.x) + 3, Y(f.y))
+            labels.append((left + 0.8, top + h - 0.8, 5.5, f"{f.id} ({f.x:g},{f.y:g})", "left", rgb))
+        if layout.qr is not None:
+            q = layout.qr
+            c.setStrokeColorRGB(*red)
+            c.rect(X(q.x), Y(q.y + q.size), q.size * MM, q.size * MM, stroke=1, fill=0)
+            labels.append((q.x + 0.8, q.y + 3, 5.5, f"二维码 ({q.x:g},{q.y:g}) {q.size:g}mm", "left", red))
+        for im in layout.images:
+            c.setStrokeColorRGB(*green)
+            c.rect(X(im.x), Y(im.y + im.height), im.width * MM, im.height * MM, stroke=1, fill=0)
+            labels.append((im.x + 0.8, im.y + 3, 5.5, f"{im.id} ({im.x:g},{im.y:g})", "left", green))
+        c.setDash()
+        help_lines = [
+            f"打印校准页 · {layout.label} · {layout.page.size} {W:g}×{H:g} mm · 当前偏移 dx={dx:g} mm, dy={dy:g} mm",
+            "用直尺量出十字中心到纸张左边、上边的实际距离；偏移量 = 标注值 - 实测值（dx 向右为正，dy 向下为正）。",
+            "红框：每张证书打印的内容（套打）；蓝框：预印在证书纸上的固定文字；绿框：印章/签名图片。",
+        ]
+        for k, s in enumerate(help_lines):
+            labels.append((W / 2, H / 2 + 14 + k * 5.5, 8, s, "center", (0, 0, 0)))
+        tw = _TextWriter(c, fonts)
+        for x, y, size, s, align, rgb in labels:
+            tf = TextField(id="l", template=s, parts=((s, None),), placeholders=(), x=x, y=y, font="hei",
+                           size=size, min_size=size, color="#000000", align=align)
+            for ln in layout_text(tf, s, fonts, H * MM):
+                tw.line(ln, "hei", rgb)
+        missing = fonts.missing("".join(l[3] for l in labels), "hei")
+        if missing:
+            raise MissingGlyphError("校准页", "label", missing, label="说明文字")
+        c.drawText(tw.t)
+        c.restoreState()
+        c.showPage()
+        c.save()
+    return buf.getvalue() if buf is not None else None
