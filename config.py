@@ -1,0 +1,92 @@
+"""Configuration classes, read from the environment when instantiated (a `.env` file is allowed).
+
+Nothing happens at import time: `create_app` instantiates one of these classes, so a test or a CLI command can set
+environment variables first.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        instance = Path(os.environ.get("CONTESTAPP_INSTANCE", BASE_DIR / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'contestapp.db'}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("CONTESTAPP_TIMEZONE", "Asia/Shanghai")
+        self.LANGUAGES = ("zh_CN", "en")
+        self.WTF_CSRF_TIME_LIMIT = None  # a judge's form may stay open all day on a tablet
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        # Login rate limiting: this many failures per account and address within the window lock it for the window.
+        self.LOGIN_MAX_FAILURES = int(os.environ.get("CONTESTAPP_LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_WINDOW_SECONDS = int(os.environ.get("CONTESTAPP_LOGIN_WINDOW_SECONDS", "900"))
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("CONTESTAPP_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+        self.CERT_FONT = os.environ.get("CONTESTAPP_CERT_FONT")  # path[:subfont index] of a TrueType CJK font
+        self.UPLOAD_DIR = os.environ.get("CONTESTAPP_UPLOAD_DIR", str(instance / "uploads"))
+        self.BACKUP_DIR = os.environ.get("CONTESTAPP_BACKUP_DIR", str(instance / "backups"))
+        self.PUBLIC_BASE_URL = os.environ.get("CONTESTAPP_PUBLIC_URL", "")
+        self.ENTRANTS_PER_PAGE = 50
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A development key is fine on a laptop; production refuses to start without one.
+        self.SECRET_KEY = self.SECRET_KEY or "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    TESTING = True
+
+    def __init__(self, database_url: str | None = None) -> None:
+        super().__init__()
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_url or "sqlite://"
+        self.WTF_CSRF_ENABLED = False
+        self.LOGIN_MAX_FAILURES = 5
+
+
+class ProductionConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment for production (生产环境必须设置 SECRET_KEY)")
+        self.SESSION_COOKIE_SECURE = _bool("CONTESTAPP_SECURE_COOKIES", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    name = os.environ.get("CONTESTAPP_ENV", "development").lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"CONTESTAPP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

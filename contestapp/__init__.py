@@ -1,0 +1,131 @@
+"""contestapp: labour contests, skills contests and craftsman titles, from set-up to award ceremony."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+
+from contestapp.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each area registers one blueprint; add new areas here (module path, attribute).
+BLUEPRINTS = [
+    "contestapp.main:bp",
+    "contestapp.auth.views:bp",
+    "contestapp.contests.views:bp",
+    "contestapp.entrants.views:bp",
+]
+
+# Modules whose models must be imported before the metadata is complete (Alembic, create_all).
+MODEL_MODULES = [
+    "contestapp.auth.models",
+    "contestapp.audit.models",
+    "contestapp.contests.models",
+    "contestapp.entrants.models",
+]
+
+
+def import_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    choice = request.args.get("lang") or request.cookies.get("lang")
+    if current_user and getattr(current_user, "locale", None):
+        choice = choice or current_user.locale
+    languages = current_app.config["LANGUAGES"]
+    if choice in languages:
+        return choice
+    return request.accept_languages.best_match(languages, default="zh_CN") or "zh_CN"
+
+
+def create_app(config=None) -> Flask:
+    from config import config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    cfg = config if config is not None else config_from_env()
+    app.config.from_object(cfg)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set (未设置 SECRET_KEY)")
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+
+    import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "contestapp" / "translations"))
+
+    from contestapp.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    for spec in BLUEPRINTS:
+        module, attr = spec.split(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attr))
+
+    from contestapp import cli, filters
+
+    cli.register(app)
+    filters.register(app)
+    _register_error_pages(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: ("请求有误", "提交的内容无法处理，请检查后重试。"),
+        401: ("请先登录", "此页面需要登录后访问。"),
+        403: ("无权访问", "您没有权限访问此页面。如需权限，请联系竞赛组织者。"),
+        404: ("页面不存在", "您访问的页面不存在或已被删除。"),
+        405: ("请求方式不允许", "此页面不支持该请求方式。"),
+        409: ("内容已变化", "数据已被他人修改，请刷新后重试。"),
+        413: ("文件过大", "上传的文件超过了允许的大小。"),
+        429: ("请求过于频繁", "请稍后再试。"),
+        500: ("服务器错误", "系统出现错误，已记录。请稍后重试或联系管理员。"),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        title, text = messages.get(code, messages[500])
+        description = getattr(error, "description", None)
+        if code == 500:
+            db.session.rollback()
+            description = None
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error={"code": str(code), "message": description or title}), code
+        return render_template("error.html", code=code, title=title, text=text,
+                               description=description if description and code in (400, 403, 409) else None), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error={"code": "csrf", "message": "表单已过期或来源不明，请刷新页面后重试"}), 400
+        return render_template("error.html", code=400, title="表单已过期",
+                               text="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。", description=None), 400

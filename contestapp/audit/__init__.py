@@ -1,0 +1,1 @@
+"""The append-only audit log: `record()` is the one way to write it."""

@@ -1,0 +1,1 @@
+"""Users, roles, login (password and judge login cards) and permission checks."""

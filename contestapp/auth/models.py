@@ -1,0 +1,118 @@
+"""Organisations, users and roles."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from contestapp.common.db import UTCDateTime, utcnow
+from contestapp.extensions import db
+
+
+class OrgLevel(StrEnum):
+    PROVINCE = "province"   # 省总工会
+    CITY = "city"           # 市总工会
+    COUNTY = "county"       # 县(区)总工会
+    INDUSTRY = "industry"   # 产业工会
+    TOWN = "town"           # 乡镇/街道总工会
+    PROJECT = "project"     # 重点工程指挥部
+    UNIT = "unit"           # 基层单位
+
+
+ORG_LEVEL_LABELS = {
+    OrgLevel.PROVINCE: "省总工会", OrgLevel.CITY: "市总工会", OrgLevel.COUNTY: "县(区)总工会",
+    OrgLevel.INDUSTRY: "产业工会", OrgLevel.TOWN: "乡镇(街道)总工会", OrgLevel.PROJECT: "重点工程指挥部",
+    OrgLevel.UNIT: "基层单位",
+}
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    CHIEF_JUDGE = "chief_judge"
+    JUDGE = "judge"
+    ARBITRATOR = "arbitrator"
+    UNIT = "unit"  # a unit's account: nominates candidates, fills self-assessments
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员", Role.ORGANISER: "组织者", Role.CHIEF_JUDGE: "裁判长", Role.JUDGE: "裁判/评委",
+    Role.ARBITRATOR: "仲裁组成员", Role.UNIT: "单位账号",
+}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent")
+
+    def subtree_ids(self) -> set[int]:
+        """This organisation and every organisation below it (one query per level; hierarchies are shallow)."""
+        ids, frontier = {self.id}, [self.id]
+        while frontier:
+            frontier = list(db.session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier))))
+            frontier = [i for i in frontier if i not in ids]
+            ids.update(frontier)
+        return ids
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    unit_name: Mapped[str | None] = mapped_column(String(200))  # a judge's own unit, for recusal
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(Role(self.role), self.role)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class LoginFailure(db.Model):
+    """One failed login; counted per account and per address for rate limiting."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

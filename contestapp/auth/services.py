@@ -1,0 +1,55 @@
+"""Authentication rules: password check with rate limiting, user creation."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from contestapp.auth.models import LoginFailure, Organisation, Role, User
+from contestapp.common.db import utcnow
+from contestapp.extensions import db
+
+
+class LoginError(Exception):
+    pass
+
+
+def _recent_failures(username: str, address: str) -> int:
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    return db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.address == address)
+        )
+    ) or 0
+
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """Return the user, or raise LoginError with a message for the login page. Failures are recorded."""
+    username = username.strip()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if _recent_failures(username, address) >= limit:
+        minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
+        raise LoginError(f"登录失败次数过多，请 {minutes} 分钟后再试")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.check_password(password):
+        db.session.add(LoginFailure(username=username, address=address))
+        raise LoginError("用户名或密码错误")
+    if not user.active:
+        raise LoginError("该账号已停用，请联系管理员")
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def create_user(username: str, password: str, role: str, display_name: str | None = None,
+                organisation: Organisation | None = None, unit_name: str | None = None) -> User:
+    Role(role)  # refuse an unknown role early
+    if len(password) < 8:
+        raise ValueError("密码至少 8 位")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValueError(f"用户名 {username} 已存在")
+    user = User(username=username, display_name=display_name or username, role=role,
+                organisation=organisation, unit_name=unit_name)
+    user.set_password(password)
+    db.session.add(user)
+    return user

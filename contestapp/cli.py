@@ -1,0 +1,149 @@
+"""`flask ...` commands. Commands commit; services do not."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from contestapp.extensions import db
+
+users_cli = AppGroup("users", help="用户管理 / users")
+contest_cli = AppGroup("contest", help="竞赛定义文件 / contest definition files")
+entrants_cli = AppGroup("entrants", help="报名名单 / rosters")
+
+
+def _contest(ref: str):
+    from contestapp.contests.models import Contest
+
+    contest = db.session.scalar(select(Contest).where(Contest.code == ref))
+    if contest is None and ref.isdigit():
+        contest = db.session.get(Contest, int(ref))
+    if contest is None:
+        raise click.ClickException(f"找不到竞赛 {ref}（可用竞赛编号或代码）")
+    return contest
+
+
+def _organisation(name: str | None):
+    from contestapp.auth.models import Organisation
+
+    if name:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            raise click.ClickException(f"找不到组织 {name}")
+        return org
+    org = db.session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)).order_by(Organisation.id))
+    if org is None:
+        from contestapp.auth.models import Organisation as O
+
+        org = O(name="总工会", level="city")
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "organiser", "chief_judge", "judge", "arbitrator", "unit"]))
+@click.option("--name", "display_name", help="显示名称")
+@click.option("--org", "org_name", help="所属组织名称（默认：顶级组织）")
+@click.option("--unit", "unit_name", help="所在单位（裁判回避用）")
+@click.password_option(help="密码（至少 8 位）")
+def create_user_command(username, role, display_name, org_name, unit_name, password):
+    """创建用户 / create a user."""
+    from contestapp.auth.services import create_user
+
+    try:
+        user = create_user(username, password, role, display_name, _organisation(org_name), unit_name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"已创建用户 {user.username}（{user.role_label}）")
+
+
+@contest_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_name", help="主办组织名称（默认：顶级组织）")
+def load_command(path: Path, org_name):
+    """从定义文件创建竞赛 / create a contest from a definition file."""
+    from contestapp.contests.definition import DefinitionFileError, create_contest, read_definition
+
+    try:
+        contest = create_contest(read_definition(path.read_bytes(), path.name), _organisation(org_name), None)
+    except DefinitionFileError as exc:
+        for where, message in exc.problems:
+            click.echo(f"  {where or '(file)'}: {message}", err=True)
+        raise click.ClickException(f"{path.name}: {len(exc.problems)} 个问题，未导入") from None
+    db.session.commit()
+    click.echo(f"已创建竞赛 #{contest.id} {contest.code} {contest.name}")
+
+
+@contest_cli.command("dump")
+@click.argument("ref")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：标准输出）")
+def dump_command(ref: str, output: Path | None):
+    """把竞赛写回定义文件 / write a contest back as a definition file."""
+    from contestapp.contests.definition import DefinitionFileError, canonical, definition_of
+
+    try:
+        text = canonical(definition_of(_contest(ref)))
+    except DefinitionFileError as exc:
+        raise click.ClickException("; ".join(f"{p}: {m}" for p, m in exc.problems)) from None
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@entrants_cli.command("import")
+@click.argument("ref")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def entrants_import_command(ref: str, path: Path):
+    """导入报名表 (.xlsx/.csv)，全部正确才导入 / import a roster, all or nothing."""
+    from contestapp.entrants.roster import RosterFileError
+    from contestapp.entrants.services import check_roster, import_roster
+
+    contest = _contest(ref)
+    try:
+        checked = check_roster(contest, path.read_bytes(), path.name)
+    except RosterFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not checked.ok:
+        for p in checked.problems:
+            click.echo(f"  第 {p.row} 行 [{p.column}] {p.reason}", err=True)
+        raise click.ClickException(f"{len(checked.problems)} 个问题，未导入任何内容")
+    count = import_roster(contest, checked, None)
+    db.session.commit()
+    click.echo(f"已导入 {count} 名参赛者")
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="先删除已有的演示竞赛")
+@click.option("--url", default="http://127.0.0.1:5000", help="打印的访问地址")
+def demo_command(reset: bool, url: str):
+    """创建演示竞赛和账号 / create a realistic demo contest and accounts."""
+    from contestapp.demo import create_demo
+
+    accounts = create_demo(reset=reset)
+    db.session.commit()
+    click.echo("\n演示竞赛已就绪 / demo contest ready")
+    click.echo(f"  打开 / open: {url}/login")
+    for username, password, role in accounts:
+        click.echo(f"  {role:<10} {username:<14} 密码/password: {password}")
+
+
+def register(app: Flask) -> None:
+    for command in (users_cli, contest_cli, entrants_cli, demo_command):
+        app.cli.add_command(command)
+    for extra in EXTRA_COMMANDS:
+        module, attr = extra.split(":")
+        import importlib
+
+        app.cli.add_command(getattr(importlib.import_module(module), attr))
+
+
+# Other areas add their command groups here (module path, attribute), e.g. "contestapp.results.cli:results_cli".
+EXTRA_COMMANDS: list[str] = []

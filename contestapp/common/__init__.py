@@ -1,0 +1,1 @@
+"""Small shared pieces of the application layer (database types, time, pagination, masking)."""

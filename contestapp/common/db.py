@@ -1,0 +1,83 @@
+"""Column types and connection settings shared by every model."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+SCALE = 4
+_FACTOR = Decimal(10) ** SCALE
+
+
+class Fixed(TypeDecorator):
+    """A Decimal stored as an integer count of 1/10,000.
+
+    SQLite has no decimal type (NUMERIC columns are stored as binary floats), and ranking on floats breaks genuine
+    ties; a scaled integer is exact on SQLite and PostgreSQL alike, sums exactly in SQL, and indexes well.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        scaled = Decimal(value) * _FACTOR
+        integral = scaled.to_integral_value()
+        if integral != scaled:
+            raise ValueError(f"{value} has more than {SCALE} decimal places")
+        return int(integral)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return plain(Decimal(int(value)).scaleb(-SCALE))
+
+    @staticmethod
+    def to_decimal(raw: int | None) -> Decimal | None:
+        """Convert a raw aggregated column (e.g. SUM over Fixed) back to Decimal."""
+        return None if raw is None else Decimal(int(raw)) / _FACTOR
+
+
+def plain(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (Decimal('100.0000') -> 100, 8.5000 -> 8.5)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both databases (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use contestapp.common.time.utcnow()")
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - exercised by every sqlite test
+    # WAL + NORMAL + busy_timeout: measured 5x the throughput and a p99 of 8 ms instead of 1 s (RECIPES.md).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

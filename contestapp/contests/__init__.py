@@ -1,0 +1,1 @@
+"""Contests, events, rounds and criteria; contest definition files."""

@@ -1,0 +1,156 @@
+"""Contest set-up: create and edit contests, events, rounds and criteria. Services never commit."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from contestapp.audit.service import record
+from contestapp.auth.models import Organisation
+from contestapp.auth.permissions import ADMIN, managed_organisation_ids
+from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
+from contestapp.extensions import db
+
+EDITABLE = {ContestStatus.DRAFT, ContestStatus.REGISTRATION}
+
+
+class SetupError(ValueError):
+    """A set-up change that is not allowed now; the message is for the organiser."""
+
+
+def visible_contests(user) -> list[Contest]:
+    query = select(Contest).order_by(Contest.created_at.desc())
+    if user.role == ADMIN:
+        pass
+    elif user.role == "organiser":
+        query = query.where(Contest.organisation_id.in_(managed_organisation_ids(user)))
+    else:
+        query = query.where(Contest.id.in_(
+            select(ContestMember.contest_id).where(ContestMember.user_id == user.id, ContestMember.role == user.role)))
+    return list(db.session.scalars(query))
+
+
+def organisations_for(user) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.id)
+    if user.role != ADMIN:
+        query = query.where(Organisation.id.in_(managed_organisation_ids(user)))
+    return list(db.session.scalars(query))
+
+
+def check_editable(contest: Contest) -> None:
+    if contest.status not in EDITABLE:
+        raise SetupError("竞赛已开始评分，评分结构已锁定；如需修改请联系管理员")
+
+
+def _set_rule(rules: dict[str, Any], key: str, value) -> dict[str, Any]:
+    """Return a copy of `rules` with key set (or removed when value is None): JSON columns need a new object."""
+    rules = dict(rules or {})
+    if value is None or value == "":
+        rules.pop(key, None)
+    else:
+        rules[key] = str(value) if isinstance(value, Decimal) else value
+    return rules
+
+
+def save_contest(contest: Contest | None, form, actor) -> Contest:
+    if contest is None:
+        if db.session.scalar(select(Contest.id).where(Contest.code == form.code.data)) is not None:
+            raise SetupError(f"竞赛代码 {form.code.data} 已被使用")
+        contest = Contest(status=ContestStatus.DRAFT, rules={})
+        db.session.add(contest)
+        action = "contest.create"
+    else:
+        clash = db.session.scalar(select(Contest.id).where(Contest.code == form.code.data, Contest.id != contest.id))
+        if clash is not None:
+            raise SetupError(f"竞赛代码 {form.code.data} 已被使用")
+        action = "contest.update"
+    contest.code, contest.name, contest.kind = form.code.data, form.name.data, form.kind.data
+    contest.organisation_id = form.organisation_id.data
+    contest.year, contest.starts_on, contest.ends_on = form.year.data, form.starts_on.data, form.ends_on.data
+    contest.location = form.location.data or None
+    contest.rules = _set_rule(contest.rules, "date", form.starts_on.data.isoformat())
+    db.session.flush()
+    record(actor, action, contest, contest_id=contest.id, summary=contest.name)
+    return contest
+
+
+def save_event(contest: Contest, event: Event | None, form, actor) -> Event:
+    check_editable(contest)
+    if event is None:
+        event = Event(contest=contest, order=len(contest.events), rules={})
+        db.session.add(event)
+    if any(e.code == form.code.data and e is not event for e in contest.events):
+        raise SetupError(f"赛项代码 {form.code.data} 已存在")
+    event.code, event.name, event.mode = form.code.data, form.name.data, form.mode.data
+    rules = _set_rule(event.rules, "combine", form.combine.data)
+    rules = _set_rule(rules, "places", form.places.data)
+    event.rules = _set_rule(rules, "unshared_places", form.unshared_places.data or None)
+    db.session.flush()
+    record(actor, "event.save", event, contest_id=contest.id, summary=f"{event.code} {event.name}")
+    return event
+
+
+def save_round(contest: Contest, event: Event, rnd: Round | None, form, actor) -> Round:
+    check_editable(contest)
+    if rnd is None:
+        rnd = Round(event=event, order=len(event.rounds), rules={})
+        db.session.add(rnd)
+    if any(r.code == form.code.data and r is not rnd for r in event.rounds):
+        raise SetupError(f"轮次代码 {form.code.data} 已存在")
+    rnd.code, rnd.name, rnd.weight = form.code.data, form.name.data, form.weight.data
+    panel = {"aggregate": form.aggregate.data, "drop_high": form.drop_high.data, "drop_low": form.drop_low.data,
+             "reduce": form.reduce.data, "min_judges": form.min_judges.data}
+    if form.spread_alert.data is not None:
+        panel["spread_alert"] = str(form.spread_alert.data)
+    rules = dict(rnd.rules or {})
+    rules["panel"] = {**rules.get("panel", {}), **panel}
+    if form.spread_alert.data is None:
+        rules["panel"].pop("spread_alert", None)
+    rules = _set_rule(rules, "combine", form.combine.data)
+    rules = _set_rule(rules, "multiplier", bool(form.multiplier.data))
+    rules = _set_rule(rules, "places", form.places.data)
+    rnd.rules = _set_rule(rules, "pass_mark", form.pass_mark.data)
+    db.session.flush()
+    record(actor, "round.save", rnd, contest_id=contest.id, summary=f"{event.code}/{rnd.code} {rnd.name}")
+    return rnd
+
+
+def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, form, actor) -> Criterion:
+    check_editable(contest)
+    if criterion is None:
+        criterion = Criterion(round=rnd, order=len(rnd.criteria), rules={})
+        db.session.add(criterion)
+    if any(c.code == form.code.data and c is not criterion for c in rnd.criteria):
+        raise SetupError(f"评分项代码 {form.code.data} 已存在")
+    if form.max.data is not None and form.min.data is not None and form.max.data <= form.min.data:
+        raise SetupError("最高分须大于最低分")
+    criterion.code, criterion.name, criterion.kind = form.code.data, form.name.data, form.kind.data
+    criterion.max, criterion.min, criterion.step = form.max.data, form.min.data or Decimal(0), form.step.data
+    rules = _set_rule(criterion.rules, "weight", form.weight.data if form.weight.data not in (None, 1) else None)
+    rules = _set_rule(rules, "deduction_per", form.deduction_per.data)
+    criterion.rules = _set_rule(rules, "bonus_group", form.bonus_group.data or None)
+    db.session.flush()
+    record(actor, "criterion.save", criterion, contest_id=contest.id, summary=f"{rnd.code}.{criterion.code}")
+    return criterion
+
+
+def delete_node(contest: Contest, node, actor) -> None:
+    """Delete an event, round or criterion (only while the structure is editable; marks keep it alive otherwise)."""
+    check_editable(contest)
+    record(actor, f"{type(node).__name__.lower()}.delete", node, contest_id=contest.id,
+           summary=f"{node.code} {node.name}")
+    db.session.delete(node)
+    db.session.flush()
+
+
+def set_status(contest: Contest, status: str, actor) -> None:
+    from contestapp.contests.definition import problems_of
+
+    ContestStatus(status)
+    if status not in EDITABLE and problems_of(contest):
+        raise SetupError("竞赛定义仍有问题，请先修正后再开始竞赛")
+    old = contest.status
+    contest.status = status
+    record(actor, "contest.status", contest, contest_id=contest.id, data={"old": old, "new": status},
+           summary=f"状态 {old} → {status}")

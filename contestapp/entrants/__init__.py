@@ -1,0 +1,1 @@
+"""People, teams and units; roster import/export; lot drawing and codes."""

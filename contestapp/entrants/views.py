@@ -1,0 +1,129 @@
+"""Roster console: entrant list, roster import with preview, template and export."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
+from contestapp.contests.models import Contest
+from contestapp.entrants import services
+from contestapp.entrants.forms import RosterUploadForm
+from contestapp.entrants.models import Entrant
+from contestapp.entrants.roster import RosterFileError, roster_workbook, template_workbook
+from contestapp.extensions import db
+
+bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(content, mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@bp.route("/")
+@contest_access(ORGANISER)
+def index(contest: Contest):
+    q = request.args.get("q", "").strip()
+    event_id = request.args.get("event", type=int)
+    unit_id = request.args.get("unit", type=int)
+    page = db.paginate(services.entrant_query(contest, q, event_id, unit_id),
+                       per_page=current_app.config["ENTRANTS_PER_PAGE"], error_out=False)
+    return render_template("entrants/index.html", contest=contest, page=page, q=q, event_id=event_id,
+                           unit_id=unit_id, units=services.units_of(contest), upload=RosterUploadForm())
+
+
+@bp.route("/template.xlsx")
+@contest_access(ORGANISER)
+def template(contest: Contest):
+    return _xlsx(template_workbook([e.name for e in contest.events]), f"{contest.name}-报名表模板.xlsx")
+
+
+@bp.route("/export.xlsx")
+@contest_access(ORGANISER)
+def export(contest: Contest):
+    reveal = current_user.role == ADMIN and request.args.get("reveal") == "1"
+    if reveal:
+        from contestapp.audit.service import record
+
+        record(current_user, "roster.export_full", contest, contest_id=contest.id, summary="导出含完整身份证号的名单")
+        db.session.commit()
+    return _xlsx(roster_workbook(services.export_rows(contest, reveal)), f"{contest.name}-参赛名单.xlsx")
+
+
+def _pending_dir() -> Path:
+    path = Path(current_app.config["INSTANCE_PATH"]) / "pending"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/import", methods=["POST"])
+@contest_access(ORGANISER)
+def import_preview(contest: Contest):
+    form = RosterUploadForm()
+    if not form.validate_on_submit():
+        for error in form.file.errors:
+            flash(error, "error")
+        return redirect(url_for(".index", contest_id=contest.id))
+    content, filename = form.file.data.read(), form.file.data.filename
+    try:
+        checked = services.check_roster(contest, content, filename)
+    except RosterFileError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".index", contest_id=contest.id))
+    token = None
+    if checked.ok:
+        token = secrets.token_urlsafe(16)
+        (_pending_dir() / token).write_bytes(content)
+        session["roster_pending"] = {"token": token, "contest": contest.id, "filename": filename}
+    return render_template("entrants/preview.html", contest=contest, checked=checked, filename=filename,
+                           token=token), (200 if checked.ok else 400)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@contest_access(ORGANISER)
+def import_confirm(contest: Contest):
+    pending = session.pop("roster_pending", None)
+    if not pending or pending["contest"] != contest.id or pending["token"] != request.form.get("token"):
+        flash("导入预览已失效，请重新上传报名表", "error")
+        return redirect(url_for(".index", contest_id=contest.id))
+    path = _pending_dir() / pending["token"]
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        flash("导入预览已失效，请重新上传报名表", "error")
+        return redirect(url_for(".index", contest_id=contest.id))
+    path.unlink(missing_ok=True)
+    checked = services.check_roster(contest, content, pending["filename"])  # again: others may have imported since
+    if not checked.ok:
+        return render_template("entrants/preview.html", contest=contest, checked=checked,
+                               filename=pending["filename"], token=None), 400
+    count = services.import_roster(contest, checked, current_user)
+    db.session.commit()
+    flash(f"已导入 {count} 名参赛者", "success")
+    return redirect(url_for(".index", contest_id=contest.id))
+
+
+@bp.route("/<int:entrant_id>/reveal", methods=["POST"])
+@contest_access(ADMIN)
+def reveal(contest: Contest, entrant_id: int):
+    entrant = get_or_404(Entrant, entrant_id, contest_id=contest.id)
+    number = services.reveal_id_number(entrant, current_user)
+    db.session.commit()
+    flash(f"{entrant.name} 的身份证号：{number}（本次查看已记录）", "info")
+    return redirect(request.referrer or url_for(".index", contest_id=contest.id))
+
+
+@bp.route("/<int:entrant_id>/delete", methods=["POST"])
+@contest_access(ORGANISER)
+def delete(contest: Contest, entrant_id: int):
+    entrant = get_or_404(Entrant, entrant_id, contest_id=contest.id)
+    services.delete_entrant(entrant, current_user)
+    db.session.commit()
+    flash("已删除", "success")
+    return redirect(url_for(".index", contest_id=contest.id))

@@ -1,0 +1,182 @@
+"""Fixtures: an application per database (SQLite always; PostgreSQL too when CONTESTAPP_TEST_DATABASE_URL is set),
+a clean database for every test, and small factories.
+
+Database tests take the `app` (or `db_session`/`client`) fixture and so run once per database.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import TestingConfig  # noqa: E402
+from contestapp import create_app  # noqa: E402
+from contestapp.extensions import db as _db  # noqa: E402
+
+PG_URL = os.environ.get("CONTESTAPP_TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "secret-pass-1"
+
+
+def database_url(kind: str, tmp_path_factory) -> str:
+    if kind == "postgresql":
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def _app(request, tmp_path_factory):
+    os.environ["CONTESTAPP_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(TestingConfig(database_url(request.param, tmp_path_factory)))
+    app.config["DB_KIND"] = request.param
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:  # tables other areas' migrations create outside the models
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _clean(app) -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if app.config["DB_KIND"] == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        yield _app
+        _db.session.remove()
+        _clean(_app)
+
+
+@pytest.fixture
+def db_session(app):
+    return _db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Use as `with count_queries() as q: ...; assert q.count <= N`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(_db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+# --- factories ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make(app):
+    return Factory()
+
+
+class Factory:
+    """Small builders for tests; each flushes so ids exist, and the test commits when it needs to."""
+
+    def org(self, name="测试市总工会", level="city", parent=None):
+        from contestapp.auth.models import Organisation
+
+        org = Organisation(name=name, level=level, parent=parent)
+        _db.session.add(org)
+        _db.session.flush()
+        return org
+
+    def user(self, username, role, org=None, unit_name=None, password=PASSWORD):
+        from contestapp.auth.services import create_user
+
+        user = create_user(username, password, role, username, org, unit_name)
+        _db.session.flush()
+        return user
+
+    def contest(self, org, example="city-skills.json", code=None, **overrides):
+        from contestapp.contests.definition import create_contest, read_definition
+
+        path = ROOT / "examples" / example
+        data = read_definition(path.read_bytes(), path.name)
+        if code:
+            data = {**data, "code": code}
+        data.update(overrides)
+        contest = create_contest(data, org, None)
+        _db.session.flush()
+        return contest
+
+    def member(self, contest, user, role=None):
+        from contestapp.contests.models import ContestMember
+
+        m = ContestMember(contest=contest, user=user, role=role or user.role)
+        _db.session.add(m)
+        _db.session.flush()
+        return m
+
+    def roster(self, contest, count=10, event=None, start=0):
+        """Import `count` valid people into `event` (default: the first) through the real roster path."""
+        from contestapp.domain.idcard import make_id_number
+        from contestapp.entrants.roster import check_rows
+        from contestapp.entrants.services import event_lookup, import_roster, registered_ids
+
+        event = event or contest.events[0]
+        table = [["姓名", "性别", "身份证号", "单位", "参赛赛项"]]
+        for i in range(start, start + count):
+            gender = "M" if i % 3 else "F"
+            number = make_id_number("330102", date(1980 + i % 20, 1 + i % 12, 1 + i % 28), i % 100, gender)
+            if i >= 100:
+                number = make_id_number(f"3301{i // 100 % 100:02d}", date(1980 + i % 20, 1 + i % 12, 1 + i % 28),
+                                        i % 100, gender)
+            table.append([f"选手{i:03d}", "男" if gender == "M" else "女", number, f"单位{i % 4}", event.name])
+        checked = check_rows(table, event_lookup(contest), registered_ids(contest))
+        assert checked.ok, checked.problems[:3]
+        import_roster(contest, checked, None)
+        _db.session.flush()
+        return checked
+
+
+def login(client, username, password=PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    return lambda username, password=PASSWORD: login(client, username, password)
