@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Sequence
 
@@ -123,21 +124,23 @@ class EntryResult:
     def round(self, code: str) -> Optional[RoundResult]:
         return next((r for r in self.rounds if r.round == code), None)
 
+    @cached_property
+    def _figures(self) -> dict[tuple[str, Optional[str]], Decimal]:
+        figures: dict[tuple[str, Optional[str]], Decimal] = {}
+        if self.time is not None:
+            figures["time", None] = self.time
+        for rr in self.rounds:
+            figures["round", rr.round] = rr.score
+            for cr in rr.criteria:
+                figures["criterion", f"{rr.round}.{cr.code}"] = cr.value
+        return figures
+
     def value(self, key: TieBreakKey) -> Optional[Decimal]:
         """The figure a tie-break key compares (teams: the sum over members)."""
         if self.members:
             values = [v for m in self.members if (v := m.value(key)) is not None]
             return sum(values, ZERO) if values else None
-        if key.key == "time":
-            return self.time
-        round_code, _, crit = (key.code or "").partition(".")
-        rr = self.round(round_code)
-        if rr is None:
-            return None
-        if key.key == "round":
-            return rr.score
-        cr = rr.criterion(crit)
-        return cr.value if cr else None
+        return self._figures.get((key.key, key.code))
 
 
 def _fmt(value: Decimal) -> str:
