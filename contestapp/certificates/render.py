@@ -15,6 +15,7 @@ This module imports neither Flask nor SQLAlchemy.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Mapping, Sequence
 
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
@@ -485,6 +487,18 @@ class _Page:
         c.showPage()
 
 
+@contextlib.contextmanager
+def _binary_streams():
+    """Flate-only streams: reportlab also ASCII85-encodes them by default (pure Python here),
+    which costs ~20 % of the rendering time and 25 % of the stream size for nothing."""
+    old = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = old
+
+
 def _new_canvas(out, layout: Layout, fonts: FontSet, title: str | None, invariant: bool) -> Canvas:
     primary = fonts.primary("kai")
     c = Canvas(out, pagesize=(layout.page.width_mm * MM, layout.page.height_mm * MM), pageCompression=1,
@@ -534,7 +548,7 @@ def render_batch(
     check_records(layout, recs, fonts, mode)
     t0 = time.perf_counter()
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-    with _render_lock:
+    with _render_lock, _binary_streams():
         c = _new_canvas(target, layout, fonts, title, invariant)
         page = _Page(c, layout, fonts, mode, offset, images, qr_mask)
         total = len(recs)
@@ -594,7 +608,7 @@ def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | 
     buf = io.BytesIO() if out is None else None
     target = buf if buf is not None else (os.fspath(out) if isinstance(out, (str, os.PathLike)) else out)
     W, H = layout.page.width_mm, layout.page.height_mm
-    with _render_lock:
+    with _render_lock, _binary_streams():
         c = _new_canvas(target, layout, fonts, f"校准页 · {layout.label}", False)
         c.saveState()
         c.translate(dx * MM, -dy * MM)
