@@ -59,6 +59,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    __test__ = False  # not a pytest test class
 
     def __init__(self, database_url: str | None = None) -> None:
         super().__init__()

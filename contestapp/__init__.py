@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "contestapp.audit.models",
     "contestapp.contests.models",
     "contestapp.entrants.models",
+    "contestapp.judging.models",
 ]
 
 

@@ -29,13 +29,18 @@ def test_default_database_is_sqlite_under_instance(monkeypatch, tmp_path):
     assert DevelopmentConfig().SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'contestapp.db'}"
 
 
-def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(app):
-    if app.config["DB_KIND"] != "sqlite":
-        pytest.skip("SQLite pragmas do not apply to PostgreSQL")
-    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
-    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
+    from config import TestingConfig
+    from contestapp import create_app
+
+    app = create_app(TestingConfig(f"sqlite:///{tmp_path / 'p.db'}"))
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_error_pages_are_chinese(client):

@@ -1,0 +1,1 @@
+"""Judges, assignments, recusal, marks, sign-off, chief-judge console, tablet UI and JSON API."""
