@@ -21,6 +21,18 @@ _LAST = ("events", "rounds", "criteria")  # long nested lists go after the scala
 _FAIL = object()
 
 
+class _Partial:
+    """A list some of whose items failed: the readable ones, for the parent's own checks."""
+
+    def __init__(self, items: tuple) -> None:
+        self.items = items
+
+
+def _head(path: str) -> str:
+    """The first field name of a relative path: 'criteria[2].max' -> 'criteria'."""
+    return path.split(".")[0].split("[")[0]
+
+
 class DefinitionError(SpecError):
     """The definition file is invalid; `problems` lists every `(path, message)`, e.g.
     ('events[1].rounds[0].criteria[3].max', 'must be > min / 须大于最低分')."""
@@ -46,35 +58,43 @@ class _Reader:
         return _FAIL
 
     def build(self, cls: type, data: Any, path: str) -> Any:
+        """Read one spec. A field that fails to read is replaced by its default, or a list by its readable
+        items, so the spec's own checks on its other fields still run and report."""
         if not isinstance(data, Mapping):
             return self.fail(path, "must be an object / 须为对象")
         known = {f.name for f in fields(cls)}
-        ok = True
         for key in data:
             if key not in known:
                 self.fail(_join(path, str(key)), "unknown field / 未知字段")
-                ok = False
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
+        failed: set[str] = set()
+        complete = True  # every required field has a value, so the spec can be built
         for f in fields(cls):
-            sub = _join(path, f.name)
             if f.name not in data:
-                if f.default is MISSING and f.default_factory is MISSING:
-                    self.fail(sub, "is required / 必填")
-                    ok = False
+                if f.default is MISSING:
+                    self.fail(_join(path, f.name), "is required / 必填")
+                    complete = False
                 continue
-            value = self.value(_hints(cls)[f.name], data[f.name], sub)
+            value = self.value(_hints(cls)[f.name], data[f.name], _join(path, f.name))
+            if isinstance(value, _Partial):
+                failed.add(f.name)
+                value = value.items
             if value is _FAIL:
-                ok = False
-            else:
-                kwargs[f.name] = value
-        if not ok:
-            return _FAIL
-        try:
-            return cls(**kwargs)
-        except SpecError as e:
-            for p, m in e.problems:
-                self.fail(_join(path, p) if p else path, m)
-            return _FAIL
+                failed.add(f.name)
+                complete = complete and f.default is not MISSING
+                continue
+            kwargs[f.name] = value
+        if complete:
+            try:
+                spec = cls(**kwargs)
+            except SpecError as e:
+                for p, m in e.problems:
+                    if _head(p) not in failed:  # checks on a salvaged field would mislead
+                        self.fail(_join(path, p) if p else path, m)
+                return _FAIL
+            if not failed and all(k in known for k in data):
+                return spec
+        return _FAIL
 
     def value(self, tp: Any, v: Any, path: str) -> Any:
         origin, args = get_origin(tp), get_args(tp)
@@ -86,7 +106,8 @@ class _Reader:
             if not isinstance(v, (list, tuple)):
                 return self.fail(path, "must be a list / 须为列表")
             items = [self.value(args[0], x, f"{path}[{i}]") for i, x in enumerate(v)]
-            return _FAIL if any(x is _FAIL for x in items) else tuple(items)
+            good = tuple(x for x in items if x is not _FAIL)
+            return good if len(good) == len(items) else _Partial(good)
         if origin is Literal or tp is str:
             return v if isinstance(v, str) else self.fail(path, "must be a string / 须为文本")
         if tp is Decimal:
