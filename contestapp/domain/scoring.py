@@ -209,7 +209,7 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     _check_marks(spec, marks)
     if spec.kind == "veto":  # one assessor's finding is enough
         value = ONE if any(m.value == ONE for m in marks) else ZERO
-        line = Line(0, spec.name, f"一票否决：{'是' if value else '否'}", value)
+        line = Line(0, spec.name, "是（一票否决）" if value else "否", value)
         return CriterionResult(spec.code, spec.name, spec.kind, value, tuple(marks), (), "任一评分为 1 即否决",
                                explanation=Explanation((line,)))
     if not marks and spec.kind in ("bonus", "time"):  # no bonus / time unknown
@@ -219,7 +219,7 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     alert = None
     spread = max(m.value for m in marks) - min(m.value for m in marks)
     if rule.spread_alert is not None and spread > rule.spread_alert:
-        alert = f"{spec.name}：评分差 {_fmt(spread)} 超过 {_fmt(rule.spread_alert)}，请裁判长核查"
+        alert = f"评分差 {_fmt(spread)} 超过 {_fmt(rule.spread_alert)}，请裁判长核查"
     if rule.places is not None:
         value = round_half_up(value, rule.places)
     parts = [f"评分 {_marks_text(marks)}"]
@@ -227,7 +227,8 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
         parts.append(f"去掉最高 {_marks_text(high)}")
     if low:
         parts.append(f"去掉最低 {_marks_text(low)}")
-    parts.append(f"{text} = {_fmt(value)}")
+    if len(marks) > 1 or fallback or value != marks[0].value:
+        parts.append(f"{text} = {_fmt(value)}")
     if spec.kind == "deduction":
         deducted = value * spec.deduction_per if spec.deduction_per is not None else value
         value = max(spec.min, spec.max - deducted)
@@ -235,7 +236,8 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
         parts.append(f"扣 {how}，{_fmt(spec.max)} 分扣完为止，得 {_fmt(value)}")
     if alert:
         parts.append("⚠ " + alert)
-    lines = (Line(0, f"{spec.name}", "；".join(parts), value),)
+        alert = f"{spec.name}：{alert}"
+    lines = (Line(0, spec.name, "；".join(parts), value),)
     return CriterionResult(spec.code, spec.name, spec.kind, value, tuple(used), tuple(low + high), text, alert,
                            fallback, Explanation(lines))
 

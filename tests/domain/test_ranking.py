@@ -87,3 +87,22 @@ def test_ranking_10000_results_is_fast():
     elapsed = time.perf_counter() - start
     assert len(out) == 10_000 and out[0].rank == 1
     assert elapsed < 0.25, f"ranking 10,000 results took {elapsed * 1000:.0f} ms"  # ~30 ms here; slack for shared CPUs
+
+
+def test_criterion_and_team_tie_breaks_on_scored_results():
+    from contestapp.domain import EntryRoundInput, Mark, score_entry, team_result
+
+    ev = EventSpec("e", "E", (RoundSpec("practical", "实操", (
+        CriterionSpec("a", "A", "measurement"), CriterionSpec("b", "B", "measurement"),
+        CriterionSpec("t", "用时", "time", D(3600)))),), combine="sum")
+
+    def entry(code, a, b, t):
+        marks = (Mark("J1", "a", D(a)), Mark("J1", "b", D(b)), Mark("J1", "t", D(t)))
+        return score_entry(ev, code, [EntryRoundInput(code, "practical", marks)])
+
+    x, y = entry("x", 50, 40, 900), entry("y", 40, 50, 800)  # both 90
+    assert ranks(rank([x, y], (TieBreakKey("criterion", "practical.a", "desc"),))) == [("x", 1), ("y", 2)]
+    assert ranks(rank([x, y], (TieBreakKey("time", None, "asc"),))) == [("y", 1), ("x", 2)]
+    t1 = team_result(ev, "T1", [x, entry("x2", 10, 10, 100)])  # 110, time 1000
+    t2 = team_result(ev, "T2", [y, entry("y2", 10, 10, 150)])  # 110, time 950
+    assert ranks(rank([t1, t2], ev.chain)) == [("T2", 1), ("T1", 2)]  # teams: lower total time
