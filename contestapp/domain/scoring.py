@@ -204,6 +204,16 @@ def _panel(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> _Pane
     return value, used, low, high, False, rule.describe()
 
 
+def _deduct(spec: CriterionSpec, entered: Decimal) -> tuple[Decimal, str]:
+    """A deduction item keeps max - deducted, never below min (扣完为止); `entered` is occurrences or points."""
+    if spec.deduction_per is None:
+        deducted, how = entered, f"{_fmt(entered)} 分"
+    else:
+        deducted, how = entered * spec.deduction_per, f"{_fmt(entered)} 处 × {_fmt(spec.deduction_per)} 分"
+    value = max(spec.min, spec.max - deducted)
+    return value, f"扣 {how}，{_fmt(spec.max)} 分扣完为止，得 {_fmt(value)}"
+
+
 def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> CriterionResult:
     """One criterion's value from its marks, under `rule` (use `spec.panel_for(round.panel)`)."""
     _check_marks(spec, marks)
@@ -230,10 +240,8 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     if len(marks) > 1 or fallback or value != marks[0].value:
         parts.append(f"{text} = {_fmt(value)}")
     if spec.kind == "deduction":
-        deducted = value * spec.deduction_per if spec.deduction_per is not None else value
-        value = max(spec.min, spec.max - deducted)
-        how = f"{_fmt(deducted)} 分" if spec.deduction_per is None else f"{_fmt(deducted / spec.deduction_per)} 处 × {_fmt(spec.deduction_per)} 分"
-        parts.append(f"扣 {how}，{_fmt(spec.max)} 分扣完为止，得 {_fmt(value)}")
+        value, note = _deduct(spec, value)
+        parts.append(note)
     if alert:
         parts.append("⚠ " + alert)
         alert = f"{spec.name}：{alert}"
@@ -249,15 +257,18 @@ def _bonus(spec: RoundSpec, results: Sequence[CriterionResult]) -> tuple[Decimal
     for cs, cr in zip(spec.criteria, results):
         if cs.kind != "bonus":
             continue
+        points = cr.value * cs.weight
         if cs.bonus_group is None:
-            total += cr.value * cs.weight
+            total += points
         else:
-            groups[cs.bonus_group] = max(groups.get(cs.bonus_group, cr.value * cs.weight), cr.value * cs.weight)
+            groups[cs.bonus_group] = max(points, groups.get(cs.bonus_group, points))
     for group, best in groups.items():
-        lines.append(Line(1, f"加分组 {group}", f"只计最高一项 {_fmt(best)}", best))
+        if best:
+            lines.append(Line(1, f"加分组 {group}", f"只计最高一项 {_fmt(best)}", best))
         total += best
     if spec.bonus_cap is not None and total > spec.bonus_cap:
-        lines.append(Line(1, "加分封顶", f"{_fmt(total)} 超过上限 {_fmt(spec.bonus_cap)}，按 {_fmt(spec.bonus_cap)} 计", spec.bonus_cap))
+        cap = _fmt(spec.bonus_cap)
+        lines.append(Line(1, "加分封顶", f"{_fmt(total)} 超过上限 {cap}，按 {cap} 计", spec.bonus_cap))
         total = spec.bonus_cap
     return total, lines
 
@@ -294,9 +305,9 @@ def score_round(spec: RoundSpec, data: EntryRoundInput) -> RoundResult:
     bonus, bonus_lines = _bonus(spec, results)
     lines += bonus_lines
     score = subtotal
-    if spec.multiplier:
-        score = subtotal * data.multiplier  # type: ignore[operator]
-        lines.append(Line(1, "难度系数", f"{_fmt(subtotal)} × {_fmt(data.multiplier)} = {_fmt(score)}", score))  # type: ignore[arg-type]
+    if spec.multiplier and data.multiplier is not None:  # presence checked above
+        score = subtotal * data.multiplier
+        lines.append(Line(1, "难度系数", f"{_fmt(subtotal)} × {_fmt(data.multiplier)} = {_fmt(score)}", score))
     if bonus:
         score += bonus
         lines.append(Line(1, "加分", f"+ {_fmt(bonus)} = {_fmt(score)}", score))

@@ -2,8 +2,17 @@
 import time
 from decimal import Decimal as D
 
-from contestapp.domain import DEFAULT_TIE_BREAK, EventSpec, Explanation, RoundSpec, CriterionSpec, TieBreakKey, TieDecision
-from contestapp.domain import pending_ties, rank
+from contestapp.domain import (
+    DEFAULT_TIE_BREAK,
+    CriterionSpec,
+    EventSpec,
+    Explanation,
+    RoundSpec,
+    TieBreakKey,
+    TieDecision,
+    pending_ties,
+    rank,
+)
 from contestapp.domain.scoring import EntryResult, RoundResult
 
 CHAIN = DEFAULT_TIE_BREAK  # practical desc, time asc, theory desc

@@ -4,6 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from contestapp.domain import (
+    Choice,
     CriterionSpec,
     EntryRoundInput,
     EventSpec,
@@ -128,9 +129,7 @@ def test_a_judge_cannot_mark_twice():
 
 
 def test_choices():
-    spec = CriterionSpec("rt", "RT", "measurement", D(40), choices=(
-        __import__("contestapp.domain", fromlist=["Choice"]).Choice("I级", D(40)),
-        __import__("contestapp.domain", fromlist=["Choice"]).Choice("II级", D(30))))
+    spec = CriterionSpec("rt", "RT", "measurement", D(40), choices=(Choice("I级", D(40)), Choice("II级", D(30))))
     assert spec.check_mark(D(30)) is None and "I级 40" in spec.check_mark(D(35))
 
 
@@ -237,7 +236,8 @@ def _parts(combine="weighted_sum", wt="0.3", wp="0.7"):
 
 
 def _inputs(entry, theory, practical):
-    return [EntryRoundInput(entry, "theory", marks("paper", theory)), EntryRoundInput(entry, "practical", marks("a", practical))]
+    return [EntryRoundInput(entry, "theory", marks("paper", theory)),
+            EntryRoundInput(entry, "practical", marks("a", practical))]
 
 
 def test_event_weighted_sum_and_pass():

@@ -38,7 +38,8 @@ def test_diving_dive():
     assert r.subtotal == D("25.0") and r.score == D("80.00")
     assert sorted(m.value for m in r.criteria[0].dropped) == [D("7.5"), D("8.0"), D("8.5"), D("9.0")]
     text = r.explanation.text()
-    assert "去掉最高 8.5(J7)、9.0(J4)" in text and "去掉最低 7.5(J6)、8.0(J1)" in text and "25.0 × 3.2 = 80.00" in text
+    assert "去掉最高 8.5(J7)、9.0(J4)" in text and "去掉最低 7.5(J6)、8.0(J1)" in text
+    assert "25.0 × 3.2 = 80.00" in text
 
 
 def test_diving_total_is_the_sum_of_dives():
@@ -119,7 +120,8 @@ def test_skills_contest_ranking_awards_and_titles():
     awards = {a.entry: a.level for a in assign_awards(event.awards, ranked)}  # 10 entrants: 1 / 3 / 6 reached
     assert [awards[e] for e in ("P1", "P2", "P4", "P3", "P5")] == ["一等奖", "二等奖", "二等奖", "三等奖", None]
     assert [awards[f"Q{i}"] for i in range(5)] == ["三等奖"] * 5  # tied at eligible place 5: all get it
-    people = {"P1": Entrant("P1", date(1995, 6, 1), "F", "worker"), "P2": Entrant("P2", date(1980, 1, 1), "M", "worker")}
+    people = {"P1": Entrant("P1", date(1995, 6, 1), "F", "worker"),
+              "P2": Entrant("P2", date(1980, 1, 1), "M", "worker")}
     titles = [(g.title, g.entry) for g in grant_titles(event.titles, ranked, people, date(2025, 5, 20),
                                                          assign_awards(event.awards, ranked))]
     assert ("推荐市五一劳动奖章", "P1") in titles and ("市青年岗位能手", "P1") in titles
@@ -129,7 +131,8 @@ def test_skills_contest_ranking_awards_and_titles():
 def test_merit_period_sheet_with_veto():
     event = load("merit-project.json").event("units")
     sheet = (marks("quality", 3) + marks("safety", 1) + marks("progress", 2) + marks("innovation", 0)
-             + marks("conduct", "0.5") + marks("honour_group", 5) + marks("honour_province", 8) + marks("criticism", -2))
+             + marks("conduct", "0.5") + marks("honour_group", 5) + marks("honour_province", 8)
+             + marks("criticism", -2))
     r = score_round(event.round("2025-04"), EntryRoundInput("U1", "2025-04", sheet))
     assert r.subtotal == D("89.5") and r.bonus == D(6) and r.score == D("95.50")  # 100 - 3 - 5 - 2 - 0.5; 8 - 2
     vetoed = score_round(event.round("2025-05"), EntryRoundInput("U1", "2025-05", sheet + marks("veto_safety", 1)))
@@ -160,7 +163,8 @@ def test_points_1x():
 
 def test_team_own_marks_with_worldskills_spread():
     event = load("team-skills.json").event("line-team")
-    data = EntryRoundInput("T1", "practical", marks("j1", 2, 3, 3) + marks("j2", 1, 3, 2) + marks("m1", 3) + marks("time", 1500))
+    data = EntryRoundInput("T1", "practical",
+                           marks("j1", 2, 3, 3) + marks("j2", 1, 3, 2) + marks("m1", 3) + marks("time", 1500))
     r = score_round(event.round("practical"), data)
     assert r.alerts and "评分差 2 超过 1" in r.alerts[0]
     assert r.score == D("2.50")  # 0.3 x 8/3 + 0.4 x 2 + 0.3 x 3 = 0.8 + 0.8 + 0.9
