@@ -178,6 +178,8 @@ def _box_left(tf: TextField, width_pt: float) -> float:
 
 
 def _layout_line(tf: TextField, text: str, fonts: FontSet, page_h: float) -> list[_Line]:
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = " ".join(text.split())
     n = len(text)
     per_pt = fonts.width(text, tf.font) + (tf.char_space / tf.size) * max(n - 1, 0)
     size, hscale = tf.size, 1.0
