@@ -6,11 +6,11 @@ mark is written to the audit log. Results are always recomputed from these rows;
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
@@ -42,6 +42,8 @@ class ScoreSheet(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="tablet")  # tablet / paper (marks import)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_reason: Mapped[str | None] = mapped_column(String(500))
+    signature: Mapped[str | None] = mapped_column(String(64))  # sha256 of judge, sheet and marks at submission
+    device: Mapped[str | None] = mapped_column(String(200))  # the device that submitted
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     entry: Mapped[Entry] = relationship()
@@ -81,3 +83,138 @@ class EntryRound(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     multiplier: Mapped[Decimal | None] = mapped_column(Fixed)
     time: Mapped[Decimal | None] = mapped_column(Fixed)  # seconds
+
+
+# --- judging workflow: draws, login cards, assignments, recusals, idempotent writes, sign-off, decryption --------
+
+VOID_STATUS = "void"  # a sheet voided by a recusal declared after marks were entered (never counted)
+SHEET_STATUS_LABELS_EXTRA = {"not_started": "未开始", VOID_STATUS: "已作废"}
+
+
+class LotDraw(db.Model):
+    """One lot drawing (抽签) of an event: the seed makes it reproducible; `lots` keeps what it gave."""
+
+    __tablename__ = "lot_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(20), default="seeded")  # seeded / manual (hand-drawn, imported)
+    seed: Mapped[str | None] = mapped_column(String(40))  # a 63-bit integer, kept as text (exact everywhere)
+    levels: Mapped[int] = mapped_column(default=1)
+    workstations: Mapped[int | None]
+    lots: Mapped[list] = mapped_column(JSON, default=list)  # [{entry_id, workstation, code, code2}]
+    drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    witnesses: Mapped[str | None] = mapped_column(String(300))
+
+    drawn_by: Mapped[User | None] = relationship()
+
+
+class JudgeCard(db.Model):
+    """A judge's login card: a QR code (code and PIN) or the code and PIN typed in; valid on the contest days only."""
+
+    __tablename__ = "judge_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # printed on the card, e.g. K7QM3F9A
+    pin: Mapped[str] = mapped_column(String(8))  # kept so the card can be reprinted; worthless once revoked
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    judge: Mapped[User] = relationship(foreign_keys=[judge_id])
+
+
+class Assignment(db.Model):
+    """A judge assigned to a round of an event, optionally to a group of its criteria (codes; empty = all)."""
+
+    __tablename__ = "judge_assignments"
+    __table_args__ = (UniqueConstraint("judge_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    criteria: Mapped[list | None] = mapped_column(JSON)  # criterion codes, None = every criterion
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    judge: Mapped[User] = relationship()
+    round: Mapped[Round] = relationship()
+
+
+class Recusal(db.Model):
+    """A judge blocked from an entry (回避): automatically (same unit) or declared with a reason."""
+
+    __tablename__ = "recusals"
+    __table_args__ = (UniqueConstraint("judge_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # unit / declared
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    judge: Mapped[User] = relationship()
+    entry: Mapped[Entry] = relationship()
+
+
+class MarkWrite(db.Model):
+    """One accepted write of marks, keyed by the client's Idempotency-Key: a retry gets the same answer back."""
+
+    __tablename__ = "mark_writes"
+    __table_args__ = (UniqueConstraint("judge_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))  # of the request body: the same key with another body is refused
+    response: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoundConfirmation(db.Model):
+    """The chief judge's confirmation of a round (every sheet signed)."""
+
+    __tablename__ = "round_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    confirmed_by: Mapped[User] = relationship()
+
+
+class Decryption(db.Model):
+    """Codes of an event revealed to names (解密): who and when."""
+
+    __tablename__ = "decryptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    decrypted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decrypted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decrypted_by: Mapped[User] = relationship()
+
+
+class TieDecision(db.Model):
+    """The chief judge's recorded order of entries the tie-break chain cannot separate (排名不并列).
+    Read by the results engine as domain.ranking.TieDecision(entries, reason)."""
+
+    __tablename__ = "tie_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    entry_ids: Mapped[list] = mapped_column(JSON)  # ordered, best first
+    reason: Mapped[str] = mapped_column(String(500))
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
