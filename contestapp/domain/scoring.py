@@ -39,12 +39,14 @@ class Mark:
 
 @dataclass(frozen=True)
 class EntryRoundInput:
-    """All marks of one entry in one round; `multiplier` is its difficulty coefficient (难度系数) if the round uses one."""
+    """All marks of one entry in one round; `multiplier` is its difficulty coefficient (难度系数) if the round uses one;
+    `time` is a recorded time in seconds (用时, e.g. from a timekeeper's sheet), used when no time criterion has marks."""
 
     entry: str
     round: str
     marks: tuple[Mark, ...]
     multiplier: Optional[Decimal] = None
+    time: Optional[Decimal] = None
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,9 @@ def score_round(spec: RoundSpec, data: EntryRoundInput) -> RoundResult:
     score = round_half_up(score, spec.places)
     passed = spec.pass_mark is None or score >= spec.pass_mark
     times = [cr.value for cs, cr in zip(spec.criteria, results) if cs.kind == "time" and cr.used]
-    time = sum(times, ZERO) if times else None
+    time = sum(times, ZERO) if times else data.time
+    if not times and data.time is not None:
+        lines.append(Line(1, "用时", f"计时记录 {_fmt(data.time)} 秒", data.time))
     veto_reasons = tuple(cr.name for cr in results if cr.kind == "veto" and cr.value == ONE)
     tail = f"四舍五入保留 {spec.places} 位小数 = {_fmt(score)}"
     if spec.pass_mark is not None:

@@ -1,0 +1,113 @@
+"""The fast engine (aggregates in, results out) agrees with the full engine (single marks, explanations) exactly."""
+import random
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from contestapp.domain import EntryRoundInput, Mark, ScoringError, loads_contest, rank, score_entry, score_round
+from contestapp.domain.fast import PanelStats, RoundStats, fast_entry, fast_round, needs_values, stats_of
+from contestapp.domain.types import CriterionSpec, EventSpec, PanelRule, RoundSpec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _stats(spec: RoundSpec, marks) -> dict:
+    by = {}
+    for m in marks:
+        by.setdefault(m.criterion, []).append(m.value)
+    out = {}
+    for code, values in by.items():
+        cs = spec.criterion(code)
+        out[code] = stats_of(values, needs_values(cs, cs.panel_for(spec.panel)))
+    return out
+
+
+def _random_mark(cs: CriterionSpec, rng: random.Random) -> D:
+    if cs.kind == "veto":
+        return D(rng.random() < 0.1)
+    if cs.kind == "time":
+        return D(rng.randint(600, 10800))
+    if cs.kind == "deduction" and cs.deduction_per is not None:
+        return D(rng.randint(0, 6))
+    if cs.choices:
+        return rng.choice(cs.choices).value
+    low, high = (D(0), cs.max - cs.min) if cs.kind == "deduction" else (cs.min, cs.max)
+    step = cs.step or D("0.25")
+    steps = int((high - low) / step)
+    return low + step * rng.randint(max(0, steps * 2 // 3), steps)
+
+
+def _random_inputs(event: EventSpec, entry: str, rng: random.Random, judges=9):
+    inputs = []
+    for rs in event.rounds:
+        marks = []
+        for cs in rs.criteria:
+            rule = cs.panel_for(rs.panel)
+            n = rule.min_judges + rng.randint(0, 2) if cs.kind == "judgement" else rng.choice([1, 1, 2])
+            if cs.kind in ("bonus", "veto") and rng.random() < 0.5:
+                continue
+            for j in range(min(n, judges)):
+                marks.append(Mark(f"J{j}", cs.code, _random_mark(cs, rng)))
+        mult = D(rng.choice(["2.0", "3.2", "3.6", "1.15"])) if rs.multiplier else None
+        inputs.append(EntryRoundInput(entry, rs.code, tuple(marks), mult,
+                                      D(rng.randint(100, 900)) if rng.random() < 0.3 else None))
+    return inputs
+
+
+@pytest.mark.parametrize("example", ["diving.json", "halfpipe.json", "figure-skating-components.json",
+                                     "city-skills.json", "merit-project.json", "points-1x.json", "team-skills.json"])
+def test_fast_engine_equals_full_engine_on_the_examples(example):
+    contest = loads_contest((EXAMPLES / example).read_text(encoding="utf-8"))
+    rng = random.Random(example)
+    for event in contest.events:
+        full, fast = [], []
+        for i in range(60):
+            entry = f"E{i:03d}"
+            inputs = _random_inputs(event, entry, rng)
+            try:
+                expected = score_entry(event, entry, inputs)
+            except ScoringError:
+                with pytest.raises(ScoringError):
+                    fast_entry(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks),
+                                                                   d.multiplier, d.time) for d in inputs})
+                continue
+            got = fast_entry(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks), d.multiplier,
+                                                                 d.time) for d in inputs})
+            assert (got.total, got.time, got.vetoed, got.passed) == (
+                expected.total, expected.time, expected.vetoed, expected.passed), (example, entry)
+            assert [(r.round, r.score, r.subtotal, r.bonus) for r in got.rounds] == [
+                (r.round, r.score, r.subtotal, r.bonus) for r in expected.rounds]
+            full.append(expected)
+            fast.append(got)
+        a = [(r.entry, r.rank) for r in rank(full, event.chain, event.unshared_places)]
+        b = [(r.entry, r.rank) for r in rank(fast, event.chain, event.unshared_places)]
+        assert a == b
+
+
+def test_trimmed_by_aggregates_and_by_values():
+    five = PanelRule("trimmed", drop_high=1, drop_low=1, min_judges=5)
+    diving = PanelRule("trimmed", drop_high=2, drop_low=2, min_judges=7, reduce="sum")
+    c = CriterionSpec("c", "C", max=D(10), step=D("0.5"))
+    rs = RoundSpec("r", "R", (c,), panel=five)
+    values = [D(x) for x in ("8", "8.5", "9", "7", "9.5")]
+    assert fast_round(rs, {"c": stats_of(values)}).score == D("8.50")
+    assert needs_values(c, diving) and not needs_values(c, five)
+    rd = RoundSpec("r", "R", (c,), panel=diving, multiplier=True)
+    seven = [D(x) for x in ("8.0", "8.5", "8.5", "9.0", "8.0", "7.5", "8.5")]
+    assert fast_round(rd, {"c": stats_of(seven, True)}, D("3.2")).score == D("80.00")
+    with pytest.raises(ValueError):
+        fast_round(rd, {"c": stats_of(seven)}, D("3.2"))  # the rule needs the single marks
+
+
+def test_missing_marks_and_recorded_time():
+    c = CriterionSpec("c", "C", max=D(10))
+    rs = RoundSpec("r", "R", (c,), panel=PanelRule(min_judges=3))
+    with pytest.raises(ScoringError, match="需要至少 3 名"):
+        fast_round(rs, {"c": PanelStats(2, D(10), D(5), D(5))})
+    with pytest.raises(ScoringError, match="缺少评分"):
+        fast_round(rs, {})
+    # a recorded time (计时记录) is the round's time when no time criterion has marks, in both engines
+    r = score_round(RoundSpec("r", "R", (c,)), EntryRoundInput("A", "r", (Mark("J1", "c", D(5)),), time=D(312)))
+    assert r.time == D(312) and "计时记录 312 秒" in r.explanation.text()
+    assert fast_round(RoundSpec("r", "R", (c,)), {"c": stats_of([D(5)])}, time=D(312)).time == D(312)
