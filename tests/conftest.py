@@ -180,3 +180,55 @@ def login(client, username, password=PASSWORD):
 @pytest.fixture
 def login_as(client):
     return lambda username, password=PASSWORD: login(client, username, password)
+
+
+# --- real browser ------------------------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app served by a real HTTP server in a thread, on a SQLite file, at a free port on 127.0.0.1.
+
+    Yields (base_url, app). Use `with app.app_context():` to set data up or inspect it.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = create_app(TestingConfig(f"sqlite:///{tmp_path / 'live.db'}"))
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
+    with app.app_context():
+        _db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield p, browser
+        browser.close()
+
+
+@pytest.fixture
+def tablet(chromium):
+    """A 10-inch tablet (iPad gen 7: 810x1080, touch) in Chinese."""
+    p, browser = chromium
+    context = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN")
+    yield context
+    context.close()
