@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = [
     "contestapp.main:bp",
     "contestapp.auth.views:bp",
+    "contestapp.auth.manage:bp",
     "contestapp.contests.views:bp",
     "contestapp.entrants.views:bp",
 ]
@@ -26,6 +27,7 @@ MODEL_MODULES = [
     "contestapp.contests.models",
     "contestapp.entrants.models",
     "contestapp.judging.models",
+    "contestapp.craftsman.models",
 ]
 
 

@@ -70,7 +70,9 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
 
 def managed_organisation_ids(user: User) -> set[int]:
     """Organisations whose contests an organiser manages: their own and every one below it (cached per request)."""
-    cache = g.setdefault("_managed_orgs", {})
+    from flask import has_request_context
+
+    cache = request.environ.setdefault("contestapp.managed_orgs", {}) if has_request_context() else {}
     if user.id not in cache:
         cache[user.id] = user.organisation.subtree_ids() if user.organisation else set()
     return cache[user.id]
