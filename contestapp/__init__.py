@@ -27,7 +27,6 @@ MODEL_MODULES = [
     "contestapp.contests.models",
     "contestapp.entrants.models",
     "contestapp.judging.models",
-    "contestapp.craftsman.models",
 ]
 
 
