@@ -154,3 +154,41 @@ def set_status(contest: Contest, status: str, actor) -> None:
     contest.status = status
     record(actor, "contest.status", contest, contest_id=contest.id, data={"old": old, "new": status},
            summary=f"状态 {old} → {status}")
+
+
+MEMBER_ROLES = {"chief_judge": "裁判长", "judge": "裁判/评委", "arbitrator": "仲裁组成员"}
+
+
+def member_candidates(contest: Contest) -> list:
+    """Accounts of the contest's organisation and below that can serve as staff."""
+    from contestapp.auth.models import User
+
+    ids = contest.organisation.subtree_ids()
+    return list(db.session.scalars(select(User).where(
+        User.organisation_id.in_(ids), User.role.in_(tuple(MEMBER_ROLES)), User.active.is_(True)
+    ).order_by(User.role, User.username)))
+
+
+def add_member(contest: Contest, username: str, role: str, actor) -> ContestMember:
+    from contestapp.auth.models import User
+
+    if role not in MEMBER_ROLES:
+        raise SetupError("角色无效")
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise SetupError(f"找不到账号 {username}")
+    if user.role != role:
+        raise SetupError(f"{user.display_name} 的账号角色是“{user.role_label}”，不能担任“{MEMBER_ROLES[role]}”")
+    if any(m.user_id == user.id and m.role == role for m in contest.members):
+        raise SetupError(f"{user.display_name} 已在本竞赛担任该角色")
+    member = ContestMember(contest=contest, user=user, role=role)
+    db.session.add(member)
+    db.session.flush()
+    record(actor, "member.add", member, contest_id=contest.id, summary=f"{user.display_name} 担任 {MEMBER_ROLES[role]}")
+    return member
+
+
+def remove_member(contest: Contest, member: ContestMember, actor) -> None:
+    record(actor, "member.remove", member, contest_id=contest.id,
+           summary=f"{member.user.display_name} 不再担任 {MEMBER_ROLES.get(member.role, member.role)}")
+    db.session.delete(member)

@@ -206,3 +206,34 @@ def delete_node(contest: Contest, kind: str, node_id: int):
 
 
 __all__ = ["bp", "ADMIN"]
+
+
+# --- contest staff: chief judges, judges, arbitrators ---------------------------------------------------------------
+
+@bp.route("/<int:contest_id>/members", methods=["GET", "POST"])
+@contest_access(ORGANISER)
+def members(contest: Contest):
+    if request.method == "POST":
+        try:
+            services.add_member(contest, request.form.get("username", ""), request.form.get("role", ""), current_user)
+        except services.SetupError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("已添加", "success")
+        return redirect(url_for(".members", contest_id=contest.id))
+    return render_template("contests/members.html", contest=contest, roles=services.MEMBER_ROLES,
+                           candidates=services.member_candidates(contest))
+
+
+@bp.route("/<int:contest_id>/members/<int:member_id>/delete", methods=["POST"])
+@contest_access(ORGANISER)
+def remove_member(contest: Contest, member_id: int):
+    from contestapp.contests.models import ContestMember
+
+    member = get_or_404(ContestMember, member_id, contest_id=contest.id)
+    services.remove_member(contest, member, current_user)
+    db.session.commit()
+    flash("已移除", "success")
+    return redirect(url_for(".members", contest_id=contest.id))

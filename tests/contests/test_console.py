@@ -118,3 +118,24 @@ def test_setup_changes_are_audited(client, make, login_as):
         "unshared_places": 0})
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "event.save"))
     assert entry is not None and entry.actor_name == "org1" and "电工（改）" in entry.summary
+
+
+def test_organiser_appoints_contest_staff_with_matching_roles(client, make, login_as):
+    from contestapp.contests.models import ContestMember
+
+    org = _organiser(make)
+    contest = make.contest(org)
+    make.user("chief1", "chief_judge", org)
+    make.user("judge1", "judge", org)
+    db.session.commit()
+    login_as("org1")
+    client.post(f"/contests/{contest.id}/members", data={"username": "chief1", "role": "chief_judge"})
+    response = client.post(f"/contests/{contest.id}/members", data={"username": "judge1", "role": "chief_judge"},
+                           follow_redirects=True)
+    assert "不能担任“裁判长”" in response.get_data(as_text=True)
+    members = db.session.scalars(select(ContestMember)).all()
+    assert [(m.user.username, m.role) for m in members] == [("chief1", "chief_judge")]
+    client.post("/logout")
+    login_as("chief1", "secret-pass-1")
+    assert client.get(f"/contests/{contest.id}").status_code == 200
+    assert client.get(f"/contests/{contest.id}/entrants/").status_code == 403
