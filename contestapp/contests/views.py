@@ -7,7 +7,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from contestapp.auth.permissions import ADMIN, ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, roles_required
+from contestapp.auth.permissions import (
+    ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, deny, get_or_404, roles_required)
 from contestapp.contests import services
 from contestapp.contests.definition import (
     DefinitionFileError, canonical, create_contest, definition_of, problems_of, read_definition)
@@ -161,7 +162,7 @@ def round_form(contest: Contest, event_id: int | None = None, round_id: int | No
     rnd = get_or_404(Round, round_id) if round_id else None
     event = rnd.event if rnd else get_or_404(Event, event_id)
     if event.contest_id != contest.id:
-        get_or_404(Event, -1)
+        deny(404)
     data = None
     if rnd is not None and request.method == "GET":
         data = {**(rnd.rules or {}), **(rnd.rules or {}).get("panel", {})}
@@ -178,7 +179,7 @@ def criterion_form(contest: Contest, round_id: int | None = None, criterion_id: 
     criterion = get_or_404(Criterion, criterion_id) if criterion_id else None
     rnd = criterion.round if criterion else get_or_404(Round, round_id)
     if rnd.event.contest_id != contest.id:
-        get_or_404(Round, -1)
+        deny(404)
     form = CriterionForm(obj=criterion, data=(criterion.rules if criterion and request.method == "GET" else None))
     return _save(form, lambda: services.save_criterion(contest, rnd, criterion, form, current_user),
                  url_for(".show", contest_id=contest.id), "contests/node_form.html",
@@ -193,7 +194,7 @@ def delete_node(contest: Contest, kind: str, node_id: int):
     owner = {"event": lambda n: n.contest_id, "round": lambda n: n.event.contest_id,
              "criterion": lambda n: n.round.event.contest_id}[kind](node)
     if owner != contest.id:
-        get_or_404(model, -1)
+        deny(404)
     try:
         services.delete_node(contest, node, current_user)
     except services.SetupError as exc:
@@ -204,8 +205,6 @@ def delete_node(contest: Contest, kind: str, node_id: int):
         flash("已删除", "success")
     return redirect(url_for(".show", contest_id=contest.id))
 
-
-__all__ = ["bp", "ADMIN"]
 
 
 # --- contest staff: chief judges, judges, arbitrators ---------------------------------------------------------------

@@ -139,3 +139,17 @@ def test_organiser_appoints_contest_staff_with_matching_roles(client, make, logi
     login_as("chief1", "secret-pass-1")
     assert client.get(f"/contests/{contest.id}").status_code == 200
     assert client.get(f"/contests/{contest.id}/entrants/").status_code == 403
+
+
+def test_objects_of_another_contest_are_not_reachable_through_this_one(client, make, login_as):
+    org = _organiser(make)
+    mine = make.contest(org)
+    theirs = make.contest(org, code="second")
+    db.session.commit()
+    login_as("org1")
+    their_round = theirs.events[0].rounds[0]
+    their_criterion = their_round.criteria[0]
+    assert client.get(f"/contests/{mine.id}/rounds/{their_round.id}/edit").status_code == 404
+    assert client.get(f"/contests/{mine.id}/criteria/{their_criterion.id}/edit").status_code == 404
+    assert client.post(f"/contests/{mine.id}/criterion/{their_criterion.id}/delete").status_code == 404
+    assert db.session.get(Criterion, their_criterion.id) is not None
