@@ -27,6 +27,8 @@ MODEL_MODULES = [
     "contestapp.contests.models",
     "contestapp.entrants.models",
     "contestapp.judging.models",
+    "contestapp.merit.models",
+    "contestapp.jobs.models",
 ]
 
 

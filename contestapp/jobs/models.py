@@ -1,0 +1,54 @@
+"""Scheduled job bookkeeping: runs and their outcome, the database lock, and console notices.
+
+APScheduler keeps its own table (`apscheduler_jobs`, created by its job store, excluded from migrations).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contestapp.common.db import UTCDateTime, utcnow
+from contestapp.extensions import db
+
+
+class JobLock(db.Model):
+    """One row per job: a lease claimed with one atomic UPDATE ... WHERE (the database arbitrates between
+    scheduler processes; a crashed holder's lease simply expires)."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRun(db.Model):
+    """One run of a job: when, by which process, and how it ended (ok / error / skipped)."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64), index=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)   # the job's `now` (frozen in tests)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(db.Model):
+    """A notice in the console (reminders of missing sheets...); `key` makes sending it idempotent."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    emailed: Mapped[bool] = mapped_column(default=False)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

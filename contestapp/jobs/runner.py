@@ -1,0 +1,121 @@
+"""Running a job: claim its database lease, record a JobRun, call the job function with `now`, commit.
+
+A job function takes `now` (aware UTC) and returns a short Chinese summary; it must be idempotent (driven by the
+state it finds: a period already open is not opened again, a bulletin already produced is not produced again).
+Two scheduler processes cannot run the same job at once: the lease row in `job_locks` is claimed with one atomic
+`UPDATE ... WHERE locked_until IS NULL OR locked_until < now`, and the database lets only one UPDATE win.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from contestapp.extensions import db
+from contestapp.jobs.models import JobLock, JobRun
+
+LEASE = timedelta(minutes=30)  # a crashed holder's lease expires after this
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    label: str
+    func: Callable[[datetime], str]
+    trigger: dict          # APScheduler trigger: {"trigger": "interval", "minutes": 10} / cron fields
+    grace: int = 3600      # seconds a missed run may still be caught up
+
+
+JOBS: dict[str, JobSpec] = {}
+
+
+def job(name: str, label: str, grace: int = 3600, **trigger):
+    def register(func):
+        JOBS[name] = JobSpec(name, label, func, trigger, grace)
+        return func
+
+    return register
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _utc(now: datetime | None) -> datetime:
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("naive datetime")
+    return now.astimezone(timezone.utc)
+
+
+def acquire(name: str, holder: str, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Claim the job's lease (committed at once, so the other process sees it)."""
+    if db.session.get(JobLock, name) is None:
+        try:
+            db.session.add(JobLock(name=name))
+            db.session.commit()
+        except IntegrityError:  # the other process created it first: fine
+            db.session.rollback()
+    real_now = datetime.now(timezone.utc)  # leases run on the real clock even when a job's `now` is frozen
+    result = db.session.execute(
+        update(JobLock).where(JobLock.name == name,
+                              or_(JobLock.locked_until.is_(None), JobLock.locked_until < real_now))
+        .values(holder=holder, locked_until=real_now + lease)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release(name: str, holder: str) -> None:
+    db.session.execute(update(JobLock).where(JobLock.name == name, JobLock.holder == holder)
+                       .values(locked_until=None).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def run_job(name: str, now: datetime | None = None, holder: str | None = None) -> JobRun:
+    """Run one job now (or at a frozen `now`); returns its JobRun (status ok / error / skipped)."""
+    spec = JOBS[name]
+    now = _utc(now)
+    holder = holder or holder_id()
+    if not acquire(name, holder, now):
+        run = JobRun(job=name, holder=holder, scheduled_for=now, status="skipped",
+                     message="另一个调度进程正在运行此任务", finished_at=datetime.now(timezone.utc))
+        db.session.add(run)
+        db.session.commit()
+        return run
+    run = JobRun(job=name, holder=holder, scheduled_for=now, status="running")
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    try:
+        message = spec.func(now)
+        db.session.commit()
+        status = "ok"
+    except Exception as exc:  # a job's failure is recorded, never kills the scheduler
+        db.session.rollback()
+        status, message = "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    run = db.session.get(JobRun, run_id)
+    run.status, run.message, run.finished_at = status, (message or "")[:4000], datetime.now(timezone.utc)
+    db.session.commit()
+    release(name, holder)
+    return run
+
+
+def last_runs() -> dict[str, JobRun]:
+    out = {}
+    for name in JOBS:
+        out[name] = db.session.scalar(select(JobRun).where(JobRun.job == name, JobRun.status != "skipped")
+                                      .order_by(JobRun.id.desc()).limit(1))
+    return out
+
+
+def next_run(spec: JobSpec, now: datetime, zone) -> datetime | None:
+    from contestapp.jobs.scheduler import make_trigger
+
+    return make_trigger(spec, zone).get_next_fire_time(None, now)

@@ -1,0 +1,773 @@
+"""Merit contests and points assessments: periods, sheets, ranking, red flags, bulletins, the year. Never commit.
+
+Every function that depends on the time takes `now` (aware UTC datetime), so jobs and tests can freeze the clock.
+Scoring goes through the pure domain: a period of an event is a RoundSpec (`spec_of(contest)`), marks come from
+the assessors' submitted ScoreSheets, and `domain.ranking.rank` orders the results (vetoed entries last).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
+
+from contestapp.audit.service import record
+from contestapp.contests.definition import spec_of
+from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
+from contestapp.domain.merit import (
+    HonourRule as HonourSpec, PeriodScore, RankBand, allocate_honours, flag_top, rank_rewards, red_flags, year_result)
+from contestapp.domain.periods import plan_periods
+from contestapp.domain.ranking import Ranked, rank
+from contestapp.domain.scoring import EntryRoundInput, Mark as DMark, ScoringError, score_round
+from contestapp.domain.types import ZERO, CriterionSpec, EventSpec, RoundSpec
+from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus, Unit
+from contestapp.extensions import db
+from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
+from contestapp.merit.models import (
+    AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, PeriodStanding, PeriodStatus, Project,
+    RankReward, SelfMark, SelfSheet, UnitProfile)
+
+MERIT_KINDS = ("merit", "points")
+DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas are edited per contest
+    "unit": [("advanced_unit", "先进集体", 3), ("may_day_banner", "推荐五一劳动奖状", 1)],
+    "team": [("pioneer_team", "工人先锋号", 2)],
+    "individual": [("advanced_person", "先进个人", 10), ("may_day_medal", "推荐五一劳动奖章", 1),
+                   ("builder", "建设功臣", 5), ("merit_person", "记功个人", 10)],
+}
+
+
+class MeritError(ValueError):
+    """Not allowed now, or bad input; the message is Chinese, for the user."""
+
+
+# --- time ----------------------------------------------------------------------------------------------------------
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 of `day` in the display time zone, as an aware UTC datetime."""
+    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(timezone.utc)
+
+
+# --- project and periods -------------------------------------------------------------------------------------------
+
+def project_of(contest: Contest) -> Project | None:
+    return db.session.scalar(select(Project).where(Project.contest_id == contest.id))
+
+
+def save_project(contest: Contest, data: dict[str, Any], actor) -> Project:
+    if contest.kind not in MERIT_KINDS:
+        raise MeritError("只有立功竞赛和积分考核可以设置项目与考评期")
+    project = project_of(contest) or Project(contest_id=contest.id, name=contest.name, settings={})
+    for key in ("name", "owner", "budget", "location", "starts_on", "ends_on", "schedule", "deadline_days",
+                "red_flags", "review_weight", "top_flag"):
+        if key in data and data[key] is not None:
+            setattr(project, key, data[key])
+    if project.starts_on and project.ends_on and project.ends_on < project.starts_on:
+        raise MeritError("项目结束日期不能早于开始日期")
+    db.session.add(project)
+    db.session.flush()
+    record(actor, "merit.project", project, contest_id=contest.id, summary=f"保存项目信息 {project.name}")
+    return project
+
+
+def periods_of(contest: Contest) -> list[Period]:
+    return list(db.session.scalars(select(Period).where(Period.contest_id == contest.id).order_by(Period.seq)))
+
+
+def _copy_round(template: Round, code: str, name: str, order: int) -> Round:
+    rnd = Round(code=code, name=name, weight=Decimal(1), order=order, rules=dict(template.rules or {}))
+    for c in template.criteria:
+        rnd.criteria.append(Criterion(code=c.code, name=c.name, kind=c.kind, max=c.max, min=c.min, step=c.step,
+                                      order=c.order, rules=dict(c.rules or {})))
+    return rnd
+
+
+def generate_periods(contest: Contest, actor, start: date | None = None, end: date | None = None) -> list[Period]:
+    """Cut the project's span into periods by its schedule; each period is a round (copied from the event's first
+    round: the indicator sheet) in every event. Rounds already scored are kept; periods already open stay."""
+    project = project_of(contest)
+    if project is None:
+        raise MeritError("请先填写项目信息（含考评周期和起止日期）")
+    start = start or project.starts_on or contest.starts_on
+    end = end or project.ends_on or (date(contest.year, 12, 31) if contest.year else None)
+    if start is None or end is None:
+        raise MeritError("请填写项目的开始和结束日期")
+    plans = plan_periods(project.schedule, start, end, project.deadline_days)
+    existing = {p.code: p for p in periods_of(contest)}
+    if any(p.status != PeriodStatus.SCHEDULED and p.code not in {pl.code for pl in plans} for p in existing.values()):
+        raise MeritError("已开始的考评期不能删除；请调整日期范围")
+    if project.schedule == "yearly" and len(plans) == 1 and contest.events and len(contest.events[0].rounds) == 1:
+        only = contest.events[0].rounds[0].code  # a yearly sheet (1+X): its one round is the period
+        plans = [type(plans[0])(only, plans[0].name, plans[0].starts_on, plans[0].ends_on, plans[0].deadline)]
+    codes = [pl.code for pl in plans]
+    scored_rounds = set(db.session.scalars(select(ScoreSheet.round_id).distinct()))
+    for event in contest.events:
+        if not event.rounds:
+            raise MeritError(f"{event.name} 没有考评表（请先定义一个轮次作为指标模板）")
+        template = event.rounds[0]
+        by_code = {r.code: r for r in event.rounds}
+        for i, pl in enumerate(plans):
+            rnd = by_code.get(pl.code)
+            if rnd is None:
+                rnd = _copy_round(template, pl.code, pl.name, i)
+                event.rounds.append(rnd)
+            rnd.order = i
+        for r in list(event.rounds):
+            if r.code not in codes and r.id not in scored_rounds:
+                event.rounds.remove(r)
+    for i, pl in enumerate(plans):
+        period = existing.pop(pl.code, None)
+        if period is None:
+            period = Period(contest_id=contest.id, code=pl.code, status=PeriodStatus.SCHEDULED, weight=Decimal(1))
+            db.session.add(period)
+        if period.status == PeriodStatus.SCHEDULED:
+            period.name, period.starts_on, period.ends_on = pl.name, pl.starts_on, pl.ends_on
+            period.opens_at = local_midnight(pl.starts_on)
+            period.deadline_at = local_midnight(pl.deadline + timedelta(days=1))
+        period.seq = i
+    for leftover in existing.values():
+        db.session.delete(leftover)
+    db.session.flush()
+    record(actor, "merit.periods", contest, contest_id=contest.id,
+           summary=f"按{project.schedule}生成考评期 {len(plans)} 个（{start}—{end}）", data={"codes": codes})
+    return periods_of(contest)
+
+
+def rounds_of(period: Period) -> dict[int, Round]:
+    """event id -> the period's round in that event."""
+    rows = db.session.scalars(select(Round).join(Event).where(Event.contest_id == period.contest_id,
+                                                              Round.code == period.code))
+    return {r.event_id: r for r in rows}
+
+
+def assessors_of(contest_id: int) -> list[int]:
+    return list(db.session.scalars(select(ContestMember.user_id).where(
+        ContestMember.contest_id == contest_id, ContestMember.role == "judge").order_by(ContestMember.user_id)))
+
+
+def active_entries(event_id: int) -> list[Entry]:
+    return list(db.session.scalars(select(Entry).where(Entry.event_id == event_id, Entry.status == EntryStatus.ACTIVE)
+                                   .options(selectinload(Entry.entrant).selectinload(Entrant.unit))
+                                   .order_by(Entry.id)))
+
+
+def open_period(period: Period, now: datetime) -> dict[str, int]:
+    """Open a scheduled period: one draft sheet per assessor and entry, one self-assessment per unit entry.
+    Idempotent: an open period only gets the sheets still missing (e.g. an assessor added later)."""
+    if period.status not in (PeriodStatus.SCHEDULED, PeriodStatus.OPEN):
+        return {"sheets": 0, "self": 0}
+    judges = assessors_of(period.contest_id)
+    sheets = selfs = 0
+    for event_id, rnd in rounds_of(period).items():
+        entries = active_entries(event_id)
+        have = set(db.session.execute(select(ScoreSheet.entry_id, ScoreSheet.judge_id)
+                                      .where(ScoreSheet.round_id == rnd.id)).all())
+        new = [ScoreSheet(entry_id=e.id, round_id=rnd.id, judge_id=j, status=SheetStatus.DRAFT, source="tablet")
+               for e in entries for j in judges if (e.id, j) not in have]
+        db.session.add_all(new)
+        sheets += len(new)
+        have_self = set(db.session.scalars(select(SelfSheet.entry_id).where(SelfSheet.period_id == period.id)))
+        new_self = [SelfSheet(period_id=period.id, entry_id=e.id) for e in entries
+                    if e.entrant.kind == EntrantKind.UNIT and e.id not in have_self]
+        db.session.add_all(new_self)
+        selfs += len(new_self)
+    if period.status == PeriodStatus.SCHEDULED:
+        period.status, period.opened_at = PeriodStatus.OPEN, now
+        record(None, "merit.period_open", period, contest_id=period.contest_id,
+               summary=f"{period.name}开始考评：考评表 {sheets} 份，自评表 {selfs} 份")
+    db.session.flush()
+    return {"sheets": sheets, "self": selfs}
+
+
+def close_period(period: Period, now: datetime) -> bool:
+    if period.status != PeriodStatus.OPEN:
+        return False
+    period.status, period.closed_at = PeriodStatus.CLOSED, now
+    draft = db.session.scalar(select(func.count(ScoreSheet.id)).where(
+        ScoreSheet.round_id.in_([r.id for r in rounds_of(period).values()]), ScoreSheet.status != SheetStatus.SUBMITTED))
+    record(None, "merit.period_close", period, contest_id=period.contest_id,
+           summary=f"{period.name}考评截止，未提交考评表 {draft} 份（不计入）")
+    db.session.flush()
+    return True
+
+
+# --- sheets --------------------------------------------------------------------------------------------------------
+
+def criterion_specs(contest: Contest, rnd: Round) -> RoundSpec:
+    spec = spec_of(contest)
+    event = next(e for e in contest.events if e.id == rnd.event_id)
+    return spec.event(event.code).round(rnd.code)  # type: ignore[union-attr]
+
+
+def note_required(spec: CriterionSpec, value: Decimal) -> tuple[bool, bool]:
+    """(a note is required, a document number is required) for this value.
+
+    Every deduction, bonus, adjustment and veto must say why; an adjustment from an external notice (a bonus item
+    outside any bonus group: 通报表扬 / 通报批评) also needs the notice's document number (文号)."""
+    if spec.kind == "deduction":
+        return value > 0, False
+    if spec.kind == "veto":
+        return value == 1, False
+    if spec.kind == "bonus":
+        return value != 0, value != 0 and spec.bonus_group is None
+    return False, False
+
+
+@dataclass
+class SheetInput:
+    value: Decimal
+    note: str = ""
+    document_no: str = ""
+
+
+def parse_values(form: dict[str, str], criteria: Iterable[Criterion]) -> dict[str, SheetInput]:
+    """Form fields v_<code>, n_<code>, d_<code> -> inputs (empty values are left out)."""
+    out: dict[str, SheetInput] = {}
+    for c in criteria:
+        raw = (form.get(f"v_{c.code}") or "").strip()
+        if raw == "":
+            continue
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise MeritError(f"{c.name}：请输入数字") from None
+        out[c.code] = SheetInput(value, (form.get(f"n_{c.code}") or "").strip(), (form.get(f"d_{c.code}") or "").strip())
+    return out
+
+
+def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool) -> list[str]:
+    """Every problem (Chinese). `complete`: every measurement/judgement item needs a value (deductions default 0)."""
+    problems = []
+    for code, item in values.items():
+        spec = rspec.criterion(code)
+        if spec is None:
+            problems.append(f"未定义的指标 {code}")
+            continue
+        why = spec.check_mark(item.value)
+        if why:
+            problems.append(f"{spec.name}：{why}")
+            continue
+        need_note, need_doc = note_required(spec, item.value)
+        if need_note and not item.note:
+            problems.append(f"{spec.name}：请填写扣分/加分/否决的原因")
+        if need_doc and not item.document_no:
+            problems.append(f"{spec.name}：请填写通报文号")
+        if len(item.note) > 500 or len(item.document_no) > 100:
+            problems.append(f"{spec.name}：说明过长")
+    if complete:
+        for spec in rspec.criteria:
+            if spec.kind in ("measurement", "judgement") and spec.code not in values:
+                problems.append(f"{spec.name}：请填写")
+    return problems
+
+
+def _period_for_round(rnd: Round) -> Period | None:
+    return db.session.scalar(select(Period).where(Period.contest_id == rnd.event.contest_id, Period.code == rnd.code))
+
+
+def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], submit: bool) -> ScoreSheet:
+    """The assessors' column (考评): marks on the judging area's ScoreSheet, a note for every deduction.
+
+    A submitted sheet is locked (changes go through the judging area's return with a reason). Deductions left
+    empty count 0 (no deduction)."""
+    rnd = sheet.round
+    contest = rnd.event.contest
+    period = _period_for_round(rnd)
+    if period is not None and period.status != PeriodStatus.OPEN:
+        raise MeritError("该考评期未开放或已截止")
+    if sheet.status == SheetStatus.SUBMITTED:
+        raise MeritError("考评表已提交；如需修改请由组织者退回")
+    rspec = criterion_specs(contest, rnd)
+    problems = check_inputs(rspec, values, complete=submit)
+    if problems:
+        raise MeritError("；".join(problems))
+    by_code = {c.code: c for c in rnd.criteria}
+    marks = {m.criterion_id: m for m in sheet.marks}
+    notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))} \
+        if sheet.id else {}
+    changes = []
+    for code, item in values.items():
+        crit = by_code[code]
+        mark = marks.get(crit.id)
+        if mark is None:
+            sheet.marks.append(Mark(criterion_id=crit.id, value=item.value))
+            changes.append((code, None, item.value))
+        elif mark.value != item.value:
+            changes.append((code, mark.value, item.value))
+            mark.value = item.value
+        db.session.flush()
+        note = notes.get(crit.id)
+        if item.note or item.document_no:
+            if note is None:
+                note = MarkNote(sheet_id=sheet.id, criterion_id=crit.id, note=item.note)
+                db.session.add(note)
+            note.note, note.document_no = item.note, item.document_no or None
+        elif note is not None:
+            db.session.delete(note)
+    if submit:
+        for spec in rspec.criteria:  # an untouched deduction is no deduction: write the 0 explicitly
+            if spec.kind == "deduction" and spec.code not in values and by_code[spec.code].id not in marks:
+                sheet.marks.append(Mark(criterion_id=by_code[spec.code].id, value=ZERO))
+        sheet.status = SheetStatus.SUBMITTED
+        sheet.submitted_at = datetime.now(timezone.utc)
+    sheet.version = (sheet.version or 1) + 1
+    db.session.flush()
+    record(actor, "marks.save", sheet, contest_id=contest.id,
+           summary=f"考评 {rnd.name} 条目 {sheet.entry_id}" + ("（提交）" if submit else ""),
+           data={"changes": [(c, str(a) if a is not None else None, str(b)) for c, a, b in changes]})
+    return sheet
+
+
+def unit_of_user(contest: Contest, user) -> Unit | None:
+    return db.session.scalar(select(Unit).join(UnitProfile, UnitProfile.unit_id == Unit.id).where(
+        Unit.contest_id == contest.id, UnitProfile.user_id == user.id))
+
+
+def self_sheets_for(contest: Contest, user) -> list[SelfSheet]:
+    unit = unit_of_user(contest, user)
+    if unit is None:
+        return []
+    return list(db.session.scalars(
+        select(SelfSheet).join(Entry, SelfSheet.entry_id == Entry.id).join(Entrant, Entry.entrant_id == Entrant.id)
+        .join(Period, SelfSheet.period_id == Period.id)
+        .where(Entrant.unit_id == unit.id, Period.contest_id == contest.id).order_by(Period.seq)))
+
+
+def save_self_assessment(sheet: SelfSheet, actor, values: dict[str, SheetInput], submit: bool) -> SelfSheet:
+    """The unit's own column (自评)."""
+    period = sheet.period
+    if period.status != PeriodStatus.OPEN:
+        raise MeritError("该考评期未开放或已截止")
+    if sheet.status == "submitted":
+        raise MeritError("自评已提交")
+    contest = period.contest
+    rnd = rounds_of(period)[sheet.entry.event_id]
+    rspec = criterion_specs(contest, rnd)
+    problems = check_inputs(rspec, values, complete=submit)
+    if problems:
+        raise MeritError("；".join(problems))
+    by_code = {c.code: c for c in rnd.criteria}
+    marks = {m.criterion_id: m for m in sheet.marks}
+    for code, item in values.items():
+        crit = by_code[code]
+        mark = marks.get(crit.id)
+        if mark is None:
+            sheet.marks.append(SelfMark(criterion_id=crit.id, value=item.value, note=item.note or None))
+        else:
+            mark.value, mark.note = item.value, item.note or None
+    if submit:
+        sheet.status, sheet.submitted_at, sheet.submitted_by = "submitted", datetime.now(timezone.utc), actor.id
+    db.session.flush()
+    record(actor, "merit.self_assessment", sheet, contest_id=contest.id,
+           summary=f"自评 {period.name}" + ("（提交）" if submit else ""))
+    return sheet
+
+
+# --- ranking a period ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Standing:
+    entry: Entry
+    result: Any = None                # domain RoundResult, or None (not assessed / incomplete)
+    rank: int | None = None
+    self_score: Decimal | None = None
+    red_flag: bool = False
+    rewards: list[RankBand] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)   # deductions, bonuses, adjustments, vetoes
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.entry.entrant.name
+
+
+def _inputs(rnd: Round, rspec: RoundSpec, contest: Contest) -> tuple[dict[int, list[DMark]], dict[int, list[dict]]]:
+    """Submitted marks by entry (deductions a sheet left empty count 0), and the notes behind them."""
+    sheets = db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id,
+                                                         ScoreSheet.status == SheetStatus.SUBMITTED)
+                                .options(selectinload(ScoreSheet.marks), selectinload(ScoreSheet.judge))).all()
+    codes = {c.id: c.code for c in rnd.criteria}
+    notes = defaultdict(dict)
+    for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets]))):
+        notes[n.sheet_id][n.criterion_id] = n
+    evidence_ok: set[tuple[int, int]] | None = None
+    if contest.kind == "points":  # special items count only with confirmed evidence
+        evidence_ok = set(db.session.execute(select(Evidence.entry_id, Evidence.criterion_id).where(
+            Evidence.contest_id == contest.id, Evidence.status == "confirmed")).all())
+    marks: dict[int, list[DMark]] = defaultdict(list)
+    why: dict[int, list[dict]] = defaultdict(list)
+    for s in sheets:
+        seen = set()
+        judge = s.judge.username if s.judge else str(s.judge_id)
+        for m in s.marks:
+            code = codes[m.criterion_id]
+            spec = rspec.criterion(code)
+            seen.add(code)
+            if evidence_ok is not None and spec.kind == "bonus" and m.value and \
+                    (s.entry_id, m.criterion_id) not in evidence_ok:
+                why[s.entry_id].append({"criterion": spec.name, "kind": "evidence", "value": str(m.value),
+                                        "note": "佐证材料未确认，不计分", "document_no": None, "judge": judge})
+                continue
+            marks[s.entry_id].append(DMark(judge, code, m.value))
+            note = notes[s.id].get(m.criterion_id)
+            if spec.kind == "deduction" and m.value > 0 or spec.kind in ("bonus", "veto") and m.value != 0:
+                points = m.value * spec.deduction_per if spec.deduction_per else m.value
+                why[s.entry_id].append({"criterion": spec.name, "kind": spec.kind, "value": str(points),
+                                        "count": str(m.value) if spec.deduction_per else None,
+                                        "note": note.note if note else "（未填写原因）",
+                                        "document_no": note.document_no if note else None, "judge": judge})
+        for spec in rspec.criteria:
+            if spec.kind == "deduction" and spec.code not in seen:
+                marks[s.entry_id].append(DMark(judge, spec.code, ZERO))
+    return marks, why
+
+
+def _self_scores(period: Period, rspec: RoundSpec, rnd: Round) -> dict[int, Decimal]:
+    codes = {c.id: c.code for c in rnd.criteria}
+    out = {}
+    for sheet in db.session.scalars(select(SelfSheet).join(Entry, SelfSheet.entry_id == Entry.id)
+                                    .where(SelfSheet.period_id == period.id, SelfSheet.status == "submitted",
+                                           Entry.event_id == rnd.event_id)
+                                    .options(selectinload(SelfSheet.marks))):
+        marks = [DMark("self", codes[m.criterion_id], m.value) for m in sheet.marks if m.criterion_id in codes]
+        have = {m.criterion for m in marks}
+        marks += [DMark("self", c.code, ZERO) for c in rspec.criteria if c.kind == "deduction" and c.code not in have]
+        try:
+            out[sheet.entry_id] = score_round(rspec, EntryRoundInput(str(sheet.entry_id), rspec.code, tuple(marks))).score
+        except ScoringError:
+            continue
+    return out
+
+
+def _bands(contest_id: int) -> list[RankBand]:
+    return [RankBand(r.from_rank, r.to_rank, r.label, r.amount, r.from_bottom) for r in db.session.scalars(
+        select(RankReward).where(RankReward.contest_id == contest_id).order_by(RankReward.from_bottom,
+                                                                              RankReward.from_rank))]
+
+
+def compute_period(period: Period) -> dict[int, tuple[Event, list[Standing]]]:
+    """Every event's standings for a period (nothing is stored): event id -> (event, standings best first)."""
+    contest = period.contest
+    spec = spec_of(contest)
+    project = project_of(contest)
+    top = (project.top_flag if contest.kind == "points" else project.red_flags) if project else 3
+    bands = _bands(contest.id)
+    out = {}
+    for event in contest.events:
+        rnd = next((r for r in event.rounds if r.code == period.code), None)
+        if rnd is None:
+            continue
+        espec: EventSpec = spec.event(event.code)  # type: ignore[assignment]
+        rspec = espec.round(rnd.code)
+        marks, why = _inputs(rnd, rspec, contest)
+        selfs = _self_scores(period, rspec, rnd)
+        standings: dict[int, Standing] = {}
+        results = []
+        for entry in active_entries(event.id):
+            st = Standing(entry, self_score=selfs.get(entry.id), notes=why.get(entry.id, []))
+            standings[entry.id] = st
+            if not marks.get(entry.id):
+                st.problem = "未考评"
+                continue
+            try:
+                st.result = score_round(rspec, EntryRoundInput(str(entry.id), rnd.code, tuple(marks[entry.id])))
+            except ScoringError as exc:
+                st.problem = str(exc)
+                continue
+            from contestapp.domain.scoring import EntryResult
+
+            r = st.result
+            results.append(EntryResult(str(entry.id), r.score, r.time, r.vetoed, r.veto_reasons, r.passed, (r,),
+                                       r.explanation))
+        ranked = rank(results, espec.chain if espec.tie_break is not None else ())
+        flagged = set(flag_top(ranked, top) if contest.kind == "points" else red_flags(ranked, top))
+        rewards = rank_rewards(ranked, bands)
+        ordered = []
+        for r in ranked:
+            st = standings[int(r.entry)]
+            st.rank, st.red_flag, st.rewards = r.rank, r.entry in flagged, rewards.get(r.entry, [])
+            ordered.append(st)
+        ordered += [st for st in standings.values() if st.rank is None]
+        out[event.id] = (event, ordered)
+    return out
+
+
+def lost_points(rspec: RoundSpec, result) -> dict[str, str]:
+    """Where an entry's points were lost: criterion code -> points short of the item's maximum (scored kinds)."""
+    lost = {}
+    for cs in rspec.criteria:
+        if cs.kind not in ("measurement", "judgement", "deduction"):
+            continue
+        cr = result.criterion(cs.code)
+        short = (cs.max - cr.value) * cs.weight
+        if short:
+            lost[cs.code] = str(short)
+    return lost
+
+
+def publish_period(period: Period, now: datetime, by: str = "") -> Bulletin | None:
+    """Rank a closed period, store its standings and red flags, and produce its bulletin (once).
+
+    Returns the new Bulletin, or None if the period is not closed (already published, or still open)."""
+    if period.status != PeriodStatus.CLOSED:
+        return None
+    contest = period.contest
+    spec = spec_of(contest)
+    computed = compute_period(period)
+    db.session.execute(delete(PeriodStanding).where(PeriodStanding.period_id == period.id))
+    for event_id, (event, standings) in computed.items():
+        rspec = spec.event(event.code).round(period.code)  # type: ignore[union-attr]
+        for st in standings:
+            r = st.result
+            db.session.add(PeriodStanding(
+                period_id=period.id, event_id=event_id, entry_id=st.entry.id, rank=st.rank,
+                score=r.score if r else None, self_score=st.self_score, vetoed=bool(r and r.vetoed),
+                red_flag=st.red_flag, rewards="、".join(b.label for b in st.rewards) or None,
+                reward_amount=sum((b.amount for b in st.rewards), ZERO) if st.rewards else None,
+                lost=lost_points(rspec, r) if r else {},
+                detail={"veto": list(r.veto_reasons) if r else [], "notes": st.notes, "problem": st.problem,
+                        "explanation": r.explanation.text() if r else ""}))
+    bulletin = Bulletin(period_id=period.id, path="", sha256="", size=0, created_by=by[:100])
+    db.session.add(bulletin)
+    db.session.flush()  # the unique period_id refuses a second bulletin before any file is written
+    from contestapp.merit.bulletin import write_bulletin
+
+    path, digest, size = write_bulletin(period, computed, previous_flags(period))
+    bulletin.path, bulletin.sha256, bulletin.size = path, digest, size
+    period.status, period.published_at = PeriodStatus.PUBLISHED, now
+    record(None, "merit.bulletin", period, contest_id=contest.id, summary=f"{period.name}排名与通报已生成",
+           data={"bulletin": path, "sha256": digest, "by": by})
+    db.session.flush()
+    return bulletin
+
+
+def previous_flags(period: Period) -> dict[int, list[str]]:
+    """Red-flag holders of the previous published period, by event (to show the flag moving)."""
+    prev = db.session.scalar(select(Period).where(Period.contest_id == period.contest_id, Period.seq < period.seq,
+                                                  Period.status == PeriodStatus.PUBLISHED).order_by(Period.seq.desc()))
+    if prev is None:
+        return {}
+    out: dict[int, list[str]] = defaultdict(list)
+    for st in db.session.scalars(select(PeriodStanding).where(PeriodStanding.period_id == prev.id,
+                                                              PeriodStanding.red_flag.is_(True))
+                                 .options(selectinload(PeriodStanding.entry).selectinload(Entry.entrant))
+                                 .order_by(PeriodStanding.rank)):
+        out[st.event_id].append(st.entry.entrant.name)
+    return out
+
+
+def red_flag_holders(period: Period) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for st in db.session.scalars(select(PeriodStanding).where(PeriodStanding.period_id == period.id,
+                                                              PeriodStanding.red_flag.is_(True))
+                                 .options(selectinload(PeriodStanding.entry).selectinload(Entry.entrant))
+                                 .order_by(PeriodStanding.rank)):
+        out[st.event_id].append(st.entry.entrant.name)
+    return out
+
+
+def standings_of(period: Period) -> list[PeriodStanding]:
+    return list(db.session.scalars(
+        select(PeriodStanding).where(PeriodStanding.period_id == period.id)
+        .options(selectinload(PeriodStanding.entry).selectinload(Entry.entrant).selectinload(Entrant.unit))
+        .order_by(PeriodStanding.event_id, PeriodStanding.rank.is_(None), PeriodStanding.rank, PeriodStanding.id)))
+
+
+def missing_sheets(period: Period) -> dict[str, list]:
+    """Who still owes a sheet: assessors (user id -> count) and units (user id -> entrant names)."""
+    rounds = [r.id for r in rounds_of(period).values()]
+    judges = dict(db.session.execute(select(ScoreSheet.judge_id, func.count(ScoreSheet.id)).where(
+        ScoreSheet.round_id.in_(rounds), ScoreSheet.status != SheetStatus.SUBMITTED).group_by(ScoreSheet.judge_id)).all())
+    units: dict[int, list[str]] = defaultdict(list)
+    for name, user_id in db.session.execute(
+            select(Entrant.name, UnitProfile.user_id).select_from(SelfSheet)
+            .join(Entry, SelfSheet.entry_id == Entry.id).join(Entrant, Entry.entrant_id == Entrant.id)
+            .join(UnitProfile, UnitProfile.unit_id == Entrant.unit_id)
+            .where(SelfSheet.period_id == period.id, SelfSheet.status != "submitted",
+                   UnitProfile.user_id.is_not(None))):
+        units[user_id].append(name)
+    return {"assessors": list(judges.items()), "units": list(units.items())}
+
+
+# --- the year ------------------------------------------------------------------------------------------------------
+
+def year_ranking(contest: Contest, event: Event) -> list[Ranked]:
+    """Cumulative ranking of the year: weighted mean of the published periods plus the annual review."""
+    project = project_of(contest)
+    review_weight = project.review_weight if project else ZERO
+    periods = {p.id: p for p in periods_of(contest) if p.status == PeriodStatus.PUBLISHED}
+    by_entry: dict[int, list[PeriodScore]] = defaultdict(list)
+    for st in db.session.scalars(select(PeriodStanding).where(PeriodStanding.event_id == event.id,
+                                                              PeriodStanding.period_id.in_(list(periods)),
+                                                              PeriodStanding.score.is_not(None))):
+        p = periods[st.period_id]
+        by_entry[st.entry_id].append(PeriodScore(p.code, p.name, p.weight, st.score, st.vetoed,
+                                                 tuple(st.detail.get("veto") or ())))
+    reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).join(Entry).where(
+        Entry.event_id == event.id)).all())
+    results = []
+    for entry in active_entries(event.id):
+        scores = sorted(by_entry.get(entry.id, []), key=lambda s: s.period)
+        if not scores and entry.id not in reviews:
+            continue
+        results.append(year_result(str(entry.id), scores, reviews.get(entry.id), review_weight))
+    return rank(results, ())
+
+
+def ensure_honour_rules(contest: Contest) -> list[HonourRule]:
+    rules = list(db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)
+                                    .order_by(HonourRule.order, HonourRule.id)))
+    if rules:
+        return rules
+    order = 0
+    for event in contest.events:
+        for code, label, quota in DEFAULT_HONOURS.get(event.mode, []):
+            order += 1
+            rule = HonourRule(contest_id=contest.id, event_id=event.id, code=f"{event.code}.{code}", label=label,
+                              quota=quota, order=order)
+            db.session.add(rule)
+            rules.append(rule)
+    db.session.flush()
+    return rules
+
+
+def assign_honours(contest: Contest, actor) -> list[Honour]:
+    """Recompute the year's honour list from the cumulative ranking (vetoed entries excluded)."""
+    rules = ensure_honour_rules(contest)
+    db.session.execute(delete(Honour).where(Honour.contest_id == contest.id))
+    entries = {}
+    out = []
+    for event in contest.events:
+        ranked = year_ranking(contest, event)
+        for e in active_entries(event.id):
+            entries[e.id] = e
+        for rule in [r for r in rules if r.event_id == event.id]:
+            for g in allocate_honours(HonourSpec(rule.code, rule.label, rule.quota), ranked):
+                entry = entries[int(g.entry)]
+                total = next(r.total for r in ranked if r.entry == g.entry)
+                honour = Honour(contest_id=contest.id, rule_id=rule.id, entry_id=entry.id, year=contest.year,
+                                label=rule.label, entrant_name=entry.entrant.name,
+                                unit_name=entry.entrant.unit_name or None, rank=g.rank, score=total,
+                                pending=g.pending)
+                db.session.add(honour)
+                out.append(honour)
+    db.session.flush()
+    record(actor, "merit.honours", contest, contest_id=contest.id, summary=f"评定年度荣誉 {len(out)} 项",
+           data={"honours": [(h.label, h.entrant_name, h.rank) for h in out]})
+    return out
+
+
+def save_review(entry: Entry, score: Decimal, note: str, actor) -> AnnualReview:
+    if not ZERO <= score <= Decimal(100):
+        raise MeritError("年度考评得分须在 0 到 100 之间")
+    review = db.session.scalar(select(AnnualReview).where(AnnualReview.entry_id == entry.id)) or \
+        AnnualReview(entry_id=entry.id, score=score)
+    old = review.score if review.id else None
+    review.score, review.note = score, note or None
+    db.session.add(review)
+    db.session.flush()
+    record(actor, "merit.annual_review", review, contest_id=entry.entrant.contest_id,
+           summary=f"年度考评 {entry.entrant.name}：{old} → {score}")
+    return review
+
+
+def save_rewards(contest: Contest, rows: list[tuple[int, int, str, Decimal, bool]], actor) -> None:
+    bands = [RankBand(*row) for row in rows]  # validates
+    db.session.execute(delete(RankReward).where(RankReward.contest_id == contest.id))
+    for b in bands:
+        db.session.add(RankReward(contest_id=contest.id, from_rank=b.from_rank, to_rank=b.to_rank, label=b.label,
+                                  amount=b.amount, from_bottom=b.from_bottom))
+    db.session.flush()
+    record(actor, "merit.rewards", contest, contest_id=contest.id, summary=f"奖惩表 {len(bands)} 行")
+
+
+# --- charts --------------------------------------------------------------------------------------------------------
+
+def chart_data(contest: Contest, event: Event) -> dict[str, Any]:
+    """Scores over the published periods per entry, and points lost per indicator (summed over periods)."""
+    periods = [p for p in periods_of(contest) if p.status == PeriodStatus.PUBLISHED]
+    index = {p.id: i for i, p in enumerate(periods)}
+    series: dict[int, list] = {}
+    names: dict[int, str] = {}
+    lost: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for st in db.session.scalars(select(PeriodStanding).where(PeriodStanding.event_id == event.id,
+                                                              PeriodStanding.period_id.in_(list(index)))
+                                 .options(selectinload(PeriodStanding.entry).selectinload(Entry.entrant))):
+        series.setdefault(st.entry_id, [None] * len(periods))[index[st.period_id]] = st.score
+        names[st.entry_id] = st.entry.entrant.name
+        for code, value in (st.lost or {}).items():
+            lost[st.entry_id][code] += Decimal(value)
+    labels = {c.code: c.name for r in event.rounds[:1] for c in r.criteria}
+    return {"periods": [p.name.replace("考评", "") for p in periods],
+            "series": {names[k]: v for k, v in series.items()},
+            "lost": {names[k]: [(labels.get(c, c), v) for c, v in sorted(d.items(), key=lambda kv: -kv[1])]
+                     for k, d in lost.items()}}
+
+
+# --- evidence (points assessments) ---------------------------------------------------------------------------------
+
+EVIDENCE_TYPES = {".pdf": ("application/pdf", b"%PDF-"), ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+                  ".jpeg": ("image/jpeg", b"\xff\xd8\xff"), ".png": ("image/png", b"\x89PNG\r\n\x1a\n")}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def evidence_dir(contest_id: int):
+    from pathlib import Path
+
+    path = Path(current_app.config["UPLOAD_DIR"]) / "evidence" / str(contest_id)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_evidence(contest: Contest, entry: Entry, criterion: Criterion, filename: str, content: bytes, note: str,
+                   actor) -> Evidence:
+    """Check type (by extension AND content) and size, store outside the web root under a random name."""
+    import hashlib
+    import secrets
+    from pathlib import PurePath
+
+    ext = PurePath(filename or "").suffix.lower()
+    if ext not in EVIDENCE_TYPES:
+        raise MeritError("佐证材料只接受 PDF、JPG、PNG 文件")
+    ctype, magic = EVIDENCE_TYPES[ext]
+    if not content.startswith(magic):
+        raise MeritError("文件内容与扩展名不符")
+    if len(content) > EVIDENCE_MAX_BYTES:
+        raise MeritError(f"文件不能超过 {EVIDENCE_MAX_BYTES // 1024 // 1024} MB")
+    if criterion.kind != "bonus":
+        raise MeritError("只有“X”专项加分需要佐证材料")
+    stored = secrets.token_hex(16) + ext
+    (evidence_dir(contest.id) / stored).write_bytes(content)
+    ev = Evidence(contest_id=contest.id, entry_id=entry.id, criterion_id=criterion.id,
+                  filename=PurePath(filename).name[:200], stored_name=stored, content_type=ctype, size=len(content),
+                  sha256=hashlib.sha256(content).hexdigest(), note=note or None, uploaded_by=getattr(actor, "id", None))
+    db.session.add(ev)
+    db.session.flush()
+    record(actor, "merit.evidence_upload", ev, contest_id=contest.id, summary=f"上传佐证材料 {ev.filename}")
+    return ev
+
+
+def review_evidence(ev: Evidence, confirm: bool, note: str, actor, now: datetime | None = None) -> Evidence:
+    ev.status = "confirmed" if confirm else "rejected"
+    ev.reviewed_by, ev.reviewed_at, ev.review_note = getattr(actor, "id", None), now or datetime.now(timezone.utc), note or None
+    db.session.flush()
+    record(actor, "merit.evidence_review", ev, contest_id=ev.contest_id,
+           summary=f"佐证材料 {ev.filename}：{ev.status_label}")
+    return ev
+
+
+def entries_of_unit(contest: Contest, unit: Unit) -> list[Entry]:
+    return list(db.session.scalars(select(Entry).join(Entrant).where(Entrant.contest_id == contest.id,
+                                                                     Entrant.unit_id == unit.id)))
+
+
+__all__ = ["MeritError", "update"]
