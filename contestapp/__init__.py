@@ -18,6 +18,10 @@ BLUEPRINTS = [
     "contestapp.auth.manage:bp",
     "contestapp.contests.views:bp",
     "contestapp.entrants.views:bp",
+    "contestapp.judging.views:bp",
+    "contestapp.judging.views:console_bp",
+    "contestapp.judging.api:bp",
+    "contestapp.audit.views:bp",
 ]
 
 # Modules whose models must be imported before the metadata is complete (Alembic, create_all).

@@ -1,0 +1,88 @@
+"""Audit log console: filter by contest, action and user; export as CSV or Excel. Read-only (the table is
+append-only)."""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from contestapp.audit.models import AuditEntry
+from contestapp.auth.models import User
+from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, ORGANISER, roles_required
+from contestapp.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+ACTION_LABELS = {
+    "mark.write": "评分录入/修改", "sheet.submit": "签名提交", "sheet.return": "退回评分表",
+    "round.confirm": "确认轮次", "event.decrypt": "解密", "recusal.auto": "自动回避", "recusal.declare": "申请回避",
+    "draw.seeded": "随机抽签", "draw.manual": "导入人工抽签", "draw.print": "打印抽签表", "card.issue": "制作登录卡",
+    "card.revoke": "作废登录卡", "card.print": "打印登录卡", "card.login": "登录卡登录", "tie.decide": "并列裁定",
+    "assignment.set": "分配裁判", "assignment.remove": "取消分配",
+}
+HEADERS = ["时间", "操作", "操作人", "竞赛", "对象", "摘要", "地址", "设备", "数据"]
+LIMIT = 500
+
+
+def _filters():
+    from contestapp.contests.services import visible_contests
+
+    contests = visible_contests(current_user)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if current_user.role != ADMIN:
+        query = query.where(AuditEntry.contest_id.in_([c.id for c in contests] or [0]))
+    contest_id = request.args.get("contest", type=int)
+    action = request.args.get("action", "").strip()
+    user = request.args.get("user", "").strip()
+    if contest_id:
+        query = query.where(AuditEntry.contest_id == contest_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if user:
+        ids = select(User.id).where((User.username == user) | (User.display_name == user))
+        query = query.where(AuditEntry.actor_id.in_(ids) | (AuditEntry.actor_name == user))
+    return query, contests, {"contest": contest_id, "action": action, "user": user}
+
+
+def _row(e: AuditEntry, names: dict[int, str]) -> list[str]:
+    from contestapp.filters import local_time
+    import json
+
+    return [local_time(e.at, "%Y-%m-%d %H:%M:%S"), ACTION_LABELS.get(e.action, e.action), e.actor_name or "",
+            names.get(e.contest_id, ""), f"{e.object_type} {e.object_id or ''}".strip(), e.summary,
+            e.address or "", e.device or "", json.dumps(e.data, ensure_ascii=False) if e.data else ""]
+
+
+@bp.route("/")
+@roles_required(ORGANISER, CHIEF_JUDGE)
+def index():
+    query, contests, chosen = _filters()
+    entries = list(db.session.scalars(query.limit(LIMIT)))
+    names = {c.id: c.name for c in contests}
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        entries = list(db.session.scalars(query))
+        rows = [_row(e, names) for e in entries]
+        if fmt == "csv":
+            out = io.StringIO()
+            csv.writer(out).writerows([HEADERS] + rows)
+            return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('审计日志.csv')}"})
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("审计日志")
+        sheet.append(HEADERS)
+        for r in rows:
+            sheet.append(r)
+        buf = io.BytesIO()
+        book.save(buf)
+        return Response(buf.getvalue(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('审计日志.xlsx')}"})
+    return render_template("audit/index.html", entries=entries, contests=contests, chosen=chosen, names=names,
+                           actions=ACTION_LABELS, limit=LIMIT)

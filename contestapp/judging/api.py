@@ -1,0 +1,109 @@
+"""JSON API for tablets and integrations (/api/v1/), described by /api/v1/openapi.json.
+
+Authentication is the session cookie (card or password login), so every write is CSRF-protected by Flask-WTF:
+the tablet sends the token from the page's <meta name="csrf-token"> in the X-CSRFToken header. No route is exempt:
+a cookie-authenticated API without CSRF would let any page the judge visits write marks in their name.
+Errors are JSON: {"error": {"code": "...", "message": "中文说明", "detail": ...}}.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, session
+from flask_login import current_user, logout_user
+
+from contestapp.auth.permissions import JUDGE, deny, public, roles_required
+from contestapp.extensions import db
+from contestapp.judging import services
+from contestapp.judging.models import JudgeCard
+from contestapp.judging.services import JudgingError
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+def check_card_session() -> None:
+    """A tablet logged in with a card stays in only while the card is valid (contest days, not revoked)."""
+    card_id = session.get("card_id")
+    if card_id and current_user.is_authenticated:
+        card = db.session.get(JudgeCard, card_id)
+        if not services.card_valid(card) or card.judge_id != current_user.id:
+            logout_user()
+            session.pop("card_id", None)
+            deny(401, "登录卡已失效，请重新登录")
+
+
+bp.before_request(check_card_session)
+
+
+@bp.errorhandler(JudgingError)
+def judging_error(exc: JudgingError):
+    db.session.rollback()
+    body = {"code": exc.code, "message": exc.message}
+    if exc.detail is not None:
+        body["detail"] = exc.detail
+    return jsonify(error=body), exc.status
+
+
+def _json_body():
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise JudgingError("bad_request", "请求体须为 JSON", 400)
+    return payload
+
+
+@bp.get("/assignments")
+@roles_required(JUDGE)
+def assignments():
+    data = services.judge_assignments(current_user)
+    db.session.commit()  # sheets created on first sight
+    return jsonify(judge={"id": current_user.id, "name": current_user.display_name}, rounds=data)
+
+
+@bp.get("/sheets/<int:sheet_id>")
+@roles_required(JUDGE)
+def sheet(sheet_id: int):
+    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    return jsonify(services.sheet_for_judge(ctx))
+
+
+@bp.put("/sheets/<int:sheet_id>/marks")
+@roles_required(JUDGE)
+def put_marks(sheet_id: int):
+    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    payload = _json_body()
+    for attempt in range(3):  # bounded retry: a concurrent duplicate may win the unique key first
+        try:
+            result = services.put_marks(ctx, current_user, payload, key)
+            db.session.commit()
+            return jsonify(result)
+        except services.IntegrityError:
+            db.session.rollback()
+            ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    raise JudgingError("conflict", "评分保存冲突，请重试", 409)
+
+
+@bp.post("/sheets/<int:sheet_id>/submit")
+@roles_required(JUDGE)
+def submit(sheet_id: int):
+    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    result = services.submit_sheet(ctx, current_user, _json_body(),
+                                   request.headers.get("X-Device-Id") or request.user_agent.string)
+    db.session.commit()
+    return jsonify(result)
+
+
+@bp.post("/sheets/<int:sheet_id>/recusal")
+@roles_required(JUDGE)
+def recuse(sheet_id: int):
+    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    payload = _json_body()
+    services.declare_conflict(current_user, ctx.sheet.entry, str(payload.get("reason", "")), current_user)
+    db.session.commit()
+    return jsonify(recused=True, sheet_id=sheet_id)
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    from contestapp.judging.openapi import document
+
+    return jsonify(document())

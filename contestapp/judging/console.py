@@ -1,0 +1,181 @@
+"""The chief judge's read side: progress matrix, spread alerts, recusals and what the panel rule does with the judges
+left, and ties the chain cannot break. Built on the pure domain (score_criterion, score_event, rank)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from contestapp.auth.models import User
+from contestapp.contests.definition import DefinitionFileError, spec_of
+from contestapp.contests.models import Contest, Event, Round
+from contestapp.domain import EntryRoundInput, Mark as DMark, ScoringError, pending_ties, rank, score_criterion, score_event
+from contestapp.domain.ranking import TieDecision as DTie
+from contestapp.entrants.models import Entry, EntryStatus
+from contestapp.extensions import db
+from contestapp.judging.models import (
+    VOID_STATUS, Assignment, EntryRound, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
+from contestapp.judging.services import judge_code
+
+
+@dataclass
+class Matrix:
+    round: Round
+    judges: list[User]
+    entries: list[Entry]
+    cells: dict[tuple[int, int], dict[str, Any]]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def all_signed(self) -> bool:
+        return self.counts.get("total", 0) > 0 and self.counts.get("submitted", 0) == self.counts["total"]
+
+
+def progress_matrix(rnd: Round) -> Matrix:
+    judges = list(db.session.scalars(select(User).join(Assignment, Assignment.judge_id == User.id)
+                                     .where(Assignment.round_id == rnd.id).order_by(User.display_name)))
+    entries = list(db.session.scalars(select(Entry).where(
+        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
+    entries.sort(key=lambda e: judge_code(e) or "")
+    filled = dict(db.session.execute(select(Mark.sheet_id, db.func.count(Mark.id)).join(ScoreSheet).where(
+        ScoreSheet.round_id == rnd.id).group_by(Mark.sheet_id)).all())
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id)):
+        state = s.status if s.status != SheetStatus.DRAFT else ("draft" if filled.get(s.id) else "not_started")
+        cells[(s.entry_id, s.judge_id)] = {"sheet": s, "state": state, "filled": filled.get(s.id, 0)}
+        if state != VOID_STATUS:
+            counts[state] += 1
+            counts["total"] += 1
+    for r in db.session.scalars(select(Recusal).where(Recusal.entry_id.in_([e.id for e in entries] or [0]))):
+        if (r.entry_id, r.judge_id) not in cells or cells[(r.entry_id, r.judge_id)]["state"] == VOID_STATUS:
+            cells[(r.entry_id, r.judge_id)] = {"sheet": None, "state": "recused", "reason": r.reason}
+    return Matrix(rnd, judges, entries, cells, dict(counts))
+
+
+def _round_spec(contest: Contest, rnd: Round):
+    try:
+        spec = spec_of(contest)
+    except DefinitionFileError:
+        return None
+    event = spec.event(rnd.event.code)
+    return event.round(rnd.code) if event else None
+
+
+def submitted_marks(rnd: Round) -> dict[int, dict[str, list[DMark]]]:
+    """entry id -> criterion code -> marks of submitted sheets (judge named by id)."""
+    out: dict[int, dict[str, list[DMark]]] = defaultdict(lambda: defaultdict(list))
+    rows = db.session.execute(select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.value, Mark.criterion_id)
+                              .join(Mark, Mark.sheet_id == ScoreSheet.id)
+                              .where(ScoreSheet.round_id == rnd.id, ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    codes = {c.id: c.code for c in rnd.criteria}
+    for entry_id, judge_id, value, cid in rows:
+        out[entry_id][codes[cid]].append(DMark(str(judge_id), codes[cid], value))
+    return out
+
+
+def spread_alerts(contest: Contest, rnd: Round) -> list[dict[str, Any]]:
+    """Alerts of the round's panel rule (spread above its threshold) over the marks of submitted sheets."""
+    spec = _round_spec(contest, rnd)
+    if spec is None:
+        return []
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == rnd.event_id))}
+    alerts = []
+    for entry_id, by_crit in submitted_marks(rnd).items():
+        for cspec in spec.criteria:
+            marks = by_crit.get(cspec.code)
+            if not marks or len(marks) < 2:
+                continue
+            rule = cspec.panel_for(spec.panel)
+            try:
+                result = score_criterion(cspec, rule, marks)
+            except ScoringError:
+                continue
+            if result.alert:
+                alerts.append({"entry": entries[entry_id], "code": judge_code(entries[entry_id]),
+                               "criterion": cspec.name, "alert": result.alert,
+                               "marks": sorted(m.value for m in marks)})
+    alerts.sort(key=lambda a: (a["code"] or "", a["criterion"]))
+    return alerts
+
+
+def panel_effect(rule, assigned: int, recused: int) -> str:
+    left = assigned - recused
+    if left >= rule.min_judges:
+        return f"剩余 {left} 名裁判，按规则{rule.describe()}"
+    if rule.fallback == "error":
+        return f"剩余 {left} 名裁判，少于规则要求的 {rule.min_judges} 名：无法计分，须增派裁判"
+    how = "平均" if rule.fallback == "mean" else "中位数"
+    extra = f"再乘以 {rule.kept}（保持求和的量纲）" if rule.aggregate == "trimmed" and rule.reduce == "sum" else ""
+    return f"剩余 {left} 名裁判，少于规则要求的 {rule.min_judges} 名：改取剩余评分的{how}{extra}"
+
+
+def recusal_report(contest: Contest) -> list[dict[str, Any]]:
+    """Every recusal of the contest with, per judged round of the entry's event, the panel rule's effect."""
+    rows = list(db.session.scalars(select(Recusal).where(Recusal.contest_id == contest.id).order_by(Recusal.id)))
+    if not rows:
+        return []
+    try:
+        spec = spec_of(contest)
+    except DefinitionFileError:
+        spec = None
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for jid, rid in db.session.execute(select(Assignment.judge_id, Assignment.round_id).where(
+            Assignment.contest_id == contest.id)):
+        assigned[rid].add(jid)
+    recused_by_entry: dict[int, set[int]] = defaultdict(set)
+    for r in rows:
+        recused_by_entry[r.entry_id].add(r.judge_id)
+    out = []
+    for r in rows:
+        event = r.entry.event
+        effects = []
+        for rnd in event.rounds:
+            if not assigned.get(rnd.id) or r.judge_id not in assigned[rnd.id]:
+                continue
+            n = len(assigned[rnd.id])
+            k = len(recused_by_entry[r.entry_id] & assigned[rnd.id])
+            rspec = spec.event(event.code).round(rnd.code) if spec else None
+            if rspec is None:
+                effects.append(f"{rnd.name}：{n - k} 名裁判")
+                continue
+            effects.append(f"{rnd.name}：{panel_effect(rspec.panel, n, k)}")
+        out.append({"recusal": r, "code": judge_code(r.entry), "event": event.name, "effects": effects})
+    return out
+
+
+def event_ties(contest: Contest, event: Event) -> tuple[list[tuple[Entry, ...]], str | None]:
+    """Ties in places that may not be shared (排名不并列) the chain cannot break, or why they cannot be computed yet."""
+    try:
+        spec = spec_of(contest).event(event.code)
+    except DefinitionFileError:
+        return [], "竞赛定义有误"
+    if spec is None or not spec.unshared_places:
+        return [], None
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(
+        Entry.event_id == event.id, Entry.status == EntryStatus.ACTIVE))}
+    inputs: dict[str, list[EntryRoundInput]] = defaultdict(list)
+    multipliers = {(er.entry_id, er.round_id): er.multiplier for er in db.session.scalars(
+        select(EntryRound).where(EntryRound.entry_id.in_(list(entries) or [0])))}
+    for rnd in event.rounds:
+        marks = submitted_marks(rnd)
+        for eid in entries:
+            flat = tuple(m for ms in marks.get(eid, {}).values() for m in ms)
+            inputs[str(eid)].append(EntryRoundInput(str(eid), rnd.code, flat, multipliers.get((eid, rnd.id))))
+    try:
+        results = score_event(spec, inputs)
+    except ScoringError as exc:
+        return [], f"成绩尚不完整，暂无法判断并列：{exc}"
+    decisions = [DTie(tuple(str(i) for i in t.entry_ids), t.reason) for t in db.session.scalars(
+        select(TieDecision).where(TieDecision.event_id == event.id).order_by(TieDecision.id))]
+    ranked = rank(results.values(), spec.chain, spec.unshared_places, decisions)
+    return [tuple(entries[int(e)] for e in group) for group in pending_ties(ranked)], None
+
+
+def decimal_text(value: Decimal | None) -> str:
+    from contestapp.common.db import plain
+
+    return "" if value is None else format(plain(value), "f")

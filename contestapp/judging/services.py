@@ -1,0 +1,797 @@
+"""Judging rules: lot drawing, login cards, assignments and recusal, marks, sign-off, return, confirmation,
+decryption and tie decisions. Services take the acting user and objects, raise JudgingError, and never commit.
+
+Anonymity: nothing in `judge_*` functions reads an entrant's name, unit, ID number or phone; judges know an entry by
+its code only (the second-level code when the draw had two levels).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from contestapp.audit.service import record
+from contestapp.auth.models import LoginFailure, User
+from contestapp.common.db import plain, utcnow
+from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
+from contestapp.domain import draw_lots, new_seed
+from contestapp.domain.types import Choice, CriterionSpec, SpecError
+from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
+from contestapp.extensions import db
+from contestapp.judging.models import (
+    VOID_STATUS, Assignment, Decryption, JudgeCard, LotDraw, Mark, MarkWrite, Recusal, RoundConfirmation,
+    ScoreSheet, SheetStatus, TieDecision)
+
+EDITABLE = (SheetStatus.DRAFT.value, SheetStatus.RETURNED.value)
+OPTIONAL_KINDS = ("bonus", "veto")  # exception-only: no mark means no bonus / no veto
+CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
+
+
+class JudgingError(Exception):
+    """A refused action: `code` for the API, `message` in Chinese, `status` the HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 422, detail: Any = None):
+        super().__init__(message)
+        self.code, self.message, self.status, self.detail = code, message, status, detail
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(plain(value), "f")
+
+
+def local_today() -> date:
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
+
+
+# --- lot drawing --------------------------------------------------------------------------------------------------
+
+def _marks_exist(event: Event) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        Mark.sheet_id == ScoreSheet.id, ScoreSheet.round_id == Round.id, Round.event_id == event.id))))
+
+
+def _active_entries(event: Event) -> list[Entry]:
+    return list(db.session.scalars(select(Entry).where(
+        Entry.event_id == event.id, Entry.status == EntryStatus.ACTIVE).order_by(Entry.id)))
+
+
+def _clear_codes(event: Event) -> None:
+    db.session.execute(update(Entry).where(Entry.event_id == event.id).values(workstation=None, code=None, code2=None))
+    db.session.flush()
+
+
+def draw_event(event: Event, actor, levels: int = 1, workstations: int | None = None,
+               seed: int | None = None, witnesses: str = "") -> LotDraw:
+    """Draw workstation numbers and codes for every active entry with a recorded seed (same seed, same draw)."""
+    if _marks_exist(event):
+        raise JudgingError("marks_exist", "该赛项已有评分，不能重新抽签", 409)
+    entries = _active_entries(event)
+    if not entries:
+        raise JudgingError("no_entries", "该赛项没有参赛者，无法抽签")
+    seed = new_seed() if seed is None else seed
+    try:
+        drawn = draw_lots([str(e.id) for e in entries], seed, levels, workstations)
+    except ValueError as exc:
+        raise JudgingError("bad_draw", str(exc)) from None
+    _clear_codes(event)
+    by_id = {str(e.id): e for e in entries}
+    lots = []
+    for lot in drawn.lots:
+        entry = by_id[lot.entry]
+        entry.workstation, entry.code, entry.code2 = lot.workstation, lot.code, lot.code2
+        lots.append({"entry_id": entry.id, "workstation": lot.workstation, "code": lot.code, "code2": lot.code2})
+    draw = LotDraw(event_id=event.id, method="seeded", seed=str(seed), levels=levels, workstations=workstations,
+                   lots=lots, drawn_by_id=getattr(actor, "id", None), witnesses=witnesses or None)
+    db.session.add(draw)
+    db.session.flush()
+    record(actor, "draw.seeded", draw, contest_id=event.contest_id,
+           summary=f"{event.name} 抽签：{len(lots)} 人，{levels} 级加密，种子 {seed}",
+           data={"event_id": event.id, "seed": str(seed), "levels": levels, "workstations": workstations})
+    return draw
+
+
+def verify_draw(draw: LotDraw, event: Event) -> bool:
+    """Redo a seeded draw from its seed and the same entries: it must give the recorded lots."""
+    if draw.method != "seeded":
+        return False
+    again = draw_lots([str(lot["entry_id"]) for lot in draw.lots], int(draw.seed), draw.levels, draw.workstations)
+    return [(int(x.entry), x.workstation, x.code, x.code2) for x in again.lots] == [
+        (lot["entry_id"], lot["workstation"], lot["code"], lot["code2"]) for lot in draw.lots]
+
+
+MANUAL_COLUMNS = ("参赛编号", "工位号", "加密号", "二次加密号")
+
+
+def read_manual_draw(content: bytes) -> list[dict[str, str]]:
+    """Rows of a hand-drawn lots file (CSV, UTF-8): 参赛编号, 工位号, 加密号[, 二次加密号]."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise JudgingError("bad_file", "文件须为 UTF-8 编码的 CSV") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [h.strip() for h in rows[0][:3]] != list(MANUAL_COLUMNS[:3]):
+        raise JudgingError("bad_file", "第一行须为表头：参赛编号,工位号,加密号[,二次加密号]")
+    header = [h.strip() for h in rows[0]]
+    return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if any(c.strip() for c in r)]
+
+
+def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDraw:
+    """Numbers drawn by hand: all rows must be right, or nothing is imported (problems listed by row)."""
+    if _marks_exist(event):
+        raise JudgingError("marks_exist", "该赛项已有评分，不能重新抽签", 409)
+    entries = {e.number: e for e in _active_entries(event)}
+    problems: list[str] = []
+    seen: dict[str, set] = defaultdict(set)
+    plan = []
+    levels = 2 if any(r.get("二次加密号") for r in rows) else 1
+    for i, row in enumerate(rows, start=2):
+        number = row.get("参赛编号", "")
+        entry = entries.get(number)
+        if entry is None:
+            problems.append(f"第 {i} 行：参赛编号 {number} 不在该赛项")
+            continue
+        try:
+            station = int(row.get("工位号", ""))
+            assert station > 0
+        except (ValueError, AssertionError):
+            problems.append(f"第 {i} 行：工位号须为正整数")
+            continue
+        code, code2 = row.get("加密号", ""), row.get("二次加密号") or None
+        if not code:
+            problems.append(f"第 {i} 行：加密号必填")
+        if levels == 2 and not code2:
+            problems.append(f"第 {i} 行：二次加密号必填（其他行已填写）")
+        if code and code in (number, str(station)):
+            problems.append(f"第 {i} 行：加密号不能与参赛编号或工位号相同")
+        for field, value in (("参赛编号", number), ("工位号", station), ("加密号", code), ("二次加密号", code2)):
+            if value and value in seen[field]:
+                problems.append(f"第 {i} 行：{field} {value} 重复")
+            seen[field].add(value)
+        if code and code2 and code == code2:
+            problems.append(f"第 {i} 行：两级加密号不能相同")
+        plan.append((entry, station, code, code2))
+    missing = set(entries) - seen["参赛编号"]
+    if missing:
+        problems.append(f"以下参赛编号未抽签：{'、'.join(sorted(missing))}")
+    if problems:
+        raise JudgingError("bad_rows", f"{len(problems)} 个问题，未导入任何内容", detail=problems)
+    _clear_codes(event)
+    lots = []
+    for entry, station, code, code2 in plan:
+        entry.workstation, entry.code, entry.code2 = station, code, code2
+        lots.append({"entry_id": entry.id, "workstation": station, "code": code, "code2": code2})
+    lots.sort(key=lambda lot: lot["workstation"])
+    draw = LotDraw(event_id=event.id, method="manual", seed=None, levels=levels, lots=lots,
+                   drawn_by_id=getattr(actor, "id", None))
+    db.session.add(draw)
+    db.session.flush()
+    record(actor, "draw.manual", draw, contest_id=event.contest_id,
+           summary=f"{event.name} 导入人工抽签结果：{len(lots)} 人", data={"event_id": event.id})
+    return draw
+
+
+def latest_draw(event: Event) -> LotDraw | None:
+    return db.session.scalar(select(LotDraw).where(LotDraw.event_id == event.id).order_by(LotDraw.id.desc()).limit(1))
+
+
+def judge_code(entry: Entry) -> str | None:
+    """The code judges see: the second-level code when there is one."""
+    return entry.code2 or entry.code
+
+
+# --- login cards --------------------------------------------------------------------------------------------------
+
+class CardLoginError(Exception):
+    pass
+
+
+def _new_card_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CARD_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(JudgeCard.id).where(JudgeCard.code == code)) is None:
+            return code
+
+
+def issue_card(contest: Contest, judge: User, actor, valid_from: date | None = None,
+               valid_until: date | None = None) -> JudgeCard:
+    """A new card for `judge`, valid on the contest days; the judge's earlier cards for the contest are revoked."""
+    if judge.role != "judge":
+        raise JudgingError("not_judge", "只能为裁判制作登录卡")
+    start = valid_from or contest.starts_on or local_today()
+    until = valid_until or contest.ends_on or start
+    if until < start:
+        raise JudgingError("bad_dates", "有效期结束日期不能早于开始日期")
+    for old in db.session.scalars(select(JudgeCard).where(
+            JudgeCard.contest_id == contest.id, JudgeCard.judge_id == judge.id, JudgeCard.revoked_at.is_(None))):
+        old.revoked_at = utcnow()
+        record(actor, "card.revoke", old, contest_id=contest.id, summary=f"补发时作废 {judge.display_name} 的登录卡")
+    card = JudgeCard(contest_id=contest.id, judge_id=judge.id, code=_new_card_code(),
+                     pin=f"{secrets.randbelow(10 ** 6):06d}", valid_from=start, valid_until=until,
+                     issued_by_id=getattr(actor, "id", None))
+    db.session.add(card)
+    db.session.flush()
+    record(actor, "card.issue", card, contest_id=contest.id,
+           summary=f"为 {judge.display_name} 制作登录卡（{start} 至 {until} 有效）")
+    return card
+
+
+def revoke_card(card: JudgeCard, actor) -> None:
+    if card.revoked_at is None:
+        card.revoked_at = utcnow()
+        record(actor, "card.revoke", card, contest_id=card.contest_id, summary=f"作废 {card.judge.display_name} 的登录卡")
+
+
+def card_valid(card: JudgeCard | None, today: date | None = None) -> bool:
+    today = today or local_today()
+    return bool(card and card.revoked_at is None and card.valid_from <= today <= card.valid_until
+                and card.judge.active)
+
+
+def card_login(code: str, pin: str, address: str) -> JudgeCard:
+    """The card for this code and PIN if it may log in now; failures count toward the login rate limit."""
+    from flask import current_app
+    from datetime import timedelta
+
+    code = code.strip().upper().replace("-", "").replace(" ", "")
+    key = f"card:{code}"[:80]
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    failures = db.session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.at >= since, (LoginFailure.username == key) | (LoginFailure.address == address))) or 0
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        raise CardLoginError(f"登录失败次数过多，请 {current_app.config['LOGIN_WINDOW_SECONDS'] // 60} 分钟后再试")
+    card = db.session.scalar(select(JudgeCard).where(JudgeCard.code == code))
+    if card is None or not secrets.compare_digest(card.pin, pin.strip()):
+        db.session.add(LoginFailure(username=key, address=address))
+        raise CardLoginError("登录卡号或 PIN 码错误")
+    if card.revoked_at is not None:
+        raise CardLoginError("该登录卡已作废，请向组织者领取新卡")
+    if not card_valid(card):
+        raise CardLoginError(f"该登录卡仅在 {card.valid_from} 至 {card.valid_until} 有效")
+    card.last_used_at = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
+    record(card.judge, "card.login", card, contest_id=card.contest_id, summary="使用登录卡登录")
+    return card
+
+
+# --- assignments and recusal --------------------------------------------------------------------------------------
+
+def _norm(name: str | None) -> str:
+    return "".join((name or "").split())
+
+
+def ensure_member(contest: Contest, judge: User) -> None:
+    if db.session.scalar(select(ContestMember.id).where(
+            ContestMember.contest_id == contest.id, ContestMember.user_id == judge.id,
+            ContestMember.role == judge.role)) is None:
+        db.session.add(ContestMember(contest_id=contest.id, user_id=judge.id, role=judge.role))
+
+
+def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: list[str] | None, actor) -> list[Assignment]:
+    """Assign a judge to rounds (criteria: codes of a group, None = all); same-unit entries are blocked."""
+    if judge.role != "judge":
+        raise JudgingError("not_judge", f"{judge.display_name} 不是裁判账号")
+    out = []
+    ensure_member(contest, judge)
+    for rnd in rounds:
+        if rnd.event.contest_id != contest.id:
+            raise JudgingError("not_found", "轮次不属于该竞赛", 404)
+        codes = [c.code for c in rnd.criteria]
+        chosen = [c for c in (criteria or []) if c in codes] or None
+        if criteria and not chosen:
+            raise JudgingError("bad_criteria", f"{rnd.name} 中没有所选评分项")
+        a = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id, Assignment.round_id == rnd.id))
+        if a is None:
+            a = Assignment(contest_id=contest.id, judge_id=judge.id, round_id=rnd.id)
+            db.session.add(a)
+        a.criteria = chosen
+        out.append(a)
+        record(actor, "assignment.set", a, contest_id=contest.id,
+               summary=f"{judge.display_name} 评 {rnd.event.name}·{rnd.name}"
+                       + (f"（{'、'.join(chosen)}）" if chosen else "（全部评分项）"))
+    db.session.flush()
+    for rnd in rounds:
+        ensure_sheets(rnd)
+    return out
+
+
+def unassign(assignment: Assignment, actor) -> None:
+    sheets = db.session.scalars(select(ScoreSheet).where(
+        ScoreSheet.judge_id == assignment.judge_id, ScoreSheet.round_id == assignment.round_id))
+    for sheet in sheets:
+        if sheet.marks:
+            raise JudgingError("has_marks", "该裁判已在本轮评分，不能取消分配", 409)
+        db.session.delete(sheet)
+    record(actor, "assignment.remove", assignment, contest_id=assignment.contest_id,
+           summary=f"取消 {assignment.judge.display_name} 的 {assignment.round.name} 评分任务")
+    db.session.delete(assignment)
+
+
+def sync_unit_recusals(rnd: Round) -> int:
+    """Block every assigned judge from the entries of their own unit (compared without spaces); returns how many
+    new recusals were recorded."""
+    judges = db.session.execute(select(User.id, User.unit_name, Assignment.contest_id).join(
+        Assignment, Assignment.judge_id == User.id).where(Assignment.round_id == rnd.id)).all()
+    units = {jid: (_norm(unit), cid) for jid, unit, cid in judges if _norm(unit)}
+    if not units:
+        return 0
+    rows = db.session.execute(select(Entry.id, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id).join(
+        Unit, Entrant.unit_id == Unit.id).where(Entry.event_id == rnd.event_id)).all()
+    existing = set(db.session.execute(select(Recusal.judge_id, Recusal.entry_id).where(
+        Recusal.judge_id.in_(units), Recusal.entry_id.in_([r[0] for r in rows] or [0]))).all())
+    added = 0
+    for entry_id, unit_name in rows:
+        for jid, (unit, cid) in units.items():
+            if unit == _norm(unit_name) and (jid, entry_id) not in existing:
+                rec = Recusal(contest_id=cid, judge_id=jid, entry_id=entry_id, source="unit",
+                              reason="与参赛者同单位，自动回避")
+                db.session.add(rec)
+                db.session.flush()
+                record(None, "recusal.auto", rec, contest_id=cid, summary="同单位自动回避",
+                       data={"judge_id": jid, "entry_id": entry_id})
+                existing.add((jid, entry_id))
+                added += 1
+    return added
+
+
+def ensure_sheets(rnd: Round) -> None:
+    """Create the (empty) sheets of every assigned judge for every drawn, active, non-recused entry of a round."""
+    sync_unit_recusals(rnd)
+    judges = list(db.session.scalars(select(Assignment.judge_id).where(Assignment.round_id == rnd.id)))
+    if not judges:
+        return
+    entries = list(db.session.scalars(select(Entry.id).where(
+        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
+    have = set(db.session.execute(select(ScoreSheet.judge_id, ScoreSheet.entry_id).where(
+        ScoreSheet.round_id == rnd.id)).all())
+    recused = set(db.session.execute(select(Recusal.judge_id, Recusal.entry_id).where(
+        Recusal.judge_id.in_(judges), Recusal.entry_id.in_(entries or [0]))).all())
+    missing = [{"entry_id": e, "round_id": rnd.id, "judge_id": j, "status": SheetStatus.DRAFT.value, "version": 1,
+                "source": "tablet", "updated_at": utcnow()}
+               for j in judges for e in entries if (j, e) not in have and (j, e) not in recused]
+    if missing:
+        _insert_ignore(ScoreSheet.__table__, missing, ["entry_id", "round_id", "judge_id"])
+
+
+def _insert_ignore(table, rows: list[dict], keys: list[str]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def declare_conflict(judge: User, entry: Entry, reason: str, actor) -> Recusal:
+    """A declared conflict (回避): the judge's sheets for the entry are voided (kept, never counted)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise JudgingError("reason_required", "请填写回避理由")
+    rec = db.session.scalar(select(Recusal).where(Recusal.judge_id == judge.id, Recusal.entry_id == entry.id))
+    if rec is not None:
+        return rec
+    rec = Recusal(contest_id=entry.event.contest_id, judge_id=judge.id, entry_id=entry.id, source="declared",
+                  reason=reason[:500])
+    db.session.add(rec)
+    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id,
+                                                             ScoreSheet.entry_id == entry.id)):
+        if not sheet.marks:
+            db.session.delete(sheet)
+        else:
+            sheet.status, sheet.version = VOID_STATUS, sheet.version + 1
+    db.session.flush()
+    record(actor, "recusal.declare", rec, contest_id=rec.contest_id,
+           summary=f"{judge.display_name} 申请回避 {judge_code(entry)}：{reason}",
+           data={"judge_id": judge.id, "entry_id": entry.id, "reason": reason})
+    return rec
+
+
+def is_recused(judge_id: int, entry_id: int) -> bool:
+    return db.session.scalar(select(Recusal.id).where(Recusal.judge_id == judge_id,
+                                                      Recusal.entry_id == entry_id)) is not None
+
+
+# --- criteria as the domain sees them -------------------------------------------------------------------------------
+
+def criterion_spec(c: Criterion) -> CriterionSpec:
+    rules = c.rules or {}
+    choices = tuple(Choice(str(x["label"]), Decimal(str(x["value"]))) for x in rules.get("choices", ()))
+    per = rules.get("deduction_per")
+    return CriterionSpec(code=c.code, name=c.name, kind=c.kind, max=c.max, min=c.min, step=c.step,
+                         deduction_per=Decimal(str(per)) if per is not None else None, choices=choices)
+
+
+def criterion_json(c: Criterion) -> dict[str, Any]:
+    rules = c.rules or {}
+    return {"id": c.id, "code": c.code, "name": c.name, "kind": c.kind, "max": _text(c.max), "min": _text(c.min),
+            "step": _text(c.step), "deduction_per": _text(Decimal(str(rules["deduction_per"])))
+            if rules.get("deduction_per") is not None else None,
+            "choices": [{"label": x["label"], "value": _text(Decimal(str(x["value"])))}
+                        for x in rules.get("choices", ())]}
+
+
+def assigned_criteria(rnd_criteria: list[Criterion], assignment_criteria: list | None) -> list[Criterion]:
+    return [c for c in rnd_criteria if not assignment_criteria or c.code in assignment_criteria]
+
+
+def sheet_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Decimal:
+    """The running total the tablet shows: points of scored criteria (deductions off their maximum) and bonuses."""
+    total = Decimal(0)
+    for c in criteria:
+        v = values.get(c.id)
+        if v is None:
+            continue
+        if c.kind in ("measurement", "judgement", "bonus"):
+            total += v
+        elif c.kind == "deduction":
+            per = (c.rules or {}).get("deduction_per")
+            deducted = v * Decimal(str(per)) if per is not None else v
+            total += max(c.min, c.max - deducted)
+    return total
+
+
+# --- the judge's view (codes only) ---------------------------------------------------------------------------------
+
+def sheet_state(sheet: ScoreSheet, marks: dict[int, Decimal], required: list[Criterion]) -> str:
+    if sheet.status == SheetStatus.SUBMITTED:
+        return "submitted"
+    if sheet.status == SheetStatus.RETURNED:
+        return "returned"
+    if sheet.status == VOID_STATUS:
+        return VOID_STATUS
+    return "draft" if marks else "not_started"
+
+
+def judge_assignments(judge: User) -> list[dict[str, Any]]:
+    """Everything a judge's tablet needs, by code only: rounds, their criteria, and the judge's sheets."""
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.judge_id == judge.id)
+                                          .order_by(Assignment.round_id)))
+    out = []
+    for a in assignments:
+        rnd = a.round
+        ensure_sheets(rnd)
+        criteria = assigned_criteria(list(rnd.criteria), a.criteria)
+        confirmed = db.session.scalar(select(RoundConfirmation.id).where(RoundConfirmation.round_id == rnd.id))
+        sheets = db.session.execute(select(ScoreSheet, Entry.code, Entry.code2).join(
+            Entry, ScoreSheet.entry_id == Entry.id).where(
+            ScoreSheet.judge_id == judge.id, ScoreSheet.round_id == rnd.id,
+            ScoreSheet.status != VOID_STATUS).order_by(func.coalesce(Entry.code2, Entry.code))).all()
+        marks = _marks_by_sheet([s.id for s, _, _ in sheets])
+        entries = []
+        for sheet, code, code2 in sheets:
+            values = marks.get(sheet.id, {})
+            entries.append(_sheet_json(sheet, code2 or code, criteria, values, include_marks=True))
+        out.append({"round_id": rnd.id, "round": rnd.name, "event": rnd.event.name,
+                    "contest": rnd.event.contest.name, "confirmed": confirmed is not None,
+                    "criteria": [criterion_json(c) for c in criteria], "sheets": entries})
+    return out
+
+
+def _marks_by_sheet(sheet_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+    out: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if sheet_ids:
+        for sid, cid, value in db.session.execute(select(Mark.sheet_id, Mark.criterion_id, Mark.value).where(
+                Mark.sheet_id.in_(sheet_ids))):
+            out[sid][cid] = value
+    return out
+
+
+def _sheet_json(sheet: ScoreSheet, code: str, criteria: list[Criterion], values: dict[int, Decimal],
+                include_marks: bool = True) -> dict[str, Any]:
+    filled = sum(1 for c in criteria if c.id in values)
+    required = [c for c in criteria if c.kind not in OPTIONAL_KINDS]
+    data = {"id": sheet.id, "code": code, "round_id": sheet.round_id, "status": sheet_state(sheet, values, required),
+            "version": sheet.version, "returned_reason": sheet.returned_reason if sheet.status == "returned" else None,
+            "filled": filled, "required": len(required), "total": _text(sheet_total(criteria, values)),
+            "submitted_at": sheet.submitted_at.isoformat() if sheet.submitted_at else None}
+    if include_marks:
+        data["marks"] = {str(c.id): _text(values[c.id]) for c in criteria if c.id in values}
+    return data
+
+
+@dataclass
+class SheetContext:
+    sheet: ScoreSheet
+    criteria: list[Criterion]
+    code: str
+    confirmed: bool
+    contest_id: int
+
+
+def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
+    """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry."""
+    row = db.session.execute(
+        select(ScoreSheet, Assignment.criteria, Entry.code, Entry.code2, RoundConfirmation.id, Recusal.id,
+               Event.contest_id)
+        .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
+        .outerjoin(Assignment, and_(Assignment.judge_id == ScoreSheet.judge_id,
+                                    Assignment.round_id == ScoreSheet.round_id))
+        .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
+        .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
+        .where(ScoreSheet.id == sheet_id)).first()
+    if row is None or row[0].judge_id != judge.id:
+        raise JudgingError("not_found", "评分表不存在", 404)
+    sheet, crit_codes, code, code2, confirmed, recused, contest_id = row
+    if recused is not None or sheet.status == VOID_STATUS:
+        raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
+    if crit_codes is None and db.session.scalar(select(Assignment.id).where(
+            Assignment.judge_id == judge.id, Assignment.round_id == sheet.round_id)) is None:
+        raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
+    criteria = list(db.session.scalars(select(Criterion).where(Criterion.round_id == sheet.round_id)
+                                       .order_by(Criterion.order, Criterion.id)))
+    return SheetContext(sheet, assigned_criteria(criteria, crit_codes), code2 or code, confirmed is not None,
+                        contest_id)
+
+
+def sheet_for_judge(ctx: SheetContext) -> dict[str, Any]:
+    values = _marks_by_sheet([ctx.sheet.id]).get(ctx.sheet.id, {})
+    data = _sheet_json(ctx.sheet, ctx.code, ctx.criteria, values)
+    data["criteria"] = [criterion_json(c) for c in ctx.criteria]
+    data["confirmed"] = ctx.confirmed
+    return data
+
+
+# --- writing marks (idempotent, the database arbitrates) --------------------------------------------------------
+
+def _digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _parse_value(raw: Any) -> Decimal:
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError
+    value = Decimal(str(raw))
+    if not value.is_finite() or value != value.quantize(Decimal("0.0001")):
+        raise ValueError
+    return value
+
+
+def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criterion, Decimal]]]:
+    """(version, [(criterion, value)]) from a request body, each value checked by CriterionSpec.check_mark."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("marks"), list):
+        raise JudgingError("bad_request", "请求格式错误：须包含 version 和 marks", 400)
+    version = payload.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise JudgingError("bad_request", "请求须包含评分表版本号 version（整数）", 400)
+    by_id = {c.id: c for c in ctx.criteria}
+    out: list[tuple[Criterion, Decimal]] = []
+    problems = []
+    for item in payload["marks"]:
+        crit = by_id.get(item.get("criterion_id")) if isinstance(item, dict) else None
+        if crit is None:
+            problems.append({"criterion_id": item.get("criterion_id") if isinstance(item, dict) else None,
+                             "message": "评分项不存在或未分配给您"})
+            continue
+        try:
+            value = _parse_value(item.get("value"))
+        except (ValueError, InvalidOperation, TypeError):
+            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：须为数字（最多 4 位小数）"})
+            continue
+        try:
+            why = criterion_spec(crit).check_mark(value)
+        except SpecError as exc:  # pragma: no cover - definitions are validated on load
+            why = str(exc)
+        if why:
+            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：{why}"})
+        out.append((crit, value))
+    if problems:
+        raise JudgingError("invalid_mark", problems[0]["message"], 422, detail=problems)
+    if not out:
+        raise JudgingError("bad_request", "没有要保存的评分", 400)
+    return version, out
+
+
+def _replay(judge_id: int, key: str, digest: str) -> dict | None:
+    row = db.session.execute(select(MarkWrite.digest, MarkWrite.response).where(
+        MarkWrite.judge_id == judge_id, MarkWrite.key == key)).first()
+    if row is None:
+        return None
+    if row[0] != digest:
+        raise JudgingError("key_reused", "同一 Idempotency-Key 已用于另一请求", 422)
+    return row[1]
+
+
+def _stale(ctx: SheetContext, sent: int) -> JudgingError:
+    db.session.refresh(ctx.sheet)
+    sheet = ctx.sheet
+    if sheet.status == SheetStatus.SUBMITTED:
+        message = "该评分表已提交并锁定，不能再修改"
+    elif sheet.status == SheetStatus.RETURNED:
+        message = f"该评分表已被裁判长退回（{sheet.returned_reason or ''}），请刷新后核对再录入"
+    else:
+        message = "该评分表已在其他设备上修改，请刷新后核对再录入；本机未发送的评分已保留"
+    return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})
+
+
+def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
+    """Write marks to the judge's sheet. The same Idempotency-Key always gets the first answer back; a request based
+    on an older version (or on a locked sheet) changes nothing and gets 409 `stale`. The caller commits."""
+    if not key or len(key) > 80:
+        raise JudgingError("key_required", "缺少 Idempotency-Key 请求头（最长 80 字符）", 400)
+    digest = _digest({"sheet": ctx.sheet.id, "body": payload})
+    replay = _replay(judge.id, key, digest)
+    if replay is not None:
+        return replay
+    version, marks = parse_marks(ctx, payload)
+    if ctx.confirmed:
+        raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
+    sheet_table = ScoreSheet.__table__
+    now = utcnow()
+    # The database arbitrates: only a request based on the current version of an editable sheet moves it on.
+    moved = db.session.execute(update(sheet_table).where(
+        sheet_table.c.id == ctx.sheet.id, sheet_table.c.version == version,
+        sheet_table.c.status.in_(EDITABLE)).values(version=version + 1, updated_at=now)).rowcount
+    if moved != 1:
+        replay = _replay(judge.id, key, digest)  # a duplicate that lost the race: answer as the winner did
+        if replay is not None:
+            return replay
+        raise _stale(ctx, version)
+    old = dict(db.session.execute(select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == ctx.sheet.id)).all())
+    rows = [{"sheet_id": ctx.sheet.id, "criterion_id": c.id, "value": v, "updated_at": now} for c, v in marks]
+    _upsert_marks(rows)
+    changes = [{"criterion": c.code, "old": _text(old.get(c.id)), "new": _text(v)}
+               for c, v in marks if old.get(c.id) != v]
+    values = {**old, **{c.id: v for c, v in marks}}
+    status = ctx.sheet.status  # unchanged by writing
+    result = {"id": ctx.sheet.id, "version": version + 1, "status": sheet_state(ctx.sheet, values, []),
+              "marks": {str(c.id): _text(values[c.id]) for c in ctx.criteria if c.id in values},
+              "total": _text(sheet_total(ctx.criteria, values)), "replayed": False}
+    if changes:
+        record(judge, "mark.write", None, contest_id=ctx.contest_id, object_type="ScoreSheet", object_id=ctx.sheet.id,
+               summary=f"{ctx.code} " + "；".join(f"{x['criterion']} {x['old'] or '空'}→{x['new']}" for x in changes),
+               data={"sheet_id": ctx.sheet.id, "version": version + 1, "key": key, "changes": changes,
+                     "status": status})
+    db.session.execute(MarkWrite.__table__.insert().values(
+        judge_id=judge.id, key=key, sheet_id=ctx.sheet.id, digest=digest, response={**result, "replayed": True},
+        at=now))
+    return result
+
+
+def _upsert_marks(rows: list[dict]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(Mark.__table__)
+    stmt = stmt.on_conflict_do_update(index_elements=["sheet_id", "criterion_id"],
+                                      set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
+    db.session.execute(stmt, rows)
+
+
+def signature_of(sheet: ScoreSheet, judge: User, values: dict[int, Decimal]) -> str:
+    text = json.dumps({"sheet": sheet.id, "judge": judge.id, "entry": sheet.entry_id, "round": sheet.round_id,
+                       "marks": {str(k): _text(v) for k, v in sorted(values.items())},
+                       "at": sheet.submitted_at.isoformat()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "") -> dict[str, Any]:
+    """Sign and lock the sheet: every required criterion must be marked and the version must be current."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("version"), int):
+        raise JudgingError("bad_request", "请求须包含评分表版本号 version（整数）", 400)
+    if payload.get("confirm") is not True:
+        raise JudgingError("confirm_required", "请确认评分无误后再签名提交", 400)
+    sheet, version = ctx.sheet, payload["version"]
+    if sheet.status == SheetStatus.SUBMITTED and sheet.version == version + 1 and sheet.signature:
+        return sheet_for_judge(ctx)  # the same submission again (a retry): already done
+    if ctx.confirmed:
+        raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
+    values = _marks_by_sheet([sheet.id]).get(sheet.id, {})
+    missing = [c.name for c in ctx.criteria if c.kind not in OPTIONAL_KINDS and c.id not in values]
+    if missing:
+        raise JudgingError("incomplete", "以下评分项尚未评分：" + "、".join(missing), 422, detail=missing)
+    now = utcnow()
+    moved = db.session.execute(update(ScoreSheet.__table__).where(
+        ScoreSheet.id == sheet.id, ScoreSheet.version == version, ScoreSheet.status.in_(EDITABLE)).values(
+        version=version + 1, status=SheetStatus.SUBMITTED.value, submitted_at=now, updated_at=now,
+        device=(device or "")[:200])).rowcount
+    if moved != 1:
+        raise _stale(ctx, version)
+    db.session.refresh(sheet)
+    sheet.signature = signature_of(sheet, judge, values)
+    record(judge, "sheet.submit", sheet, contest_id=ctx.contest_id,
+           summary=f"{ctx.code} 签名提交，合计 {_text(sheet_total(ctx.criteria, values))}",
+           data={"sheet_id": sheet.id, "version": sheet.version, "signature": sheet.signature,
+                 "marks": {c.code: _text(values.get(c.id)) for c in ctx.criteria}})
+    db.session.flush()
+    return sheet_for_judge(ctx)
+
+
+# --- the chief judge ---------------------------------------------------------------------------------------------
+
+def return_sheet(sheet: ScoreSheet, actor, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise JudgingError("reason_required", "请填写退回理由")
+    if sheet.status != SheetStatus.SUBMITTED:
+        raise JudgingError("not_submitted", "只能退回已提交的评分表", 409)
+    if round_confirmed(sheet.round_id):
+        raise JudgingError("confirmed", "本轮已确认，不能退回", 409)
+    sheet.status, sheet.version, sheet.returned_reason, sheet.signature = (
+        SheetStatus.RETURNED.value, sheet.version + 1, reason[:500], None)
+    record(actor, "sheet.return", sheet, contest_id=sheet.round.event.contest_id,
+           summary=f"退回 {sheet.judge.display_name} 的 {judge_code(sheet.entry)} 评分表：{reason}",
+           data={"sheet_id": sheet.id, "reason": reason})
+
+
+def round_confirmed(round_id: int) -> RoundConfirmation | None:
+    return db.session.scalar(select(RoundConfirmation).where(RoundConfirmation.round_id == round_id))
+
+
+def round_sheets(rnd: Round) -> list[ScoreSheet]:
+    return list(db.session.scalars(select(ScoreSheet).where(
+        ScoreSheet.round_id == rnd.id, ScoreSheet.status != VOID_STATUS)))
+
+
+def confirm_round(rnd: Round, actor) -> RoundConfirmation:
+    if round_confirmed(rnd.id):
+        raise JudgingError("confirmed", "本轮已确认", 409)
+    sheets = round_sheets(rnd)
+    if not sheets:
+        raise JudgingError("no_sheets", "本轮没有评分表", 409)
+    open_ = [s for s in sheets if s.status != SheetStatus.SUBMITTED]
+    if open_:
+        raise JudgingError("not_all_signed", f"还有 {len(open_)} 张评分表未签名提交，不能确认", 409)
+    conf = RoundConfirmation(round_id=rnd.id, confirmed_by_id=actor.id)
+    db.session.add(conf)
+    db.session.flush()
+    record(actor, "round.confirm", conf, contest_id=rnd.event.contest_id,
+           summary=f"裁判长确认 {rnd.event.name}·{rnd.name}（{len(sheets)} 张评分表）", data={"round_id": rnd.id})
+    return conf
+
+
+def judged_rounds(event: Event) -> list[Round]:
+    ids = set(db.session.scalars(select(Assignment.round_id).join(Round).where(Round.event_id == event.id)))
+    return [r for r in event.rounds if r.id in ids]
+
+
+def decryption_of(event: Event) -> Decryption | None:
+    return db.session.scalar(select(Decryption).where(Decryption.event_id == event.id))
+
+
+def decrypt_event(event: Event, actor) -> Decryption:
+    """Reveal names behind codes (解密), only once every judged round of the event is confirmed; logged."""
+    if decryption_of(event):
+        raise JudgingError("decrypted", "该赛项已解密", 409)
+    rounds = judged_rounds(event)
+    if not rounds:
+        raise JudgingError("no_rounds", "该赛项没有裁判评分的轮次", 409)
+    pending = [r.name for r in rounds if not round_confirmed(r.id)]
+    if pending:
+        raise JudgingError("not_confirmed", "以下轮次尚未确认，不能解密：" + "、".join(pending), 409)
+    dec = Decryption(event_id=event.id, decrypted_by_id=actor.id)
+    db.session.add(dec)
+    db.session.flush()
+    record(actor, "event.decrypt", dec, contest_id=event.contest_id, summary=f"{event.name} 解密",
+           data={"event_id": event.id})
+    return dec
+
+
+def record_tie(event: Event, entry_ids: list[int], reason: str, actor) -> TieDecision:
+    reason = (reason or "").strip()
+    if not reason:
+        raise JudgingError("reason_required", "请填写裁定理由")
+    if len(entry_ids) < 2 or len(set(entry_ids)) != len(entry_ids):
+        raise JudgingError("bad_tie", "请按名次先后列出至少两个不同的参赛者")
+    known = set(db.session.scalars(select(Entry.id).where(Entry.event_id == event.id, Entry.id.in_(entry_ids))))
+    if known != set(entry_ids):
+        raise JudgingError("bad_tie", "所列参赛者不属于该赛项")
+    tie = TieDecision(event_id=event.id, entry_ids=list(entry_ids), reason=reason[:500], decided_by=actor.id)
+    db.session.add(tie)
+    db.session.flush()
+    record(actor, "tie.decide", tie, contest_id=event.contest_id, summary=f"{event.name} 并列裁定：{reason}",
+           data={"event_id": event.id, "entry_ids": entry_ids})
+    return tie

@@ -1,0 +1,433 @@
+"""Judging pages: card login and the tablet (judges); draws, judges, assignments and cards (organisers); the chief
+judge's console (progress matrix, alerts, recusals, return, confirm, decrypt, ties, score sheet PDFs)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from contestapp.audit.models import AuditEntry
+from contestapp.auth.models import User
+from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404, public, roles_required
+from contestapp.common.nav import Tab, add_tab
+from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Criterion, Event, Round
+from contestapp.entrants.models import Entrant, Entry, Unit
+from contestapp.extensions import db
+from contestapp.judging import console, pdf, services
+from contestapp.judging.api import check_card_session
+from contestapp.judging.forms import (
+    AssignForm, CardIssueForm, CardLoginForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm, TieForm)
+from contestapp.judging.models import (
+    SHEET_STATUS_LABELS, Assignment, JudgeCard, LotDraw, Mark, Recusal, ScoreSheet, TieDecision)
+from contestapp.judging.services import JudgingError
+
+bp = Blueprint("judging", __name__, url_prefix="/judging")
+console_bp = Blueprint("judging_console", __name__, url_prefix="/contests/<int:contest_id>/judging")
+bp.before_request(check_card_session)
+
+add_tab(Tab("judging", "评分", "judging_console.index", (ORGANISER, CHIEF_JUDGE), order=30))
+
+STATE_LABELS = {"not_started": "未开始", "draft": "草稿", "submitted": "已提交", "returned": "已退回",
+                "void": "已作废", "recused": "回避"}
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+
+
+# --- judges -------------------------------------------------------------------------------------------------------
+
+@bp.route("/card", methods=["GET", "POST"])
+@public
+def card_login():
+    """Card login: the QR code opens /judging/card#CODE-PIN and the page fills the form; or both are typed in."""
+    form = CardLoginForm()
+    if form.validate_on_submit():
+        try:
+            card = services.card_login(form.code.data, form.pin.data, request.remote_addr or "")
+        except services.CardLoginError as exc:
+            db.session.commit()  # keep the failure for rate limiting
+            flash(str(exc), "error")
+            return render_template("judging/card_login.html", form=form), 401
+        login_user(card.judge)
+        session["card_id"] = card.id
+        db.session.commit()
+        return redirect(url_for(".home"))
+    return render_template("judging/card_login.html", form=form)
+
+
+@bp.route("/")
+@roles_required(JUDGE)
+def home():
+    """The tablet: one page that keeps working offline (sheets open without a round trip)."""
+    return render_template("judging/tablet.html", kind_labels=CRITERION_KIND_LABELS)
+
+
+# --- organisers: draws, judges, assignments, cards ------------------------------------------------------------------
+
+def _event(contest: Contest, event_id: int) -> Event:
+    return get_or_404(Event, event_id, contest_id=contest.id)
+
+
+def _round(contest: Contest, round_id: int) -> Round:
+    rnd = get_or_404(Round, round_id)
+    if rnd.event.contest_id != contest.id:
+        abort(404)
+    return rnd
+
+
+def _judges(contest: Contest) -> list[User]:
+    return list(db.session.scalars(select(User).join(ContestMember, ContestMember.user_id == User.id).where(
+        ContestMember.contest_id == contest.id, ContestMember.role == JUDGE, User.role == JUDGE)
+        .order_by(User.display_name)))
+
+
+def _assign_form(contest: Contest) -> AssignForm:
+    form = AssignForm(prefix="a")
+    form.judge_id.choices = [(j.id, f"{j.display_name}（{j.unit_name or '无单位'}）") for j in _judges(contest)]
+    form.round_ids.choices = [(r.id, f"{e.name}·{r.name}") for e in contest.events for r in e.rounds]
+    return form
+
+
+def _card_form(contest: Contest) -> CardIssueForm:
+    form = CardIssueForm(prefix="c")
+    form.judge_id.choices = [(0, "全部裁判")] + [(j.id, j.display_name) for j in _judges(contest)]
+    return form
+
+
+@console_bp.route("/setup")
+@contest_access(ORGANISER)
+def setup(contest: Contest):
+    draws = {e.id: services.latest_draw(e) for e in contest.events}
+    counts = {e.id: db.session.scalar(select(db.func.count(Entry.id)).where(Entry.event_id == e.id)) for e in contest.events}
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.contest_id == contest.id)
+                                          .order_by(Assignment.judge_id, Assignment.round_id)))
+    cards = list(db.session.scalars(select(JudgeCard).where(JudgeCard.contest_id == contest.id)
+                                    .order_by(JudgeCard.revoked_at.is_not(None), JudgeCard.id.desc())))
+    return render_template("judging/setup.html", contest=contest, draws=draws, counts=counts,
+                           assignments=assignments, cards=cards, judges=_judges(contest),
+                           draw_form=DrawForm(prefix="d"), manual_form=ManualDrawForm(prefix="m"),
+                           judge_form=JudgeAddForm(prefix="j"), assign_form=_assign_form(contest),
+                           card_form=_card_form(contest), verify=services.verify_draw)
+
+
+def _back(contest: Contest, anchor: str = ""):
+    return redirect(url_for(".setup", contest_id=contest.id) + anchor)
+
+
+@console_bp.route("/events/<int:event_id>/draw", methods=["POST"])
+@contest_access(ORGANISER)
+def draw(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    form = DrawForm(prefix="d")
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        return _back(contest, "#draws")
+    try:
+        d = services.draw_event(event, current_user, int(form.levels.data), form.workstations.data,
+                                witnesses=form.witnesses.data or "")
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(contest, "#draws")
+    db.session.commit()
+    flash(f"{event.name} 抽签完成：{len(d.lots)} 人，随机种子 {d.seed}（已记录，可复核）", "success")
+    return _back(contest, "#draws")
+
+
+@console_bp.route("/events/<int:event_id>/draw-import", methods=["POST"])
+@contest_access(ORGANISER)
+def draw_import(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    form = ManualDrawForm(prefix="m")
+    if not form.validate_on_submit():
+        flash("请选择 CSV 文件", "error")
+        return _back(contest, "#draws")
+    try:
+        services.import_manual_draw(event, services.read_manual_draw(form.file.data.read()), current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        for problem in (exc.detail or [])[:20]:
+            flash(problem, "error")
+        return _back(contest, "#draws")
+    db.session.commit()
+    flash(f"{event.name} 已导入人工抽签结果", "success")
+    return _back(contest, "#draws")
+
+
+@console_bp.route("/events/<int:event_id>/draw.pdf")
+@contest_access(ORGANISER)
+def draw_sheet(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    d = services.latest_draw(event)
+    if d is None:
+        abort(404, description="该赛项尚未抽签")
+    ids = [lot["entry_id"] for lot in d.lots]
+    people = {eid: (number, name, unit) for eid, number, name, unit in db.session.execute(
+        select(Entry.id, Entry.number, Entrant.name, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id)
+        .outerjoin(Unit, Entrant.unit_id == Unit.id).where(Entry.id.in_(ids or [0])))}
+    rows = [{**lot, "number": people.get(lot["entry_id"], ("", "", ""))[0],
+             "name": people.get(lot["entry_id"], ("", "", ""))[1],
+             "unit": people.get(lot["entry_id"], ("", "", ""))[2] or ""} for lot in d.lots]
+    from contestapp.audit.service import record
+
+    record(current_user, "draw.print", d, contest_id=contest.id, summary=f"打印 {event.name} 抽签记录表")
+    db.session.commit()
+    return _pdf(pdf.draw_sheet_pdf(contest, event, d, rows), f"{event.name}-抽签记录表.pdf")
+
+
+@console_bp.route("/judges", methods=["POST"])
+@contest_access(ORGANISER)
+def add_judge(contest: Contest):
+    form = JudgeAddForm(prefix="j")
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        if user is None or user.role != JUDGE:
+            flash("找不到该裁判账号（须为裁判角色）", "error")
+        else:
+            services.ensure_member(contest, user)
+            db.session.commit()
+            flash(f"已添加裁判 {user.display_name}", "success")
+    return _back(contest, "#judges")
+
+
+@console_bp.route("/assignments", methods=["POST"])
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def assign(contest: Contest):
+    form = _assign_form(contest)
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        return _back(contest, "#judges")
+    judge = get_or_404(User, form.judge_id.data)
+    rounds = [_round(contest, rid) for rid in form.round_ids.data]
+    codes = [c.strip() for c in (form.criteria.data or "").replace("，", ",").split(",") if c.strip()] or None
+    try:
+        services.assign(contest, judge, rounds, codes, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(contest, "#judges")
+    db.session.commit()
+    flash(f"已分配 {judge.display_name}", "success")
+    return _back(contest, "#judges")
+
+
+@console_bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def unassign(contest: Contest, assignment_id: int):
+    a = get_or_404(Assignment, assignment_id, contest_id=contest.id)
+    try:
+        services.unassign(a, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("已取消分配", "success")
+    return _back(contest, "#judges")
+
+
+@console_bp.route("/cards", methods=["POST"])
+@contest_access(ORGANISER)
+def issue_cards(contest: Contest):
+    form = _card_form(contest)
+    if not form.validate_on_submit():
+        flash("请选择裁判", "error")
+        return _back(contest, "#cards")
+    judges = _judges(contest) if form.judge_id.data == 0 else [get_or_404(User, form.judge_id.data)]
+    try:
+        for judge in judges:
+            services.issue_card(contest, judge, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(contest, "#cards")
+    db.session.commit()
+    flash(f"已制作 {len(judges)} 张登录卡（原有卡片已作废）", "success")
+    return _back(contest, "#cards")
+
+
+@console_bp.route("/cards/<int:card_id>/revoke", methods=["POST"])
+@contest_access(ORGANISER)
+def revoke_card(contest: Contest, card_id: int):
+    services.revoke_card(get_or_404(JudgeCard, card_id, contest_id=contest.id), current_user)
+    db.session.commit()
+    flash("登录卡已作废", "success")
+    return _back(contest, "#cards")
+
+
+@console_bp.route("/cards.pdf")
+@contest_access(ORGANISER)
+def cards_pdf(contest: Contest):
+    cards = [c for c in db.session.scalars(select(JudgeCard).where(
+        JudgeCard.contest_id == contest.id, JudgeCard.revoked_at.is_(None)).order_by(JudgeCard.id))]
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    from contestapp.audit.service import record
+
+    record(current_user, "card.print", contest, contest_id=contest.id, summary=f"打印 {len(cards)} 张登录卡")
+    db.session.commit()
+    return _pdf(pdf.cards_pdf(contest, cards, base), f"{contest.name}-裁判登录卡.pdf")
+
+
+# --- the chief judge -----------------------------------------------------------------------------------------------
+
+@console_bp.route("/")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def index(contest: Contest):
+    events = []
+    for event in contest.events:
+        rounds = []
+        for rnd in services.judged_rounds(event):
+            m = console.progress_matrix(rnd)
+            rounds.append({"round": rnd, "counts": m.counts, "confirmed": services.round_confirmed(rnd.id),
+                           "all_signed": m.all_signed})
+        ties, why = console.event_ties(contest, event) if rounds else ([], None)
+        decisions = list(db.session.scalars(select(TieDecision).where(TieDecision.event_id == event.id)))
+        events.append({"event": event, "rounds": rounds, "decryption": services.decryption_of(event),
+                       "draw": services.latest_draw(event), "ties": ties, "ties_note": why, "decisions": decisions})
+    return render_template("judging/console.html", contest=contest, events=events, tie_form=TieForm(prefix="t"),
+                           code_of=services.judge_code)
+
+
+@console_bp.route("/rounds/<int:round_id>")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def matrix(contest: Contest, round_id: int):
+    rnd = _round(contest, round_id)
+    return render_template("judging/matrix.html", contest=contest, rnd=rnd, m=console.progress_matrix(rnd),
+                           alerts=console.spread_alerts(contest, rnd), confirmed=services.round_confirmed(rnd.id),
+                           labels=STATE_LABELS, code_of=services.judge_code)
+
+
+@console_bp.route("/recusals")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def recusals(contest: Contest):
+    return render_template("judging/recusals.html", contest=contest, rows=console.recusal_report(contest))
+
+
+def _sheet(contest: Contest, sheet_id: int) -> ScoreSheet:
+    sheet = get_or_404(ScoreSheet, sheet_id)
+    if sheet.round.event.contest_id != contest.id:
+        abort(404)
+    return sheet
+
+
+@console_bp.route("/sheets/<int:sheet_id>")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def sheet(contest: Contest, sheet_id: int):
+    s = _sheet(contest, sheet_id)
+    values = {m.criterion_id: m.value for m in s.marks}
+    history = list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "ScoreSheet", AuditEntry.object_id == str(s.id)).order_by(AuditEntry.id)))
+    return render_template("judging/sheet.html", contest=contest, s=s, values=values, history=history,
+                           total=services.sheet_total(list(s.round.criteria), values), code=services.judge_code(s.entry),
+                           form=ReturnForm(prefix="r"), labels=STATE_LABELS, status_labels=SHEET_STATUS_LABELS)
+
+
+@console_bp.route("/sheets/<int:sheet_id>/return", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def return_sheet(contest: Contest, sheet_id: int):
+    s = _sheet(contest, sheet_id)
+    form = ReturnForm(prefix="r")
+    try:
+        if not form.validate_on_submit():
+            raise JudgingError("reason_required", "请填写退回理由")
+        services.return_sheet(s, current_user, form.reason.data)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
+    db.session.commit()
+    flash(f"已退回 {s.judge.display_name} 的评分表 {services.judge_code(s.entry)}", "success")
+    return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id))
+
+
+@console_bp.route("/rounds/<int:round_id>/confirm", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def confirm(contest: Contest, round_id: int):
+    rnd = _round(contest, round_id)
+    try:
+        services.confirm_round(rnd, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{rnd.event.name}·{rnd.name} 已确认", "success")
+    return redirect(url_for(".matrix", contest_id=contest.id, round_id=rnd.id))
+
+
+@console_bp.route("/rounds/<int:round_id>/judges/<int:judge_id>/sheets.pdf")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def sheets_pdf(contest: Contest, round_id: int, judge_id: int):
+    rnd = _round(contest, round_id)
+    a = db.session.scalar(select(Assignment).where(Assignment.round_id == rnd.id, Assignment.judge_id == judge_id))
+    if a is None:
+        abort(404)
+    criteria = services.assigned_criteria(list(rnd.criteria), a.criteria)
+    sheets = []
+    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id,
+                                                         ScoreSheet.judge_id == judge_id)):
+        values = {m.criterion_id: m.value for m in s.marks}
+        sheets.append({"code": services.judge_code(s.entry) or "", "signature": s.signature,
+                       "submitted_at": s.submitted_at, "status_label": STATE_LABELS.get(s.status, s.status),
+                       "marks": {cid: console.decimal_text(v) for cid, v in values.items()},
+                       "total": console.decimal_text(services.sheet_total(criteria, values))})
+    sheets.sort(key=lambda x: x["code"])
+    return _pdf(pdf.score_sheets_pdf(contest, rnd, a.judge, criteria, sheets),
+                f"{rnd.event.name}-{rnd.name}-评分表-{a.judge.display_name}.pdf")
+
+
+@console_bp.route("/events/<int:event_id>/decrypt", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def decrypt(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    try:
+        services.decrypt_event(event, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".index", contest_id=contest.id))
+    db.session.commit()
+    flash(f"{event.name} 已解密（已记录解密人和时间）", "success")
+    return redirect(url_for(".decrypted", contest_id=contest.id, event_id=event.id))
+
+
+@console_bp.route("/events/<int:event_id>/decrypted")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def decrypted(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    dec = services.decryption_of(event)
+    if dec is None:
+        abort(403, description="该赛项尚未解密")
+    rows = db.session.execute(select(Entry, Entrant.name, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id)
+                              .outerjoin(Unit, Entrant.unit_id == Unit.id).where(Entry.event_id == event.id)).all()
+    rows.sort(key=lambda r: services.judge_code(r[0]) or "")
+    return render_template("judging/decrypted.html", contest=contest, event=event, dec=dec, rows=rows,
+                           code_of=services.judge_code)
+
+
+@console_bp.route("/events/<int:event_id>/ties", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def tie(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    form = TieForm(prefix="t")
+    try:
+        if not form.validate_on_submit():
+            raise JudgingError("bad_tie", "请填写名次顺序和裁定理由")
+        by_code = {services.judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
+        codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
+        unknown = [c for c in codes if c not in by_code]
+        if unknown:
+            raise JudgingError("bad_tie", "未知的加密号：" + "、".join(unknown))
+        services.record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("并列裁定已记录", "success")
+    return redirect(url_for(".index", contest_id=contest.id))

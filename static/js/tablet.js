@@ -1,0 +1,341 @@
+/* contestapp tablet: the judge's assignments and score sheets in one page that keeps working offline.
+
+   Every change of a mark is put in a queue kept in localStorage (it survives a reload or a flat battery) and shown
+   as "未发送" until the server has it. The queue is sent in order; each request carries its own Idempotency-Key, so
+   a retry after a lost answer never writes twice, and the sheet version the tablet last saw, so a sheet returned or
+   changed meanwhile is refused (409 stale) and nothing on the server is overwritten: the unsent values are kept
+   and shown to the judge, who can apply them again after checking. Written for contestapp; no dependencies. */
+(function () {
+  "use strict";
+  var M = window.ContestMarks;
+  var root = document.getElementById("tablet");
+  var API = root.dataset.api, USER = root.dataset.user;
+  var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var QKEY = "contestapp.queue." + USER, DKEY = "contestapp.data." + USER, CKEY = "contestapp.conflicts." + USER;
+  var KIND = { measurement: "客观评分", judgement: "主观评分", deduction: "扣分", bonus: "加分", time: "用时（秒）", veto: "一票否决" };
+  var STATUS = { not_started: "未开始", draft: "草稿", submitted: "已提交", returned: "已退回", void: "已作废" };
+
+  function load(key, fallback) {
+    try { var v = JSON.parse(localStorage.getItem(key)); return v === null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function save(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16); crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+  var DEVICE = localStorage.getItem("contestapp.device") || ("tablet-" + uuid().slice(0, 8));
+  localStorage.setItem("contestapp.device", DEVICE);
+
+  var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {} };
+  var queue = load(QKEY, []);
+  var conflicts = load(CKEY, {});
+
+  function el(tag, attrs, children) {
+    var n = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") n.textContent = attrs[k];
+      else if (k === "onclick") n.addEventListener("click", attrs[k]);
+      else if (k.slice(0, 5) === "data-") n.setAttribute(k, attrs[k]);
+      else n[k] = attrs[k];
+    });
+    (children || []).forEach(function (c) { if (c) n.appendChild(c); });
+    return n;
+  }
+
+  // --- data -------------------------------------------------------------------------------------------------------
+  function ingest(data) {
+    state.rounds = data.rounds;
+    data.rounds.forEach(function (r) {
+      state.criteria[r.round_id] = r.criteria;
+      r.sheets.forEach(function (s) { s.confirmed = r.confirmed; state.sheets[s.id] = s; });
+    });
+  }
+
+  function pendingValues(sheetId) {
+    var out = {};
+    queue.forEach(function (op) {
+      if (op.sheet === sheetId && op.type === "marks") Object.keys(op.marks).forEach(function (k) { out[k] = op.marks[k]; });
+    });
+    return out;
+  }
+  function pendingSubmit(sheetId) { return queue.some(function (op) { return op.sheet === sheetId && op.type === "submit"; }); }
+  function hasPending(sheetId) { return queue.some(function (op) { return op.sheet === sheetId; }); }
+  function values(sheet) {
+    var v = Object.assign({}, sheet.marks || {});
+    return Object.assign(v, pendingValues(sheet.id));
+  }
+  function editable(sheet) {
+    return !sheet.confirmed && (sheet.status === "not_started" || sheet.status === "draft" || sheet.status === "returned") && !pendingSubmit(sheet.id);
+  }
+
+  function refresh() {
+    return fetch(API + "assignments", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        if (r.status === 401) { authLost(); throw new Error("auth"); }
+        if (!r.ok) throw new Error("http " + r.status);
+        return r.json();
+      })
+      .then(function (data) { save(DKEY, data); ingest(data); setOnline(true); render(); })
+      .catch(function (e) {
+        if (e.message === "auth") return;
+        var cached = load(DKEY, null);
+        if (cached && !state.rounds.length) ingest(cached);
+        setOnline(false); render();
+      });
+  }
+
+  // --- sending ----------------------------------------------------------------------------------------------------
+  function enqueueMarks(sheetId, marks) {
+    var last = queue[queue.length - 1];
+    if (last && last.sheet === sheetId && last.type === "marks" && last.version === null) {
+      Object.assign(last.marks, marks);  // never sent yet: the same request can still grow
+    } else {
+      queue.push({ key: uuid(), sheet: sheetId, type: "marks", marks: Object.assign({}, marks), version: null });
+    }
+    save(QKEY, queue);
+    flush();
+  }
+
+  function headers(op) {
+    return { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": CSRF,
+             "Idempotency-Key": op.key, "X-Device-Id": DEVICE };
+  }
+
+  function flush() {
+    if (state.busy || !queue.length) { renderNet(); return; }
+    state.busy = true;
+    var op = queue[0];
+    var sheet = state.sheets[op.sheet];
+    if (!sheet) { queue.shift(); save(QKEY, queue); state.busy = false; return flush(); }
+    if (op.version === null) { op.version = sheet.version; save(QKEY, queue); }  // fixed for every retry
+    var url = API + "sheets/" + op.sheet + (op.type === "marks" ? "/marks" : "/submit");
+    var body = op.type === "marks"
+      ? { version: op.version, marks: Object.keys(op.marks).map(function (k) { return { criterion_id: +k, value: op.marks[k] }; }) }
+      : { version: op.version, confirm: true };
+    fetch(url, { method: op.type === "marks" ? "PUT" : "POST", credentials: "same-origin", headers: headers(op), body: JSON.stringify(body) })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); })
+      .then(function (res) {
+        state.busy = false;
+        setOnline(true);
+        if (res.status === 200) {
+          queue.shift(); save(QKEY, queue);
+          var b = res.body;
+          sheet.version = b.version; sheet.marks = b.marks; sheet.status = b.status; sheet.total = b.total;
+          if (op.type === "submit") { sheet.submitted_at = b.submitted_at; sheet.returned_reason = null; }
+          sheet.filled = Object.keys(b.marks || {}).length;
+          delete state.message[op.sheet];
+          render(); return flush();
+        }
+        var err = (res.body && res.body.error) || { code: "http", message: "服务器错误（" + res.status + "）" };
+        if (res.status === 409 || res.status === 403 || res.status === 404) return conflict(op.sheet, err);
+        if (res.status === 422) {  // refused value: drop it, say why
+          queue.shift(); save(QKEY, queue);
+          state.message[op.sheet] = err.message; render(); return flush();
+        }
+        if (res.status === 401 || (res.status === 400 && err.code === "csrf")) return authLost();
+        setTimeout(flush, 5000);  // a server error: keep the queue and try again
+      })
+      .catch(function () { state.busy = false; setOnline(false); setTimeout(flush, 3000); });
+  }
+
+  function conflict(sheetId, err) {
+    var kept = conflicts[sheetId] || {};
+    queue = queue.filter(function (op) {
+      if (op.sheet !== sheetId) return true;
+      if (op.type === "marks") Object.assign(kept, op.marks);
+      return false;
+    });
+    save(QKEY, queue);
+    var server = err.detail && err.detail.sheet;
+    if (server) { Object.assign(state.sheets[sheetId], server); }
+    if (Object.keys(kept).length) { conflicts[sheetId] = kept; save(CKEY, conflicts); }
+    state.message[sheetId] = err.message;
+    render();
+    if (!server) refresh();
+    flush();
+  }
+
+  function authLost() {
+    state.busy = false;
+    var n = document.getElementById("net");
+    n.className = "net net-err";
+    n.textContent = "登录已失效或页面已过期：未发送的评分仍保存在本机。请重新登录后再打开本页，评分会自动发送。";
+  }
+
+  function setOnline(on) { state.online = on; renderNet(); }
+
+  function renderNet() {
+    var n = document.getElementById("net");
+    var count = queue.length;
+    if (!state.online) { n.className = "net net-off"; n.textContent = "离线：评分保存在本机" + (count ? "，" + count + " 项未发送" : "") + "，联网后自动发送"; }
+    else if (count) { n.className = "net net-wait"; n.textContent = "正在发送 " + count + " 项…"; }
+    else { n.className = "net net-ok"; n.textContent = "已联网，全部评分已发送"; }
+  }
+
+  // --- views ------------------------------------------------------------------------------------------------------
+  function render() {
+    renderNet();
+    var m = /^#sheet-(\d+)$/.exec(location.hash);
+    var sheet = m && state.sheets[+m[1]];
+    document.getElementById("list-view").hidden = !!sheet;
+    document.getElementById("sheet-view").hidden = !sheet;
+    if (sheet) renderSheet(sheet); else renderList();
+  }
+
+  function statusOf(s) {
+    if (pendingSubmit(s.id)) return "submitting";
+    if (s.status === "not_started" && Object.keys(values(s)).length) return "draft";
+    return s.status;
+  }
+  function statusLabel(st) { return st === "submitting" ? "提交待发送" : STATUS[st] || st; }
+
+  function renderList() {
+    var box = document.getElementById("rounds");
+    box.innerHTML = "";
+    document.getElementById("list-note").textContent = state.rounds.length ? "点选加密号开始评分。" : "暂无评分任务。";
+    state.rounds.forEach(function (r) {
+      var done = r.sheets.filter(function (s) { return s.status === "submitted"; }).length;
+      var grid = el("div", { className: "entry-grid" });
+      r.sheets.forEach(function (s) {
+        var v = values(s), st = statusOf(s);
+        var filled = state.criteria[r.round_id].filter(function (c) { return v[String(c.id)] !== undefined; }).length;
+        grid.appendChild(el("a", { className: "entry st-" + st, href: "#sheet-" + s.id, "data-code": s.code, "data-status": st }, [
+          el("b", { text: s.code }),
+          el("span", { className: "badge", text: statusLabel(st) }),
+          el("span", { className: "small", text: filled + " / " + state.criteria[r.round_id].length + " 项 · 合计 " + M.total(state.criteria[r.round_id], v) }),
+          hasPending(s.id) ? el("span", { className: "badge badge-warn unsent", text: "未发送" }) : null,
+          conflicts[s.id] ? el("span", { className: "badge badge-err", text: "需核对" }) : null
+        ]));
+      });
+      box.appendChild(el("section", { className: "card" }, [
+        el("h2", { text: r.event + " · " + r.round + (r.confirmed ? "（已确认）" : "") }),
+        el("p", { className: "muted", text: "已提交 " + done + " / " + r.sheets.length }),
+        el("div", { className: "progress" }, [el("span", { style: "width:" + (r.sheets.length ? 100 * done / r.sheets.length : 0) + "%" })]),
+        grid
+      ]));
+    });
+  }
+
+  function setValue(sheet, c, value) {
+    var why = M.check(c, value);
+    if (why) { state.message[sheet.id] = c.name + "：" + why; render(); return; }
+    delete state.message[sheet.id];
+    var m = {}; m[String(c.id)] = M.text(M.units(value));
+    enqueueMarks(sheet.id, m);
+    render();
+  }
+
+  function criterionCard(sheet, c, v, pending, locked) {
+    var value = v[String(c.id)];
+    var desc = KIND[c.kind] || c.kind;
+    if (c.kind === "deduction" && c.deduction_per) desc += " · 每处扣 " + c.deduction_per + " 分，满分 " + c.max + " 扣完为止";
+    else if (c.kind === "deduction") desc += " · 最多扣 " + M.text(M.units(c.max) - M.units(c.min)) + " 分";
+    else if (c.kind !== "time" && c.kind !== "veto") desc += " · 满分 " + c.max + (c.step ? " · 步长 " + c.step : "");
+    var control = el("div", { className: "control" });
+    var quick = M.quickValues(c);
+    if (quick.length) {
+      quick.forEach(function (q) {
+        control.appendChild(el("button", { type: "button", className: "btn quick" + (value !== undefined && M.units(value) === M.units(q.value) ? " chosen" : ""),
+          "data-value": q.value, disabled: locked, text: q.label + (q.label !== q.value ? " (" + q.value + ")" : ""),
+          onclick: function () { setValue(sheet, c, q.value); } }));
+      });
+    } else {
+      var input = el("input", { type: "text", inputMode: "decimal", className: "mark-input", value: value === undefined ? "" : value,
+        disabled: locked, "data-criterion": c.code, "aria-label": c.name });
+      input.addEventListener("change", function () { if (input.value.trim() !== "") setValue(sheet, c, input.value.trim()); });
+      control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "-1", disabled: locked, text: "−",
+        onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], -1)); } }));
+      control.appendChild(input);
+      control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "+1", disabled: locked, text: "+",
+        onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], 1)); } }));
+      if (c.kind === "deduction" && c.deduction_per) {
+        control.appendChild(el("span", { className: "muted", text: "处，扣 " + (value === undefined ? 0 : M.text(M.units(value) / 10000 * M.units(c.deduction_per))) + " 分" }));
+      }
+    }
+    return el("div", { className: "criterion" + (pending ? " pending" : ""), "data-criterion-card": c.code }, [
+      el("div", { className: "crit-head" }, [el("b", { text: c.name }), el("span", { className: "muted small", text: desc }),
+        pending ? el("span", { className: "badge badge-warn unsent", text: "未发送" }) : null]),
+      control
+    ]);
+  }
+
+  function renderSheet(sheet) {
+    var criteria = state.criteria[sheet.round_id] || [];
+    var v = values(sheet), pend = pendingValues(sheet.id), st = statusOf(sheet), locked = !editable(sheet);
+    var round = state.rounds.filter(function (r) { return r.round_id === sheet.round_id; })[0] || {};
+    document.getElementById("sheet-round").textContent = (round.event || "") + " · " + (round.round || "");
+    document.getElementById("sheet-code").textContent = sheet.code;
+    var badge = document.getElementById("sheet-status");
+    badge.textContent = statusLabel(st) + (hasPending(sheet.id) ? " · 未发送" : "");
+    badge.className = "badge st-" + st;
+    var banner = document.getElementById("sheet-banner");
+    var notes = [];
+    if (sheet.status === "returned" && sheet.returned_reason) notes.push("裁判长退回：" + sheet.returned_reason);
+    if (state.message[sheet.id]) notes.push(state.message[sheet.id]);
+    banner.innerHTML = "";
+    notes.forEach(function (t) { banner.appendChild(el("p", { text: t })); });
+    if (conflicts[sheet.id]) {
+      var kept = conflicts[sheet.id];
+      var byId = {}; criteria.forEach(function (c) { byId[String(c.id)] = c; });
+      banner.appendChild(el("p", { text: "服务器上的评分未被覆盖。本机未发送的评分：" + Object.keys(kept).map(function (k) { return (byId[k] ? byId[k].name : k) + " " + kept[k]; }).join("；") }));
+      banner.appendChild(el("div", { className: "actions" }, [
+        editable(sheet) ? el("button", { type: "button", className: "btn btn-huge", id: "reapply", text: "核对后重新应用本机评分", onclick: function () {
+          var k = conflicts[sheet.id]; delete conflicts[sheet.id]; save(CKEY, conflicts); enqueueMarks(sheet.id, k); render(); } }) : null,
+        el("button", { type: "button", className: "btn btn-huge", id: "discard", text: "放弃本机评分", onclick: function () {
+          delete conflicts[sheet.id]; save(CKEY, conflicts); render(); } })
+      ]));
+    }
+    banner.hidden = !banner.childNodes.length;
+    var box = document.getElementById("criteria");
+    box.innerHTML = "";
+    criteria.forEach(function (c) { box.appendChild(criterionCard(sheet, c, v, pend[String(c.id)] !== undefined, locked)); });
+    document.getElementById("sheet-total").textContent = M.total(criteria, v);
+    document.getElementById("submit").disabled = locked;
+    document.getElementById("recuse").disabled = locked || !state.online;
+  }
+
+  // --- actions ----------------------------------------------------------------------------------------------------
+  function currentSheet() { var m = /^#sheet-(\d+)$/.exec(location.hash); return m && state.sheets[+m[1]]; }
+
+  document.getElementById("back").addEventListener("click", function () { location.hash = ""; });
+  document.getElementById("submit").addEventListener("click", function () {
+    var sheet = currentSheet(); if (!sheet) return;
+    var v = values(sheet);
+    var missing = (state.criteria[sheet.round_id] || []).filter(function (c) {
+      return c.kind !== "bonus" && c.kind !== "veto" && v[String(c.id)] === undefined; });
+    if (missing.length) { state.message[sheet.id] = "以下评分项尚未评分：" + missing.map(function (c) { return c.name; }).join("、"); render(); return; }
+    var dlg = document.getElementById("confirm-dialog");
+    document.getElementById("confirm-text").textContent = "加密号 " + sheet.code + "，合计 " + M.total(state.criteria[sheet.round_id], v) + " 分。";
+    document.getElementById("confirm-check").checked = false;
+    dlg.showModal();
+  });
+  document.getElementById("confirm-dialog").addEventListener("close", function () {
+    var dlg = document.getElementById("confirm-dialog");
+    var sheet = currentSheet();
+    if (dlg.returnValue !== "ok" || !sheet) return;
+    if (!document.getElementById("confirm-check").checked) { state.message[sheet.id] = "请勾选确认后再提交"; render(); return; }
+    queue.push({ key: uuid(), sheet: sheet.id, type: "submit", version: null });
+    save(QKEY, queue); render(); flush();
+  });
+  document.getElementById("recuse").addEventListener("click", function () {
+    var sheet = currentSheet(); if (!sheet) return;
+    var reason = window.prompt("请填写回避理由（如：亲属、同事、师徒关系）");
+    if (!reason) return;
+    fetch(API + "sheets/" + sheet.id + "/recusal", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF, "X-Device-Id": DEVICE }, body: JSON.stringify({ reason: reason }) })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        if (j.error) { state.message[sheet.id] = j.error.message; render(); return; }
+        delete state.sheets[sheet.id]; location.hash = ""; refresh();
+      });
+  });
+
+  window.addEventListener("hashchange", render);
+  window.addEventListener("online", function () { setOnline(true); flush(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+  setInterval(function () { if (queue.length) flush(); }, 5000);
+  var cached = load(DKEY, null);
+  if (cached) { ingest(cached); render(); }
+  refresh().then(flush);
+})();
