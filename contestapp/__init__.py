@@ -22,6 +22,9 @@ BLUEPRINTS = [
     "contestapp.judging.views:console_bp",
     "contestapp.judging.api:bp",
     "contestapp.audit.views:bp",
+    "contestapp.results.views:bp",
+    "contestapp.results.views:board_bp",
+    "contestapp.awards.views:bp",
 ]
 
 # Modules whose models must be imported before the metadata is complete (Alembic, create_all).
@@ -31,6 +34,8 @@ MODEL_MODULES = [
     "contestapp.contests.models",
     "contestapp.entrants.models",
     "contestapp.judging.models",
+    "contestapp.results.models",
+    "contestapp.awards.models",
     "contestapp.merit.models",
     "contestapp.jobs.models",
 ]

@@ -1,0 +1,1 @@
+"""Results: raw marks -> domain engine -> rankings with explanations; publicity, appeals, snapshots, exports."""

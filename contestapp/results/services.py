@@ -1,0 +1,367 @@
+"""Results workflow: draft -> publicity (公示) -> appeals (申诉/仲裁) -> final snapshot -> corrections.
+
+Services take the acting user and objects, write the audit log, and never commit (views, CLI and jobs commit).
+`end_publicity_if_due(now)` is the scheduled job's entry point; it is idempotent.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
+from contestapp.audit.service import record
+from contestapp.common.db import plain, utcnow
+from contestapp.contests.models import Contest, Event
+from contestapp.entrants.models import Entry
+from contestapp.extensions import db
+from contestapp.judging.models import Decryption, Mark, ScoreSheet
+from contestapp.results import engine
+from contestapp.results.models import Appeal, AppealStatus, EventResultState, ResultSnapshot, SnapshotKind, Stage
+
+
+class ResultsError(ValueError):
+    """A workflow step is not possible now; the message is Chinese, for the user."""
+
+
+# --- state ------------------------------------------------------------------------------------------------------
+
+def state_of(event: Event, create: bool = True) -> EventResultState:
+    state = db.session.get(EventResultState, event.id)
+    if state is None:
+        state = EventResultState(event_id=event.id, stage=Stage.DRAFT, appeal_hours=2, publicity_days=5,
+                                 board_enabled=False, public_names=False)
+        if create:
+            db.session.add(state)
+    return state
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`days` working days (Monday to Friday) after `start`, at the same time of day (公示期 counts working days)."""
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+def appeal_deadline(state: EventResultState) -> Optional[datetime]:
+    return None if state.ended_at is None else state.ended_at + timedelta(hours=state.appeal_hours)
+
+
+def is_decrypted(event: Event) -> bool:
+    return db.session.scalar(select(Decryption.id).where(Decryption.event_id == event.id)) is not None
+
+
+def shows_names(event: Event, state: EventResultState) -> bool:
+    """Public pages show names only after decryption (解密) and only if the organiser allows it."""
+    return bool(state.public_names) and is_decrypted(event)
+
+
+def update_settings(event: Event, actor, *, appeal_hours: int, publicity_days: int, board_enabled: bool,
+                    public_names: bool) -> EventResultState:
+    if not 0 <= appeal_hours <= 720 or not 1 <= publicity_days <= 60:
+        raise ResultsError("申诉时限须在 0–720 小时之间，公示期须在 1–60 个工作日之间")
+    state = state_of(event)
+    before = {"appeal_hours": state.appeal_hours, "publicity_days": state.publicity_days,
+              "board_enabled": state.board_enabled, "public_names": state.public_names}
+    state.appeal_hours, state.publicity_days = appeal_hours, publicity_days
+    state.board_enabled, state.public_names = board_enabled, public_names
+    record(actor, "results.settings", event, contest_id=event.contest_id, summary=f"{event.name}：成绩设置",
+           data={"before": before, "after": {"appeal_hours": appeal_hours, "publicity_days": publicity_days,
+                                             "board_enabled": board_enabled, "public_names": public_names}})
+    return state
+
+
+def record_end(event: Event, actor, when: datetime) -> EventResultState:
+    """Record the event's end (赛项结束): appeals close `appeal_hours` later."""
+    state = state_of(event)
+    state.ended_at = when
+    record(actor, "results.event_end", event, contest_id=event.contest_id,
+           summary=f"{event.name}：记录赛项结束时间", data={"ended_at": when})
+    return state
+
+
+# --- snapshots --------------------------------------------------------------------------------------------------
+
+def _num(d: Optional[Decimal]) -> Optional[str]:
+    return None if d is None else str(d)
+
+
+def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
+    """The ranking now with every explanation, as JSON; refuses while entries cannot be scored or ties are open.
+
+    Ranks come from the fast engine, explanations from the full engine: their totals must agree (they always
+    should; a disagreement stops publication rather than publishing an unexplainable figure)."""
+    ranking = engine.ranking(event)
+    problems = [f"{ranking.entries[i].number}：{why}" for i, why in ranking.unscored.items()
+                if ranking.entries[i].status == "active"]
+    if problems:
+        raise ResultsError("以下参赛者尚不能计算成绩（缺考请先办理退赛）：" + "；".join(problems[:10])
+                           + (f" 等 {len(problems)} 人" if len(problems) > 10 else ""))
+    if ranking.pending:
+        raise ResultsError("存在待裁判长裁定的并列名次：" + "；".join("、".join(t) for t in ranking.pending))
+    if not ranking.ranked:
+        raise ResultsError("没有可发布的成绩")
+    full = engine.explain_all(event, ranking.spec)
+    rows = []
+    for r, info in ranking.rows():
+        detail = full.get(info.id)
+        if isinstance(detail, str) or detail is None or detail.total != r.total:
+            raise ResultsError(f"{info.number}：成绩明细与排名计算不一致，请联系管理员")
+        rows.append({
+            "rank": r.rank, "entry_id": info.id, "number": info.number, "code": info.code, "name": info.name,
+            "unit": info.unit, "total": _num(r.total), "time": _num(r.result.time), "vetoed": r.vetoed,
+            "passed": r.result.passed, "tied_with": list(r.tied_with), "decision": r.decision,
+            "rounds": {rr.round: _num(rr.score) for rr in r.result.rounds},
+            "explanation": detail.explanation.text(),
+        })
+    return {
+        "contest": {"id": event.contest_id, "code": event.contest.code, "name": event.contest.name},
+        "event": {"id": event.id, "code": event.code, "name": event.name},
+        "rounds": [{"code": rs.code, "name": rs.name} for rs in ranking.spec.rounds],
+        "chain": [k.describe() for k in ranking.spec.chain],
+        "computed_at": now.isoformat(),
+        "ranking": rows,
+        "withdrawn": [{"entry_id": i, "number": ranking.entries[i].number, "reason": why}
+                      for i, why in ranking.unscored.items()],
+    }
+
+
+def _new_snapshot(event: Event, kind: str, actor, now: datetime, reason: Optional[str],
+                  status: str = "effective") -> ResultSnapshot:
+    version = (db.session.scalar(select(func.max(ResultSnapshot.version))
+                                 .where(ResultSnapshot.event_id == event.id, ResultSnapshot.kind == kind)) or 0) + 1
+    letter = "P" if kind == SnapshotKind.PRELIMINARY else "F"
+    snap = ResultSnapshot(event_id=event.id, kind=kind, version=version, status=status,
+                          number=f"{event.contest.code}/{event.code}/{letter}{version}",
+                          data=snapshot_data(event, now), reason=reason, created_by_id=getattr(actor, "id", None),
+                          created_at=now)
+    db.session.add(snap)
+    db.session.flush()  # the unique (event, kind, version) arbitrates two concurrent publications
+    return snap
+
+
+def snapshots_of(event: Event) -> list[ResultSnapshot]:
+    return list(db.session.scalars(select(ResultSnapshot).where(ResultSnapshot.event_id == event.id)
+                                   .order_by(ResultSnapshot.kind.desc(), ResultSnapshot.version)))
+
+
+def official_snapshot(event: Event) -> Optional[ResultSnapshot]:
+    """The latest effective final snapshot (the official result), if any."""
+    return db.session.scalar(select(ResultSnapshot).where(
+        ResultSnapshot.event_id == event.id, ResultSnapshot.kind == SnapshotKind.FINAL,
+        ResultSnapshot.status == "effective").order_by(ResultSnapshot.version.desc()).limit(1))
+
+
+def publish_preliminary(event: Event, actor, now: Optional[datetime] = None) -> ResultSnapshot:
+    """Publish preliminary results (成绩公示) for the publicity period (default 5 working days)."""
+    now = now or utcnow()
+    state = state_of(event)
+    if state.stage == Stage.FINAL:
+        raise ResultsError("成绩已定稿；如需更正请创建更正版本")
+    snap = _new_snapshot(event, SnapshotKind.PRELIMINARY, actor, now, None)
+    state.stage = Stage.PUBLICITY
+    state.publicity_starts_at = now
+    state.publicity_ends_at = add_working_days(now, state.publicity_days)
+    record(actor, "results.publish", snap, contest_id=event.contest_id,
+           summary=f"{event.name}：发布公示成绩 {snap.number}，公示至 {state.publicity_ends_at:%Y-%m-%d %H:%M} UTC")
+    return snap
+
+
+def finalise(event: Event, actor, now: Optional[datetime] = None) -> ResultSnapshot:
+    """Final results: an immutable, numbered snapshot; awards and titles are applied to it."""
+    from contestapp.awards.services import apply_awards
+
+    now = now or utcnow()
+    state = state_of(event)
+    if state.stage == Stage.FINAL:
+        raise ResultsError("成绩已定稿")
+    if state.stage != Stage.PUBLICITY:
+        raise ResultsError("须先发布公示成绩，公示期满后才能定稿")
+    pending = pending_appeals(event)
+    if pending:
+        raise ResultsError(f"还有 {pending} 件申诉待仲裁，不能定稿")
+    snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, None)
+    state.stage = Stage.FINAL
+    apply_awards(snap)
+    record(actor, "results.finalise", snap, contest_id=event.contest_id, summary=f"{event.name}：成绩定稿 {snap.number}")
+    return snap
+
+
+def end_publicity_if_due(now: Optional[datetime] = None) -> dict[str, list[int]]:
+    """For the scheduler: finalise every event whose publicity period has ended and has no pending appeal.
+
+    Idempotent (a finalised event is skipped). Returns {"finalised": [event ids], "waiting": [event ids held by
+    pending appeals or problems]}; the caller commits."""
+    now = now or utcnow()
+    out: dict[str, list[int]] = {"finalised": [], "waiting": []}
+    states = db.session.scalars(select(EventResultState).where(EventResultState.stage == Stage.PUBLICITY,
+                                                              EventResultState.publicity_ends_at <= now))
+    for state in list(states):
+        event = db.session.get(Event, state.event_id)
+        try:
+            with db.session.begin_nested():
+                finalise(event, None, now)
+        except ResultsError:
+            out["waiting"].append(event.id)
+        else:
+            out["finalised"].append(event.id)
+    return out
+
+
+# --- corrections after final ---------------------------------------------------------------------------------------
+
+def propose_correction(event: Event, reason: str, actor, now: Optional[datetime] = None) -> ResultSnapshot:
+    """A new final version computed from the raw marks now, pending the approval of two people."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ResultsError("请填写更正原因（至少 4 个字）")
+    if state_of(event).stage != Stage.FINAL:
+        raise ResultsError("成绩尚未定稿；定稿前的修改通过申诉仲裁完成")
+    if db.session.scalar(select(ResultSnapshot.id).where(ResultSnapshot.event_id == event.id,
+                                                         ResultSnapshot.status == "pending")):
+        raise ResultsError("已有一个待审批的更正版本")
+    snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, reason, status="pending")
+    record(actor, "results.correction", snap, contest_id=event.contest_id,
+           summary=f"{event.name}：提出成绩更正 {snap.number}：{reason}")
+    return snap
+
+
+def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] = None) -> ResultSnapshot:
+    """Record one approval; the second approval by a different person (neither the proposer) makes it effective."""
+    from contestapp.awards.services import apply_awards
+
+    now = now or utcnow()
+    if snap.status != "pending":
+        raise ResultsError("该版本不是待审批状态")
+    if approver.id == snap.created_by_id:
+        raise ResultsError("提出更正的人不能批准自己的更正")
+    if approver.id == snap.approved_by_1_id:
+        raise ResultsError("您已批准过；须另一人批准")
+    event = snap.event
+    if snap.approved_by_1_id is None:
+        snap.approved_by_1_id = approver.id
+        record(approver, "results.correction_approve", snap, contest_id=event.contest_id,
+               summary=f"{event.name}：第一人批准更正 {snap.number}")
+        return snap
+    snap.approved_by_2_id = approver.id
+    snap.approved_at = now
+    snap.status = "effective"
+    db.session.flush()
+    apply_awards(snap)
+    record(approver, "results.correction_approve", snap, contest_id=event.contest_id,
+           summary=f"{event.name}：第二人批准，更正 {snap.number} 生效")
+    return snap
+
+
+def reject_correction(snap: ResultSnapshot, actor) -> ResultSnapshot:
+    if snap.status != "pending":
+        raise ResultsError("该版本不是待审批状态")
+    snap.status = "rejected"
+    record(actor, "results.correction_reject", snap, contest_id=snap.event.contest_id,
+           summary=f"否决更正 {snap.number}")
+    return snap
+
+
+# --- appeals ----------------------------------------------------------------------------------------------------
+
+def pending_appeals(event: Event) -> int:
+    return db.session.scalar(select(func.count(Appeal.id)).where(Appeal.event_id == event.id,
+                                                                 Appeal.status == AppealStatus.PENDING)) or 0
+
+
+def lodge_appeal(event: Event, entry: Optional[Entry], appellant: str, text: str, actor,
+                 lodged_at: Optional[datetime] = None) -> Appeal:
+    """Record a written appeal; refused once the window (default 2 hours after the event's end) has closed."""
+    lodged_at = lodged_at or utcnow()
+    appellant, text = (appellant or "").strip(), (text or "").strip()
+    if not appellant or not text:
+        raise ResultsError("请填写申诉人和申诉内容")
+    if entry is not None and entry.event_id != event.id:
+        raise ResultsError("该参赛者不在本赛项")
+    state = state_of(event)
+    if state.stage == Stage.FINAL:
+        raise ResultsError("成绩已定稿，不再受理申诉")
+    deadline = appeal_deadline(state)
+    if deadline is not None and lodged_at > deadline:
+        raise ResultsError(f"申诉已超过时限（赛项结束后 {state.appeal_hours} 小时内提出），不予受理")
+    appeal = Appeal(event_id=event.id, entry_id=entry.id if entry else None, appellant=appellant[:200], text=text,
+                    lodged_at=lodged_at, recorded_by_id=getattr(actor, "id", None), status=AppealStatus.PENDING)
+    db.session.add(appeal)
+    db.session.flush()
+    record(actor, "appeal.lodge", appeal, contest_id=event.contest_id,
+           summary=f"{event.name}：收到 {appellant} 的申诉")
+    return appeal
+
+
+def change_mark(mark: Mark, new_value: Decimal, reason: str, actor, *, appeal: Optional[Appeal] = None) -> dict:
+    """Change one submitted mark (on an arbitration ruling); the old value stays in the audit log."""
+    from contestapp.contests.models import Criterion, Round
+
+    sheet = mark.sheet
+    criterion: Criterion = mark.criterion
+    rnd: Round = sheet.round
+    spec = engine.event_spec(rnd.event).round(rnd.code).criterion(criterion.code)
+    why = spec.check_mark(new_value)
+    if why:
+        raise ResultsError(f"{criterion.name}：{why}")
+    old = mark.value
+    change = {"mark_id": mark.id, "entry": sheet.entry.number, "round": rnd.code, "criterion": criterion.code,
+              "judge": sheet.judge.username, "old": str(plain(old)), "new": str(plain(new_value)), "reason": reason}
+    mark.value = new_value
+    sheet.version += 1
+    record(actor, "mark.change", mark, contest_id=rnd.event.contest_id,
+           summary=f"{sheet.entry.number} {criterion.name} {change['judge']}：{change['old']} → {change['new']}（{reason}）",
+           data={**change, "appeal_id": appeal.id if appeal else None})
+    return change
+
+
+def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
+                  changes: list[tuple[Mark, Decimal]] = (), now: Optional[datetime] = None) -> Appeal:
+    """The arbitration group's ruling, final; an upheld appeal may change marks (old values kept in the audit)."""
+    now = now or utcnow()
+    decision = (decision or "").strip()
+    if appeal.status != AppealStatus.PENDING:
+        raise ResultsError("该申诉已裁决")
+    if not decision:
+        raise ResultsError("请填写仲裁决定及理由")
+    if changes and not upheld:
+        raise ResultsError("驳回的申诉不能修改评分")
+    done = []
+    for mark, value in changes:
+        if mark.sheet.round.event_id != appeal.event_id:
+            raise ResultsError("只能修改本赛项的评分")
+        done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
+    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+    appeal.decision = decision
+    appeal.decided_by_id = arbitrator.id
+    appeal.decided_at = now
+    appeal.changes = done or None
+    record(arbitrator, "appeal.decide", appeal, contest_id=appeal.event.contest_id,
+           summary=f"仲裁：{appeal.status_label}（{decision}）", data={"changes": done})
+    return appeal
+
+
+def find_mark(event: Event, entry: Entry, round_code: str, criterion_code: str, judge_username: str) -> Mark:
+    from contestapp.auth.models import User
+    from contestapp.contests.models import Criterion, Round
+
+    mark = db.session.scalar(
+        select(Mark).join(ScoreSheet, ScoreSheet.id == Mark.sheet_id).join(Round, Round.id == ScoreSheet.round_id)
+        .join(Criterion, Criterion.id == Mark.criterion_id).join(User, User.id == ScoreSheet.judge_id)
+        .where(Round.event_id == event.id, ScoreSheet.entry_id == entry.id, Round.code == round_code,
+               Criterion.code == criterion_code, User.username == judge_username))
+    if mark is None:
+        raise ResultsError(f"找不到评分：{entry.number} {round_code}.{criterion_code} 裁判 {judge_username}")
+    return mark
+
+
+def event_of(contest: Contest, ref: str | int) -> Event:
+    for e in contest.events:
+        if e.code == str(ref) or str(e.id) == str(ref) or e.name == str(ref):
+            return e
+    raise ResultsError(f"找不到赛项 {ref}")

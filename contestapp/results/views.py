@@ -1,0 +1,384 @@
+"""Results console (ranking, drill-down, exports, publicity, appeals, snapshots, paper marks) and the big screen."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
+from contestapp.common.nav import Tab, add_tab
+from contestapp.contests.models import Contest, Event
+from contestapp.domain import ScoringError
+from contestapp.entrants.models import Entry
+from contestapp.extensions import db
+from contestapp.results import engine, exports, services
+from contestapp.results.marks import MarksFileError, check_files, confirm_batch, disagreements, discard_batch, store_batch
+from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
+
+bp = Blueprint("results", __name__, url_prefix="/contests/<int:contest_id>/results")
+board_bp = Blueprint("board", __name__, url_prefix="/board")
+VIEWERS = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "application/pdf"}
+
+add_tab(Tab("results", "成绩", "results.index", VIEWERS, order=60))
+add_tab(Tab("marks", "纸质评分", "results.marks", (ORGANISER,), order=55))
+
+
+def _download(content: bytes, filename: str, fmt: str) -> Response:
+    return Response(content, mimetype=MIMES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def _event(contest: Contest, event_id: int) -> Event:
+    return get_or_404(Event, event_id, contest_id=contest.id)
+
+
+def _back(contest: Contest, event: Event):
+    return redirect(url_for(".event", contest_id=contest.id, event_id=event.id))
+
+
+@bp.route("/")
+@contest_access(*VIEWERS)
+def index(contest: Contest):
+    rows = []
+    for event in contest.events:
+        state = services.state_of(event, create=False)
+        rows.append((event, state, services.pending_appeals(event)))
+    return render_template("results/index.html", contest=contest, rows=rows)
+
+
+@bp.route("/events/<int:event_id>")
+@contest_access(*VIEWERS)
+def event(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    try:
+        ranking = engine.ranking(event)
+    except Exception as exc:  # a definition that cannot be scored: show why instead of a 500
+        from contestapp.contests.definition import DefinitionFileError
+
+        if not isinstance(exc, (DefinitionFileError, ScoringError)):
+            raise
+        flash(f"无法计算成绩：{exc}", "error")
+        ranking = None
+    state = services.state_of(event, create=False)
+    appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
+    return render_template("results/event.html", contest=contest, event=event, ranking=ranking, state=state,
+                           appeals=appeals, snapshots=services.snapshots_of(event),
+                           deadline=services.appeal_deadline(state), decrypted=services.is_decrypted(event))
+
+
+@bp.route("/events/<int:event_id>/entries/<int:entry_id>")
+@contest_access(*VIEWERS)
+def entry(contest: Contest, event_id: int, entry_id: int):
+    event = _event(contest, event_id)
+    entry = get_or_404(Entry, entry_id, event_id=event.id)
+    result, error = None, None
+    try:
+        result = engine.explain(event, entry)
+    except ScoringError as exc:
+        error = str(exc)
+    ranking = engine.ranking(event)
+    ranked = next((r for r in ranking.ranked if r.entry == entry.number), None)
+    return render_template("results/entry.html", contest=contest, event=event, entry=entry, result=result,
+                           error=error, ranked=ranked)
+
+
+@bp.route("/events/<int:event_id>/export.<any(csv,xlsx,pdf):fmt>")
+@contest_access(*VIEWERS)
+def export(contest: Contest, event_id: int, fmt: str):
+    event = _event(contest, event_id)
+    ranking = engine.ranking(event)
+    name = f"{contest.name}-{event.name}-成绩排名.{fmt}"
+    if fmt == "csv":
+        return _download(exports.to_csv(*exports.ranking_table(ranking)), name, fmt)
+    if fmt == "xlsx":
+        header, rows = exports.ranking_table(ranking)
+        return _download(exports.to_xlsx([(event.name, header, rows)]), name, fmt)
+    return _download(exports.ranking_pdf(event, ranking), name, fmt)
+
+
+@bp.route("/events/<int:event_id>/marks.xlsx")
+@contest_access(*VIEWERS)
+def marks_export(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    ranking = engine.ranking(event)
+    explanations = {i: (r if isinstance(r, str) else r.explanation.text())
+                    for i, r in engine.explain_all(event, ranking.spec).items()}
+    return _download(exports.marks_workbook(event, ranking, explanations), f"{contest.name}-{event.name}-成绩明细表.xlsx",
+                     "xlsx")
+
+
+def _run(action, contest: Contest, event: Event, ok: str):
+    try:
+        action()
+    except services.ResultsError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(ok, "success")
+    return _back(contest, event)
+
+
+@bp.route("/events/<int:event_id>/settings", methods=["POST"])
+@contest_access(ORGANISER)
+def settings(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    f = request.form
+    return _run(lambda: services.update_settings(
+        event, current_user, appeal_hours=f.get("appeal_hours", 2, type=int),
+        publicity_days=f.get("publicity_days", 5, type=int), board_enabled=f.get("board_enabled") == "1",
+        public_names=f.get("public_names") == "1"), contest, event, "设置已保存")
+
+
+@bp.route("/events/<int:event_id>/end", methods=["POST"])
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def record_end(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    when = _parse_local(request.form.get("ended_at")) or datetime.now(ZoneInfo("UTC"))
+    return _run(lambda: services.record_end(event, current_user, when), contest, event, "已记录赛项结束时间")
+
+
+@bp.route("/events/<int:event_id>/publish", methods=["POST"])
+@contest_access(ORGANISER)
+def publish(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return _run(lambda: services.publish_preliminary(event, current_user), contest, event, "公示成绩已发布")
+
+
+@bp.route("/events/<int:event_id>/finalise", methods=["POST"])
+@contest_access(ORGANISER)
+def finalise(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return _run(lambda: services.finalise(event, current_user), contest, event, "成绩已定稿，奖项已评定")
+
+
+@bp.route("/events/<int:event_id>/corrections", methods=["POST"])
+@contest_access(ORGANISER)
+def propose_correction(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return _run(lambda: services.propose_correction(event, request.form.get("reason", ""), current_user),
+                contest, event, "更正版本已创建，待两人批准")
+
+
+@bp.route("/snapshots/<int:snapshot_id>")
+@contest_access(*VIEWERS)
+def snapshot(contest: Contest, snapshot_id: int):
+    snap = db.session.get(ResultSnapshot, snapshot_id)
+    if snap is None or snap.event.contest_id != contest.id:
+        abort(404)
+    if request.args.get("format") == "json":
+        return jsonify(number=snap.number, version=snap.version, kind=snap.kind, status=snap.status, data=snap.data)
+    return render_template("results/snapshot.html", contest=contest, snap=snap, event=snap.event)
+
+
+@bp.route("/snapshots/<int:snapshot_id>/<any(approve,reject):action>", methods=["POST"])
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def decide_correction(contest: Contest, snapshot_id: int, action: str):
+    snap = db.session.get(ResultSnapshot, snapshot_id)
+    if snap is None or snap.event.contest_id != contest.id:
+        abort(404)
+    fn = services.approve_correction if action == "approve" else services.reject_correction
+    return _run(lambda: fn(snap, current_user), contest, snap.event, "已记录")
+
+
+# --- appeals ------------------------------------------------------------------------------------------------------
+
+def _parse_local(text: str | None):
+    if not text:
+        return None
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return naive.replace(tzinfo=zone) if naive.tzinfo is None else naive
+
+
+@bp.route("/events/<int:event_id>/appeals", methods=["POST"])
+@contest_access(ORGANISER, ARBITRATOR)
+def lodge_appeal(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    f = request.form
+    entry = None
+    if f.get("entry"):
+        entry = db.session.scalar(select(Entry).where(Entry.event_id == event.id,
+                                                      (Entry.number == f["entry"]) | (Entry.code == f["entry"])))
+        if entry is None:
+            flash(f"找不到参赛编号或加密号 {f['entry']}", "error")
+            return _back(contest, event)
+    return _run(lambda: services.lodge_appeal(event, entry, f.get("appellant", ""), f.get("text", ""), current_user,
+                                              _parse_local(f.get("lodged_at"))), contest, event, "申诉已登记")
+
+
+@bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
+@contest_access(ARBITRATOR)
+def decide_appeal(contest: Contest, appeal_id: int):
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None or appeal.event.contest_id != contest.id:
+        abort(404)
+    f = request.form
+    event = appeal.event
+    changes = []
+    try:
+        for line in (f.get("changes") or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            # one change per line: round.criterion judge new_value   (the appeal's entry)
+            target, judge, value = line.split()
+            round_code, _, crit = target.partition(".")
+            if appeal.entry is None:
+                raise services.ResultsError("该申诉未指定参赛者，不能修改评分")
+            changes.append((services.find_mark(event, appeal.entry, round_code, crit, judge), Decimal(value)))
+    except (ValueError, InvalidOperation):
+        flash("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5", "error")
+        return _back(contest, event)
+    except services.ResultsError as exc:
+        flash(str(exc), "error")
+        return _back(contest, event)
+    return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
+                                               current_user, changes), contest, event, "仲裁决定已记录")
+
+
+# --- paper marks (双人录入核对) -------------------------------------------------------------------------------------
+
+@bp.route("/marks")
+@contest_access(ORGANISER)
+def marks(contest: Contest):
+    batches = list(db.session.scalars(select(MarkBatch).where(MarkBatch.contest_id == contest.id)
+                                      .order_by(MarkBatch.id.desc()).limit(100)))
+    return render_template("results/marks.html", contest=contest, batches=batches)
+
+
+@bp.route("/marks/batches", methods=["POST"])
+@contest_access(ORGANISER)
+def upload_batch(contest: Contest):
+    upload = request.files.get("file")
+    extras = request.files.get("extras")
+    pair_id = request.form.get("pair", type=int)
+    if upload is None or not upload.filename:
+        flash("请选择评分文件", "error")
+        return redirect(url_for(".marks", contest_id=contest.id))
+    pair = None
+    if pair_id:
+        pair = db.session.get(MarkBatch, pair_id)
+        if pair is None or pair.contest_id != contest.id:
+            abort(404)
+    has_extras = extras is not None and bool(extras.filename)
+    try:
+        checked = check_files(contest, upload.read(), upload.filename, extras.read() if has_extras else None,
+                              extras.filename if has_extras else "")
+    except MarksFileError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".marks", contest_id=contest.id))
+    if not checked.ok:
+        return render_template("results/marks_errors.html", contest=contest, problems=checked.problems,
+                               filename=upload.filename), 400
+    try:
+        batch = store_batch(contest, checked, current_user, upload.filename, extras.filename if has_extras else None,
+                            pair)
+    except MarksFileError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".marks", contest_id=contest.id))
+    db.session.commit()
+    flash(f"已保存录入批次 #{batch.id}（{len(checked.rows)} 条评分），尚未计入成绩", "success")
+    return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
+
+
+def _batch(contest: Contest, batch_id: int) -> MarkBatch:
+    return get_or_404(MarkBatch, batch_id, contest_id=contest.id)
+
+
+@bp.route("/marks/batches/<int:batch_id>")
+@contest_access(ORGANISER)
+def batch(contest: Contest, batch_id: int):
+    batch = _batch(contest, batch_id)
+    first = db.session.get(MarkBatch, batch.pair_id) if batch.pair_id else batch
+    second = batch if batch.pair_id else db.session.scalar(
+        select(MarkBatch).where(MarkBatch.pair_id == batch.id, MarkBatch.status != "discarded")
+        .order_by(MarkBatch.id.desc()).limit(1))
+    diff = disagreements(first, second) if second else None
+    return render_template("results/batch.html", contest=contest, first=first, second=second, diff=diff)
+
+
+@bp.route("/marks/batches/<int:batch_id>/confirm", methods=["POST"])
+@contest_access(ORGANISER)
+def confirm(contest: Contest, batch_id: int):
+    batch = _batch(contest, batch_id)
+    try:
+        count = confirm_batch(contest, batch, current_user)
+    except MarksFileError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"两次录入一致，已导入 {count} 条评分", "success")
+    return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
+
+
+@bp.route("/marks/batches/<int:batch_id>/discard", methods=["POST"])
+@contest_access(ORGANISER)
+def discard(contest: Contest, batch_id: int):
+    batch = _batch(contest, batch_id)
+    try:
+        discard_batch(batch, current_user)
+    except MarksFileError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("已作废", "success")
+    return redirect(url_for(".marks", contest_id=contest.id))
+
+
+# --- big screen (public) ---------------------------------------------------------------------------------------------
+
+def board_rows(event: Event) -> dict:
+    """The leaderboard as JSON-ready data: rank, label (code, or name when allowed), total, and a version."""
+    state = services.state_of(event, create=False)
+    ranking = engine.ranking(event)
+    names = services.shows_names(event, state)
+    rows = [[r.rank, (info.name or info.label) if names else info.label, str(r.total)]
+            for r, info in ranking.rows() if not r.vetoed]
+    return {"event": event.name, "contest": event.contest.name, "version": ranking.version, "names": names,
+            "rows": rows}
+
+
+def _board_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    state = services.state_of(event, create=False)
+    if not state.board_enabled:
+        abort(404)
+    return event
+
+
+@board_bp.route("/<int:event_id>")
+@public
+def board(event_id: int):
+    event = _board_event(event_id)
+    return render_template("results/board.html", event=event, data=board_rows(event))
+
+
+@board_bp.route("/<int:event_id>/data.json")
+@public
+def board_data(event_id: int):
+    event = _board_event(event_id)
+    import hashlib
+    import json
+
+    body = json.dumps(board_rows(event), ensure_ascii=False, separators=(",", ":"))
+    etag = '"' + hashlib.blake2b(body.encode(), digest_size=12).hexdigest() + '"'  # same data, same tag, any worker
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304, headers={"ETag": etag})
+    response = Response(body, mimetype="application/json")
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"
+    return response
