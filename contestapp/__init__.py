@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "contestapp.results.views:bp",
     "contestapp.results.views:board_bp",
     "contestapp.awards.views:bp",
+    "contestapp.craftsman.views:bp",
 ]
 
 # Modules whose models must be imported before the metadata is complete (Alembic, create_all).
@@ -38,6 +39,7 @@ MODEL_MODULES = [
     "contestapp.awards.models",
     "contestapp.merit.models",
     "contestapp.jobs.models",
+    "contestapp.craftsman.models",
 ]
 
 

@@ -1,0 +1,536 @@
+"""Craftsman selection pages: the office console, unit nominations, materials, experts' list, public vote and
+publicity. Views load, check, validate, call a service, commit once, render."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from contestapp.auth.models import Organisation
+from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
+from contestapp.common.nav import Tab, add_tab
+from contestapp.contests.models import Contest, ContestMember
+from contestapp.craftsman import services
+from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, NominationForm, UploadForm, VoteForm
+from contestapp.craftsman.models import (
+    STAGE_LABELS, CraftsmanCall, Nomination, NominationFile, NominationStatus, Stage)
+from contestapp.craftsman.services import CraftsmanError, RateLimited
+from contestapp.extensions import db
+
+bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")
+add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), kinds=("craftsman",), order=30))
+
+DEVICE_COOKIE = "cm_dev"
+
+
+def _split(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").replace("，", "、").replace(",", "、").replace("\n", "、").split("、")
+            if p.strip()]
+
+
+def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | None:
+    if contest.kind != "craftsman":
+        abort(404, description="这不是工匠评选")
+    call = services.call_of(contest)
+    if call is None and required:
+        flash("请先发布申报通知", "info")
+        abort(redirect(url_for(".call_form", contest_id=contest.id)))
+    return call
+
+
+def _fail(exc: Exception) -> None:
+    db.session.rollback()
+    flash(str(exc), "error")
+
+
+# --- office: console, call, eligibility check --------------------------------------------------------------------
+
+@bp.route("/<int:contest_id>/")
+@contest_access(ORGANISER)
+def console(contest: Contest):
+    call = _craftsman_call(contest)
+    nominations = services.nominations_of(contest)
+    counts: dict[str, int] = {}
+    for n in nominations:
+        counts[n.status] = counts.get(n.status, 0) + 1
+    return render_template("craftsman/console.html", contest=contest, call=call, nominations=nominations,
+                           counts=counts, next_stage=services.next_stage(call), stage_labels=STAGE_LABELS,
+                           panel_problems=services.panel_problems(contest), experts=services.experts_of(contest),
+                           open_now=services.nominations_open(call))
+
+
+@bp.route("/<int:contest_id>/call", methods=["GET", "POST"])
+@contest_access(ORGANISER)
+def call_form(contest: Contest):
+    call = _craftsman_call(contest, required=False)
+    form = CallForm(obj=call)
+    if request.method == "GET" and call is not None:
+        rules, targets = call.eligibility or {}, {t["code"]: t for t in call.targets or []}
+        form.deadline.data = call.deadline.astimezone(services.ZONE).replace(tzinfo=None)
+        form.max_age.data, form.min_years_in_trade.data = rules.get("max_age"), rules.get("min_years_in_trade")
+        form.min_level.data = rules.get("min_level") or ""
+        form.employer_types.data = "、".join(rules.get("employer_types") or [])
+        form.front_line_only.data = bool(rules.get("front_line_only"))
+        form.direct_keywords.data = "、".join(rules.get("direct_keywords") or [])
+        form.young_age.data = (targets.get("young") or {}).get("max_age")
+        form.young_share.data = Decimal(str(targets["young"]["min_share"])) if "young" in targets else None
+        form.front_share.data = Decimal(str(targets["front"]["min_share"])) if "front" in targets else None
+    elif request.method == "GET":
+        form.reference_date.data = contest.starts_on
+    if form.validate_on_submit():
+        targets = []
+        if form.young_age.data and form.young_share.data:
+            targets.append({"code": "young", "label": f"{form.young_age.data}周岁及以下",
+                            "min_share": str(form.young_share.data), "max_age": form.young_age.data})
+        if form.front_share.data:
+            targets.append({"code": "front", "label": "一线职工", "min_share": str(form.front_share.data),
+                            "front_line": True})
+        values = {
+            "title": form.title.data.strip(), "notice": form.notice.data or "", "quota": form.quota.data,
+            "shortlist_size": form.shortlist_size.data, "reference_date": form.reference_date.data,
+            "deadline": form.deadline.data.replace(tzinfo=services.ZONE),
+            "eligibility": {"max_age": form.max_age.data, "min_years_in_trade": form.min_years_in_trade.data,
+                            "min_level": form.min_level.data or None,
+                            "employer_types": _split(form.employer_types.data),
+                            "front_line_only": form.front_line_only.data,
+                            "direct_keywords": _split(form.direct_keywords.data)},
+            "targets": targets, "vote_enabled": form.vote_enabled.data,
+            "vote_weight": form.vote_weight.data or 0, "publicity_days": form.publicity_days.data,
+        }
+        try:
+            services.save_call(contest, values, current_user)
+        except CraftsmanError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash("申报通知已保存", "success")
+            return redirect(url_for(".console", contest_id=contest.id))
+    return render_template("craftsman/call_form.html", contest=contest, call=call, form=form)
+
+
+@bp.route("/<int:contest_id>/stage", methods=["POST"])
+@contest_access(ORGANISER)
+def advance(contest: Contest):
+    call = _craftsman_call(contest)
+    target = request.form.get("stage", "")
+    try:
+        if target == Stage.REVIEW:
+            created = services.start_review(call, current_user)
+            flash(f"专家评审开始：{created} 名候选人进入评审", "success")
+        elif target == Stage.NAMING:
+            services.set_stage(call, target, current_user)
+        elif target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
+            services.set_stage(call, target, current_user)
+        else:
+            raise CraftsmanError("不能直接进入该阶段")
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(f"评选阶段：{call.stage_label}", "success")
+    return redirect(url_for(".console", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/nominations/<int:nomination_id>")
+@contest_access(ORGANISER)
+def office_nomination(contest: Contest, nomination_id: int):
+    call = _craftsman_call(contest)
+    n = get_or_404(Nomination, nomination_id, contest_id=contest.id)
+    if n.status == NominationStatus.DRAFT:
+        deny(404)
+    return render_template("craftsman/office_nomination.html", contest=contest, call=call, n=n,
+                           report=services.run_checks(call, n), form=DecisionForm())
+
+
+@bp.route("/<int:contest_id>/nominations/<int:nomination_id>/decide", methods=["POST"])
+@contest_access(ORGANISER)
+def decide(contest: Contest, nomination_id: int):
+    call = _craftsman_call(contest)
+    n = get_or_404(Nomination, nomination_id, contest_id=contest.id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("请选择审查结论", "error")
+        return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
+    try:
+        services.decide(call, n, form.decision.data, form.note.data, current_user)
+    except CraftsmanError as exc:
+        _fail(exc)
+        return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
+    db.session.commit()
+    flash(f"{n.name}：{n.status_label}", "success")
+    return redirect(url_for(".console", contest_id=contest.id))
+
+
+# --- office: review, vote, naming --------------------------------------------------------------------------------
+
+@bp.route("/<int:contest_id>/review")
+@contest_access(ORGANISER)
+def review(contest: Contest):
+    call = _craftsman_call(contest)
+    standings, problem = [], None
+    try:
+        standings = services.review_standings(call)
+    except CraftsmanError as exc:
+        problem = str(exc)
+    return render_template("craftsman/review.html", contest=contest, call=call, standings=standings,
+                           problem=problem, experts=services.experts_of(contest))
+
+
+@bp.route("/<int:contest_id>/shortlist", methods=["POST"])
+@contest_access(ORGANISER)
+def shortlist(contest: Contest):
+    call = _craftsman_call(contest)
+    try:
+        cut = services.make_shortlist(call, current_user)
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(f"入围名单已确定：{len(cut)} 人", "success")
+    return redirect(url_for(".review", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/votes")
+@contest_access(ORGANISER)
+def votes(contest: Contest):
+    call = _craftsman_call(contest)
+    counts = services.vote_counts(contest.id)
+    shortlisted = [n for n in services.nominations_of(contest) if n.shortlisted]
+    shortlisted.sort(key=lambda n: -counts.get(n.id, 0))
+    return render_template("craftsman/votes.html", contest=contest, call=call, counts=counts,
+                           shortlisted=shortlisted, report=services.suspicious(call))
+
+
+@bp.route("/<int:contest_id>/naming")
+@contest_access(ORGANISER)
+def naming(contest: Contest):
+    call = _craftsman_call(contest)
+    proposal, problem = None, None
+    if call.stage in (Stage.REVIEW, Stage.VOTE, Stage.NAMING):
+        try:
+            proposal = services.propose(call)
+        except CraftsmanError as exc:
+            problem = str(exc)
+    named = [n for n in services.nominations_of(contest) if n.named]
+    return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
+                           problem=problem, named=named, titles=services.titles_of(contest),
+                           now=services.utcnow())
+
+
+@bp.route("/<int:contest_id>/naming/confirm", methods=["POST"])
+@contest_access(ORGANISER)
+def confirm(contest: Contest):
+    call = _craftsman_call(contest)
+    try:
+        services.confirm_list(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash("拟命名名单已确定，进入公示", "success")
+    return redirect(url_for(".naming", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/naming/name", methods=["POST"])
+@contest_access(ORGANISER)
+def name(contest: Contest):
+    call = _craftsman_call(contest)
+    try:
+        titles = services.name_titles(call, current_user)
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(f"已命名 {len(titles)} 名“{call.title}”，证书编号已生成", "success")
+    return redirect(url_for(".naming", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/certificates.pdf")
+@contest_access(ORGANISER)
+def certificates(contest: Contest):
+    import io
+
+    _craftsman_call(contest)
+    out = io.BytesIO()
+    try:
+        services.render_certificates(contest, out)
+    except CraftsmanError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".naming", contest_id=contest.id))
+    from urllib.parse import quote
+
+    return Response(out.getvalue(), mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(contest.name + '-工匠称号证书.pdf')}"})
+
+
+# --- units: nominations and materials ----------------------------------------------------------------------------
+
+def _open_calls_for(user) -> list[tuple[Contest, CraftsmanCall]]:
+    """Calls of craftsman contests organised by the unit's organisation or any organisation above it."""
+    ancestors, org = set(), user.organisation
+    while org is not None and org.id not in ancestors:
+        ancestors.add(org.id)
+        org = org.parent
+    rows = db.session.execute(select(Contest, CraftsmanCall).join(CraftsmanCall, CraftsmanCall.contest_id == Contest.id)
+                              .where(Contest.kind == "craftsman", Contest.organisation_id.in_(ancestors))
+                              .order_by(CraftsmanCall.deadline.desc())).all()
+    return [(c, call) for c, call in rows]
+
+
+def _own_nomination(nomination_id: int) -> Nomination:
+    n = db.session.get(Nomination, nomination_id)
+    if n is None or (current_user.role != ADMIN and n.unit_org_id != current_user.organisation_id):
+        deny(404)
+    return n
+
+
+@bp.route("/unit")
+@roles_required(UNIT)
+def unit_home():
+    calls = _open_calls_for(current_user)
+    mine = list(db.session.scalars(select(Nomination).where(Nomination.unit_org_id == current_user.organisation_id)
+                                   .order_by(Nomination.id.desc())))
+    return render_template("craftsman/unit_home.html", calls=calls, mine=mine, is_open=services.nominations_open)
+
+
+@bp.route("/unit/calls/<int:contest_id>/new", methods=["GET", "POST"])
+@roles_required(UNIT)
+def nominate(contest_id: int):
+    contest = db.session.get(Contest, contest_id)
+    if contest is None or contest.id not in {c.id for c, _ in _open_calls_for(current_user)}:
+        deny(404)
+    call = services.call_of(contest)
+    form = NominationForm()
+    if not services.nominations_open(call):
+        flash("申报已截止", "error")
+        return redirect(url_for(".unit_home"))
+    if form.validate_on_submit():
+        try:
+            n = services.save_nomination(call, current_user, None, form.values())
+        except CraftsmanError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash("草稿已保存，请上传证明材料后提交", "success")
+            return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    return render_template("craftsman/nomination_form.html", contest=contest, call=call, form=form, n=None)
+
+
+@bp.route("/unit/nominations/<int:nomination_id>", methods=["GET", "POST"])
+@roles_required(UNIT)
+def unit_nomination(nomination_id: int):
+    n = _own_nomination(nomination_id)
+    contest = db.session.get(Contest, n.contest_id)
+    call = services.call_of(contest)
+    form = NominationForm(obj=n)
+    if request.method == "GET":
+        form.front_line.data = {True: "1", False: "0"}.get(n.front_line, "")
+        form.employer_type.data = n.employer_type or ""
+        form.vocational_level.data = n.vocational_level or ""
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.save_nomination(call, current_user, n, form.values())
+        except CraftsmanError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash("已保存", "success")
+            return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    return render_template("craftsman/nomination_form.html", contest=contest, call=call, form=form, n=n,
+                           upload=UploadForm(), missing=services.missing_for_submit(n),
+                           open_now=services.nominations_open(call))
+
+
+@bp.route("/unit/nominations/<int:nomination_id>/files", methods=["POST"])
+@roles_required(UNIT)
+def upload(nomination_id: int):
+    n = _own_nomination(nomination_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash("；".join(form.file.errors or form.kind.errors or ["上传失败"]), "error")
+        return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    storage = form.file.data
+    try:
+        f = services.store_file(n, storage.filename, storage.stream, current_user, form.kind.data)
+    except CraftsmanError as exc:
+        _fail(exc)
+        return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    db.session.commit()
+    flash(f"已上传：{f.original_name}", "success")
+    return redirect(url_for(".unit_nomination", nomination_id=n.id))
+
+
+@bp.route("/unit/nominations/<int:nomination_id>/files/<int:file_id>/delete", methods=["POST"])
+@roles_required(UNIT)
+def delete_file(nomination_id: int, file_id: int):
+    n = _own_nomination(nomination_id)
+    f = get_or_404(NominationFile, file_id, nomination_id=n.id)
+    try:
+        services.delete_file(n, f, current_user)
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash("已删除", "success")
+    return redirect(url_for(".unit_nomination", nomination_id=n.id))
+
+
+@bp.route("/unit/nominations/<int:nomination_id>/submit", methods=["POST"])
+@roles_required(UNIT)
+def submit(nomination_id: int):
+    n = _own_nomination(nomination_id)
+    call = services.call_of(db.session.get(Contest, n.contest_id))
+    try:
+        services.submit_nomination(call, n, current_user)
+    except CraftsmanError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash("推荐表已提交，等待资格审查", "success")
+    return redirect(url_for(".unit_nomination", nomination_id=n.id))
+
+
+@bp.route("/files/<int:file_id>")
+@roles_required(UNIT, ORGANISER, JUDGE)
+def material(file_id: int):
+    """A candidate's material: only for the nominating unit, the contest's organisers and its unrecused experts."""
+    f = db.session.get(NominationFile, file_id)
+    if f is None or not services.may_see_nomination(current_user, f.nomination):
+        deny(404)
+    return _send(f)
+
+
+def _send(f: NominationFile):
+    path = services.file_path(f)
+    if not path.is_file():
+        deny(404)
+    response = send_file(path, mimetype=f.content_type, download_name=f.original_name,
+                         as_attachment=f.content_type == "application/pdf", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- experts ------------------------------------------------------------------------------------------------------
+
+@bp.route("/expert")
+@roles_required(JUDGE)
+def expert_home():
+    contests = list(db.session.scalars(
+        select(Contest).join(ContestMember, ContestMember.contest_id == Contest.id)
+        .where(ContestMember.user_id == current_user.id, ContestMember.role == JUDGE, Contest.kind == "craftsman")))
+    lists = []
+    for contest in contests:
+        noms = [n for n in services.nominations_of(contest, NominationStatus.ELIGIBLE)
+                if not services.is_recused(current_user, n)]
+        lists.append((contest, services.call_of(contest), noms))
+    return render_template("craftsman/expert_home.html", lists=lists)
+
+
+# --- public: vote and publicity -----------------------------------------------------------------------------------
+
+def _public_call(contest_id: int, stages: tuple[str, ...]) -> tuple[Contest, CraftsmanCall]:
+    contest = db.session.get(Contest, contest_id)
+    call = services.call_of(contest) if contest is not None and contest.kind == "craftsman" else None
+    if call is None or call.stage not in stages:
+        deny(404)
+    return contest, call
+
+
+def _client() -> tuple[str, str]:
+    device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("X-Device-Id") or ""
+    return (request.remote_addr or "")[:64], device[:64]
+
+
+VOTE_STAGES = (Stage.VOTE, Stage.NAMING, Stage.PUBLICITY, Stage.NAMED)
+
+
+@bp.route("/vote/<int:contest_id>")
+@public
+def vote_page(contest_id: int):
+    contest, call = _public_call(contest_id, VOTE_STAGES)
+    if not call.vote_enabled:
+        deny(404)
+    candidates = [n for n in services.nominations_of(contest) if n.shortlisted]
+    counts = services.vote_counts(contest.id)
+    response = Response(render_template("craftsman/vote.html", contest=contest, call=call, candidates=candidates,
+                                        counts=counts, code_form=CodeForm(), vote_form=VoteForm(),
+                                        open_now=services.vote_open(call)))
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=365 * 86400, httponly=True,
+                            samesite="Lax")
+    return response
+
+
+@bp.route("/vote/<int:contest_id>/code", methods=["POST"])
+@public
+def vote_code(contest_id: int):
+    contest, call = _public_call(contest_id, VOTE_STAGES)
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.request_code(call, form.phone.data, *_client())
+        except RateLimited as exc:
+            _fail(exc)
+            status = 429
+        except CraftsmanError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash("验证码已发送，10 分钟内有效", "success")
+    else:
+        flash("请输入手机号码", "error")
+    if status == 429:
+        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
+    return redirect(url_for(".vote_page", contest_id=contest.id, phone=form.phone.data or ""))
+
+
+@bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
+@public
+def vote_cast(contest_id: int):
+    contest, call = _public_call(contest_id, VOTE_STAGES)
+    form = VoteForm()
+    if not form.validate_on_submit() or not (form.nomination_id.data or "").isdigit():
+        flash("请填写手机号码和验证码", "error")
+        return redirect(url_for(".vote_page", contest_id=contest.id))
+    n = db.session.get(Nomination, int(form.nomination_id.data))
+    if n is None or n.contest_id != contest.id:
+        deny(404)
+    try:
+        services.cast_vote(call, n, form.phone.data, form.code.data, *_client())
+    except RateLimited as exc:
+        _fail(exc)
+        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
+    except CraftsmanError as exc:
+        db.session.commit() if "验证码错误" == str(exc) else db.session.rollback()  # keep the failed attempt
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"投票成功：您为 {n.name} 投了一票", "success")
+    return redirect(url_for(".vote_page", contest_id=contest.id))
+
+
+@bp.route("/vote/<int:contest_id>/photo/<int:nomination_id>")
+@public
+def photo(contest_id: int, nomination_id: int):
+    contest, call = _public_call(contest_id, VOTE_STAGES)
+    n = get_or_404(Nomination, nomination_id, contest_id=contest.id)
+    visible = n.shortlisted if call.vote_enabled else n.named
+    if not visible or n.photo is None:
+        deny(404)
+    return _send(n.photo)
+
+
+@bp.route("/publicity/<int:contest_id>")
+@public
+def publicity(contest_id: int):
+    contest, call = _public_call(contest_id, (Stage.PUBLICITY, Stage.NAMED))
+    named = [n for n in services.nominations_of(contest) if n.named]
+    named.sort(key=lambda n: (n.status != NominationStatus.DIRECT, n.final_rank or 0, n.id))
+    return render_template("craftsman/publicity.html", contest=contest, call=call, named=named)
