@@ -146,4 +146,5 @@ def register(app: Flask) -> None:
 
 
 # Other areas add their command groups here (module path, attribute), e.g. "contestapp.results.cli:results_cli".
-EXTRA_COMMANDS: list[str] = ["contestapp.jobs.cli:jobs_cli", "contestapp.results.cli:results_cli", "contestapp.results.cli:marks_cli"]
+EXTRA_COMMANDS: list[str] = ["contestapp.jobs.cli:jobs_cli", "contestapp.results.cli:results_cli", "contestapp.results.cli:marks_cli",
+                             "contestapp.certificates.cli:certificates_cli"]

@@ -562,12 +562,13 @@ def render_batch(
     qr_mask: int | None = None,
     invariant: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    progress_every: int = 200,
 ) -> RenderResult:
     """Write one PDF with one page per record to ``out`` (a path or a binary file object).
 
     All records are checked first (:func:`check_records`); nothing is written if one fails.
     ``images`` overrides layout images by id or kind (``{"seal": "/path/seal.png"}``, bytes allowed).
-    ``progress(done, total)`` is called every 200 pages.
+    ``progress(done, total)`` is called every ``progress_every`` pages and after the last one.
     """
     layout = _as_layout(layout)
     offset = _check_mode(mode, offset)
@@ -584,7 +585,7 @@ def render_batch(
         total = len(recs)
         for i, rec in enumerate(recs, 1):
             page.draw(rec)
-            if progress is not None and (i % 200 == 0 or i == total):
+            if progress is not None and (i % progress_every == 0 or i == total):
                 progress(i, total)
         c.save()
     size = None

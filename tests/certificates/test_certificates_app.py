@@ -1,0 +1,377 @@
+"""Certificates through the app: issuing with serials, batches (one PDF, a ZIP of single PDFs) in a background job,
+the console, the layout editor's live preview, overlay calibration, public verification and revocation.
+
+Every PDF the app hands out is checked with poppler (pdffonts: CJK font embedded and subset, nothing else;
+pdftotext: the Chinese names) and pages are looked at as rendered images (pdftoppm)."""
+import io
+import re
+import threading
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from contestapp.audit.models import AuditEntry
+from contestapp.certificates import services
+from contestapp.certificates.fonts import MissingGlyphError
+from contestapp.certificates.models import Certificate, CertificateBatch, SerialCounter
+from contestapp.certificates.services import CertificateRequest
+from contestapp.entrants.models import Entrant
+from contestapp.extensions import db
+from tests.certificates.test_render import Gray, assert_fonts_embedded, pdfpages, pdftotext
+
+NAMES = ["李晓堃", "赵喆", "王昇", "陈赟", "刘玥", "张三"]
+LONG_UNIT = "中国铁建股份有限公司第十一工程局集团第五工程有限公司杭州湾跨海大桥南岸连接线项目经理部第三工区"
+
+
+@pytest.fixture
+def world(app, make):
+    org = make.org()
+    organiser = make.user("org1", "organiser", org)
+    contest = make.contest(org)
+    make.roster(contest, 6)
+    db.session.commit()
+    entrants = db.session.scalars(select(Entrant).where(Entrant.contest_id == contest.id).order_by(Entrant.id)).all()
+    return {"contest": contest, "organiser": organiser, "entrants": entrants, "event": contest.events[0]}
+
+
+def award_requests(world, names=NAMES, unit=None):
+    awards = ["一等奖", "二等奖", "二等奖", "三等奖", "三等奖", "三等奖"]
+    out = []
+    for i, (person, name) in enumerate(zip(world["entrants"], names)):
+        out.append(CertificateRequest(holder=name, award=awards[i], kind="award", id_number=person.id_number,
+                                      entrant_id=person.id, event_code=world["event"].code,
+                                      unit=unit or f"杭州市第{i + 1}建设工程有限公司", rank=i + 1))
+    return out
+
+
+def issued(world, **kw):
+    result = services.issue(world["contest"], award_requests(world, **kw), actor=world["organiser"])
+    db.session.commit()
+    return result
+
+
+def audit_count(action):
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
+
+
+# --- serials ---------------------------------------------------------------------------------------------------------
+
+def test_issuing_allocates_serials_by_pattern_and_issuing_again_reuses_them(world):
+    first = issued(world)
+    serials = [c.serial for c in first.certificates]
+    assert first.new == 6 and serials == [f"2025-electrician-{i:04d}" for i in range(1, 7)]
+    assert first.certificates[0].id_masked.startswith("3301") and "*" in first.certificates[0].id_masked
+    assert audit_count("certificate.issue") == 6
+    again = issued(world)
+    assert again.new == 0 and again.existing == 6
+    assert [c.serial for c in again.certificates] == serials
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 6
+    # a new name for the same person and award keeps the serial; the change is logged
+    changed = award_requests(world)
+    changed[0] = CertificateRequest(**{**changed[0].__dict__, "holder": "李晓堃（更正）"})
+    result = services.issue(world["contest"], changed, actor=world["organiser"])
+    db.session.commit()
+    assert result.certificates[0].serial == serials[0] and result.certificates[0].holder == "李晓堃（更正）"
+    assert audit_count("certificate.update") == 1
+
+
+def test_serial_pattern_is_checked_and_never_reuses_a_number(world):
+    assert services.check_pattern("{year}-{event}-{seq:04d}") == []
+    assert services.check_pattern("{year}-{event}") and services.check_pattern("{name}-{seq}")
+    assert services.check_pattern("证书{seq}")  # not URL-safe
+    setup = services.setup_of(world["contest"])
+    setup.serial_pattern = "HZ{year}{kind}{seq:05d}"
+    first = issued(world)
+    assert first.certificates[0].serial == "HZ2025A00001"
+    services.revoke(first.certificates[5], "获奖资格取消", world["organiser"])
+    db.session.commit()
+    extra = CertificateRequest(holder="新增", award="优胜奖", kind="award", entrant_id=None, id_number=None,
+                               event_code="welder")
+    again = services.issue(world["contest"], [extra], actor=None)
+    assert again.certificates[0].serial == "HZ2025A00007"  # the revoked number 6 is never handed out again
+
+
+def test_concurrent_issuers_never_get_the_same_number(app, world):
+    contest_id = world["contest"].id
+    got, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                for _ in range(8):
+                    got.extend(services.allocate_numbers(contest_id, "race-#", 2))
+                    db.session.commit()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(got) == list(range(1, 65))
+    assert db.session.scalar(select(SerialCounter.last).where(SerialCounter.scope == "race-#")) == 64
+
+
+def test_missing_glyph_stops_issuing_with_the_persons_name_and_nothing_is_issued(world):
+    names = ["李四", "张𠮷", "王五", "赵六", "钱七", "孙八"]
+    with pytest.raises(MissingGlyphError) as exc:
+        services.issue(world["contest"], award_requests(world, names=names), actor=world["organiser"])
+    db.session.rollback()
+    assert "张𠮷" in str(exc.value) and "「𠮷」" in str(exc.value)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SerialCounter)) == 0
+
+
+# --- batches ---------------------------------------------------------------------------------------------------------
+
+def test_console_batch_runs_in_the_background_one_pdf_in_award_order_and_a_zip(world, client, login_as):
+    issued(world, unit=LONG_UNIT)
+    login_as("org1")
+    cid = world["contest"].id
+    response = client.post(f"/contests/{cid}/certificates/issue",
+                           data={"source": "issued", "kind": "award", "mode": "full", "event": ""})
+    assert response.status_code == 302
+    batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and "证书批次" in page.get_data(as_text=True)
+    services.wait_for_batch(batch_id)
+    status = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()
+    assert status["status"] == "done", status
+    assert status["done"] == status["total"] == 12 and status["finished"] and status["percent"] == 100
+
+    pdf = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/download/pdf").data
+    assert_fonts_embedded(pdf)
+    assert pdfpages(pdf) == 6
+    for page_no, name in enumerate(NAMES, 1):  # award order
+        assert name in pdftotext(pdf, page=page_no)
+    text = pdftotext(pdf, page=1).replace(" ", "")
+    assert "2025-electrician-0001" in text and "一等奖" in text and LONG_UNIT in text
+
+    # look at page 1: the long unit shrinks into its box (x 40 mm .. 257 mm), the QR code is there, inside the page
+    gray = Gray(pdf, 1)
+    unit_ink = gray.ink_bbox((35, 84, 278, 93))  # inside the frame
+    assert unit_ink and gray.mm(39) <= unit_ink[0] and unit_ink[2] <= gray.mm(258)
+    qr = gray.ink_bbox((29, 138, 55, 164))
+    assert qr and qr[2] - qr[0] > gray.mm(20)
+
+    data = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/download/zip").data
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert names == [f"2025-electrician-{i:04d}_{n}.pdf" for i, n in enumerate(NAMES, 1)]
+        for member, name in zip(names, NAMES):
+            one = zf.read(member)
+            assert_fonts_embedded(one)
+            assert pdfpages(one) == 1 and name in pdftotext(one)
+
+    # printing again is a reprint: counted and in the audit log
+    certs = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert all(c.printed_at is not None and c.reprints == 0 for c in certs)
+    client.post(f"/contests/{cid}/certificates/issue", data={"source": "issued", "kind": "award", "mode": "full"})
+    second = db.session.scalar(select(func.max(CertificateBatch.id)))
+    services.wait_for_batch(second)
+    db.session.expire_all()
+    assert db.session.get(CertificateBatch, second).reprinted == 6
+    assert all(c.reprints == 1 for c in db.session.scalars(select(Certificate)))
+    assert audit_count("certificate.reprint") == 6
+
+    listing = client.get(f"/contests/{cid}/certificates/?q=赵喆").get_data(as_text=True)
+    assert "2025-electrician-0002" in listing and "2025-electrician-0001" not in listing
+
+
+def test_a_missing_glyph_fails_the_batch_in_chinese_and_issues_nothing(world, client, login_as, monkeypatch):
+    names = ["李四", "王五", "张𠮷", "赵六", "钱七", "孙八"]
+    monkeypatch.setattr(services, "requests_from", lambda *a, **k: award_requests(world, names=names))
+    login_as("org1")
+    cid = world["contest"].id
+    response = client.post(f"/contests/{cid}/certificates/issue", data={"source": "awards", "kind": "award"})
+    batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
+    services.wait_for_batch(batch_id)
+    status = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()
+    assert status["status"] == "failed" and status["finished"]
+    assert status["error"].startswith("证书无法生成：张𠮷 的姓名中「𠮷」在字体中不存在")
+    assert "张𠮷" in client.get(f"/contests/{cid}/certificates/batches/{batch_id}").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+    assert client.get(f"/contests/{cid}/certificates/batches/{batch_id}/download/pdf").status_code == 404
+
+
+def test_cli_issue_shows_a_progress_bar_and_writes_the_files(app, world, tmp_path):
+    issued(world)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["certificates", "issue", world["contest"].code, "--source", "issued",
+                                 "--event", "electrician", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "完成：6 张（新发 0，重印 0）" in result.output and "生成合并 PDF" in result.output
+    pdf = next(tmp_path.glob("*.pdf")).read_bytes()
+    assert_fonts_embedded(pdf)
+    assert pdfpages(pdf) == 6 and "陈赟" in pdftotext(pdf)
+    bad = runner.invoke(args=["certificates", "issue", world["contest"].code, "--event", "nope"])
+    assert bad.exit_code != 0 and "没有赛项" in bad.output
+
+
+# --- verification and revocation -----------------------------------------------------------------------------------
+
+def test_verify_reports_valid_forged_altered_unknown_and_revoked(world, client, login_as):
+    cert = issued(world).certificates[1]
+    url = services.verify_url(cert.serial).replace("http://localhost", "")
+    ok = client.get(url)
+    body = ok.get_data(as_text=True)
+    assert ok.status_code == 200 and "证书有效" in body
+    assert "赵喆" in body and cert.id_masked in body and "二等奖" in body and world["contest"].name in body
+    assert world["entrants"][1].id_number not in body  # never the full ID number
+
+    forged = client.get(f"/verify/{cert.serial}?sig=0123456789abcdef")
+    assert forged.status_code == 400 and "签名不符" in forged.get_data(as_text=True)
+    assert "赵喆" not in forged.get_data(as_text=True)
+    altered = client.get(url.replace(cert.serial, "2025-electrician-0003"))  # another serial, same signature
+    assert altered.status_code == 400 and "篡改或伪造" in altered.get_data(as_text=True)
+    assert client.get(f"/verify/{cert.serial}").status_code == 400  # no signature at all
+    unknown = services.verify_url("2025-electrician-0999").replace("http://localhost", "")
+    assert client.get(unknown).status_code == 404 and "查无此证书" in client.get(unknown).get_data(as_text=True)
+
+    login_as("org1")
+    cid = world["contest"].id
+    client.post(f"/contests/{cid}/certificates/{cert.id}/revoke", data={"reason": "  "})
+    db.session.expire_all()
+    assert db.session.get(Certificate, cert.id).status == "valid"  # a reason is required
+    client.post(f"/contests/{cid}/certificates/{cert.id}/revoke", data={"reason": "冒名顶替，取消获奖资格"})
+    revoked = client.get(url)
+    text = revoked.get_data(as_text=True)
+    assert revoked.status_code == 200 and "证书已撤销" in text and "不再有效" in text
+    db.session.expire_all()
+    c = db.session.get(Certificate, cert.id)
+    assert c.status == "revoked" and c.revoke_reason == "冒名顶替，取消获奖资格"
+    assert c.revoked_at.astimezone(services.ZONE).strftime("%Y-%m-%d") in text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.revoke"))
+    assert entry.data["reason"] == "冒名顶替，取消获奖资格" and entry.actor_id == world["organiser"].id
+    # a revoked certificate is not printed again, and issuing again leaves it revoked
+    assert client.post(f"/contests/{cid}/certificates/{cert.id}/print").status_code == 302
+    again = services.issue(world["contest"], award_requests(world), actor=None)
+    assert [r.serial for r in again.revoked] == [cert.serial] and len(again.certificates) == 5
+
+    manual = client.get("/verify/", query_string={"serial": cert.serial, "name": "赵喆"})
+    assert manual.status_code == 200 and "证书已撤销" in manual.get_data(as_text=True)
+    assert client.get("/verify/", query_string={"serial": cert.serial, "name": "别人"}).status_code == 404
+
+
+def test_qr_code_of_a_printed_certificate_links_to_the_signed_verify_page(world, client, login_as, app):
+    app.config["PUBLIC_BASE_URL"] = "https://zs.example.org/"
+    try:
+        cert = issued(world).certificates[0]
+        login_as("org1")
+        pdf = client.post(f"/contests/{world['contest'].id}/certificates/{cert.id}/print").data
+        assert_fonts_embedded(pdf)
+        assert "李晓堃" in pdftotext(pdf)
+        rec = services.certificate_data(cert, world["contest"], services.setup_of(world["contest"]))
+        assert rec.verify_url == f"https://zs.example.org/verify/{cert.serial}?sig={services.sign_serial(cert.serial)}"
+        assert len(services.sign_serial(cert.serial)) == 16
+        db.session.expire_all()
+        assert db.session.get(Certificate, cert.id).printed_at is not None
+    finally:
+        app.config["PUBLIC_BASE_URL"] = ""
+
+
+# --- layouts, preview, overlay -----------------------------------------------------------------------------------------
+
+def test_layout_editor_validates_by_path_and_previews_with_the_printing_code(world, client, login_as):
+    login_as("org1")
+    base = f"/contests/{world['contest'].id}/certificates/layouts/award"
+    page = client.get(base)
+    assert page.status_code == 200 and "荣誉证书" in page.get_data(as_text=True)
+
+    png = client.get(base + "/preview")
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
+    import json
+
+    document = services.layout_document(world["contest"], "award")
+    bad = json.loads(json.dumps(document))
+    bad["fields"][1]["x"] = "forty"
+    bad["qr"]["size"] = 5
+    response = client.post(base + "/preview", data={"document": json.dumps(bad, ensure_ascii=False)})
+    assert response.status_code == 400
+    errors = response.get_json()["errors"]
+    assert any(e.startswith("fields[1].x:") for e in errors) and any(e.startswith("qr.size:") for e in errors)
+    assert client.post(base + "/preview", data={"document": "{broken"}).get_json()["errors"][0].startswith("JSON 第 1 行")
+
+    edited = json.loads(json.dumps(document))
+    edited["fields"][0]["text"] = "获奖证书"
+    text = json.dumps(edited, ensure_ascii=False)
+    live = client.post(base + "/preview", data={"document": text})
+    assert live.status_code == 200 and live.data.startswith(b"\x89PNG")
+    pdf = client.post(base + "/preview?format=pdf", data={"document": text}).data
+    assert_fonts_embedded(pdf)
+    assert "获奖证书" in pdftotext(pdf).replace(" ", "") and "张三" in pdftotext(pdf)
+
+    refused = client.post(base, data={"document": json.dumps(bad)})
+    assert refused.status_code == 400 and "fields[1].x" in refused.get_data(as_text=True)
+    assert client.post(base, data={"document": text}).status_code == 302
+    cert = issued(world).certificates[0]
+    printed = client.post(f"/contests/{world['contest'].id}/certificates/{cert.id}/print").data
+    assert "获奖证书" in pdftotext(printed).replace(" ", "")  # the saved layout is the one printed
+    assert client.post(base + "/reset").status_code == 302
+    assert services.layout_for(world["contest"], "award").fields[0].template == "荣誉证书"
+    assert audit_count("certificate.layout") == 2
+
+
+def test_overlay_printing_moves_every_field_by_the_printers_calibration(world, client, login_as):
+    login_as("org1")
+    cid = world["contest"].id
+    cert = issued(world).certificates[0]
+    response = client.post(f"/contests/{cid}/certificates/layouts/award/printers",
+                           data={"printer": "礼堂 HP M706", "dx": "5", "dy": "3.5"})
+    assert response.status_code == 302
+    assert services.printer_offset(world["contest"], "award", "礼堂 HP M706") == (5.0, 3.5)
+
+    plain = client.post(f"/contests/{cid}/certificates/{cert.id}/print", data={"mode": "overlay"}).data
+    moved = client.post(f"/contests/{cid}/certificates/{cert.id}/print",
+                        data={"mode": "overlay", "printer": "礼堂 HP M706"}).data
+    for pdf in (plain, moved):
+        assert_fonts_embedded(pdf)
+        text = pdftotext(pdf).replace(" ", "")
+        assert "李晓堃" in text and "荣誉证书" not in text  # overlay: only what is not pre-printed
+    a, b = Gray(plain), Gray(moved)
+    assert a.ink_bbox((0, 0, 30, 30)) is None  # no frame on pre-printed stock
+    for region in [(35, 70, 200, 83), (25, 135, 60, 168)]:  # the name line, the QR code
+        box_a = a.ink_bbox(region)
+        box_b = b.ink_bbox((region[0], region[1], region[2] + 6, region[3] + 5))
+        assert abs((box_b[0] - box_a[0]) - a.mm(5)) <= 1.5, (region, box_a, box_b)
+        assert abs((box_b[1] - box_a[1]) - a.mm(3.5)) <= 1.5, (region, box_a, box_b)
+    assert db.session.scalar(select(Certificate.reprints).where(Certificate.id == cert.id)) == 1
+
+    calib = client.get(f"/contests/{cid}/certificates/layouts/award/calibration.pdf",
+                       query_string={"printer": "礼堂 HP M706"})
+    assert calib.status_code == 200
+    assert_fonts_embedded(calib.data)
+    assert "dx=5 mm" in pdftotext(calib.data) and "校准" in pdftotext(calib.data)
+    unknown = client.post(f"/contests/{cid}/certificates/issue",
+                          data={"source": "issued", "kind": "award", "mode": "overlay", "printer": "没校准的"})
+    assert unknown.status_code == 302 and "/batches/" not in unknown.headers["Location"]
+
+
+def test_console_pages_and_the_certificates_tab(world, client, login_as):
+    login_as("org1")
+    cid = world["contest"].id
+    issued(world)
+    page = client.get(f"/contests/{cid}/certificates/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "2025-electrician-0001" in html and "发放并生成 PDF" in html
+    assert f'href="/contests/{cid}/certificates/"' in client.get(f"/contests/{cid}").get_data(as_text=True)
+    assert client.post(f"/contests/{cid}/certificates/settings", data={"serial_pattern": "{year}"}).status_code == 302
+    assert services.setup_of(world["contest"]).serial_pattern == "{year}-{event}-{seq:04d}"
+    client.post(f"/contests/{cid}/certificates/settings",
+                data={"serial_pattern": "ZS{year}-{seq:03d}", "issuer": "某某市总工会  某某市人社局", "date_text": ""})
+    db.session.expire_all()
+    assert services.setup_of(world["contest"]).serial_pattern == "ZS{year}-{seq:03d}"
+    assert client.get(f"/contests/{cid}/certificates/layouts/nope").status_code == 404
+
+
+def test_chinese_dates():
+    from datetime import date
+
+    assert services.chinese_date(date(2025, 5, 1)) == "二〇二五年五月一日"
+    assert services.chinese_date(date(2026, 12, 31)) == "二〇二六年十二月三十一日"
+    assert services.chinese_date(date(2025, 10, 20)) == "二〇二五年十月二十日"
