@@ -753,7 +753,30 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
     db.session.flush()
     for t in titles:
         record(actor, "certificate.title", t, contest_id=contest.id, summary=f"命名 {t.holder} 为“{t.title}”，证书 {t.serial}")
+    _issue_certificates(contest, titles, actor)
     return titles
+
+
+def _certificates_area():
+    """The certificate issue's services (numbered, verifiable certificates), when that area is installed."""
+    try:
+        from contestapp.certificates import services as certs
+    except ImportError:
+        return None
+    return certs if hasattr(certs, "issue") and hasattr(certs, "CertificateRequest") else None
+
+
+def _issue_certificates(contest: Contest, titles: Sequence[CraftsmanTitle], actor) -> None:
+    """Register the title certificates with the certificate issue, keeping the serials given at naming, so that
+    /verify/<serial> finds them. Without that area the CraftsmanTitle rows are the record."""
+    certs = _certificates_area()
+    if certs is None or not titles:
+        return
+    by_id = {n.id: n for n in nominations_of(contest)}
+    certs.issue(contest, [certs.CertificateRequest(
+        holder=t.holder, award=t.title, kind="craftsman", id_number=by_id[t.nomination_id].id_number,
+        entrant_id=by_id[t.nomination_id].entrant_id, unit=t.unit, rank=i, serial=t.serial, source="craftsman",
+        fields={"title": t.title, "unit": t.unit}) for i, t in enumerate(titles, 1)], actor=actor)
 
 
 def titles_of(contest: Contest) -> list[CraftsmanTitle]:
@@ -762,6 +785,7 @@ def titles_of(contest: Contest) -> list[CraftsmanTitle]:
 
 
 def sign_serial(serial: str) -> str:
+    """Same signature as the certificate issue's verification route (HMAC of "certificate:<serial>")."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"certificate:{serial}".encode(), hashlib.sha256).hexdigest()[:16]
 
@@ -772,8 +796,18 @@ def verify_url(serial: str) -> str:
 
 
 def certificate_records(contest: Contest):
+    """One CertificateData per title, from the certificate issue's records when that area is installed."""
     from contestapp.certificates.render import CertificateData
 
+    certs = _certificates_area()
+    if certs is not None:
+        from contestapp.certificates.models import Certificate
+
+        serials = [t.serial for t in titles_of(contest)]
+        rows = {c.serial: c for c in db.session.scalars(select(Certificate).where(Certificate.serial.in_(serials)))}
+        if len(rows) == len(serials):
+            setup = certs.setup_of(contest)
+            return [certs.certificate_data(rows[s], contest, setup) for s in serials]
     issuer = contest.organisation.name
     records = []
     for t in titles_of(contest):
