@@ -4,6 +4,7 @@ the console, the layout editor's live preview, overlay calibration, public verif
 Every PDF the app hands out is checked with poppler (pdffonts: CJK font embedded and subset, nothing else;
 pdftotext: the Chinese names) and pages are looked at as rendered images (pdftoppm)."""
 import io
+from decimal import Decimal
 import re
 import threading
 import zipfile
@@ -375,3 +376,95 @@ def test_chinese_dates():
     assert services.chinese_date(date(2025, 5, 1)) == "二〇二五年五月一日"
     assert services.chinese_date(date(2026, 12, 31)) == "二〇二六年十二月三十一日"
     assert services.chinese_date(date(2025, 10, 20)) == "二〇二五年十月二十日"
+
+
+# --- sources: the award list, craftsman naming, merit honours ----------------------------------------------------------
+
+def _final_snapshot(world, grants, version=1):
+    from contestapp.awards.models import AwardGrant
+    from contestapp.results.models import ResultSnapshot
+
+    event = world["event"]
+    snap = ResultSnapshot(event_id=event.id, kind="final", version=version, status="effective",
+                          number=f"{world['contest'].code}/{event.code}/F{version}", data={"ranking": []})
+    db.session.add(snap)
+    db.session.flush()
+    for person, kind, name, rank in grants:
+        entry = person.entries[0]
+        db.session.add(AwardGrant(snapshot_id=snap.id, event_id=event.id, entry_id=entry.id, kind=kind, name=name,
+                                  rank=rank))
+    db.session.commit()
+    return snap
+
+
+def test_issue_from_the_official_award_list_in_award_order(world, client, login_as):
+    people = world["entrants"]
+    _final_snapshot(world, [(people[2], "award", "二等奖", 2), (people[0], "award", "一等奖", 1),
+                            (people[0], "title", "市技术能手", 1), (people[4], "award", "三等奖", 3)])
+    login_as("org1")
+    cid = world["contest"].id
+    response = client.post(f"/contests/{cid}/certificates/issue", data={"source": "awards", "kind": "award"})
+    batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
+    services.wait_for_batch(batch_id)
+    assert client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()["status"] == "done"
+    certs = db.session.scalars(select(Certificate).where(Certificate.kind == "award")
+                               .order_by(Certificate.serial)).all()
+    assert [(c.holder, c.award, c.entrant_id) for c in certs] == [
+        (people[0].name, "一等奖", people[0].id), (people[2].name, "二等奖", people[2].id),
+        (people[4].name, "三等奖", people[4].id)]
+    assert certs[0].id_masked == people[0].masked_id_number and certs[0].unit == people[0].unit_name
+    pdf = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/download/pdf").data
+    assert_fonts_embedded(pdf)
+    assert [people[i].name in pdftotext(pdf, page=p) for p, i in ((1, 0), (2, 2), (3, 4))] == [True] * 3
+
+    titles = services.issue(world["contest"], services.requests_from(world["contest"], "awards", "title"), actor=None)
+    assert [(c.holder, c.award, c.kind) for c in titles.certificates] == [(people[0].name, "市技术能手", "title")]
+    # the official list of a later correction: the same people keep their serials
+    _final_snapshot(world, [(people[0], "award", "一等奖", 1), (people[2], "award", "二等奖", 2)], version=2)
+    again = services.issue(world["contest"], services.requests_from(world["contest"], "awards", "award"), actor=None)
+    assert [c.serial for c in again.certificates] == [certs[0].serial, certs[1].serial] and again.new == 0
+
+
+def test_issue_from_craftsman_naming_keeps_the_serials_given_at_naming(app, make, client):
+    from contestapp.craftsman.models import CraftsmanTitle
+    from tests.craftsman.craftsman_helpers import build_world, nominate
+
+    w = build_world(make, units=2, experts=5, vote=False)
+    noms = [nominate(w["call"], w["units"][k % 2], k) for k in range(2)]
+    for k, n in enumerate(noms, 1):
+        db.session.add(CraftsmanTitle(contest_id=w["contest"].id, nomination_id=n.id, serial=f"GJ2025001{k:03d}",
+                                      holder=n.name, unit=n.employer, title="江山工匠"))
+    db.session.commit()
+    result = services.issue(w["contest"], services.requests_from(w["contest"], "craftsman", "craftsman"), actor=None)
+    db.session.commit()
+    assert [(c.serial, c.holder, c.award, c.kind) for c in result.certificates] == [
+        ("GJ2025001001", "候选人00", "江山工匠", "craftsman"), ("GJ2025001002", "候选人01", "江山工匠", "craftsman")]
+    assert result.certificates[0].id_masked == noms[0].masked_id_number
+    # the craftsman area's QR links (same signature) verify against these certificates
+    from contestapp.craftsman.services import verify_url as craftsman_url
+
+    assert services.verify_url("GJ2025001001") == craftsman_url("GJ2025001001")
+    body = client.get(services.verify_url("GJ2025001001").replace("http://localhost", "")).get_data(as_text=True)
+    assert "证书有效" in body and "江山工匠" in body
+    pdf = services.reprint_one(result.certificates[1], "full", None, None)
+    assert_fonts_embedded(pdf)
+    assert "候选人01" in pdftotext(pdf) and "江山工匠" in pdftotext(pdf)
+
+
+def test_issue_from_merit_honours_skips_pending_ones(world):
+    from contestapp.merit.models import Honour, HonourRule
+
+    rule = HonourRule(contest_id=world["contest"].id, event_id=world["event"].id, code="advanced", label="先进集体",
+                      quota=2)
+    db.session.add(rule)
+    db.session.flush()
+    people = world["entrants"]
+    for rank, (person, pending) in enumerate([(people[1], False), (people[3], False), (people[5], True)], 1):
+        db.session.add(Honour(contest_id=world["contest"].id, rule_id=rule.id, entry_id=person.entries[0].id,
+                              year=2025, label="先进集体", entrant_name=person.name, unit_name=person.unit_name,
+                              rank=rank, score=Decimal("95.5"), pending=pending))
+    db.session.commit()
+    result = services.issue(world["contest"], services.requests_from(world["contest"], "merit", "honour"), actor=None)
+    assert [(c.holder, c.award, c.kind) for c in result.certificates] == [
+        (people[1].name, "先进集体", "honour"), (people[3].name, "先进集体", "honour")]
+    assert result.certificates[0].serial == "2025-electrician-0001"
