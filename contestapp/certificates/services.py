@@ -816,8 +816,9 @@ def pdf_to_png(pdf: bytes, dpi: int = 60) -> bytes:
 
 
 def batch_summary(batch: CertificateBatch) -> dict:
-    stalled = (batch.status == BatchStatus.RUNNING and batch.id not in _threads
-               and (utcnow() - batch.created_at).total_seconds() > 600)
+    # a batch still "running" an hour after it started was cut off by a restart (10,000 certificates take minutes)
+    stalled = (batch.status in (BatchStatus.RUNNING, BatchStatus.QUEUED)
+               and (utcnow() - batch.created_at).total_seconds() > 3600)
     return {"id": batch.id, "status": batch.status, "status_label": "已中断" if stalled else batch.status_label,
             "phase": batch.phase, "done": batch.done, "total": batch.total, "percent": batch.percent,
             "issued": batch.issued, "reprinted": batch.reprinted, "error": batch.error,

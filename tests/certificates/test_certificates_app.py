@@ -468,3 +468,14 @@ def test_issue_from_merit_honours_skips_pending_ones(world):
     assert [(c.holder, c.award, c.kind) for c in result.certificates] == [
         (people[1].name, "先进集体", "honour"), (people[3].name, "先进集体", "honour")]
     assert result.certificates[0].serial == "2025-electrician-0001"
+
+
+def test_a_batch_cut_off_by_a_restart_shows_as_interrupted(world):
+    from datetime import timedelta
+
+    batch = services.create_batch(world["contest"], "issued", "award", None, "full", None, world["organiser"])
+    batch.status = "running"
+    assert services.batch_summary(batch)["finished"] is False
+    batch.created_at = batch.created_at - timedelta(hours=2)
+    summary = services.batch_summary(batch)
+    assert summary["finished"] and summary["status_label"] == "已中断"
