@@ -18,6 +18,8 @@ BLUEPRINTS = [
     "contestapp.auth.manage:bp",
     "contestapp.contests.views:bp",
     "contestapp.entrants.views:bp",
+    "contestapp.merit.views:bp",
+    "contestapp.jobs.views:bp",
     "contestapp.judging.views:bp",
     "contestapp.judging.views:console_bp",
     "contestapp.judging.api:bp",

@@ -208,17 +208,18 @@ def criterion_specs(contest: Contest, rnd: Round) -> RoundSpec:
     return spec.event(event.code).round(rnd.code)  # type: ignore[union-attr]
 
 
-def note_required(spec: CriterionSpec, value: Decimal) -> tuple[bool, bool]:
+def note_required(spec: CriterionSpec, value: Decimal, kind: str = "merit") -> tuple[bool, bool]:
     """(a note is required, a document number is required) for this value.
 
-    Every deduction, bonus, adjustment and veto must say why; an adjustment from an external notice (a bonus item
-    outside any bonus group: 通报表扬 / 通报批评) also needs the notice's document number (文号)."""
+    Every deduction, bonus, adjustment and veto must say why; in a merit contest an adjustment from an external
+    notice (a bonus item outside any bonus group: 通报表扬 / 通报批评) also needs the notice's document number (文号).
+    (A points assessment's special items are backed by evidence files instead.)"""
     if spec.kind == "deduction":
         return value > 0, False
     if spec.kind == "veto":
         return value == 1, False
     if spec.kind == "bonus":
-        return value != 0, value != 0 and spec.bonus_group is None
+        return value != 0, value != 0 and spec.bonus_group is None and kind == "merit"
     return False, False
 
 
@@ -244,7 +245,7 @@ def parse_values(form: dict[str, str], criteria: Iterable[Criterion]) -> dict[st
     return out
 
 
-def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool) -> list[str]:
+def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool, kind: str = "merit") -> list[str]:
     """Every problem (Chinese). `complete`: every measurement/judgement item needs a value (deductions default 0)."""
     problems = []
     for code, item in values.items():
@@ -256,7 +257,7 @@ def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool
         if why:
             problems.append(f"{spec.name}：{why}")
             continue
-        need_note, need_doc = note_required(spec, item.value)
+        need_note, need_doc = note_required(spec, item.value, kind)
         if need_note and not item.note:
             problems.append(f"{spec.name}：请填写扣分/加分/否决的原因")
         if need_doc and not item.document_no:
@@ -287,7 +288,7 @@ def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], sub
     if sheet.status == SheetStatus.SUBMITTED:
         raise MeritError("考评表已提交；如需修改请由组织者退回")
     rspec = criterion_specs(contest, rnd)
-    problems = check_inputs(rspec, values, complete=submit)
+    problems = check_inputs(rspec, values, complete=submit, kind=contest.kind)
     if problems:
         raise MeritError("；".join(problems))
     by_code = {c.code: c for c in rnd.criteria}
@@ -352,7 +353,7 @@ def save_self_assessment(sheet: SelfSheet, actor, values: dict[str, SheetInput],
     contest = period.contest
     rnd = rounds_of(period)[sheet.entry.event_id]
     rspec = criterion_specs(contest, rnd)
-    problems = check_inputs(rspec, values, complete=submit)
+    problems = check_inputs(rspec, values, complete=submit, kind=contest.kind)
     if problems:
         raise MeritError("；".join(problems))
     by_code = {c.code: c for c in rnd.criteria}

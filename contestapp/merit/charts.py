@@ -1,0 +1,62 @@
+"""Server-side inline SVG charts (no JavaScript, no CDN): scores over periods, and where points were lost."""
+from __future__ import annotations
+
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from markupsafe import Markup
+
+PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c2185b", "#455a64",
+           "#9e9d24"]
+
+
+def line_chart(labels: list[str], series: dict[str, list], width: int = 720, height: int = 300) -> Markup:
+    """One line per entrant over the periods; gaps where a period has no score."""
+    values = [v for vs in series.values() for v in vs if v is not None]
+    if not labels or not values:
+        return Markup('<p class="muted">尚无已通报的考评期</p>')
+    lo, hi = min(min(values), Decimal(0)), max(max(values), Decimal(100))
+    left, right, top, bottom = 44, 160, 14, 36
+    w, h = width - left - right, height - top - bottom
+    x = lambda i: left + (w * i / max(len(labels) - 1, 1))  # noqa: E731
+    y = lambda v: top + h - float((v - lo) / (hi - lo or 1)) * h  # noqa: E731
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="各期得分走势" xmlns="http://www.w3.org/2000/svg" font-size="11">']
+    for t in range(5):
+        v = lo + (hi - lo) * t / 4
+        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
+                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{float(v):.0f}</text>')
+    for i, label in enumerate(labels):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle">{escape(label)}</text>')
+    for n, (name, vs) in enumerate(series.items()):
+        color = PALETTE[n % len(PALETTE)]
+        points = [(x(i), y(v)) for i, v in enumerate(vs) if v is not None]
+        if len(points) > 1:
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
+                         + " ".join(f"{a:.1f},{b:.1f}" for a, b in points) + '"/>')
+        for (a, b), v in zip(points, [v for v in vs if v is not None]):
+            parts.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{color}"><title>{escape(name)} '
+                         f'{v}</title></circle>')
+        parts.append(f'<rect x="{left + w + 12}" y="{top + n * 16}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{left + w + 26}" y="{top + n * 16 + 9}">{escape(name[:12])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(items: list[tuple[str, Decimal]], width: int = 520) -> Markup:
+    """Horizontal bars: points lost per indicator."""
+    if not items:
+        return Markup('<p class="muted">未失分</p>')
+    top_value = max(v for _, v in items) or Decimal(1)
+    row, label_w = 22, 170
+    height = row * len(items) + 6
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="失分分布" '
+             f'xmlns="http://www.w3.org/2000/svg" font-size="11">']
+    for i, (label, v) in enumerate(items):
+        bw = float(v / top_value) * (width - label_w - 50)
+        yy = i * row + 3
+        parts.append(f'<text x="{label_w - 6}" y="{yy + 13}" text-anchor="end">{escape(label[:16])}</text>'
+                     f'<rect x="{label_w}" y="{yy}" width="{bw:.1f}" height="16" fill="#b71c1c"/>'
+                     f'<text x="{label_w + bw + 4:.1f}" y="{yy + 13}">{v}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,415 @@
+"""Merit contest console: project and periods, participants import, rewards table, period standings and bulletins,
+charts, the year's ranking and honours, unit self-assessment, assessors' sheets with notes, 1+X evidence."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from contestapp.auth.permissions import (
+    ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404)
+from contestapp.common.nav import Tab, add_tab
+from contestapp.contests.models import Contest, Criterion
+from contestapp.domain.periods import SCHEDULE_LABELS
+from contestapp.domain.types import SpecError
+from contestapp.entrants.models import Entrant, Entry
+from contestapp.entrants.roster import RosterFileError
+from contestapp.extensions import db
+from contestapp.judging.models import ScoreSheet
+from contestapp.merit import participants, services
+from contestapp.merit.charts import bar_chart, line_chart
+from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
+from contestapp.merit.models import (
+    UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward, SelfSheet)
+
+bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
+VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
+add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=services.MERIT_KINDS, order=40))
+add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=services.MERIT_KINDS, order=41))
+
+
+def _back(contest: Contest, endpoint: str = ".index", **kw):
+    return redirect(url_for(endpoint, contest_id=contest.id, **kw))
+
+
+def _period(contest: Contest, period_id: int) -> Period:
+    return get_or_404(Period, period_id, contest_id=contest.id)
+
+
+@bp.route("/")
+@contest_access(*VIEWERS)
+def index(contest: Contest):
+    project = services.project_of(contest)
+    form = ProjectForm(obj=project)
+    if project is None:
+        form.name.data = contest.name
+        form.starts_on.data, form.ends_on.data = contest.starts_on, contest.ends_on
+    rewards = db.session.scalars(select(RankReward).where(RankReward.contest_id == contest.id)
+                                 .order_by(RankReward.from_bottom, RankReward.from_rank)).all()
+    units = db.session.execute(select(Entrant.kind, Entrant.name).where(Entrant.contest_id == contest.id)
+                               .order_by(Entrant.kind, Entrant.id)).all()
+    return render_template("merit/index.html", contest=contest, project=project, form=form,
+                           periods=services.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
+                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in services.MERIT_KINDS)
+
+
+@bp.route("/project", methods=["POST"])
+@contest_access(ORGANISER)
+def save_project(contest: Contest):
+    form = ProjectForm()
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}：{'；'.join(errors)}", "error")
+        return _back(contest)
+    data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+    try:
+        services.save_project(contest, data, current_user)
+    except services.MeritError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("项目信息已保存", "success")
+    return _back(contest)
+
+
+@bp.route("/periods", methods=["POST"])
+@contest_access(ORGANISER)
+def generate(contest: Contest):
+    try:
+        periods = services.generate_periods(contest, current_user)
+    except (services.MeritError, SpecError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"已生成 {len(periods)} 个考评期", "success")
+    return _back(contest)
+
+
+@bp.route("/import", methods=["POST"])
+@contest_access(ORGANISER)
+def import_participants(contest: Contest):
+    form = ParticipantsUploadForm()
+    if not form.validate_on_submit():
+        for error in form.file.errors:
+            flash(error, "error")
+        return _back(contest)
+    try:
+        checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
+    except RosterFileError as exc:
+        flash(str(exc), "error")
+        return _back(contest)
+    if not checked.ok:
+        return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
+    count = participants.import_participants(contest, checked, current_user)
+    db.session.commit()
+    flash(f"已导入 {count} 条（参建单位、班组、个人）", "success")
+    return _back(contest)
+
+
+@bp.route("/import/template.xlsx")
+@contest_access(ORGANISER)
+def import_template(contest: Contest):
+    import io
+
+    return send_file(io.BytesIO(participants.template_workbook()), download_name="参建单位导入模板.xlsx",
+                     as_attachment=True)
+
+
+@bp.route("/rewards", methods=["POST"])
+@contest_access(ORGANISER)
+def save_rewards(contest: Contest):
+    rows = []
+    try:
+        for line in (request.form.get("rows") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            bottom = parts[0].startswith("倒数")
+            first, _, last = parts[0].removeprefix("倒数").partition("-")
+            rows.append((int(first), int(last or first), parts[1], Decimal(parts[2] if len(parts) > 2 else "0"),
+                         bottom))
+        services.save_rewards(contest, rows, current_user)
+    except (ValueError, IndexError, InvalidOperation, SpecError) as exc:
+        db.session.rollback()
+        flash(f"奖惩表格式有误（每行：名次范围,名称,金额；如 1-1,流动红旗奖金,5000 或 倒数1-1,末位约谈,-2000）：{exc}",
+              "error")
+    else:
+        db.session.commit()
+        flash("奖惩表已保存", "success")
+    return _back(contest)
+
+
+@bp.route("/periods/<int:period_id>")
+@contest_access(*VIEWERS)
+def period(contest: Contest, period_id: int):
+    p = _period(contest, period_id)
+    bulletin = db.session.scalar(select(Bulletin).where(Bulletin.period_id == p.id))
+    preview = None
+    if p.status in ("open", "closed"):
+        preview = services.compute_period(p)
+    missing = services.missing_sheets(p) if p.status == "open" else None
+    return render_template("merit/period.html", contest=contest, period=p, standings=services.standings_of(p),
+                           preview=preview, bulletin=bulletin, missing=missing,
+                           events={e.id: e for e in contest.events})
+
+
+@bp.route("/periods/<int:period_id>/bulletin.pdf")
+@contest_access(*VIEWERS)
+def bulletin(contest: Contest, period_id: int):
+    p = _period(contest, period_id)
+    b = db.session.scalar(select(Bulletin).where(Bulletin.period_id == p.id))
+    if b is None or not Path(b.path).is_file():
+        abort(404)
+    return send_file(b.path, mimetype="application/pdf", download_name=f"{contest.code}-{p.code}-通报.pdf")
+
+
+@bp.route("/periods/<int:period_id>/publish", methods=["POST"])
+@contest_access(ORGANISER)
+def publish(contest: Contest, period_id: int):
+    """Close now (before the deadline if the organiser wishes) and publish: the same steps as the jobs."""
+    p = _period(contest, period_id)
+    now = datetime.now(timezone.utc)
+    if p.status == "open":
+        services.close_period(p, now)
+    made = services.publish_period(p, now, by=f"user:{current_user.username}")
+    db.session.commit()
+    flash("已生成排名与通报" if made else "该考评期尚未开放或已通报", "success" if made else "error")
+    return _back(contest, ".period", period_id=p.id)
+
+
+@bp.route("/charts")
+@contest_access(*VIEWERS)
+def charts(contest: Contest):
+    blocks = []
+    for event in contest.events:
+        data = services.chart_data(contest, event)
+        blocks.append({"event": event, "line": line_chart(data["periods"], data["series"]),
+                       "lost": [(name, bar_chart(items)) for name, items in data["lost"].items()]})
+    return render_template("merit/charts.html", contest=contest, blocks=blocks)
+
+
+@bp.route("/year")
+@contest_access(*VIEWERS)
+def year(contest: Contest):
+    entries = {e.id: e for e in db.session.scalars(select(Entry).join(Entrant).where(Entrant.contest_id == contest.id))}
+    rankings = [(event, services.year_ranking(contest, event)) for event in contest.events]
+    honours = db.session.scalars(select(Honour).where(Honour.contest_id == contest.id)
+                                 .order_by(Honour.rule_id, Honour.rank)).all()
+    rules = db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)
+                               .order_by(HonourRule.order)).all()
+    reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).where(
+        AnnualReview.entry_id.in_(list(entries)))).all()) if entries else {}
+    return render_template("merit/year.html", contest=contest, rankings=rankings, entries=entries, honours=honours,
+                           rules=rules, reviews=reviews, project=services.project_of(contest))
+
+
+@bp.route("/year/honours", methods=["POST"])
+@contest_access(ORGANISER)
+def honours(contest: Contest):
+    granted = services.assign_honours(contest, current_user)
+    db.session.commit()
+    flash(f"已评定年度荣誉 {len(granted)} 项（一票否决的单位不参评）", "success")
+    return _back(contest, ".year")
+
+
+@bp.route("/year/rules", methods=["POST"])
+@contest_access(ORGANISER)
+def honour_rules(contest: Contest):
+    services.ensure_honour_rules(contest)
+    for rule in db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)):
+        label = (request.form.get(f"label_{rule.id}") or "").strip()
+        quota = request.form.get(f"quota_{rule.id}", type=int)
+        if label:
+            rule.label = label[:100]
+        if quota is not None and quota >= 1:
+            rule.quota = quota
+    db.session.commit()
+    flash("荣誉名称和名额已保存", "success")
+    return _back(contest, ".year")
+
+
+@bp.route("/year/review/<int:entry_id>", methods=["POST"])
+@contest_access(ORGANISER)
+def review(contest: Contest, entry_id: int):
+    entry = get_or_404(Entry, entry_id)
+    if entry.entrant.contest_id != contest.id:
+        deny(404)
+    try:
+        services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
+    except (InvalidOperation, services.MeritError) as exc:
+        db.session.rollback()
+        flash(str(exc) if isinstance(exc, services.MeritError) else "请输入数字", "error")
+    else:
+        db.session.commit()
+    return _back(contest, ".year")
+
+
+# --- the unit's own column (自评) ----------------------------------------------------------------------------------
+
+@bp.route("/self")
+@contest_access(UNIT)
+def self_list(contest: Contest):
+    return render_template("merit/self_list.html", contest=contest,
+                           sheets=services.self_sheets_for(contest, current_user))
+
+
+def _sheet_form(contest, rnd, values, notes=None):
+    return [{"c": c, "value": values.get(c.id), "note": (notes or {}).get(c.id)} for c in rnd.criteria]
+
+
+@bp.route("/self/<int:sheet_id>", methods=["GET", "POST"])
+@contest_access(UNIT)
+def self_sheet(contest: Contest, sheet_id: int):
+    sheet = db.session.get(SelfSheet, sheet_id)
+    if sheet is None or sheet.id not in {s.id for s in services.self_sheets_for(contest, current_user)}:
+        deny(404)
+    rnd = services.rounds_of(sheet.period)[sheet.entry.event_id]
+    if request.method == "POST":
+        try:
+            values = services.parse_values(request.form, rnd.criteria)
+            services.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
+        except services.MeritError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("自评已保存", "success")
+            return _back(contest, ".self_list")
+    rows = _sheet_form(contest, rnd, {m.criterion_id: m.value for m in sheet.marks},
+                       {m.criterion_id: m.note for m in sheet.marks})
+    return render_template("merit/sheet.html", contest=contest, title=f"{sheet.period.name} 自评：{sheet.entry.entrant.name}",
+                           rows=rows, locked=sheet.status == "submitted" or sheet.period.status != "open",
+                           kind=contest.kind)
+
+
+# --- the assessors' column (考评), with the reason for every deduction ----------------------------------------------
+
+@bp.route("/assess")
+@contest_access(JUDGE)
+def assess_list(contest: Contest):
+    sheets = _open_sheets(contest)
+    return render_template("merit/assess_list.html", contest=contest, sheets=sheets)
+
+
+def _open_sheets(contest: Contest) -> list[ScoreSheet]:
+    out = []
+    for p in services.periods_of(contest):
+        if p.status != "open":
+            continue
+        rounds = [r.id for r in services.rounds_of(p).values()]
+        out += db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id.in_(rounds),
+                                                           ScoreSheet.judge_id == current_user.id)
+                                  .order_by(ScoreSheet.id)).all()
+    return out
+
+
+@bp.route("/assess/<int:sheet_id>", methods=["GET", "POST"])
+@contest_access(JUDGE)
+def assess(contest: Contest, sheet_id: int):
+    sheet = db.session.get(ScoreSheet, sheet_id)
+    if sheet is None or sheet.judge_id != current_user.id or sheet.round.event.contest_id != contest.id:
+        deny(404)
+    if request.method == "POST":
+        try:
+            values = services.parse_values(request.form, sheet.round.criteria)
+            services.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
+        except services.MeritError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("考评表已保存", "success")
+            return _back(contest, ".assess_list")
+    notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
+    rows = _sheet_form(contest, sheet.round, {m.criterion_id: m.value for m in sheet.marks},
+                       {k: v.note for k, v in notes.items()})
+    for row in rows:
+        n = notes.get(row["c"].id)
+        row["doc"] = n.document_no if n else ""
+    period = db.session.scalar(select(Period).where(Period.contest_id == contest.id, Period.code == sheet.round.code))
+    return render_template("merit/sheet.html", contest=contest, title=f"{sheet.round.name} 考评：{sheet.entry.entrant.name}",
+                           rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
+                           kind=contest.kind)
+
+
+# --- 1+X evidence --------------------------------------------------------------------------------------------------
+
+def _evidence_scope(contest: Contest):
+    """Entries the current user may attach evidence to / see evidence of (a unit account: its own unit's)."""
+    query = select(Entry).join(Entrant).where(Entrant.contest_id == contest.id)
+    if not can(current_user, contest, ORGANISER, JUDGE):
+        unit = services.unit_of_user(contest, current_user)
+        if unit is None:
+            return []
+        query = query.where(Entrant.unit_id == unit.id)
+    return list(db.session.scalars(query.order_by(Entry.id)))
+
+
+@bp.route("/evidence", methods=["GET", "POST"])
+@contest_access(ORGANISER, JUDGE, UNIT)
+def evidence(contest: Contest):
+    entries = _evidence_scope(contest)
+    form = EvidenceForm()
+    form.entry_id.choices = [(e.id, e.entrant.name) for e in entries]
+    bonus = [c for e in contest.events[:1] for r in e.rounds[:1] for c in r.criteria if c.kind == "bonus"]
+    form.criterion_id.choices = [(c.id, c.name) for c in bonus]
+    if request.method == "POST":
+        if not can(current_user, contest, ORGANISER, UNIT):
+            deny(403)
+        if form.validate_on_submit():
+            entry = next((e for e in entries if e.id == form.entry_id.data), None)
+            crit = db.session.get(Criterion, form.criterion_id.data)
+            if entry is None or crit is None or crit.id not in {c.id for c in bonus}:
+                deny(404)
+            try:
+                services.store_evidence(contest, entry, crit, form.file.data.filename, form.file.data.read(),
+                                        form.note.data or "", current_user)
+            except services.MeritError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash("佐证材料已上传，待审核", "success")
+                return _back(contest, ".evidence")
+        else:
+            for errors in form.errors.values():
+                flash("；".join(errors), "error")
+    items = db.session.scalars(select(Evidence).where(Evidence.contest_id == contest.id,
+                                                      Evidence.entry_id.in_([e.id for e in entries]))
+                               .order_by(Evidence.id.desc())).all() if entries else []
+    return render_template("merit/evidence.html", contest=contest, form=form, items=items,
+                           reviewer=can(current_user, contest, ORGANISER, JUDGE))
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@contest_access(ORGANISER, JUDGE, UNIT)
+def evidence_file(contest: Contest, evidence_id: int):
+    ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
+    if ev.entry_id not in {e.id for e in _evidence_scope(contest)}:
+        deny(404)
+    path = services.evidence_dir(contest.id) / ev.stored_name
+    if not path.is_file():
+        deny(404)
+    response = send_file(path, mimetype=ev.content_type, download_name=ev.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.route("/evidence/<int:evidence_id>/review", methods=["POST"])
+@contest_access(ORGANISER, JUDGE)
+def evidence_review(contest: Contest, evidence_id: int):
+    ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
+    services.review_evidence(ev, request.form.get("confirm") == "1", request.form.get("note", ""), current_user)
+    db.session.commit()
+    flash(f"{ev.filename}：{ev.status_label}", "success")
+    return _back(contest, ".evidence")
+
+
+__all__ = ["bp", "UNIT_ROLES"]
