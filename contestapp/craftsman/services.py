@@ -701,6 +701,8 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
     """The organiser confirms the proposed list; missed targets must be acknowledged explicitly. Publicity starts."""
     if call.stage not in (Stage.REVIEW, Stage.VOTE, Stage.NAMING):
         raise CraftsmanError("当前阶段不能确定命名名单")
+    if call.vote_enabled and call.stage == Stage.REVIEW:
+        raise CraftsmanError("本次评选设有网络投票，请先完成投票")
     proposal = propose(call)
     if proposal.warnings and not acknowledged:
         raise CraftsmanError("名单有未达到的要求，请确认已知悉后再提交：" + "；".join(proposal.warnings))

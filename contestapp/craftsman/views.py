@@ -121,8 +121,6 @@ def advance(contest: Contest):
         if target == Stage.REVIEW:
             created = services.start_review(call, current_user)
             flash(f"专家评审开始：{created} 名候选人进入评审", "success")
-        elif target == Stage.NAMING:
-            services.set_stage(call, target, current_user)
         elif target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
             services.set_stage(call, target, current_user)
         else:
