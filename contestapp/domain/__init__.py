@@ -8,7 +8,8 @@ Public API
 - ranking:    rank(results, chain, unshared_places, decisions) -> [Ranked], TieDecision, pending_ties
 - awards:     assign_awards(rule, ranked) -> [Award], award_counts
 - titles:     grant_titles(rules, ranked, entrants, contest_date, awards) -> [TitleGrant], Entrant, age_on
-- fast:       PanelStats, RoundStats, fast_entry, fast_round, criterion_value, needs_values, chain_criteria, stats_of
+- fast:       PanelStats, RoundStats, fast_entry, fast_round, criterion_value, needs_values, chain_criteria, stats_of,
+              score_event_rows (a whole event from aggregate rows)
               (the same results from per-criterion aggregates, no explanation; for ranking from a database)
 - draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
 - definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
@@ -16,6 +17,7 @@ Public API
 from .awards import Award, assign_awards, award_counts
 from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
 from .fast import PanelStats, RoundStats, chain_criteria, criterion_value, fast_entry, fast_round, needs_values, stats_of
+from .fast import score_event_rows
 from .draw import Draw, Lot, draw_lots, new_seed
 from .ranking import Ranked, TieDecision, pending_ties, rank
 from .scoring import (
@@ -55,7 +57,7 @@ __all__ = [
     "Award", "assign_awards", "award_counts",
     "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest",
     "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "fast_entry", "fast_round", "needs_values",
-    "stats_of",
+    "stats_of", "score_event_rows",
     "Draw", "Lot", "draw_lots", "new_seed",
     "Ranked", "TieDecision", "pending_ties", "rank",
     "CriterionResult", "EntryResult", "EntryRoundInput", "Explanation", "Line", "Mark", "RoundResult",

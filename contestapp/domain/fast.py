@@ -54,6 +54,8 @@ def _values(spec: CriterionSpec, st: PanelStats) -> tuple[Decimal, ...]:
 
 def criterion_value(spec: CriterionSpec, rule: PanelRule, st: Optional[PanelStats]) -> Optional[Decimal]:
     """The criterion's value as `scoring.score_criterion` computes it; None when bonus/time has no marks."""
+    if isinstance(st, _Known):
+        return st.total
     if spec.kind == "veto":
         return ONE if st is not None and st.n and st.high == ONE else ZERO
     if st is None or st.n == 0:
@@ -208,3 +210,140 @@ def stats_of(values: Iterable[Decimal], with_values: bool = False) -> PanelStats
     """PanelStats from single marks (tests, small events)."""
     ordered = tuple(sorted(values))
     return PanelStats(len(ordered), sum(ordered, ZERO), ordered[0], ordered[-1], ordered if with_values else None)
+
+
+# --- batch: a whole event from aggregate rows -------------------------------------------------------------------------
+
+def _simple(cs: CriterionSpec, rule: PanelRule) -> bool:
+    """Criteria whose value is (sum [- low] [- high]) / kept or a plain mean, with nothing else to apply."""
+    return (cs.kind in ("judgement", "measurement") and rule.places is None and not needs_values(cs, rule)
+            and rule.aggregate in ("mean", "trimmed"))
+
+
+def score_event_rows(event: EventSpec, rows: Iterable[tuple], facts: Mapping[tuple, tuple] = {},
+                     scale: int = 4) -> tuple[dict, dict]:
+    """Every entry of an event from aggregate rows, as `fast_entry` (and so `scoring.score_entry`) would score them.
+
+    rows: (entry, round code, criterion code, n, sum, low, high[, values]) with sum/low/high as integers scaled by
+    10**scale (how the database stores them), values (if given) as Decimals ascending. facts: (entry, round code) ->
+    (multiplier, time) as Decimals. Returns ({entry: EntryResult}, {entry: reason it cannot be scored}).
+    The common criteria (mean, or trimmed by at most one high and one low) take an inlined path; every other
+    criterion goes through `criterion_value`. Same Decimal operations in the same order as the full engine.
+    """
+    plans: dict[tuple[str, str], tuple] = {}
+    for rs in event.rounds:
+        for pos, cs in enumerate(rs.criteria):
+            rule = cs.panel_for(rs.panel)
+            plans[rs.code, cs.code] = (pos, cs, rule, _simple(cs, rule), rule.min_judges,
+                                       rule.drop_low if rule.aggregate == "trimmed" else 0,
+                                       rule.drop_high if rule.aggregate == "trimmed" else 0,
+                                       rule.aggregate == "trimmed" and rule.reduce == "sum")
+    grouped: dict[str, dict[str, dict[str, PanelStats]]] = {}
+    simple: dict[str, dict[str, list]] = {}
+    sizes = {rs.code: len(rs.criteria) for rs in event.rounds}
+    D = Decimal
+    for row in rows:
+        entry, rcode, ccode, n, total, low, high = row[:7]
+        plan = plans.get((rcode, ccode))
+        if plan is None:
+            continue
+        pos, cs, rule, is_simple, min_judges, dl, dh, as_sum = plan
+        if is_simple and n >= min_judges:
+            kept = total
+            if dl:
+                kept -= low
+            if dh:
+                kept -= high
+            value = D(kept).scaleb(-scale)
+            if not as_sum:
+                value = value / (n - dl - dh)
+            by_round = simple.get(entry)
+            if by_round is None:
+                by_round = simple[entry] = {}
+            values = by_round.get(rcode)
+            if values is None:
+                values = by_round[rcode] = [None] * sizes[rcode]
+            values[pos] = value
+        else:
+            st = PanelStats(n, D(total).scaleb(-scale), D(low).scaleb(-scale), D(high).scaleb(-scale),
+                            row[7] if len(row) > 7 else None)
+            grouped.setdefault(entry, {}).setdefault(rcode, {})[ccode] = st
+    results: dict[str, EntryResult] = {}
+    errors: dict[str, str] = {}
+    keep = chain_criteria(event)
+    for entry in simple.keys() | grouped.keys():
+        try:
+            results[entry] = _entry_from_parts(event, entry, simple.get(entry, {}), grouped.get(entry, {}), facts,
+                                               keep)
+        except ScoringError as exc:
+            errors[entry] = str(exc)
+    return results, errors
+
+
+def _entry_from_parts(event: EventSpec, entry: str, simple: Mapping[str, list], grouped: Mapping[str, dict],
+                      facts: Mapping[tuple, tuple], keep: Mapping[str, set[str]]) -> EntryResult:
+    rounds: dict[str, RoundStats] = {}
+    fast_rounds: list[RoundResult] = []
+    for rs in event.rounds:
+        values = simple.get(rs.code)
+        stats = grouped.get(rs.code)
+        if values is None and stats is None:
+            continue
+        mult, time = facts.get((entry, rs.code), (None, None))
+        mult = mult if rs.multiplier else None
+        if stats is None and all(v is not None for v in values) and all(  # type: ignore[union-attr]
+                cs.kind in SCORED_KINDS for cs in rs.criteria) and rs.base is None and not keep.get(rs.code):
+            fast_rounds.append(_simple_round(rs, values, mult, time))  # type: ignore[arg-type]
+            continue
+        merged = dict(stats or {})
+        for cs, v in zip(rs.criteria, values or ()):
+            if v is not None:  # an inlined value: hand it on as a one-mark mean (same value, no re-arithmetic)
+                merged[cs.code] = _Known(v)
+        rounds[rs.code] = RoundStats(merged, mult, time)
+    if not rounds:
+        return _combine(event, entry, fast_rounds)
+    full = fast_entry(event, entry, rounds, keep)
+    by_code = {r.round: r for r in (*fast_rounds, *full.rounds)}
+    return _combine(event, entry, [by_code[rs.code] for rs in event.rounds if rs.code in by_code])
+
+
+class _Known(PanelStats):
+    """A criterion value already computed (stands in for its stats in `criterion_value`)."""
+
+    def __new__(cls, value: Decimal):
+        return super().__new__(cls, -1, value, value, value)
+
+
+def _simple_round(rs: RoundSpec, values: list, multiplier: Optional[Decimal], time: Optional[Decimal]) -> RoundResult:
+    if rs.multiplier and (multiplier is None or multiplier <= 0):
+        raise ScoringError(f"{rs.name}：缺少难度系数（须大于 0）")
+    subtotal = ZERO
+    for cs, value in zip(rs.criteria, values):
+        subtotal += value * cs.weight
+    score = subtotal * multiplier if rs.multiplier else subtotal  # type: ignore[operator]
+    if rs.floor is not None and score < rs.floor:
+        score = rs.floor
+    if rs.cap is not None and score > rs.cap:
+        score = rs.cap
+    score = round_half_up(score, rs.places)
+    passed = rs.pass_mark is None or score >= rs.pass_mark
+    return RoundResult(rs.code, rs.name, score, subtotal, ZERO, multiplier, time, False, (), passed, (), _EMPTY)
+
+
+def _combine(event: EventSpec, entry: str, results: list[RoundResult]) -> EntryResult:
+    scores = {rr.round: rr.score for rr in results}
+    if event.combine in ("weighted_sum", "sum"):
+        total = sum((scores.get(rs.code, ZERO) * rs.weight for rs in event.rounds), ZERO)
+    elif event.combine == "mean":
+        total = sum(scores.values(), ZERO) / len(scores) if scores else ZERO
+    else:
+        best = max(results, key=lambda rr: rr.score, default=None)
+        total = best.score if best else ZERO
+    total = round_half_up(total, event.places)
+    times = [rr.time for rr in results if rr.time is not None]
+    veto_reasons = tuple(r for rr in results for r in rr.veto_reasons)
+    present = {rr.round for rr in results}
+    passed = all(rr.passed for rr in results) and not any(
+        rs.pass_mark is not None for rs in event.rounds if rs.code not in present)
+    return EntryResult(entry, total, sum(times, ZERO) if times else None, bool(veto_reasons), veto_reasons, passed,
+                       tuple(results), _EMPTY)

@@ -19,11 +19,12 @@ only the entries whose sheets changed, so one changed mark re-ranks a 1,000-entr
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import BigInteger, Integer, and_, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, func, select, type_coerce
 
 from contestapp.common.db import plain
 from contestapp.contests.models import Contest, Criterion, Event, Round
@@ -42,6 +43,7 @@ from contestapp.domain import (
     needs_values,
     pending_ties,
     rank,
+    score_event_rows,
     score_entry,
 )
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
@@ -108,13 +110,13 @@ class _Cache:
     fingerprint: Any
     spec: EventSpec
     rounds: dict[int, str]                       # round id -> code
-    criteria: dict[int, tuple[int, str]]         # criterion id -> (round id, code)
+    criteria: dict[int, tuple[str, str]]         # criterion id -> (round code, criterion code)
     needy: set[int]                              # criterion ids whose rule needs single marks
-    sheets: dict[int, tuple[int, int, str]] = field(default_factory=dict)   # sheet -> (entry, version, status)
+    sheet_key: tuple = ()                        # (count, sum of versions, latest updated_at)
     entries: dict[int, EntryInfo] = field(default_factory=dict)
-    facts: dict[tuple[int, int], tuple] = field(default_factory=dict)      # (entry, round) -> (mult, time)
+    entry_key: tuple = ()
+    facts: dict[tuple[int, int], tuple] = field(default_factory=dict)      # (entry, round) -> (mult, time) raw
     decisions: tuple = ()
-    stats: dict[int, dict[int, dict[str, PanelStats]]] = field(default_factory=dict)  # entry->round->crit->stats
     results: dict[int, EntryResult] = field(default_factory=dict)
     unscored: dict[int, str] = field(default_factory=dict)
     ranking: Optional[Ranking] = None
@@ -123,6 +125,7 @@ class _Cache:
 
 _lock = threading.Lock()
 _caches: dict[tuple[str, int], _Cache] = {}
+SKEW = timedelta(seconds=10)  # sheets stamped this long before the latest seen are re-read (clock skew, commits)
 
 
 def _cache_key(event_id: int) -> tuple[str, int]:
@@ -137,14 +140,22 @@ def invalidate(event_id: Optional[int] = None) -> None:
             _caches.pop(_cache_key(event_id), None)
 
 
+def _sql(sql: str):
+    """A raw query on the session's connection (ids inlined as integers): rows without ORM or type processing."""
+    return db.session.connection().exec_driver_sql(sql)
+
+
+def _ids(values: Iterable[int]) -> str:
+    return ",".join(str(int(v)) for v in values) or "NULL"
+
+
 # --- the definition -------------------------------------------------------------------------------------------------
 
 def _definition_rows(event: Event) -> tuple:
-    rows = db.session.execute(
-        select(Round.id, Round.code, _raw(Round.weight), Round.rules, Criterion.id, Criterion.code, Criterion.kind,
-               _raw(Criterion.max), _raw(Criterion.min), _raw(Criterion.step), Criterion.rules)
-        .join(Criterion, Criterion.round_id == Round.id).where(Round.event_id == event.id)
-        .order_by(Round.order, Round.id, Criterion.order, Criterion.id)).all()
+    rows = _sql(
+        "SELECT r.id, r.code, r.weight, r.rules, c.id, c.code, c.kind, c.max, c.min, c.step, c.rules "
+        f"FROM rounds r JOIN criteria c ON c.round_id = r.id WHERE r.event_id = {int(event.id)} "
+        'ORDER BY r."order", r.id, c."order", c.id').all()
     return (event.code, repr(event.rules), repr([tuple(r) for r in rows]))
 
 
@@ -156,86 +167,85 @@ def event_spec(event: Event) -> EventSpec:
     return spec
 
 
+_specs: dict[Any, tuple] = {}  # definition fingerprint -> (spec, rounds, criteria, needy); kept by invalidate()
+
+
 def _new_cache(event: Event, fingerprint) -> _Cache:
+    known = _specs.get((_cache_key(event.id), fingerprint))
+    if known is not None:
+        return _Cache(fingerprint, *known)
     spec = event_spec(event)
     rounds = {r.id: r.code for r in event.rounds}
-    criteria: dict[int, tuple[int, str]] = {}
+    criteria: dict[int, tuple[str, str]] = {}
     needy: set[int] = set()
     for r in event.rounds:
         rs = spec.round(r.code)
         for c in r.criteria:
-            criteria[c.id] = (r.id, c.code)
+            criteria[c.id] = (r.code, c.code)
             cs = rs.criterion(c.code)
             if needs_values(cs, cs.panel_for(rs.panel)):
                 needy.add(c.id)
+    with _lock:
+        if len(_specs) > 500:
+            _specs.clear()
+        _specs[_cache_key(event.id), fingerprint] = (spec, rounds, criteria, needy)
     return _Cache(fingerprint, spec, rounds, criteria, needy)
 
 
 # --- loading marks --------------------------------------------------------------------------------------------------
 
-def _aggregate(cache: _Cache, entry_ids: Optional[set[int]]) -> dict[int, dict[int, dict[str, PanelStats]]]:
-    """Per entry, round and criterion: count, sum, min, max of the submitted marks (one GROUP BY)."""
-    round_ids = list(cache.rounds)
-    value = _raw(Mark.value)
-    where = [ScoreSheet.round_id.in_(round_ids), ScoreSheet.status == SUBMITTED]
-    if entry_ids is not None:
-        where.append(ScoreSheet.entry_id.in_(entry_ids))
-    query = (select(ScoreSheet.entry_id, Mark.criterion_id, cast(func.count(), Integer),
-                    cast(func.sum(value), BigInteger), cast(func.min(value), BigInteger),
-                    cast(func.max(value), BigInteger))
-             .select_from(Mark).join(ScoreSheet, ScoreSheet.id == Mark.sheet_id).where(and_(*where))
-             .group_by(ScoreSheet.entry_id, Mark.criterion_id))
-    criteria = cache.criteria
-    rounds = cache.rounds
-    out: dict[int, dict[int, dict[str, PanelStats]]] = {}
-    scaleb = Decimal.scaleb
-    for entry_id, crit_id, n, total, low, high in db.session.execute(query):
-        where_ = criteria.get(crit_id)
-        if where_ is None:
-            continue
-        round_id, code = where_
-        by_round = out.get(entry_id)
-        if by_round is None:
-            by_round = out[entry_id] = {}
-        stats = by_round.get(round_id)
-        if stats is None:
-            stats = by_round[round_id] = {}
-        stats[code] = PanelStats(n, scaleb(Decimal(total), -4), scaleb(Decimal(low), -4),
-                                 scaleb(Decimal(high), -4))
+def _rows(cache: _Cache, entry_ids: Optional[set[int]]) -> Iterable[tuple]:
+    """Per entry and criterion: count, sum, min, max of the submitted marks as stored integers (one GROUP BY over
+    the event's sheets and their marks)."""
+    number = {i: info.number for i, info in cache.entries.items()}
+    crit = cache.criteria
+    only = f" AND s.entry_id IN ({_ids(entry_ids)})" if entry_ids is not None else ""
+    sql = ("SELECT s.entry_id, m.criterion_id, COUNT(*), SUM(m.value), MIN(m.value), MAX(m.value) "
+           "FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
+           f"WHERE s.round_id IN ({_ids(cache.rounds)}) AND s.status = '{SUBMITTED}'{only} "
+           "GROUP BY s.entry_id, m.criterion_id")
+    values: dict[tuple[int, int], list[Decimal]] = {}
     if cache.needy:
-        wanted = [ScoreSheet.status == SUBMITTED, Mark.criterion_id.in_(cache.needy)]
-        if entry_ids is not None:
-            wanted.append(ScoreSheet.entry_id.in_(entry_ids))
-        values: dict[tuple[int, int], list[Decimal]] = {}
-        for entry_id, crit_id, v in db.session.execute(
-                select(ScoreSheet.entry_id, Mark.criterion_id, value).select_from(Mark)
-                .join(ScoreSheet, ScoreSheet.id == Mark.sheet_id).where(and_(*wanted))):
+        for entry_id, crit_id, v in _sql(
+                "SELECT s.entry_id, m.criterion_id, m.value FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
+                f"WHERE m.criterion_id IN ({_ids(cache.needy)}) AND s.status = '{SUBMITTED}'{only}"):
             values.setdefault((entry_id, crit_id), []).append(dec(v))
-        for (entry_id, crit_id), vs in values.items():
-            round_id, code = criteria[crit_id]
-            st = out[entry_id][round_id][code]
-            out[entry_id][round_id][code] = st._replace(values=tuple(sorted(vs)))
-    return out
+    for entry_id, crit_id, n, total, low, high in _sql(sql):
+        e = number.get(entry_id)
+        if e is None:
+            continue
+        if values and (entry_id, crit_id) in values:
+            yield (e, *crit[crit_id], n, int(total), int(low), int(high), tuple(sorted(values[entry_id, crit_id])))
+        else:
+            yield (e, *crit[crit_id], n, int(total), int(low), int(high))
 
 
-def _sheets(cache: _Cache) -> dict[int, tuple[int, int, str]]:
-    rows = db.session.execute(select(ScoreSheet.id, ScoreSheet.entry_id, ScoreSheet.version, ScoreSheet.status)
-                              .where(ScoreSheet.round_id.in_(list(cache.rounds))))
-    return {sid: (entry_id, version, status) for sid, entry_id, version, status in rows}
+def _sheet_key(cache: _Cache) -> tuple:
+    row = db.session.execute(select(func.count(), func.sum(ScoreSheet.version), func.max(ScoreSheet.updated_at))
+                             .where(ScoreSheet.round_id.in_(list(cache.rounds)))).one()
+    return (row[0], int(row[1] or 0), row[2])
+
+
+def _changed_entries(cache: _Cache, since) -> set[int]:
+    return set(db.session.scalars(select(ScoreSheet.entry_id).where(
+        ScoreSheet.round_id.in_(list(cache.rounds)), ScoreSheet.updated_at >= since - SKEW)))
+
+
+def _entry_key(event: Event) -> tuple:
+    return tuple(_sql(f"SELECT id, status, code, number FROM entries WHERE event_id = {int(event.id)} ORDER BY id"))
 
 
 def _entries(event: Event) -> dict[int, EntryInfo]:
-    rows = db.session.execute(
-        select(Entry.id, Entry.number, Entry.code, Entry.status, Entry.entrant_id, Entrant.name, Unit.name)
-        .join(Entrant, Entrant.id == Entry.entrant_id).outerjoin(Unit, Unit.id == Entrant.unit_id)
-        .where(Entry.event_id == event.id))
+    rows = _sql(
+        "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name FROM entries e "
+        "JOIN entrants p ON p.id = e.entrant_id LEFT JOIN units u ON u.id = p.unit_id "
+        f"WHERE e.event_id = {int(event.id)}")
     return {i: EntryInfo(i, number, code, status, eid, name or "", unit or "")
             for i, number, code, status, eid, name, unit in rows}
 
 
 def _facts(cache: _Cache) -> dict[tuple[int, int], tuple]:
-    rows = db.session.execute(select(EntryRound.entry_id, EntryRound.round_id, _raw(EntryRound.multiplier),
-                                     _raw(EntryRound.time)).where(EntryRound.round_id.in_(list(cache.rounds))))
+    rows = _sql(f"SELECT entry_id, round_id, multiplier, time FROM entry_rounds WHERE round_id IN ({_ids(cache.rounds)})")
     return {(e, r): (m, t) for e, r, m, t in rows}
 
 
@@ -248,34 +258,30 @@ def _decisions(event: Event) -> tuple:
 
 # --- scoring --------------------------------------------------------------------------------------------------------
 
-def _round_stats(cache: _Cache, entry_id: int) -> dict[str, RoundStats]:
-    out: dict[str, RoundStats] = {}
-    by_round = cache.stats.get(entry_id, {})
-    for round_id, stats in by_round.items():
-        code = cache.rounds[round_id]
-        mult, time = cache.facts.get((entry_id, round_id), (None, None))
-        uses = cache.spec.round(code).multiplier
-        out[code] = RoundStats(stats, dec(mult) if uses else None, dec(time))
-    return out
-
-
-def _score(cache: _Cache, entry_ids: Iterable[int], keep) -> None:
-    for entry_id in entry_ids:
-        cache.results.pop(entry_id, None)
-        cache.unscored.pop(entry_id, None)
-        info = cache.entries.get(entry_id)
+def _score(cache: _Cache, entry_ids: Optional[set[int]]) -> None:
+    """(Re)score the given entries (None: all) with the domain's batch engine."""
+    targets = set(cache.entries) if entry_ids is None else entry_ids
+    for i in targets:
+        cache.results.pop(i, None)
+        cache.unscored.pop(i, None)
+    active = {i for i in targets if i in cache.entries and cache.entries[i].status == EntryStatus.ACTIVE}
+    if entry_ids is not None and not active:
+        rows: Iterable[tuple] = ()
+    else:
+        rows = _rows(cache, None if entry_ids is None else active)
+    number = {i: cache.entries[i].number for i in targets if i in cache.entries}
+    facts = {(number[e], cache.rounds[r]): (dec(m), dec(t)) for (e, r), (m, t) in cache.facts.items() if e in number}
+    results, errors = score_event_rows(cache.spec, rows, facts)
+    for i in targets:
+        info = cache.entries.get(i)
         if info is None:
             continue
         if info.status != EntryStatus.ACTIVE:
-            cache.unscored[entry_id] = {"withdrawn": "已退赛", "disqualified": "取消资格"}.get(info.status, info.status)
-            continue
-        if entry_id not in cache.stats:
-            cache.unscored[entry_id] = "尚无已提交的评分"
-            continue
-        try:
-            cache.results[entry_id] = fast_entry(cache.spec, info.key, _round_stats(cache, entry_id), keep)
-        except ScoringError as exc:
-            cache.unscored[entry_id] = str(exc)
+            cache.unscored[i] = {"withdrawn": "已退赛", "disqualified": "取消资格"}.get(info.status, info.status)
+        elif info.number in results:
+            cache.results[i] = results[info.number]
+        else:
+            cache.unscored[i] = errors.get(info.number, "尚无已提交的评分")
 
 
 def _rank(cache: _Cache, event: Event) -> Ranking:
@@ -304,41 +310,41 @@ def _ranking(event: Event) -> Ranking:
         cache = _caches.get(key)
     if cache is None or cache.fingerprint != fingerprint:
         cache = _new_cache(event, fingerprint)
-    sheets = _sheets(cache)
-    entries = _entries(event)
+    sheet_key = _sheet_key(cache)
+    entry_key = _entry_key(event)
     facts = _facts(cache)
     decisions = _decisions(event)
-    keep = chain_criteria(cache.spec)
     if cache.ranking is None:
-        cache.sheets, cache.entries, cache.facts, cache.decisions = sheets, entries, facts, decisions
-        cache.stats = _aggregate(cache, None)
-        _score(cache, entries, keep)
+        cache.entries, cache.entry_key = _entries(event), entry_key
+        cache.sheet_key, cache.facts, cache.decisions = sheet_key, facts, decisions
+        _score(cache, None)
     else:
+        if (sheet_key, entry_key, facts, decisions) == (cache.sheet_key, cache.entry_key, cache.facts,
+                                                        cache.decisions):
+            return cache.ranking
         changed: set[int] = set()
-        for sid in sheets.keys() | cache.sheets.keys():
-            old, new = cache.sheets.get(sid), sheets.get(sid)
-            if old != new:
-                changed.update(x[0] for x in (old, new) if x is not None)
-        for i in entries.keys() | cache.entries.keys():
-            old_e, new_e = cache.entries.get(i), entries.get(i)
-            if old_e is None or new_e is None or (old_e.status, old_e.number, old_e.code, old_e.name) != (
-                    new_e.status, new_e.number, new_e.code, new_e.name):
-                changed.add(i)
+        full = False
+        if entry_key != cache.entry_key:
+            old = {row[0]: row for row in cache.entry_key}
+            new = {row[0]: row for row in entry_key}
+            changed |= {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
+            cache.entries, cache.entry_key = _entries(event), entry_key
+        if sheet_key != cache.sheet_key:
+            if cache.sheet_key[2] is None or sheet_key[0] < cache.sheet_key[0]:
+                full = True  # sheets were deleted, or there were none: read everything again
+            else:
+                found = _changed_entries(cache, cache.sheet_key[2])
+                if not found:
+                    full = True
+                changed |= found
         for k in facts.keys() | cache.facts.keys():
             if facts.get(k) != cache.facts.get(k):
                 changed.add(k[0])
-        if not changed and decisions == cache.decisions:
-            return cache.ranking
-        cache.sheets, cache.entries, cache.facts, cache.decisions = sheets, entries, facts, decisions
-        if changed:
-            fresh = _aggregate(cache, changed) if len(changed) * 4 < max(len(entries), 1) else _aggregate(cache, None)
-            for entry_id in changed:
-                cache.stats.pop(entry_id, None)
-            if len(changed) * 4 >= max(len(entries), 1):
-                cache.stats = fresh
-            else:
-                cache.stats.update(fresh)
-            _score(cache, changed, keep)
+        cache.sheet_key, cache.facts, cache.decisions = sheet_key, facts, decisions
+        if full or len(changed) * 4 > max(len(cache.entries), 1):
+            _score(cache, None)
+        elif changed:
+            _score(cache, changed)
     cache.ranking = _rank(cache, event)
     with _lock:
         _caches[key] = cache

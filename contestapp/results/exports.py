@@ -67,7 +67,7 @@ def pdf_table(title: str, subtitle: str, header: Sequence[str], rows: Sequence[S
     scale = usable / sum(widths)
     widths = [w * scale for w in widths]
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    c = Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=10)
     c.setTitle(title)
     c.setAuthor("contestapp")
     line_h = 18
