@@ -90,7 +90,7 @@ def due_for_catch_up(now: datetime, zone) -> list[str]:
         if latest is None:
             continue
         ran = db.session.scalar(select(JobRun.id).where(JobRun.job == spec.name, JobRun.status.in_(["ok", "error"]),
-                                                        JobRun.started_at >= latest).limit(1))
+                                                        JobRun.scheduled_for >= latest).limit(1))
         if ran is None:
             due.append(spec.name)
     return due

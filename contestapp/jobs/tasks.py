@@ -82,24 +82,22 @@ def bulletins(now: datetime) -> str:
     return ("已通报：" + "、".join(made)) if made else "无待通报的考评期"
 
 
-# The results area provides these (contestapp/results/services.py); until it does, this job reports the gap.
-RESULTS_HOOKS = ("end_publicity_periods", "finalise_due_results")
+# The results area's service (contestapp/results/services.py): end publicity periods that are due and finalise
+# those events (every kind of contest; idempotent, returns {"finalised": [...], "waiting": [...]}).
+RESULTS_HOOK = "end_publicity_if_due"
 
 
 @job("finalise_results", "公示期满、成绩定稿（所有竞赛）", minutes=15, trigger="interval")
 def finalise_results(now: datetime) -> str:
-    """Hook for the results area: end publicity periods and finalise results for every kind of contest."""
     try:
         module = importlib.import_module("contestapp.results.services")
     except ImportError:
         return "成绩公示模块尚未提供（contestapp.results.services），跳过"
-    done = []
-    for name in RESULTS_HOOKS:
-        func = getattr(module, name, None)
-        if func is not None:
-            outcome = func(now)
-            done.append(f"{name}: {outcome}")
-    return "；".join(done) or "成绩公示模块未提供 end_publicity_periods / finalise_due_results，跳过"
+    hook = getattr(module, RESULTS_HOOK, None)
+    if hook is None:
+        return f"contestapp.results.services 未提供 {RESULTS_HOOK}，跳过"
+    done = hook(now)
+    return f"定稿 {len(done.get('finalised', []))} 个赛项；等待 {len(done.get('waiting', []))} 个（有待仲裁的申诉或问题）"
 
 
 @job("backup", "数据库备份", trigger="cron", hour=2, minute=30, grace=6 * 3600)
