@@ -1,0 +1,53 @@
+"""The certificate console in a real browser on a tablet: edit a layout and watch the live preview follow (errors
+shown by path), then issue a batch and watch its progress reach the download buttons."""
+import pytest
+
+from contestapp.extensions import db
+from tests.conftest import PASSWORD, Factory
+
+pytestmark = pytest.mark.browser
+
+
+def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet):
+    base, app = live_server
+    with app.app_context():
+        from contestapp.certificates import services
+        from contestapp.certificates.services import CertificateRequest
+        from contestapp.entrants.models import Entrant
+
+        make = Factory()
+        org = make.org()
+        make.user("org1", "organiser", org)
+        contest = make.contest(org)
+        make.roster(contest, 3)
+        people = db.session.scalars(db.select(Entrant).order_by(Entrant.id)).all()
+        services.issue(contest, [CertificateRequest(holder=n, award="一等奖", entrant_id=p.id, event_code="electrician")
+                                 for p, n in zip(people, ["李晓堃", "赵喆", "王昇"])])
+        db.session.commit()
+        cid = contest.id
+    page = tablet.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", "org1")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.tap("button[type=submit]")
+
+    page.goto(f"{base}/contests/{cid}/certificates/layouts/award")
+    page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+    first = page.eval_on_selector("#preview", "i => i.naturalWidth")
+    assert first > 600  # A4 landscape at 60 dpi
+    text = page.input_value("#document")
+    page.fill("#document", text.replace('"min_size": 14', '"min_size": "small"', 1))
+    page.wait_for_selector("#layout-errors:not([hidden])")
+    assert "fields[1].min_size" in page.inner_text("#layout-errors")
+    page.fill("#document", text.replace("荣誉证书", "获奖证书", 1))
+    page.wait_for_function("document.getElementById('preview').src.startsWith('blob:')")
+    assert page.is_hidden("#layout-errors")
+
+    page.goto(f"{base}/contests/{cid}/certificates/")
+    page.select_option("#source", "issued")
+    with page.expect_navigation():
+        page.tap("text=发放并生成 PDF")
+    page.wait_for_selector("#batch-downloads:not([hidden])", timeout=60000)
+    assert page.eval_on_selector("#batch-progress", "p => p.value") == 100
+    assert "已完成" in page.inner_text("#batch-status")
