@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, session
 from flask_login import current_user, logout_user
+from sqlalchemy import bindparam, select
 
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
@@ -23,13 +24,17 @@ def check_card_session() -> None:
     """A tablet logged in with a card stays in only while the card is valid (contest days, not revoked)."""
     card_id = session.get("card_id")
     if card_id and current_user.is_authenticated:
-        card = db.session.get(JudgeCard, card_id)
-        if not services.card_valid(card) or card.judge_id != current_user.id:
+        row = db.session.execute(_CARD, {"id": card_id}).first()
+        today = services.local_today()
+        if (row is None or row.revoked_at is not None or row.judge_id != current_user.id
+                or not row.valid_from <= today <= row.valid_until):
             logout_user()
             session.pop("card_id", None)
             deny(401, "登录卡已失效，请重新登录")
 
 
+_CARD = select(JudgeCard.judge_id, JudgeCard.revoked_at, JudgeCard.valid_from, JudgeCard.valid_until).where(
+    JudgeCard.id == bindparam("id"))
 bp.before_request(check_card_session)
 
 
@@ -70,15 +75,13 @@ def put_marks(sheet_id: int):
     ctx = services.load_sheet_for_judge(sheet_id, current_user)
     key = request.headers.get("Idempotency-Key", "").strip()
     payload = _json_body()
-    for attempt in range(3):  # bounded retry: a concurrent duplicate may win the unique key first
-        try:
-            result = services.put_marks(ctx, current_user, payload, key)
-            db.session.commit()
-            return jsonify(result)
-        except services.IntegrityError:
-            db.session.rollback()
-            ctx = services.load_sheet_for_judge(sheet_id, current_user)
-    raise JudgingError("conflict", "评分保存冲突，请重试", 409)
+    try:
+        result = services.put_marks(ctx, current_user, payload, key)
+        db.session.commit()
+    except services.IntegrityError:  # a duplicate of this request (same key) committed first: answer as it did
+        db.session.rollback()
+        result = services.replay_or_refuse(ctx, current_user, payload, key)
+    return jsonify(result)
 
 
 @bp.post("/sheets/<int:sheet_id>/submit")

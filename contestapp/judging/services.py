@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from contestapp.audit.service import record
@@ -501,42 +501,58 @@ def _sheet_json(sheet: ScoreSheet, code: str, criteria: list[Criterion], values:
     return data
 
 
+_SHEET_ROW = (
+    select(ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.round_id, ScoreSheet.entry_id, ScoreSheet.status,
+           ScoreSheet.version, Assignment.id.label("assignment_id"), Assignment.criteria.label("assigned"),
+           Entry.code, Entry.code2, RoundConfirmation.id.label("confirmed"), Recusal.id.label("recused"),
+           Event.contest_id)
+    .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
+    .outerjoin(Assignment, and_(Assignment.judge_id == ScoreSheet.judge_id, Assignment.round_id == ScoreSheet.round_id))
+    .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
+    .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
+    .where(ScoreSheet.id == bindparam("sheet_id"))
+)
+_CRITERIA = (select(Criterion.__table__).where(Criterion.round_id == bindparam("round_id"))
+             .order_by(Criterion.order, Criterion.id))
+
+
 @dataclass
 class SheetContext:
-    sheet: ScoreSheet
-    criteria: list[Criterion]
+    """A judge's sheet as the API needs it: plain columns (no ORM object on the hot path)."""
+
+    id: int
+    round_id: int
+    entry_id: int
+    status: str
+    version: int
+    criteria: list
     code: str
     confirmed: bool
     contest_id: int
 
+    @property
+    def sheet(self) -> ScoreSheet:
+        return db.session.get(ScoreSheet, self.id)
+
 
 def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
-    """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry."""
-    row = db.session.execute(
-        select(ScoreSheet, Assignment.criteria, Entry.code, Entry.code2, RoundConfirmation.id, Recusal.id,
-               Event.contest_id)
-        .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
-        .outerjoin(Assignment, and_(Assignment.judge_id == ScoreSheet.judge_id,
-                                    Assignment.round_id == ScoreSheet.round_id))
-        .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
-        .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
-        .where(ScoreSheet.id == sheet_id)).first()
-    if row is None or row[0].judge_id != judge.id:
+    """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
+    judge is not assigned to. Two statements, both built once."""
+    row = db.session.execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
+    if row is None or row.judge_id != judge.id:
         raise JudgingError("not_found", "评分表不存在", 404)
-    sheet, crit_codes, code, code2, confirmed, recused, contest_id = row
-    if recused is not None or sheet.status == VOID_STATUS:
+    if row.recused is not None or row.status == VOID_STATUS:
         raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
-    if crit_codes is None and db.session.scalar(select(Assignment.id).where(
-            Assignment.judge_id == judge.id, Assignment.round_id == sheet.round_id)) is None:
+    if row.assignment_id is None:
         raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
-    criteria = list(db.session.scalars(select(Criterion).where(Criterion.round_id == sheet.round_id)
-                                       .order_by(Criterion.order, Criterion.id)))
-    return SheetContext(sheet, assigned_criteria(criteria, crit_codes), code2 or code, confirmed is not None,
-                        contest_id)
+    criteria = db.session.execute(_CRITERIA, {"round_id": row.round_id}).all()
+    return SheetContext(row.id, row.round_id, row.entry_id, row.status, row.version,
+                        assigned_criteria(criteria, row.assigned), row.code2 or row.code, row.confirmed is not None,
+                        row.contest_id)
 
 
 def sheet_for_judge(ctx: SheetContext) -> dict[str, Any]:
-    values = _marks_by_sheet([ctx.sheet.id]).get(ctx.sheet.id, {})
+    values = _marks_by_sheet([ctx.id]).get(ctx.id, {})
     data = _sheet_json(ctx.sheet, ctx.code, ctx.criteria, values)
     data["criteria"] = [criterion_json(c) for c in ctx.criteria]
     data["confirmed"] = ctx.confirmed
@@ -604,8 +620,8 @@ def _replay(judge_id: int, key: str, digest: str) -> dict | None:
 
 
 def _stale(ctx: SheetContext, sent: int) -> JudgingError:
-    db.session.refresh(ctx.sheet)
     sheet = ctx.sheet
+    db.session.refresh(sheet)
     if sheet.status == SheetStatus.SUBMITTED:
         message = "该评分表已提交并锁定，不能再修改"
     elif sheet.status == SheetStatus.RETURNED:
@@ -617,57 +633,74 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
 
 def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
     """Write marks to the judge's sheet. The same Idempotency-Key always gets the first answer back; a request based
-    on an older version (or on a locked sheet) changes nothing and gets 409 `stale`. The caller commits."""
+    on an older version (or on a locked sheet) changes nothing and gets 409 `stale`. The caller commits; if it gets
+    an IntegrityError (a duplicate of this request committed first), it rolls back and calls `replay_or_refuse`."""
     if not key or len(key) > 80:
         raise JudgingError("key_required", "缺少 Idempotency-Key 请求头（最长 80 字符）", 400)
-    digest = _digest({"sheet": ctx.sheet.id, "body": payload})
-    replay = _replay(judge.id, key, digest)
-    if replay is not None:
-        return replay
+    digest = _digest({"sheet": ctx.id, "body": payload})
     version, marks = parse_marks(ctx, payload)
     if ctx.confirmed:
         raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
-    sheet_table = ScoreSheet.__table__
     now = utcnow()
-    # The database arbitrates: only a request based on the current version of an editable sheet moves it on.
-    moved = db.session.execute(update(sheet_table).where(
-        sheet_table.c.id == ctx.sheet.id, sheet_table.c.version == version,
-        sheet_table.c.status.in_(EDITABLE)).values(version=version + 1, updated_at=now)).rowcount
+    # The database arbitrates: only a request based on the current version of an editable sheet moves it on. A
+    # retry of a request that was applied finds the version moved and is answered from the stored response.
+    moved = db.session.execute(_MOVE, {"b_id": ctx.id, "old": version, "new": version + 1, "now": now}).rowcount
     if moved != 1:
-        replay = _replay(judge.id, key, digest)  # a duplicate that lost the race: answer as the winner did
+        replay = _replay(judge.id, key, digest)
         if replay is not None:
             return replay
         raise _stale(ctx, version)
-    old = dict(db.session.execute(select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == ctx.sheet.id)).all())
-    rows = [{"sheet_id": ctx.sheet.id, "criterion_id": c.id, "value": v, "updated_at": now} for c, v in marks]
-    _upsert_marks(rows)
+    old = dict(db.session.execute(_OLD_MARKS, {"sheet_id": ctx.id}).all())
+    _upsert_marks([{"sheet_id": ctx.id, "criterion_id": c.id, "value": v, "updated_at": now} for c, v in marks])
     changes = [{"criterion": c.code, "old": _text(old.get(c.id)), "new": _text(v)}
                for c, v in marks if old.get(c.id) != v]
     values = {**old, **{c.id: v for c, v in marks}}
-    status = ctx.sheet.status  # unchanged by writing
-    result = {"id": ctx.sheet.id, "version": version + 1, "status": sheet_state(ctx.sheet, values, []),
+    state = ctx.status if ctx.status != SheetStatus.DRAFT else ("draft" if values else "not_started")
+    result = {"id": ctx.id, "version": version + 1, "status": state,
               "marks": {str(c.id): _text(values[c.id]) for c in ctx.criteria if c.id in values},
               "total": _text(sheet_total(ctx.criteria, values)), "replayed": False}
     if changes:
-        record(judge, "mark.write", None, contest_id=ctx.contest_id, object_type="ScoreSheet", object_id=ctx.sheet.id,
+        record(judge, "mark.write", None, contest_id=ctx.contest_id, object_type="ScoreSheet", object_id=ctx.id,
                summary=f"{ctx.code} " + "；".join(f"{x['criterion']} {x['old'] or '空'}→{x['new']}" for x in changes),
-               data={"sheet_id": ctx.sheet.id, "version": version + 1, "key": key, "changes": changes,
-                     "status": status})
-    db.session.execute(MarkWrite.__table__.insert().values(
-        judge_id=judge.id, key=key, sheet_id=ctx.sheet.id, digest=digest, response={**result, "replayed": True},
-        at=now))
+               data={"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes,
+                     "status": ctx.status})
+    db.session.execute(_STORE, {"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
+                                "response": {**result, "replayed": True}, "at": now})
     return result
 
 
+def replay_or_refuse(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
+    """After a unique-key conflict on the stored answer: the first request's answer, or why this one is refused."""
+    replay = _replay(judge.id, key, _digest({"sheet": ctx.id, "body": payload}))
+    if replay is None:
+        raise JudgingError("conflict", "评分保存冲突，请重试", 409)
+    return replay
+
+
+_SHEETS = ScoreSheet.__table__
+_MOVE = (update(_SHEETS).where(_SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
+                               _SHEETS.c.status.in_(EDITABLE))
+         .values(version=bindparam("new"), updated_at=bindparam("now")))
+_OLD_MARKS = select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id"))
+_STORE = MarkWrite.__table__.insert()
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
 def _upsert_marks(rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT (sheet_id, criterion_id) DO UPDATE: the unique key decides, never a read-then-write."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(Mark.__table__)
-    stmt = stmt.on_conflict_do_update(index_elements=["sheet_id", "criterion_id"],
-                                      set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(Mark.__table__)
+        stmt = _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["sheet_id", "criterion_id"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
     db.session.execute(stmt, rows)
 
 
@@ -699,6 +732,9 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
         version=version + 1, status=SheetStatus.SUBMITTED.value, submitted_at=now, updated_at=now,
         device=(device or "")[:200])).rowcount
     if moved != 1:
+        db.session.refresh(sheet)  # a duplicate of a submission that just won: answer as it did
+        if sheet.status == SheetStatus.SUBMITTED and sheet.version == version + 1 and sheet.signature:
+            return sheet_for_judge(ctx)
         raise _stale(ctx, version)
     db.session.refresh(sheet)
     sheet.signature = signature_of(sheet, judge, values)
