@@ -36,6 +36,7 @@ def _app(request, tmp_path_factory):
     os.environ["CONTESTAPP_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
     app = create_app(TestingConfig(database_url(request.param, tmp_path_factory)))
     app.config["DB_KIND"] = request.param
+    _fresh_globals_per_request(app)
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as conn:  # tables other areas' migrations create outside the models
@@ -45,6 +46,18 @@ def _app(request, tmp_path_factory):
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _fresh_globals_per_request(app) -> None:
+    """Tests hold an app context open, and Flask lets the test client's requests share it; without this, `g` (where
+    Flask-Login keeps the signed-in user and Flask-Babel the locale) would leak from one request to the next and a
+    test could pass without the session cookie doing its job."""
+    from flask import g, request_started
+
+    def reset(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(reset, app, weak=False)
 
 
 def _clean(app) -> None:

@@ -20,10 +20,12 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+HOMES = {"judge": "judging.home", "unit": "craftsman.unit_home"}
+
+
 def home_for(user) -> str:
-    if user.role == "judge":
-        return url_for("judging.home") if "judging.home" in current_app.view_functions else url_for("main.index")
-    return url_for("contests.index")
+    """Where a user lands after signing in: judges on their scoring tasks, unit accounts on their nominations."""
+    return url_for(HOMES.get(user.role, "contests.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

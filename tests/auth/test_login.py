@@ -76,3 +76,18 @@ def test_users_create_command(app):
     assert db.session.scalar(db.select(User).where(User.username == "boss")).role == "admin"
     short = runner.invoke(args=["users", "create", "boss2", "--role", "admin", "--password", "short"])
     assert short.exit_code != 0 and "至少 8 位" in short.output
+
+
+def test_each_role_lands_on_its_own_home(app, make):
+    org = make.org()
+    for name, role in [("j", "judge"), ("u", "unit"), ("o", "organiser"), ("c", "chief_judge")]:
+        make.user(name, role, org)
+    db.session.commit()
+    homes = {}
+    for name in ("j", "u", "o", "c"):
+        client = app.test_client()
+        response = client.post("/login", data={"username": name, "password": PASSWORD})
+        homes[name] = response.headers["Location"]
+        assert client.get(homes[name]).status_code == 200, (name, homes[name])
+    assert homes["o"].endswith("/contests/") and homes["c"].endswith("/contests/")
+    assert homes["j"] != homes["o"] and homes["u"] != homes["o"]
