@@ -759,20 +759,12 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
     return titles
 
 
-def _certificates_area():
-    """The certificate issue's services (numbered, verifiable certificates), when that area is installed."""
-    try:
-        from contestapp.certificates import services as certs
-    except ImportError:
-        return None
-    return certs if hasattr(certs, "issue") and hasattr(certs, "CertificateRequest") else None
-
-
 def _issue_certificates(contest: Contest, titles: Sequence[CraftsmanTitle], actor) -> None:
     """Register the title certificates with the certificate issue, keeping the serials given at naming, so that
-    /verify/<serial> finds them. Without that area the CraftsmanTitle rows are the record."""
-    certs = _certificates_area()
-    if certs is None or not titles:
+    /verify/<serial> finds them and reprints, revocation and batches work as for every certificate."""
+    from contestapp.certificates import services as certs
+
+    if not titles:
         return
     by_id = {n.id: n for n in nominations_of(contest)}
     certs.issue(contest, [certs.CertificateRequest(
@@ -786,38 +778,15 @@ def titles_of(contest: Contest) -> list[CraftsmanTitle]:
                                    .order_by(CraftsmanTitle.serial)))
 
 
-def sign_serial(serial: str) -> str:
-    """Same signature as the certificate issue's verification route (HMAC of "certificate:<serial>")."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"certificate:{serial}".encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def verify_url(serial: str) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").rstrip("/")
-    return f"{base}/verify/{serial}?sig={sign_serial(serial)}"
-
-
 def certificate_records(contest: Contest):
-    """One CertificateData per title, from the certificate issue's records when that area is installed."""
-    from contestapp.certificates.render import CertificateData
+    """One CertificateData per title, from the certificate issue's records (same serials and signed links)."""
+    from contestapp.certificates import services as certs
+    from contestapp.certificates.models import Certificate
 
-    certs = _certificates_area()
-    if certs is not None:
-        from contestapp.certificates.models import Certificate
-
-        serials = [t.serial for t in titles_of(contest)]
-        rows = {c.serial: c for c in db.session.scalars(select(Certificate).where(Certificate.serial.in_(serials)))}
-        if len(rows) == len(serials):
-            setup = certs.setup_of(contest)
-            return [certs.certificate_data(rows[s], contest, setup) for s in serials]
-    issuer = contest.organisation.name
-    records = []
-    for t in titles_of(contest):
-        when = (t.issued_at or utcnow()).astimezone(ZONE)
-        records.append(CertificateData(serial=t.serial, verify_url=verify_url(t.serial), person=t.holder, fields={
-            "name": t.holder, "unit": t.unit, "title": t.title, "issuer": issuer,
-            "date": f"{when.year}年{when.month}月{when.day}日"}))
-    return records
+    serials = [t.serial for t in titles_of(contest)]
+    rows = {c.serial: c for c in db.session.scalars(select(Certificate).where(Certificate.serial.in_(serials)))}
+    setup = certs.setup_of(contest)
+    return [certs.certificate_data(rows[s], contest, setup) for s in serials if s in rows]
 
 
 def render_certificates(contest: Contest, out) -> int:
