@@ -131,8 +131,8 @@ def demo_command(reset: bool, url: str):
     db.session.commit()
     click.echo("\n演示竞赛已就绪 / demo contest ready")
     click.echo(f"  打开 / open: {url}/login")
-    for username, password, role in accounts:
-        click.echo(f"  {role:<10} {username:<14} 密码/password: {password}")
+    for who, login, secret in accounts:
+        click.echo(f"  {who:<34} {login:<16} {secret}")
 
 
 def register(app: Flask) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from contestapp.contests.models import Contest, ContestMember, ContestStatus
 from contestapp.domain.idcard import make_id_number
 from contestapp.entrants.roster import check_rows
 from contestapp.entrants.services import event_lookup, import_roster
+from contestapp.common.db import utcnow
 from contestapp.extensions import db
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "city-skills.json"
@@ -48,6 +50,7 @@ def _roster_table(event_names: list[str], rng: random.Random) -> list[list[str]]
 
 
 def create_demo(reset: bool = False) -> list[tuple[str, str, str]]:
+    """Build the demo (once; `reset` rebuilds it) and return (who, login, secret) lines to print."""
     existing = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
     if existing is not None:
         if not reset:
@@ -85,7 +88,86 @@ def create_demo(reset: bool = False) -> list[tuple[str, str, str]]:
     if not checked.ok:  # the generator makes valid rows; say so loudly if it ever does not
         raise RuntimeError(f"demo roster invalid: {checked.problems[:3]}")
     import_roster(contest, checked, users["admin"])
-    return _accounts()
+    db.session.flush()
+    card = _judging(contest, users, random.Random(7))
+    return _accounts(card)
+
+
+# Which judges mark what: five judges on the judgement criteria (trimmed mean), one marker on the objective ones.
+PANEL = ("judge1", "judge2", "judge3", "judge4", "judge5")
+MARKER = "judge6"
+
+
+def _judging(contest: Contest, users: dict[str, User], rng: random.Random):
+    """Lots drawn, judges assigned (one recused from his own unit's entrants), login cards issued, the first event
+    fully marked and submitted, the second half-way: what a contest looks like on its first afternoon."""
+    from contestapp.judging.models import ScoreSheet, SheetStatus
+    from contestapp.judging.services import assign, draw_event, issue_card, signature_of
+
+    contest.status = ContestStatus.RUNNING
+    contest.ends_on = contest.starts_on
+    admin = users["admin"]
+    for i, event in enumerate(contest.events):
+        draw_event(event, admin, levels=1, seed=20260000 + i)
+        for rnd in event.rounds:
+            judgement = [c.code for c in rnd.criteria if c.kind == "judgement"]
+            objective = [c.code for c in rnd.criteria if c.kind != "judgement"]
+            if judgement:
+                for name in PANEL:
+                    assign(contest, users[name], [rnd], judgement, admin)
+            if objective:
+                assign(contest, users[MARKER], [rnd], objective, admin)
+    cards = {name: issue_card(contest, users[name], admin) for name in (*PANEL, MARKER)}
+    db.session.flush()
+    skill: dict[int, float] = {}
+    for index, event in enumerate(contest.events):
+        sheets = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
+            ScoreSheet.round.has(event_id=event.id)).order_by(ScoreSheet.entry_id, ScoreSheet.id)).all()
+        entry_ids = sorted({s.entry_id for s in sheets})
+        done = set(entry_ids if index == 0 else entry_ids[: len(entry_ids) * 3 // 5])
+        for sheet in sheets:
+            if sheet.entry_id not in done:
+                continue
+            level = skill.setdefault(sheet.entry_id, rng.uniform(0.55, 0.95))
+            wanted = set(_assigned_codes(sheet))
+            values = {}
+            for criterion in sheet.round.criteria:
+                if criterion.code in wanted:
+                    values[criterion.id] = _mark(criterion, level, rng)
+                    sheet.marks.append(_new_mark(criterion.id, values[criterion.id]))
+            sheet.status, sheet.submitted_at, sheet.version = SheetStatus.SUBMITTED, utcnow(), 2
+            db.session.flush()
+            sheet.signature = signature_of(sheet, sheet.judge, values)
+    return cards["judge1"]
+
+
+def _assigned_codes(sheet) -> list[str]:
+    from contestapp.judging.models import Assignment
+
+    assignment = db.session.scalar(select(Assignment).where(
+        Assignment.judge_id == sheet.judge_id, Assignment.round_id == sheet.round_id))
+    return assignment.criteria or [c.code for c in sheet.round.criteria]
+
+
+def _new_mark(criterion_id: int, value: Decimal):
+    from contestapp.judging.models import Mark
+
+    return Mark(criterion_id=criterion_id, value=value)
+
+
+def _mark(criterion, level: float, rng: random.Random) -> Decimal:
+    """A plausible mark for an entrant of the given skill, on the criterion's scale and step."""
+    rules = criterion.rules or {}
+    if criterion.kind == "time":
+        return Decimal(int(5400 + (1 - level) * 4800 + rng.randint(-300, 300)))
+    if criterion.kind == "deduction":
+        return Decimal(max(0, round((1 - level) * 4 + rng.uniform(-1, 1))))
+    if rules.get("choices"):
+        values = sorted((Decimal(c["value"]) for c in rules["choices"]), reverse=True)
+        return values[min(len(values) - 1, int((1 - level) * len(values) + rng.uniform(0, 1)))]
+    top, step = Decimal(criterion.max), Decimal(criterion.step or 1)
+    raw = Decimal(str(max(0.0, min(1.0, level + rng.gauss(0, 0.05))))) * top
+    return min(top, (raw / step).quantize(Decimal(1)) * step)
 
 
 def _org(name: str, level: str, parent: Organisation | None) -> Organisation:
@@ -97,6 +179,15 @@ def _org(name: str, level: str, parent: Organisation | None) -> Organisation:
     return org
 
 
-def _accounts() -> list[tuple[str, str, str]]:
-    return [("admin", PASSWORD, "管理员"), ("organiser", PASSWORD, "组织者"), ("chief", PASSWORD, "裁判长"),
-            ("arbiter", PASSWORD, "仲裁组"), ("judge1", PASSWORD, "裁判"), ("judge2", PASSWORD, "裁判")]
+def _accounts(card=None) -> list[tuple[str, str, str]]:
+    if card is None:
+        from contestapp.judging.models import JudgeCard
+
+        card = db.session.scalar(select(JudgeCard).join(User, JudgeCard.judge_id == User.id).where(
+            User.username == "judge1", JudgeCard.revoked_at.is_(None)))
+    accounts = [("管理员 admin", "admin", f"密码 {PASSWORD}"), ("组织者 organiser", "organiser", f"密码 {PASSWORD}"),
+                ("裁判长 chief judge", "chief", f"密码 {PASSWORD}"), ("仲裁组 arbitrator", "arbiter", f"密码 {PASSWORD}"),
+                ("裁判 judge", "judge1 … judge6", f"密码 {PASSWORD}")]
+    if card is not None:
+        accounts.append(("裁判登录卡 judge card (/judging/card)", card.code, f"PIN {card.pin}"))
+    return accounts

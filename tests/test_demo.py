@@ -22,6 +22,18 @@ def test_demo_command_creates_contest_accounts_and_roster(app):
     assert db.session.scalar(select(func.count(Entry.id))) == len(people)
     roles = {m.role for m in db.session.scalars(select(ContestMember))}
     assert roles == {"chief_judge", "judge", "arbitrator"}
+    # mid-contest: lots drawn, a unit recusal, cards issued, the first event marked, the second half-way
+    from contestapp.judging.models import JudgeCard, Recusal, ScoreSheet
+    from contestapp.results.engine import ranking
+
+    assert all(e.code for e in db.session.scalars(select(Entry)))
+    assert db.session.scalar(select(func.count(Recusal.id))) >= 1
+    assert db.session.scalar(select(func.count(JudgeCard.id))) == 6
+    first, second = contest.events
+    statuses = {ev.code: {s.status for s in db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
+        ScoreSheet.round.has(event_id=ev.id)))} for ev in (first, second)}
+    assert statuses[first.code] == {"submitted"} and statuses[second.code] == {"submitted", "draft"}
+    assert len(ranking(first).ranked) == 20 and ranking(first).unscored == {}
     assert db.session.scalar(select(func.count(User.id)).where(User.role == "judge")) >= 5
     # running it again changes nothing; --reset rebuilds
     again = app.test_cli_runner().invoke(args=["demo"])
