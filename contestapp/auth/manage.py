@@ -3,6 +3,7 @@ organisation and the organisations below it (and may not create admins)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -112,7 +113,7 @@ def user_form(user_id: int | None = None):
         record(current_user, "user.save", user, summary=f"{user.username}（{user.role_label}）",
                data={"active": user.active, "password_changed": bool(form.password.data)})
         db.session.commit()
-        flash("账号已保存", "success")
+        flash(_("账号已保存"), "success")
         return redirect(url_for(".users"))
     return render_template("auth/user_form.html", form=form, user=user)
 
@@ -133,7 +134,7 @@ def organisations():
             db.session.flush()
             record(current_user, "organisation.create", org, summary=org.name)
             db.session.commit()
-            flash("组织已添加", "success")
+            flash(_("组织已添加"), "success")
             return redirect(url_for(".organisations"))
     ids = {o.id for o in orgs}
     roots = [o for o in orgs if o.parent_id not in ids]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from contestapp.auth.forms import LoginForm
@@ -51,7 +52,7 @@ def login():
 @roles_required("organiser", "chief_judge", "judge", "arbitrator", "unit")
 def logout():
     logout_user()
-    flash("已退出登录", "info")
+    flash(_("已退出登录"), "info")
     return redirect(url_for("auth.login"))
 
 

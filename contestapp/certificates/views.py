@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from contestapp.auth.permissions import ORGANISER, contest_access, get_or_404, public
@@ -95,7 +96,7 @@ def settings(contest: Contest):
            summary=f"证书设置：编号格式 {pattern}", data={"serial_pattern": pattern, "issuer": setup.issuer,
                                                    "date_text": setup.date_text})
     db.session.commit()
-    flash("证书设置已保存（编号格式只影响此后新发的证书）", "success")
+    flash(_("证书设置已保存（编号格式只影响此后新发的证书）"), "success")
     return redirect(url_for(".index", contest_id=contest.id))
 
 
@@ -153,7 +154,7 @@ def revoke(contest: Contest, cert_id: int):
         flash(str(exc), "error")
         return redirect(request.referrer or url_for(".index", contest_id=contest.id))
     db.session.commit()
-    flash(f"证书 {cert.serial} 已撤销", "success")
+    flash(_("证书 %(serial)s 已撤销", serial=cert.serial), "success")
     return redirect(request.referrer or url_for(".index", contest_id=contest.id))
 
 
@@ -186,7 +187,7 @@ def layout_editor(contest: Contest, layout: str):
         if not errors:
             services.save_layout(contest, kind, document, current_user)
             db.session.commit()
-            flash("版式已保存", "success")
+            flash(_("版式已保存"), "success")
             return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
     else:
         text = json.dumps(services.layout_document(contest, kind), ensure_ascii=False, indent=2)
@@ -202,7 +203,7 @@ def layout_reset(contest: Contest, layout: str):
     kind = _kind(layout)
     services.save_layout(contest, kind, None, current_user)
     db.session.commit()
-    flash("已恢复为内置版式", "success")
+    flash(_("已恢复为内置版式"), "success")
     return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
 
 
@@ -246,12 +247,12 @@ def printer_save(contest: Contest, layout: str):
         dy = Decimal(request.form.get("dy", "0").strip() or "0")
         services.save_printer(contest, kind, request.form.get("printer", ""), dx, dy, current_user)
     except InvalidOperation:
-        flash("偏移量须为数字（毫米，可带小数）", "error")
+        flash(_("偏移量须为数字（毫米，可带小数）"), "error")
     except services.CertificateError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash("打印机校准已保存", "success")
+        flash(_("打印机校准已保存"), "success")
     return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind) + "#printers")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -48,7 +49,7 @@ def create():
             form.code.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("竞赛已创建，请添加赛项、轮次和评分项，或导入竞赛定义文件", "success")
+            flash(_("竞赛已创建，请添加赛项、轮次和评分项，或导入竞赛定义文件"), "success")
             return redirect(url_for(".show", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=None)
 
@@ -70,7 +71,7 @@ def import_definition():
         return render_template("contests/definition_errors.html", problems=exc.problems,
                                filename=upload.filename), 400
     db.session.commit()
-    flash(f"已导入竞赛定义：{contest.name}", "success")
+    flash(_("已导入竞赛定义：%(name)s", name=contest.name), "success")
     return redirect(url_for(".show", contest_id=contest.id))
 
 
@@ -97,7 +98,7 @@ def edit(contest: Contest):
             form.code.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("已保存", "success")
+            flash(_("已保存"), "success")
             return redirect(url_for(".show", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=contest)
 
@@ -109,10 +110,10 @@ def set_status(contest: Contest):
         services.set_status(contest, request.form.get("status", ""), current_user)
     except (services.SetupError, ValueError) as exc:
         db.session.rollback()
-        flash(str(exc) if isinstance(exc, services.SetupError) else "状态无效", "error")
+        flash(str(exc) if isinstance(exc, services.SetupError) else _("状态无效"), "error")
     else:
         db.session.commit()
-        flash(f"竞赛状态已改为：{contest.status_label}", "success")
+        flash(_("竞赛状态已改为：%(status)s", status=contest.status_label), "success")
     return redirect(url_for(".show", contest_id=contest.id))
 
 
@@ -122,7 +123,7 @@ def export_definition(contest: Contest):
     try:
         text = canonical(definition_of(contest))
     except DefinitionFileError as exc:
-        flash("竞赛定义仍有问题，无法导出：" + "；".join(f"{p}: {m}" for p, m in exc.problems[:5]), "error")
+        flash(_("竞赛定义仍有问题，无法导出：%(problems)s", problems="；".join(f"{p}: {m}" for p, m in exc.problems[:5])), "error")
         return redirect(url_for(".show", contest_id=contest.id))
     return Response(text, mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename={contest.code}.json"})
@@ -139,7 +140,7 @@ def _save(form, save, redirect_to, template, **context):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("已保存", "success")
+            flash(_("已保存"), "success")
             return redirect(redirect_to)
     return render_template(template, form=form, **context)
 
@@ -202,7 +203,7 @@ def delete_node(contest: Contest, kind: str, node_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash("已删除", "success")
+        flash(_("已删除"), "success")
     return redirect(url_for(".show", contest_id=contest.id))
 
 
@@ -220,7 +221,7 @@ def members(contest: Contest):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("已添加", "success")
+            flash(_("已添加"), "success")
         return redirect(url_for(".members", contest_id=contest.id))
     return render_template("contests/members.html", contest=contest, roles=services.MEMBER_ROLES,
                            candidates=services.member_candidates(contest))
@@ -234,5 +235,5 @@ def remove_member(contest: Contest, member_id: int):
     member = get_or_404(ContestMember, member_id, contest_id=contest.id)
     services.remove_member(contest, member, current_user)
     db.session.commit()
-    flash("已移除", "success")
+    flash(_("已移除"), "success")
     return redirect(url_for(".members", contest_id=contest.id))

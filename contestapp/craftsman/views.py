@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,7 +38,7 @@ def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | 
         abort(404, description="这不是工匠评选")
     call = services.call_of(contest)
     if call is None and required:
-        flash("请先发布申报通知", "info")
+        flash(_("请先发布申报通知"), "info")
         abort(redirect(url_for(".call_form", contest_id=contest.id)))
     return call
 
@@ -107,7 +108,7 @@ def call_form(contest: Contest):
             _fail(exc)
         else:
             db.session.commit()
-            flash("申报通知已保存", "success")
+            flash(_("申报通知已保存"), "success")
             return redirect(url_for(".console", contest_id=contest.id))
     return render_template("craftsman/call_form.html", contest=contest, call=call, form=form)
 
@@ -120,7 +121,7 @@ def advance(contest: Contest):
     try:
         if target == Stage.REVIEW:
             created = services.start_review(call, current_user)
-            flash(f"专家评审开始：{created} 名候选人进入评审", "success")
+            flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
         elif target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
             services.set_stage(call, target, current_user)
         else:
@@ -129,7 +130,7 @@ def advance(contest: Contest):
         _fail(exc)
     else:
         db.session.commit()
-        flash(f"评选阶段：{call.stage_label}", "success")
+        flash(_("评选阶段：%(stage)s", stage=call.stage_label), "success")
     return redirect(url_for(".console", contest_id=contest.id))
 
 
@@ -151,7 +152,7 @@ def decide(contest: Contest, nomination_id: int):
     n = get_or_404(Nomination, nomination_id, contest_id=contest.id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        flash("请选择审查结论", "error")
+        flash(_("请选择审查结论"), "error")
         return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
     try:
         services.decide(call, n, form.decision.data, form.note.data, current_user)
@@ -188,7 +189,7 @@ def shortlist(contest: Contest):
         _fail(exc)
     else:
         db.session.commit()
-        flash(f"入围名单已确定：{len(cut)} 人", "success")
+        flash(_("入围名单已确定：%(n)s 人", n=len(cut)), "success")
     return redirect(url_for(".review", contest_id=contest.id))
 
 
@@ -229,7 +230,7 @@ def confirm(contest: Contest):
         _fail(exc)
     else:
         db.session.commit()
-        flash("拟命名名单已确定，进入公示", "success")
+        flash(_("拟命名名单已确定，进入公示"), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
@@ -243,7 +244,7 @@ def name(contest: Contest):
         _fail(exc)
     else:
         db.session.commit()
-        flash(f"已命名 {len(titles)} 名“{call.title}”，证书编号已生成", "success")
+        flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
@@ -304,7 +305,7 @@ def nominate(contest_id: int):
     call = services.call_of(contest)
     form = NominationForm()
     if not services.nominations_open(call):
-        flash("申报已截止", "error")
+        flash(_("申报已截止"), "error")
         return redirect(url_for(".unit_home"))
     if form.validate_on_submit():
         try:
@@ -313,7 +314,7 @@ def nominate(contest_id: int):
             _fail(exc)
         else:
             db.session.commit()
-            flash("草稿已保存，请上传证明材料后提交", "success")
+            flash(_("草稿已保存，请上传证明材料后提交"), "success")
             return redirect(url_for(".unit_nomination", nomination_id=n.id))
     return render_template("craftsman/nomination_form.html", contest=contest, call=call, form=form, n=None)
 
@@ -336,7 +337,7 @@ def unit_nomination(nomination_id: int):
             _fail(exc)
         else:
             db.session.commit()
-            flash("已保存", "success")
+            flash(_("已保存"), "success")
             return redirect(url_for(".unit_nomination", nomination_id=n.id))
     return render_template("craftsman/nomination_form.html", contest=contest, call=call, form=form, n=n,
                            upload=UploadForm(), missing=services.missing_for_submit(n),
@@ -349,7 +350,7 @@ def upload(nomination_id: int):
     n = _own_nomination(nomination_id)
     form = UploadForm()
     if not form.validate_on_submit():
-        flash("；".join(form.file.errors or form.kind.errors or ["上传失败"]), "error")
+        flash("；".join(form.file.errors or form.kind.errors or [_("上传失败")]), "error")
         return redirect(url_for(".unit_nomination", nomination_id=n.id))
     storage = form.file.data
     try:
@@ -358,7 +359,7 @@ def upload(nomination_id: int):
         _fail(exc)
         return redirect(url_for(".unit_nomination", nomination_id=n.id))
     db.session.commit()
-    flash(f"已上传：{f.original_name}", "success")
+    flash(_("已上传：%(name)s", name=f.original_name), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
@@ -373,7 +374,7 @@ def delete_file(nomination_id: int, file_id: int):
         _fail(exc)
     else:
         db.session.commit()
-        flash("已删除", "success")
+        flash(_("已删除"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
@@ -388,7 +389,7 @@ def submit(nomination_id: int):
         _fail(exc)
     else:
         db.session.commit()
-        flash("推荐表已提交，等待资格审查", "success")
+        flash(_("推荐表已提交，等待资格审查"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
@@ -481,9 +482,9 @@ def vote_code(contest_id: int):
             _fail(exc)
         else:
             db.session.commit()
-            flash("验证码已发送，10 分钟内有效", "success")
+            flash(_("验证码已发送，10 分钟内有效"), "success")
     else:
-        flash("请输入手机号码", "error")
+        flash(_("请输入手机号码"), "error")
     if status == 429:
         return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
     return redirect(url_for(".vote_page", contest_id=contest.id, phone=form.phone.data or ""))
@@ -495,7 +496,7 @@ def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = VoteForm()
     if not form.validate_on_submit() or not (form.nomination_id.data or "").isdigit():
-        flash("请填写手机号码和验证码", "error")
+        flash(_("请填写手机号码和验证码"), "error")
         return redirect(url_for(".vote_page", contest_id=contest.id))
     n = db.session.get(Nomination, int(form.nomination_id.data))
     if n is None or n.contest_id != contest.id:
@@ -510,7 +511,7 @@ def vote_cast(contest_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"投票成功：您为 {n.name} 投了一票", "success")
+        flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")
     return redirect(url_for(".vote_page", contest_id=contest.id))
 
 

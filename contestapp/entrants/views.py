@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
@@ -90,13 +91,13 @@ def import_preview(contest: Contest):
 def import_confirm(contest: Contest):
     pending = session.pop("roster_pending", None)
     if not pending or pending["contest"] != contest.id or pending["token"] != request.form.get("token"):
-        flash("导入预览已失效，请重新上传报名表", "error")
+        flash(_("导入预览已失效，请重新上传报名表"), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     path = _pending_dir() / pending["token"]
     try:
         content = path.read_bytes()
     except FileNotFoundError:
-        flash("导入预览已失效，请重新上传报名表", "error")
+        flash(_("导入预览已失效，请重新上传报名表"), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     path.unlink(missing_ok=True)
     checked = services.check_roster(contest, content, pending["filename"])  # again: others may have imported since
@@ -105,7 +106,7 @@ def import_confirm(contest: Contest):
                                filename=pending["filename"], token=None), 400
     count = services.import_roster(contest, checked, current_user)
     db.session.commit()
-    flash(f"已导入 {count} 名参赛者", "success")
+    flash(_("已导入 %(n)s 名参赛者", n=count), "success")
     return redirect(url_for(".index", contest_id=contest.id))
 
 
@@ -115,7 +116,7 @@ def reveal(contest: Contest, entrant_id: int):
     entrant = get_or_404(Entrant, entrant_id, contest_id=contest.id)
     number = services.reveal_id_number(entrant, current_user)
     db.session.commit()
-    flash(f"{entrant.name} 的身份证号：{number}（本次查看已记录）", "info")
+    flash(_("%(name)s 的身份证号：%(number)s（本次查看已记录）", name=entrant.name, number=number), "info")
     return redirect(request.referrer or url_for(".index", contest_id=contest.id))
 
 
@@ -125,5 +126,5 @@ def delete(contest: Contest, entrant_id: int):
     entrant = get_or_404(Entrant, entrant_id, contest_id=contest.id)
     services.delete_entrant(entrant, current_user)
     db.session.commit()
-    flash("已删除", "success")
+    flash(_("已删除"), "success")
     return redirect(url_for(".index", contest_id=contest.id))

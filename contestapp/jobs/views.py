@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
 
@@ -50,7 +51,7 @@ def index():
 @roles_required(ADMIN)
 def run_now(name: str):
     if name not in JOBS:
-        flash("没有该任务", "error")
+        flash(_("没有该任务"), "error")
         return redirect(url_for(".index"))
     run = run_job(name)
     flash(f"{JOBS[name].label}：{run.status} {run.message or ''}"[:300], "success" if run.status == "ok" else "error")

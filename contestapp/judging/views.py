@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
@@ -134,7 +135,8 @@ def draw(contest: Contest, event_id: int):
         flash(exc.message, "error")
         return _back(contest, "#draws")
     db.session.commit()
-    flash(f"{event.name} 抽签完成：{len(d.lots)} 人，随机种子 {d.seed}（已记录，可复核）", "success")
+    flash(_("%(event)s 抽签完成：%(n)s 人，随机种子 %(seed)s（已记录，可复核）", event=event.name, n=len(d.lots), seed=d.seed),
+          "success")
     return _back(contest, "#draws")
 
 
@@ -144,7 +146,7 @@ def draw_import(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     form = ManualDrawForm(prefix="m")
     if not form.validate_on_submit():
-        flash("请选择 CSV 文件", "error")
+        flash(_("请选择 CSV 文件"), "error")
         return _back(contest, "#draws")
     try:
         services.import_manual_draw(event, services.read_manual_draw(form.file.data.read()), current_user)
@@ -155,7 +157,7 @@ def draw_import(contest: Contest, event_id: int):
             flash(problem, "error")
         return _back(contest, "#draws")
     db.session.commit()
-    flash(f"{event.name} 已导入人工抽签结果", "success")
+    flash(_("%(event)s 已导入人工抽签结果", event=event.name), "success")
     return _back(contest, "#draws")
 
 
@@ -187,11 +189,11 @@ def add_judge(contest: Contest):
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         if user is None or user.role != JUDGE:
-            flash("找不到该裁判账号（须为裁判角色）", "error")
+            flash(_("找不到该裁判账号（须为裁判角色）"), "error")
         else:
             services.ensure_member(contest, user)
             db.session.commit()
-            flash(f"已添加裁判 {user.display_name}", "success")
+            flash(_("已添加裁判 %(name)s", name=user.display_name), "success")
     return _back(contest, "#judges")
 
 
@@ -212,7 +214,7 @@ def assign(contest: Contest):
         flash(exc.message, "error")
         return _back(contest, "#judges")
     db.session.commit()
-    flash(f"已分配 {judge.display_name}", "success")
+    flash(_("已分配 %(name)s", name=judge.display_name), "success")
     return _back(contest, "#judges")
 
 
@@ -227,7 +229,7 @@ def unassign(contest: Contest, assignment_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash("已取消分配", "success")
+        flash(_("已取消分配"), "success")
     return _back(contest, "#judges")
 
 
@@ -236,7 +238,7 @@ def unassign(contest: Contest, assignment_id: int):
 def issue_cards(contest: Contest):
     form = _card_form(contest)
     if not form.validate_on_submit():
-        flash("请选择裁判", "error")
+        flash(_("请选择裁判"), "error")
         return _back(contest, "#cards")
     judges = _judges(contest) if form.judge_id.data == 0 else [get_or_404(User, form.judge_id.data)]
     try:
@@ -247,7 +249,7 @@ def issue_cards(contest: Contest):
         flash(exc.message, "error")
         return _back(contest, "#cards")
     db.session.commit()
-    flash(f"已制作 {len(judges)} 张登录卡（原有卡片已作废）", "success")
+    flash(_("已制作 %(n)s 张登录卡（原有卡片已作废）", n=len(judges)), "success")
     return _back(contest, "#cards")
 
 
@@ -256,7 +258,7 @@ def issue_cards(contest: Contest):
 def revoke_card(contest: Contest, card_id: int):
     services.revoke_card(get_or_404(JudgeCard, card_id, contest_id=contest.id), current_user)
     db.session.commit()
-    flash("登录卡已作废", "success")
+    flash(_("登录卡已作废"), "success")
     return _back(contest, "#cards")
 
 
@@ -341,7 +343,7 @@ def return_sheet(contest: Contest, sheet_id: int):
         flash(exc.message, "error")
         return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
     db.session.commit()
-    flash(f"已退回 {s.judge.display_name} 的评分表 {services.judge_code(s.entry)}", "success")
+    flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=services.judge_code(s.entry)), "success")
     return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id))
 
 
@@ -356,7 +358,7 @@ def confirm(contest: Contest, round_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(f"{rnd.event.name}·{rnd.name} 已确认", "success")
+        flash(_("%(event)s·%(round)s 已确认", event=rnd.event.name, round=rnd.name), "success")
     return redirect(url_for(".matrix", contest_id=contest.id, round_id=rnd.id))
 
 
@@ -392,7 +394,7 @@ def decrypt(contest: Contest, event_id: int):
         flash(exc.message, "error")
         return redirect(url_for(".index", contest_id=contest.id))
     db.session.commit()
-    flash(f"{event.name} 已解密（已记录解密人和时间）", "success")
+    flash(_("%(event)s 已解密（已记录解密人和时间）", event=event.name), "success")
     return redirect(url_for(".decrypted", contest_id=contest.id, event_id=event.id))
 
 
@@ -429,5 +431,5 @@ def tie(contest: Contest, event_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash("并列裁定已记录", "success")
+        flash(_("并列裁定已记录"), "success")
     return redirect(url_for(".index", contest_id=contest.id))

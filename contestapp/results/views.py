@@ -7,6 +7,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -134,7 +135,7 @@ def settings(contest: Contest, event_id: int):
     return _run(lambda: services.update_settings(
         event, current_user, appeal_hours=f.get("appeal_hours", 2, type=int),
         publicity_days=f.get("publicity_days", 5, type=int), board_enabled=f.get("board_enabled") == "1",
-        public_names=f.get("public_names") == "1"), contest, event, "设置已保存")
+        public_names=f.get("public_names") == "1"), contest, event, _("设置已保存"))
 
 
 @bp.route("/events/<int:event_id>/end", methods=["POST"])
@@ -142,21 +143,21 @@ def settings(contest: Contest, event_id: int):
 def record_end(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     when = _parse_local(request.form.get("ended_at")) or datetime.now(ZoneInfo("UTC"))
-    return _run(lambda: services.record_end(event, current_user, when), contest, event, "已记录赛项结束时间")
+    return _run(lambda: services.record_end(event, current_user, when), contest, event, _("已记录赛项结束时间"))
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @contest_access(ORGANISER)
 def publish(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.publish_preliminary(event, current_user), contest, event, "公示成绩已发布")
+    return _run(lambda: services.publish_preliminary(event, current_user), contest, event, _("公示成绩已发布"))
 
 
 @bp.route("/events/<int:event_id>/finalise", methods=["POST"])
 @contest_access(ORGANISER)
 def finalise(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.finalise(event, current_user), contest, event, "成绩已定稿，奖项已评定")
+    return _run(lambda: services.finalise(event, current_user), contest, event, _("成绩已定稿，奖项已评定"))
 
 
 @bp.route("/events/<int:event_id>/corrections", methods=["POST"])
@@ -164,7 +165,7 @@ def finalise(contest: Contest, event_id: int):
 def propose_correction(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     return _run(lambda: services.propose_correction(event, request.form.get("reason", ""), current_user),
-                contest, event, "更正版本已创建，待两人批准")
+                contest, event, _("更正版本已创建，待两人批准"))
 
 
 @bp.route("/snapshots/<int:snapshot_id>")
@@ -185,7 +186,7 @@ def decide_correction(contest: Contest, snapshot_id: int, action: str):
     if snap is None or snap.event.contest_id != contest.id:
         abort(404)
     fn = services.approve_correction if action == "approve" else services.reject_correction
-    return _run(lambda: fn(snap, current_user), contest, snap.event, "已记录")
+    return _run(lambda: fn(snap, current_user), contest, snap.event, _("已记录"))
 
 
 # --- appeals ------------------------------------------------------------------------------------------------------
@@ -211,10 +212,10 @@ def lodge_appeal(contest: Contest, event_id: int):
         entry = db.session.scalar(select(Entry).where(Entry.event_id == event.id,
                                                       (Entry.number == f["entry"]) | (Entry.code == f["entry"])))
         if entry is None:
-            flash(f"找不到参赛编号或加密号 {f['entry']}", "error")
+            flash(_("找不到参赛编号或加密号 %(entry)s", entry=f["entry"]), "error")
             return _back(contest, event)
     return _run(lambda: services.lodge_appeal(event, entry, f.get("appellant", ""), f.get("text", ""), current_user,
-                                              _parse_local(f.get("lodged_at"))), contest, event, "申诉已登记")
+                                              _parse_local(f.get("lodged_at"))), contest, event, _("申诉已登记"))
 
 
 @bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
@@ -233,18 +234,18 @@ def decide_appeal(contest: Contest, appeal_id: int):
                 continue
             # one change per line: round.criterion judge new_value   (the appeal's entry)
             target, judge, value = line.split()
-            round_code, _, crit = target.partition(".")
+            round_code, _dot, crit = target.partition(".")
             if appeal.entry is None:
                 raise services.ResultsError("该申诉未指定参赛者，不能修改评分")
             changes.append((services.find_mark(event, appeal.entry, round_code, crit, judge), Decimal(value)))
     except (ValueError, InvalidOperation):
-        flash("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5", "error")
+        flash(_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"), "error")
         return _back(contest, event)
     except services.ResultsError as exc:
         flash(str(exc), "error")
         return _back(contest, event)
     return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
-                                               current_user, changes), contest, event, "仲裁决定已记录")
+                                               current_user, changes), contest, event, _("仲裁决定已记录"))
 
 
 # --- paper marks (双人录入核对) -------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def upload_batch(contest: Contest):
     extras = request.files.get("extras")
     pair_id = request.form.get("pair", type=int)
     if upload is None or not upload.filename:
-        flash("请选择评分文件", "error")
+        flash(_("请选择评分文件"), "error")
         return redirect(url_for(".marks", contest_id=contest.id))
     pair = None
     if pair_id:
@@ -288,7 +289,7 @@ def upload_batch(contest: Contest):
         flash(str(exc), "error")
         return redirect(url_for(".marks", contest_id=contest.id))
     db.session.commit()
-    flash(f"已保存录入批次 #{batch.id}（{len(checked.rows)} 条评分），尚未计入成绩", "success")
+    flash(_("已保存录入批次 #%(id)s（%(n)s 条评分），尚未计入成绩", id=batch.id, n=len(checked.rows)), "success")
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
 
@@ -319,7 +320,7 @@ def confirm(contest: Contest, batch_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"两次录入一致，已导入 {count} 条评分", "success")
+        flash(_("两次录入一致，已导入 %(n)s 条评分", n=count), "success")
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
 
@@ -333,7 +334,7 @@ def discard(contest: Contest, batch_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash("已作废", "success")
+        flash(_("已作废"), "success")
     return redirect(url_for(".marks", contest_id=contest.id))
 
 
