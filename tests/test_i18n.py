@@ -138,7 +138,9 @@ def world(make):
 
 def test_login_page_in_english(client):
     response = client.get("/login", headers=EN)
-    assert_english(response, {"h1", "header", "button"}, ["Sign in"])
+    assert_english(response, {"header", "main"}, ["Sign in", "Username", "Password", "Remember me"])
+    response = client.post("/login", data={}, headers=EN)  # form errors in English too
+    assert_english(response, {"main"}, ["Enter your username", "Enter your password"])
 
 
 def test_contests_and_entrants_in_english(world, client, login_as):

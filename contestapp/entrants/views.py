@@ -69,7 +69,7 @@ def import_preview(contest: Contest):
     form = RosterUploadForm()
     if not form.validate_on_submit():
         for error in form.file.errors:
-            flash(error, "error")
+            flash(str(error), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     content, filename = form.file.data.read(), form.file.data.filename
     try:

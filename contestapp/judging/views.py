@@ -125,7 +125,7 @@ def draw(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     form = DrawForm(prefix="d")
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        flash("；".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return _back(contest, "#draws")
     try:
         d = services.draw_event(event, current_user, int(form.levels.data), form.workstations.data,
@@ -202,7 +202,7 @@ def add_judge(contest: Contest):
 def assign(contest: Contest):
     form = _assign_form(contest)
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        flash("；".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return _back(contest, "#judges")
     judge = get_or_404(User, form.judge_id.data)
     rounds = [_round(contest, rid) for rid in form.round_ids.data]
