@@ -16,8 +16,9 @@ def _insert_ignore(values: dict) -> bool:
     """INSERT ... ON CONFLICT (key) DO NOTHING: the database decides whether this notice is new."""
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(Notice).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount == 1
+    table = Notice.__table__
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    return db.session.execute(stmt).first() is not None  # a row back = inserted (rowcount is unreliable here)
 
 
 def smtp_settings() -> dict | None:

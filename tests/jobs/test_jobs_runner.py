@@ -69,6 +69,7 @@ def test_scheduler_stores_jobs_in_the_app_database_and_catches_up(app):
         assert len(scheduler.get_jobs()) == len(JOBS)
     finally:
         scheduler.shutdown(wait=False)
+        db.session.rollback()  # our reads hold a lock on the table (PostgreSQL) until the transaction ends
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE apscheduler_jobs"))
 
