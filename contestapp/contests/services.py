@@ -156,7 +156,8 @@ def set_status(contest: Contest, status: str, actor) -> None:
            summary=f"状态 {old} → {status}")
 
 
-MEMBER_ROLES = {"chief_judge": "裁判长", "judge": "裁判/评委", "arbitrator": "仲裁组成员"}
+# "unit": a participating unit's account in a merit contest or points assessment (fills its self-assessment).
+MEMBER_ROLES = {"chief_judge": "裁判长", "judge": "裁判/评委", "arbitrator": "仲裁组成员", "unit": "参赛单位账号"}
 
 
 def member_candidates(contest: Contest) -> list:

@@ -153,3 +153,15 @@ def test_objects_of_another_contest_are_not_reachable_through_this_one(client, m
     assert client.get(f"/contests/{mine.id}/criteria/{their_criterion.id}/edit").status_code == 404
     assert client.post(f"/contests/{mine.id}/criterion/{their_criterion.id}/delete").status_code == 404
     assert db.session.get(Criterion, their_criterion.id) is not None
+
+
+def test_a_unit_account_joins_a_merit_contest_to_fill_its_self_assessment(client, make, login_as):
+    from contestapp.auth.permissions import contest_roles
+
+    org = _organiser(make)
+    contest = make.contest(org, example="merit-project.json")
+    unit = make.user("unit1", "unit", org)
+    db.session.commit()
+    login_as("org1")
+    client.post(f"/contests/{contest.id}/members", data={"username": "unit1", "role": "unit"})
+    assert contest_roles(unit, contest) == {"unit"}
