@@ -46,6 +46,9 @@ class Config:
         self.BACKUP_DIR = os.environ.get("CONTESTAPP_BACKUP_DIR", str(instance / "backups"))
         self.PUBLIC_BASE_URL = os.environ.get("CONTESTAPP_PUBLIC_URL", "")
         self.ENTRANTS_PER_PAGE = 50
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1). 0 = none, so a
+        # client cannot forge its address in the audit log or around rate limits.
+        self.PROXIES = int(os.environ.get("CONTESTAPP_PROXIES", "0"))
 
 
 class DevelopmentConfig(Config):

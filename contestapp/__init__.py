@@ -79,6 +79,11 @@ def create_app(config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set (未设置 SECRET_KEY)")
     Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     import_models()
     db.init_app(app)

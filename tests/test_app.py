@@ -68,3 +68,19 @@ def test_chinese_is_the_default_locale(client):
 
 def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_client_addresses_come_from_the_proxy_only_when_configured(monkeypatch, tmp_path):
+    from config import TestingConfig
+    from contestapp import create_app
+    from flask import request
+
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        cfg = TestingConfig(f"sqlite:///{tmp_path / f'{proxies}.db'}")
+        cfg.PROXIES = proxies
+        app = create_app(cfg)
+        seen = []
+        app.before_request(lambda: seen.append(request.remote_addr))
+        app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert seen == [expected]

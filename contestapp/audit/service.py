@@ -39,7 +39,7 @@ def record(actor, action: str, obj: Any = None, *, contest_id: int | None = None
         data=_json_safe(data) if data else None,
     )
     if has_request_context():
-        entry.address = request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64]
+        entry.address = (request.remote_addr or "")[:64]  # the proxy's X-Forwarded-For only via ProxyFix
         entry.device = (request.headers.get("X-Device-Id") or request.user_agent.string or "")[:200]
     db.session.add(entry)
     return entry
