@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
@@ -58,18 +58,38 @@ class Mark(db.Model):
     __tablename__ = "marks"
     __table_args__ = (
         UniqueConstraint("sheet_id", "criterion_id"),
-        # covering index for ranking: all marks of a round's criteria in one range scan
-        Index("ix_marks_criterion_sheet_value", "criterion_id", "sheet_id", "value"),
+        # covering index for ranking: a round's marks grouped by entry and criterion in one ordered range scan
+        # (no join to score_sheets, no sort); entry_id and round_id are copies of the sheet's (never change)
+        Index("ix_marks_round_entry_criterion_value", "round_id", "entry_id", "criterion_id", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"))
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
+    # Copies of the sheet's entry and round (a sheet never changes them), so ranking reads marks alone. Set by the
+    # before_insert listener below for ORM writes and explicitly by raw inserts. No foreign keys: the sheet's already
+    # cascades, and an extra check per inserted mark would cost the judging write path for nothing.
+    entry_id: Mapped[int]
+    round_id: Mapped[int]
     value: Mapped[Decimal] = mapped_column(Fixed)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     sheet: Mapped[ScoreSheet] = relationship(back_populates="marks")
     criterion: Mapped[Criterion] = relationship()
+
+
+@event.listens_for(Mark, "before_insert")
+def _mark_copies_sheet_keys(mapper, connection, target: Mark) -> None:
+    """ORM writers append marks to `sheet.marks`: copy the sheet's entry and round onto the mark."""
+    if target.entry_id is None or target.round_id is None:
+        sheet = target.sheet
+        if sheet is not None and sheet.entry_id is not None and sheet.round_id is not None:
+            target.entry_id, target.round_id = sheet.entry_id, sheet.round_id
+        else:
+            sheets = ScoreSheet.__table__
+            row = connection.execute(select(sheets.c.entry_id, sheets.c.round_id)
+                                     .where(sheets.c.id == target.sheet_id)).one()
+            target.entry_id, target.round_id = row.entry_id, row.round_id
 
 
 class EntryRound(db.Model):

@@ -651,7 +651,8 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
             return replay
         raise _stale(ctx, version)
     old = dict(db.session.execute(_OLD_MARKS, {"sheet_id": ctx.id}).all())
-    _upsert_marks([{"sheet_id": ctx.id, "criterion_id": c.id, "value": v, "updated_at": now} for c, v in marks])
+    _upsert_marks([{"sheet_id": ctx.id, "criterion_id": c.id, "value": v, "updated_at": now,
+                    "entry_id": ctx.entry_id, "round_id": ctx.round_id} for c, v in marks])
     changes = [{"criterion": c.code, "old": _text(old.get(c.id)), "new": _text(v)}
                for c, v in marks if old.get(c.id) != v]
     values = {**old, **{c.id: v for c, v in marks}}
