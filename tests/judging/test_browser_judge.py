@@ -15,10 +15,6 @@ from sqlalchemy import func, select
 
 pytestmark = pytest.mark.browser
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
-
-
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     from werkzeug.serving import make_server
@@ -96,84 +92,81 @@ def mark_entry(page, code, m1, deductions, offline=False):
     page.tap("#back")
 
 
-def test_judge_marks_on_a_tablet_through_a_dropped_connection(served):
-    from playwright.sync_api import sync_playwright
-
+def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
     codes, url, app = served["codes"], served["url"], served["app"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        try:
-            tablet = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN")
-            page = tablet.new_page()
-            page.goto(f"{url}/judging/card")
-            page.fill("#code", served["card"])
-            page.fill("#pin", served["pin"])
-            with page.expect_navigation():
-                page.tap("#card-submit")
-            page.wait_for_selector("a.entry")
-            assert page.locator("a.entry").count() == 4
-            body = page.content()
-            assert not any(name in body for name in served["names"])
+    p, browser = chromium  # the shared Debian chromium (tests/conftest.py)
+    tablet = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN")
+    try:
+        page = tablet.new_page()
+        page.goto(f"{url}/judging/card")
+        page.fill("#code", served["card"])
+        page.fill("#pin", served["pin"])
+        with page.expect_navigation():
+            page.tap("#card-submit")
+        page.wait_for_selector("a.entry")
+        assert page.locator("a.entry").count() == 4
+        body = page.content()
+        assert not any(name in body for name in served["names"])
 
-            for i, code in enumerate(codes[:3]):
-                mark_entry(page, code, ["25.5", "20", "18"][i], i)
-            assert [s for s, n in sheets_on_server(app)].count("submitted") == 3
+        for i, code in enumerate(codes[:3]):
+            mark_entry(page, code, ["25.5", "20", "18"][i], i)
+        assert [s for s, n in sheets_on_server(app)].count("submitted") == 3
 
-            tablet.set_offline(True)
-            mark_entry(page, codes[3], "27", 2, offline=True)
-            page.wait_for_selector(f'a.entry[data-code="{codes[3]}"] .unsent')
-            assert "离线" in page.inner_text("#net")
-            assert sorted(sheets_on_server(app))[0] == ("draft", 0)  # nothing reached the server
+        tablet.set_offline(True)
+        mark_entry(page, codes[3], "27", 2, offline=True)
+        page.wait_for_selector(f'a.entry[data-code="{codes[3]}"] .unsent')
+        assert "离线" in page.inner_text("#net")
+        assert sorted(sheets_on_server(app))[0] == ("draft", 0)  # nothing reached the server
 
-            tablet.set_offline(False)
-            page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0",
-                                   timeout=20000)
-            assert sheets_on_server(app) == [("submitted", 2)] * 4
+        tablet.set_offline(False)
+        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0",
+                               timeout=20000)
+        assert sheets_on_server(app) == [("submitted", 2)] * 4
 
-            # the chief judge returns one sheet
-            office = browser.new_context(locale="zh-CN")
-            chief = office.new_page()
-            chief.on("dialog", lambda d: d.accept())
-            chief.goto(f"{url}/login")
-            chief.fill("#username", "chiefjudge")
-            chief.fill("#password", "secret-pass-1")
-            with chief.expect_navigation():
-                chief.click("button[type=submit]")
-            matrix = f"{url}/contests/{served['contest_id']}/judging/rounds/{served['round_id']}"
-            chief.goto(matrix)
-            with chief.expect_navigation():
-                chief.click(f'td[data-entry="{codes[1]}"] a')
-            chief.fill("#r-reason", "模块一评分偏低，请复核")
-            with chief.expect_navigation():
-                chief.click("#return-sheet")
-            assert "已退回" in chief.content()
+        # the chief judge returns one sheet
+        office = browser.new_context(locale="zh-CN")
+        chief = office.new_page()
+        chief.on("dialog", lambda d: d.accept())
+        chief.goto(f"{url}/login")
+        chief.fill("#username", "chiefjudge")
+        chief.fill("#password", "secret-pass-1")
+        with chief.expect_navigation():
+            chief.click("button[type=submit]")
+        matrix = f"{url}/contests/{served['contest_id']}/judging/rounds/{served['round_id']}"
+        chief.goto(matrix)
+        with chief.expect_navigation():
+            chief.click(f'td[data-entry="{codes[1]}"] a')
+        chief.fill("#r-reason", "模块一评分偏低，请复核")
+        with chief.expect_navigation():
+            chief.click("#return-sheet")
+        assert "已退回" in chief.content()
 
-            # the judge sees it returned, corrects and re-submits
-            page.reload()
-            page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="returned"]')
-            page.tap(f'a.entry[data-code="{codes[1]}"]')
-            assert "模块一评分偏低" in page.inner_text("#sheet-banner")
-            page.fill('input[data-criterion="m1"]', "22.5")
-            page.press('input[data-criterion="m1"]', "Enter")
-            page.tap("#submit")
-            page.check("#confirm-check")
-            page.tap("#confirm-ok")
-            page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
-            page.tap("#back")
-            page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="submitted"]')
+        # the judge sees it returned, corrects and re-submits
+        page.reload()
+        page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="returned"]')
+        page.tap(f'a.entry[data-code="{codes[1]}"]')
+        assert "模块一评分偏低" in page.inner_text("#sheet-banner")
+        page.fill('input[data-criterion="m1"]', "22.5")
+        page.press('input[data-criterion="m1"]', "Enter")
+        page.tap("#submit")
+        page.check("#confirm-check")
+        page.tap("#confirm-ok")
+        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+        page.tap("#back")
+        page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="submitted"]')
 
-            # the chief judge confirms the round and decrypts
-            chief.goto(matrix)
-            with chief.expect_navigation():
-                chief.click("text=确认本轮")
-            assert "已确认" in chief.content()
-            chief.goto(f"{url}/contests/{served['contest_id']}/judging/")
-            with chief.expect_navigation():
-                chief.click("button:has-text('解密')")
-            names = chief.locator(".decrypted-name").all_inner_texts()
-            assert sorted(names) == sorted(served["names"])
-        finally:
-            browser.close()
+        # the chief judge confirms the round and decrypts
+        chief.goto(matrix)
+        with chief.expect_navigation():
+            chief.click("text=确认本轮")
+        assert "已确认" in chief.content()
+        chief.goto(f"{url}/contests/{served['contest_id']}/judging/")
+        with chief.expect_navigation():
+            chief.click("button:has-text('解密')")
+        names = chief.locator(".decrypted-name").all_inner_texts()
+        assert sorted(names) == sorted(served["names"])
+    finally:
+        tablet.close()
     from contestapp.audit.models import AuditEntry
     from contestapp.extensions import db
 
