@@ -107,6 +107,31 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+class SessionUser(UserMixin):
+    """The signed-in user as a JSON API request needs it: the user's columns from one Core query, no ORM object
+    (Flask-Login's ORM load was the largest single cost of a tablet's mark save). Same attributes and role checks
+    as `User`; relationships (`organisation`) are deliberately absent, so code that needs them fails loudly."""
+
+    __slots__ = ("id", "username", "display_name", "role", "active", "organisation_id", "unit_name", "locale")
+
+    def __init__(self, id: int, username: str, display_name: str, role: str, active: bool,  # noqa: A002
+                 organisation_id: int | None, unit_name: str | None, locale: str | None) -> None:
+        self.id, self.username, self.display_name, self.role = id, username, display_name, role
+        self.active, self.organisation_id, self.unit_name, self.locale = active, organisation_id, unit_name, locale
+
+    COLUMNS = ("id", "username", "display_name", "role", "active", "organisation_id", "unit_name", "locale")
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    role_label = User.role_label
+    has_role = User.has_role
+
+    def __repr__(self) -> str:
+        return f"<SessionUser {self.username} {self.role}>"
+
+
 class LoginFailure(db.Model):
     """One failed login; counted per account and per address for rate limiting."""
 

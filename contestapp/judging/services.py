@@ -7,23 +7,30 @@ its code only (the second-level code when the draw had two levels).
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
+import os
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, delete, exists, func, select, update
+from flask import has_request_context, request
+from sqlalchemy import (
+    BigInteger, Text, and_, bindparam, cast, delete, event, exists, func, literal_column, or_, select, type_coerce,
+    update)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
 from contestapp.auth.models import LoginFailure, User
-from contestapp.common.db import plain, utcnow
+from contestapp.common.db import Fixed, plain, utcnow
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.domain import draw_lots, new_seed
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
@@ -512,8 +519,49 @@ _SHEET_ROW = (
     .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
     .where(ScoreSheet.id == bindparam("sheet_id"))
 )
-_CRITERIA = (select(Criterion.__table__).where(Criterion.round_id == bindparam("round_id"))
-             .order_by(Criterion.order, Criterion.id))
+# A round's criteria as the database stores them (Fixed columns as their integers, rules as JSON text): the rows
+# themselves are the cache key of the parsed criteria, so an edited definition is never served from the cache.
+_CT = Criterion.__table__
+_CRITERIA_RAW = (
+    select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, type_coerce(_CT.c.max, BigInteger),
+           type_coerce(_CT.c.min, BigInteger), type_coerce(_CT.c.step, BigInteger), cast(_CT.c.rules, Text))
+    .where(_CT.c.round_id == bindparam("round_id")).order_by(_CT.c.order, _CT.c.id)
+)
+
+
+class CriterionRow(NamedTuple):
+    """A criterion as the tablet API needs it (what `select(Criterion.__table__)` gave, without the ORM)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    max: Decimal
+    min: Decimal
+    step: Decimal | None
+    rules: dict
+
+
+_FIXED = Fixed()
+_CRITERIA_CACHE: dict[int, tuple[tuple, list[CriterionRow], dict[int, CriterionSpec]]] = {}
+
+
+def round_criteria(round_id: int) -> tuple[list[CriterionRow], dict[int, CriterionSpec]]:
+    """A round's criteria in order and their specs by id. One small query every time; parsing (Decimals, rules,
+    CriterionSpec) only when the rows differ from the ones last parsed for the round (per process)."""
+    raw = tuple(tuple(r) for r in db.session.connection().execute(_CRITERIA_RAW, {"round_id": round_id}))
+    hit = _CRITERIA_CACHE.get(round_id)
+    if hit is not None and hit[0] == raw:
+        return hit[1], hit[2]
+    fixed = _FIXED.process_result_value
+    rows = [CriterionRow(cid, code, name, kind, fixed(high, None), fixed(low, None), fixed(step, None),
+                         json.loads(rules) if rules else {})
+            for cid, code, name, kind, high, low, step, rules in raw]
+    specs = {c.id: criterion_spec(c) for c in rows}
+    if len(_CRITERIA_CACHE) > 1000:
+        _CRITERIA_CACHE.clear()
+    _CRITERIA_CACHE[round_id] = (raw, rows, specs)
+    return rows, specs
 
 
 @dataclass
@@ -529,6 +577,7 @@ class SheetContext:
     code: str
     confirmed: bool
     contest_id: int
+    specs: dict | None = None  # CriterionSpec by criterion id
 
     @property
     def sheet(self) -> ScoreSheet:
@@ -537,18 +586,18 @@ class SheetContext:
 
 def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
-    judge is not assigned to. Two statements, both built once."""
-    row = db.session.execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
+    judge is not assigned to. Two Core statements, both built once; the criteria are parsed once per round."""
+    row = db.session.connection().execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
     if row is None or row.judge_id != judge.id:
         raise JudgingError("not_found", "评分表不存在", 404)
     if row.recused is not None or row.status == VOID_STATUS:
         raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
     if row.assignment_id is None:
         raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
-    criteria = db.session.execute(_CRITERIA, {"round_id": row.round_id}).all()
+    criteria, specs = round_criteria(row.round_id)
     return SheetContext(row.id, row.round_id, row.entry_id, row.status, row.version,
                         assigned_criteria(criteria, row.assigned), row.code2 or row.code, row.confirmed is not None,
-                        row.contest_id)
+                        row.contest_id, specs)
 
 
 def sheet_for_judge(ctx: SheetContext) -> dict[str, Any]:
@@ -565,11 +614,14 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+_QUANTUM = Decimal("0.0001")
+
+
 def _parse_value(raw: Any) -> Decimal:
     if isinstance(raw, bool) or raw is None:
         raise ValueError
     value = Decimal(str(raw))
-    if not value.is_finite() or value != value.quantize(Decimal("0.0001")):
+    if not value.is_finite() or value != value.quantize(_QUANTUM):
         raise ValueError
     return value
 
@@ -582,6 +634,7 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
     if not isinstance(version, int) or isinstance(version, bool):
         raise JudgingError("bad_request", "请求须包含评分表版本号 version（整数）", 400)
     by_id = {c.id: c for c in ctx.criteria}
+    specs = ctx.specs or {}
     out: list[tuple[Criterion, Decimal]] = []
     problems = []
     for item in payload["marks"]:
@@ -596,7 +649,8 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
             problems.append({"criterion_id": crit.id, "message": f"{crit.name}：须为数字（最多 4 位小数）"})
             continue
         try:
-            why = criterion_spec(crit).check_mark(value)
+            spec = specs.get(crit.id) or criterion_spec(crit)
+            why = spec.check_mark(value)
         except SpecError as exc:  # pragma: no cover - definitions are validated on load
             why = str(exc)
         if why:
@@ -609,9 +663,12 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
     return version, out
 
 
+class DuplicateKey(Exception):
+    """The Idempotency-Key was stored by another request of this judge first: roll back, then `replay_or_refuse`."""
+
+
 def _replay(judge_id: int, key: str, digest: str) -> dict | None:
-    row = db.session.execute(select(MarkWrite.digest, MarkWrite.response).where(
-        MarkWrite.judge_id == judge_id, MarkWrite.key == key)).first()
+    row = db.session.connection().execute(_REPLAY, {"judge_id": judge_id, "key": key}).first()
     if row is None:
         return None
     if row[0] != digest:
@@ -631,42 +688,65 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
     return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})
 
 
+def _origin() -> tuple[str | None, str | None]:
+    """Address and device of the request, as `audit.service.record` takes them."""
+    if not has_request_context():
+        return None, None
+    return ((request.remote_addr or "")[:64],  # the proxy's X-Forwarded-For only via ProxyFix
+            (request.headers.get("X-Device-Id") or request.user_agent.string or "")[:200])
+
+
 def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
-    """Write marks to the judge's sheet. The same Idempotency-Key always gets the first answer back; a request based
-    on an older version (or on a locked sheet) changes nothing and gets 409 `stale`. The caller commits; if it gets
-    an IntegrityError (a duplicate of this request committed first), it rolls back and calls `replay_or_refuse`."""
+    """Write marks to the judge's sheet in one transaction of five prepared statements: the version bump, the old
+    marks, one upsert of the changed marks, one audit row (old -> new, who, when, device, address) and the stored
+    answer. The same Idempotency-Key always gets the first answer back; a request based on an older version (or on a
+    locked sheet) changes nothing and gets 409 `stale`. The caller commits; on DuplicateKey (the key was stored by
+    another request first) it rolls back and calls `replay_or_refuse`."""
     if not key or len(key) > 80:
         raise JudgingError("key_required", "缺少 Idempotency-Key 请求头（最长 80 字符）", 400)
     digest = _digest({"sheet": ctx.id, "body": payload})
     version, marks = parse_marks(ctx, payload)
     if ctx.confirmed:
         raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
+    sent = {c.id: v for c, v in marks}  # a criterion sent twice: the last value counts
+    run = _Prepared.runner()
+    _SQLITE_WRITERS.acquire(db.session())
     now = utcnow()
-    # The database arbitrates: only a request based on the current version of an editable sheet moves it on. A
-    # retry of a request that was applied finds the version moved and is answered from the stored response.
-    moved = db.session.execute(_MOVE, {"b_id": ctx.id, "old": version, "new": version + 1, "now": now}).rowcount
-    if moved != 1:
+    # The database arbitrates: only a request based on the current version of an editable sheet moves it on (and
+    # from here on holds the sheet's row, on SQLite the write lock, until the commit). A retry of a request that was
+    # applied finds the version moved and is answered from the stored response.
+    moved = run(_MOVE, {"b_id": ctx.id, "old": version, "new": version + 1, "now": now}).fetchone()
+    if moved is None:
         replay = _replay(judge.id, key, digest)
         if replay is not None:
             return replay
         raise _stale(ctx, version)
-    old = dict(db.session.execute(_OLD_MARKS, {"sheet_id": ctx.id}).all())
-    _upsert_marks([{"sheet_id": ctx.id, "criterion_id": c.id, "value": v, "updated_at": now,
-                    "entry_id": ctx.entry_id, "round_id": ctx.round_id} for c, v in marks])
-    changes = [{"criterion": c.code, "old": _text(old.get(c.id)), "new": _text(v)}
-               for c, v in marks if old.get(c.id) != v]
-    values = {**old, **{c.id: v for c, v in marks}}
-    state = ctx.status if ctx.status != SheetStatus.DRAFT else ("draft" if values else "not_started")
-    result = {"id": ctx.id, "version": version + 1, "status": state,
+    status = moved[0]
+    to_decimal = _FIXED.process_result_value
+    old = {cid: to_decimal(raw, None) for cid, raw in run(_OLD_MARKS, {"sheet_id": ctx.id}).fetchall()}
+    changed = [(cid, v) for cid, v in sent.items() if old.get(cid) != v]
+    if changed:
+        run(_UPSERT, [{"sheet_id": ctx.id, "criterion_id": cid, "entry_id": ctx.entry_id, "round_id": ctx.round_id,
+                       "value": v, "updated_at": now} for cid, v in changed])
+    values = {**old, **sent}
+    result = {"id": ctx.id, "version": version + 1, "status": status,  # draft or returned: both editable
               "marks": {str(c.id): _text(values[c.id]) for c in ctx.criteria if c.id in values},
               "total": _text(sheet_total(ctx.criteria, values)), "replayed": False}
-    if changes:
-        record(judge, "mark.write", None, contest_id=ctx.contest_id, object_type="ScoreSheet", object_id=ctx.id,
-               summary=f"{ctx.code} " + "；".join(f"{x['criterion']} {x['old'] or '空'}→{x['new']}" for x in changes),
-               data={"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes,
-                     "status": ctx.status})
-    db.session.execute(_STORE, {"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
-                                "response": {**result, "replayed": True}, "at": now})
+    if changed:
+        code = {c.id: c.code for c, _ in marks}
+        changes = [{"criterion": code[cid], "old": _text(old.get(cid)), "new": _text(v)} for cid, v in changed]
+        address, device = _origin()
+        run(_AUDIT, {
+            "at": now, "actor_id": judge.id, "actor_name": judge.display_name, "action": "mark.write",
+            "object_type": "ScoreSheet", "object_id": str(ctx.id), "contest_id": ctx.contest_id,
+            "summary": (f"{ctx.code} " + "；".join(f"{x['criterion']} {x['old'] or '空'}→{x['new']}"
+                                                   for x in changes))[:500],
+            "data": {"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes, "status": status},
+            "address": address, "device": device})
+    stored = run(_STORE, {"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
+                          "response": {**result, "replayed": True}, "at": now}).rowcount
+    if stored != 1:
+        raise DuplicateKey(key)
     return result
 
 
@@ -678,31 +758,126 @@ def replay_or_refuse(ctx: SheetContext, judge: User, payload: Any, key: str) -> 
     return replay
 
 
+class _SqliteWriters:
+    """On a SQLite file, mark saves from every worker process and thread take turns on an OS file lock (flock)
+    before their first write, held until their transaction ends. SQLite itself lets one writer in at a time, but a
+    writer that finds the database locked sleeps in steps of 1, 2, 5, 10... ms; with two or more workers that sleep,
+    not the work, set the throughput and the p99. A flock waiter wakes as soon as the lock is released. Nothing else
+    changes: the version check, the upsert and the unique keys still decide. No-op on PostgreSQL (row locks)."""
+
+    def __init__(self):
+        self.paths: dict[str, str | None] = {}
+
+    def acquire(self, session) -> None:
+        url = session.get_bind().url
+        path = self.paths.get(str(url), "")
+        if path == "":
+            database = url.database if url.get_backend_name() == "sqlite" else None
+            path = self.paths[str(url)] = (f"{database}-writers.lock"
+                                           if database and database != ":memory:" and not database.startswith("file:")
+                                           else None)
+        if path is None or "sqlite_writer_lock" in session.info:
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        session.info["sqlite_writer_lock"] = fd
+
+    @staticmethod
+    def release(session, transaction) -> None:
+        if transaction.parent is None:
+            fd = session.info.pop("sqlite_writer_lock", None)
+            if fd is not None:
+                os.close(fd)  # closing the descriptor releases the flock
+
+
+_SQLITE_WRITERS = _SqliteWriters()
+event.listen(Session, "after_transaction_end", _SqliteWriters.release)
+
+
+class _Prepared:
+    """A Core statement compiled once per dialect and executed straight on the session's DBAPI connection, inside
+    the session's transaction: the SQL and the bind processing (Fixed, UTCDateTime, JSON) are SQLAlchemy's own, but
+    its per-execution bookkeeping, which cost more than the database work on the mark save, is skipped (and so are
+    engine events: these statements do not appear in SQLAlchemy's echo). Results come back as the driver's rows."""
+
+    def __init__(self, build):
+        self.build, self.compiled = build, {}
+
+    def _for(self, dialect):
+        hit = self.compiled.get(dialect.name)
+        if hit is None:
+            compiled = self.build(dialect.name).compile(dialect=dialect)
+            hit = self.compiled[dialect.name] = (
+                str(compiled), compiled.positiontup, compiled._bind_processors)
+        return hit
+
+    def params(self, dialect, values: dict):
+        sql, order, processors = self._for(dialect)
+        values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
+        return sql, (tuple(values[k] for k in order) if order else values)
+
+    @staticmethod
+    def runner():
+        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction."""
+        conn = db.session.connection()
+        dialect, dbapi = conn.dialect, conn.connection.dbapi_connection
+
+        def run(stmt: _Prepared, values):
+            cursor = dbapi.cursor()
+            if isinstance(values, list):
+                sql = stmt._for(dialect)[0]
+                cursor.executemany(sql, [stmt.params(dialect, v)[1] for v in values])
+            else:
+                sql, params = stmt.params(dialect, values)
+                cursor.execute(sql, params)
+            return cursor
+
+        return run
+
+
+def _dialect_insert(name: str):
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _binds(*names: str) -> dict:
+    return {n: bindparam(n) for n in names}
+
+
 _SHEETS = ScoreSheet.__table__
-_MOVE = (update(_SHEETS).where(_SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
-                               _SHEETS.c.status.in_(EDITABLE))
-         .values(version=bindparam("new"), updated_at=bindparam("now")))
-_OLD_MARKS = select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id"))
-_STORE = MarkWrite.__table__.insert()
+_MOVE = _Prepared(lambda _: update(_SHEETS).where(
+    _SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
+    or_(*(_SHEETS.c.status == literal_column(f"'{s}'") for s in EDITABLE)))
+    .values(version=bindparam("new"), updated_at=bindparam("now")).returning(_SHEETS.c.status))
+_OLD_MARKS = _Prepared(lambda _: select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id")))
 
 
-_UPSERTS: dict[str, Any] = {}
+def _upsert(name: str):
+    """INSERT ... ON CONFLICT (sheet_id, criterion_id) DO UPDATE: the unique key decides, never a read-then-write.
+    Rows carry the sheet's entry_id and round_id (copies kept on marks for ranking)."""
+    stmt = _dialect_insert(name)(Mark.__table__).inline().values(
+        _binds("sheet_id", "criterion_id", "entry_id", "round_id", "value", "updated_at"))
+    return stmt.on_conflict_do_update(index_elements=["sheet_id", "criterion_id"],
+                                      set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
 
 
-def _upsert_marks(rows: list[dict]) -> None:
-    """INSERT ... ON CONFLICT (sheet_id, criterion_id) DO UPDATE: the unique key decides, never a read-then-write."""
-    dialect = db.session.get_bind().dialect.name
-    stmt = _UPSERTS.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(Mark.__table__)
-        stmt = _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=["sheet_id", "criterion_id"],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
-    db.session.execute(stmt, rows)
+_UPSERT = _Prepared(_upsert)
+_AUDIT = _Prepared(lambda _: AuditEntry.__table__.insert().inline().values(_binds(
+    "at", "actor_id", "actor_name", "action", "object_type", "object_id", "contest_id", "summary", "data", "address",
+    "device")))
+# The stored answer: ON CONFLICT (judge_id, key) DO NOTHING, so no row means the key was taken first.
+_STORE = _Prepared(lambda name: _dialect_insert(name)(MarkWrite.__table__).inline().values(
+    _binds("judge_id", "key", "sheet_id", "digest", "response", "at")).on_conflict_do_nothing(
+    index_elements=["judge_id", "key"]))
+_REPLAY = select(MarkWrite.digest, MarkWrite.response).where(
+    MarkWrite.judge_id == bindparam("judge_id"), MarkWrite.key == bindparam("key"))
 
 
 def signature_of(sheet: ScoreSheet, judge: User, values: dict[int, Decimal]) -> str:
