@@ -22,8 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
 from sqlalchemy import (
-    BigInteger, Text, and_, bindparam, cast, delete, event, exists, func, literal_column, or_, select, type_coerce,
-    update)
+    Text, and_, bindparam, cast, delete, event, exists, func, literal_column, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -508,9 +507,50 @@ def _sheet_json(sheet: ScoreSheet, code: str, criteria: list[Criterion], values:
     return data
 
 
-_SHEET_ROW = (
+class Prepared:
+    """A Core statement compiled once per dialect and executed straight on the session's DBAPI connection, inside
+    the session's transaction: the SQL and the bind processing (Fixed, UTCDateTime, JSON) are SQLAlchemy's own, but
+    its per-execution bookkeeping, which cost more than the database work on the mark save, is skipped (and so are
+    engine events: these statements do not appear in SQLAlchemy's echo). Results come back as the driver's rows."""
+
+    def __init__(self, build):
+        self.build, self.compiled = build, {}
+
+    def _for(self, dialect):
+        hit = self.compiled.get(dialect.name)
+        if hit is None:
+            compiled = self.build(dialect.name).compile(dialect=dialect)
+            hit = self.compiled[dialect.name] = (
+                str(compiled), compiled.positiontup, compiled._bind_processors)
+        return hit
+
+    def params(self, dialect, values: dict):
+        sql, order, processors = self._for(dialect)
+        values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
+        return sql, (tuple(values[k] for k in order) if order else values)
+
+    @staticmethod
+    def runner():
+        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction."""
+        conn = db.session.connection()
+        dialect, dbapi = conn.dialect, conn.connection.dbapi_connection
+
+        def run(stmt: Prepared, values):
+            cursor = dbapi.cursor()
+            if isinstance(values, list):
+                sql = stmt._for(dialect)[0]
+                cursor.executemany(sql, [stmt.params(dialect, v)[1] for v in values])
+            else:
+                sql, params = stmt.params(dialect, values)
+                cursor.execute(sql, params)
+            return cursor
+
+        return run
+
+
+_SHEET_ROW = Prepared(lambda _: (
     select(ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.round_id, ScoreSheet.entry_id, ScoreSheet.status,
-           ScoreSheet.version, Assignment.id.label("assignment_id"), Assignment.criteria.label("assigned"),
+           ScoreSheet.version, Assignment.id.label("assignment_id"), cast(Assignment.criteria, Text).label("assigned"),
            Entry.code, Entry.code2, RoundConfirmation.id.label("confirmed"), Recusal.id.label("recused"),
            Event.contest_id)
     .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
@@ -518,15 +558,14 @@ _SHEET_ROW = (
     .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
     .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
     .where(ScoreSheet.id == bindparam("sheet_id"))
-)
+))
 # A round's criteria as the database stores them (Fixed columns as their integers, rules as JSON text): the rows
 # themselves are the cache key of the parsed criteria, so an edited definition is never served from the cache.
 _CT = Criterion.__table__
-_CRITERIA_RAW = (
-    select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, type_coerce(_CT.c.max, BigInteger),
-           type_coerce(_CT.c.min, BigInteger), type_coerce(_CT.c.step, BigInteger), cast(_CT.c.rules, Text))
+_CRITERIA_RAW = Prepared(lambda _: (
+    select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, _CT.c.max, _CT.c.min, _CT.c.step, cast(_CT.c.rules, Text))
     .where(_CT.c.round_id == bindparam("round_id")).order_by(_CT.c.order, _CT.c.id)
-)
+))
 
 
 class CriterionRow(NamedTuple):
@@ -549,7 +588,7 @@ _CRITERIA_CACHE: dict[int, tuple[tuple, list[CriterionRow], dict[int, CriterionS
 def round_criteria(round_id: int) -> tuple[list[CriterionRow], dict[int, CriterionSpec]]:
     """A round's criteria in order and their specs by id. One small query every time; parsing (Decimals, rules,
     CriterionSpec) only when the rows differ from the ones last parsed for the round (per process)."""
-    raw = tuple(tuple(r) for r in db.session.connection().execute(_CRITERIA_RAW, {"round_id": round_id}))
+    raw = tuple(Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall())
     hit = _CRITERIA_CACHE.get(round_id)
     if hit is not None and hit[0] == raw:
         return hit[1], hit[2]
@@ -587,17 +626,21 @@ class SheetContext:
 def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
     judge is not assigned to. Two Core statements, both built once; the criteria are parsed once per round."""
-    row = db.session.connection().execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
-    if row is None or row.judge_id != judge.id:
+    row = Prepared.runner()(_SHEET_ROW, {"sheet_id": sheet_id}).fetchone()
+    if row is None:
         raise JudgingError("not_found", "评分表不存在", 404)
-    if row.recused is not None or row.status == VOID_STATUS:
+    (sid, judge_id, round_id, entry_id, status, version, assignment_id, assigned, code, code2, confirmed, recused,
+     contest_id) = row
+    if judge_id != judge.id:
+        raise JudgingError("not_found", "评分表不存在", 404)
+    if recused is not None or status == VOID_STATUS:
         raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
-    if row.assignment_id is None:
+    if assignment_id is None:
         raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
-    criteria, specs = round_criteria(row.round_id)
-    return SheetContext(row.id, row.round_id, row.entry_id, row.status, row.version,
-                        assigned_criteria(criteria, row.assigned), row.code2 or row.code, row.confirmed is not None,
-                        row.contest_id, specs)
+    criteria, specs = round_criteria(round_id)
+    return SheetContext(sid, round_id, entry_id, status, version,
+                        assigned_criteria(criteria, json.loads(assigned) if assigned else None), code2 or code,
+                        confirmed is not None, contest_id, specs)
 
 
 def sheet_for_judge(ctx: SheetContext) -> dict[str, Any]:
@@ -709,7 +752,7 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
     if ctx.confirmed:
         raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
     sent = {c.id: v for c, v in marks}  # a criterion sent twice: the last value counts
-    run = _Prepared.runner()
+    run = Prepared.runner()
     _SQLITE_WRITERS.acquire(db.session())
     now = utcnow()
     # The database arbitrates: only a request based on the current version of an editable sheet moves it on (and
@@ -798,47 +841,6 @@ _SQLITE_WRITERS = _SqliteWriters()
 event.listen(Session, "after_transaction_end", _SqliteWriters.release)
 
 
-class _Prepared:
-    """A Core statement compiled once per dialect and executed straight on the session's DBAPI connection, inside
-    the session's transaction: the SQL and the bind processing (Fixed, UTCDateTime, JSON) are SQLAlchemy's own, but
-    its per-execution bookkeeping, which cost more than the database work on the mark save, is skipped (and so are
-    engine events: these statements do not appear in SQLAlchemy's echo). Results come back as the driver's rows."""
-
-    def __init__(self, build):
-        self.build, self.compiled = build, {}
-
-    def _for(self, dialect):
-        hit = self.compiled.get(dialect.name)
-        if hit is None:
-            compiled = self.build(dialect.name).compile(dialect=dialect)
-            hit = self.compiled[dialect.name] = (
-                str(compiled), compiled.positiontup, compiled._bind_processors)
-        return hit
-
-    def params(self, dialect, values: dict):
-        sql, order, processors = self._for(dialect)
-        values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-        return sql, (tuple(values[k] for k in order) if order else values)
-
-    @staticmethod
-    def runner():
-        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction."""
-        conn = db.session.connection()
-        dialect, dbapi = conn.dialect, conn.connection.dbapi_connection
-
-        def run(stmt: _Prepared, values):
-            cursor = dbapi.cursor()
-            if isinstance(values, list):
-                sql = stmt._for(dialect)[0]
-                cursor.executemany(sql, [stmt.params(dialect, v)[1] for v in values])
-            else:
-                sql, params = stmt.params(dialect, values)
-                cursor.execute(sql, params)
-            return cursor
-
-        return run
-
-
 def _dialect_insert(name: str):
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -852,11 +854,11 @@ def _binds(*names: str) -> dict:
 
 
 _SHEETS = ScoreSheet.__table__
-_MOVE = _Prepared(lambda _: update(_SHEETS).where(
+_MOVE = Prepared(lambda _: update(_SHEETS).where(
     _SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
     or_(*(_SHEETS.c.status == literal_column(f"'{s}'") for s in EDITABLE)))
     .values(version=bindparam("new"), updated_at=bindparam("now")).returning(_SHEETS.c.status))
-_OLD_MARKS = _Prepared(lambda _: select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id")))
+_OLD_MARKS = Prepared(lambda _: select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id")))
 
 
 def _upsert(name: str):
@@ -868,12 +870,12 @@ def _upsert(name: str):
                                       set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
 
 
-_UPSERT = _Prepared(_upsert)
-_AUDIT = _Prepared(lambda _: AuditEntry.__table__.insert().inline().values(_binds(
+_UPSERT = Prepared(_upsert)
+_AUDIT = Prepared(lambda _: AuditEntry.__table__.insert().inline().values(_binds(
     "at", "actor_id", "actor_name", "action", "object_type", "object_id", "contest_id", "summary", "data", "address",
     "device")))
 # The stored answer: ON CONFLICT (judge_id, key) DO NOTHING, so no row means the key was taken first.
-_STORE = _Prepared(lambda name: _dialect_insert(name)(MarkWrite.__table__).inline().values(
+_STORE = Prepared(lambda name: _dialect_insert(name)(MarkWrite.__table__).inline().values(
     _binds("judge_id", "key", "sheet_id", "digest", "response", "at")).on_conflict_do_nothing(
     index_elements=["judge_id", "key"]))
 _REPLAY = select(MarkWrite.digest, MarkWrite.response).where(
