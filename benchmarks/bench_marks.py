@@ -264,7 +264,7 @@ def main(argv=None) -> int:
             if real["requests"] > per_round:
                 print(f"  (PUT sent {real['requests']} requests to {per_round} sheets: raise --sheets-per-round)")
     finally:
-        drop()
+        drop()  # the SQLite file goes with its folder
     ratios = [real["rps"] / bare["rps"] for bare, real in rounds if bare["rps"]]
     print()
     print(f"{'':<12}{'req/s best':>12}{'req/s median':>14}{'p50 ms med':>12}{'p99 ms best':>13}{'p99 ms med':>12}"

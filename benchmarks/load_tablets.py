@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,9 +44,9 @@ def free_port() -> int:
 
 
 def fresh_database(url: str | None, workdir: Path) -> tuple[str, callable]:
-    """A database URL with nothing in it, and how to drop it afterwards."""
+    """A database URL with nothing in it, and how to drop it afterwards (a SQLite file goes with its folder)."""
     if not url:
-        return f"sqlite:///{workdir / 'load.db'}", lambda: None
+        return f"sqlite:///{workdir / 'load.db'}", lambda: shutil.rmtree(workdir, ignore_errors=True)
     from sqlalchemy import create_engine, text
 
     schema = f"load_{uuid.uuid4().hex[:8]}"
@@ -58,6 +59,7 @@ def fresh_database(url: str | None, workdir: Path) -> tuple[str, callable]:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     return f"{url}{sep}options=-csearch_path%3D{schema}", drop
 
@@ -294,6 +296,18 @@ def verify(db_url: str, expected: dict, submitted: dict) -> list[str]:
         unsigned = [s for s in submitted if states.get(s) != "submitted"]
         if unsigned:
             problems.append(f"{len(unsigned)} submitted sheets not signed")
+        from contestapp.audit.models import AuditEntry
+        from contestapp.contests.models import Criterion
+
+        codes = dict(db.session.execute(select(Criterion.id, Criterion.code)).all())
+        audited: dict = {}
+        for data, in db.session.execute(select(AuditEntry.data).where(AuditEntry.action == "mark.write")
+                                        .order_by(AuditEntry.id)):
+            for change in data["changes"]:
+                audited[(data["sheet_id"], change["criterion"])] = change["new"]
+        unaudited = [k for k, v in actual.items() if audited.get((k[0], codes[k[1]])) != format(v, "f")]
+        if unaudited:
+            problems.append(f"{len(unaudited)} marks whose last audited value is not the mark, e.g. {unaudited[:3]}")
         keys = db.session.scalar(select(func.count(MarkWrite.id)))
         distinct = db.session.scalar(select(func.count(func.distinct(MarkWrite.key))))
         if keys != distinct:
