@@ -92,13 +92,18 @@ def build(app, sizes: dict[str, int]) -> dict:
                     base = 10 * (eid % 7)
                     for cid in crit_ids:
                         top = 200 if len(crit_ids) == 1 else 20  # step 0.5: 0..100 or 0..10
-                        rows.append({"sheet_id": sid, "criterion_id": cid,
+                        rows.append({"sheet_id": sid, "criterion_id": cid, "entry_id": eid, "round_id": rnd.id,
                                      "value": __import__("decimal").Decimal(min(top, rng.randint(top // 2, top) + base % 3)) / 2})
+                rng.shuffle(rows)  # tablets submit interleaved: no physical order by entry to lean on
                 db.session.execute(insert(Mark), rows)
         db.session.commit()
         out[event.code] = event.id
-    with db.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # what autovacuum does after bulk inserts (visibility map: index-only)
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     return out
 
 
@@ -135,17 +140,29 @@ def run(kind: str, url: str, entries: int, repeat: int) -> list[tuple[str, float
         big = db.session.get(Event, ids["big"])
         round_ids = [r.id for r in big.rounds]
 
+        rids = ",".join(map(str, round_ids))
+
+        # The floor: one GROUP BY summing the event's marks per entry, on the best index of the schema (the covering
+        # index (round_id, entry_id, criterion_id, value): no join, no sort). It ignores the sheets' status, so it
+        # is a lower bound for any correct ranking (which must also leave out sheets not submitted).
         def floor():
             return db.session.execute(text(
-                "SELECT s.entry_id, SUM(m.value) FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
-                f"WHERE s.round_id IN ({','.join(map(str, round_ids))}) AND s.status = 'submitted' "
-                "GROUP BY s.entry_id")).all()
+                f"SELECT entry_id, SUM(value) FROM marks WHERE round_id IN ({rids}) GROUP BY entry_id")).all()
+
+        def floor_er():  # the same per (round, entry): the index order, no sort -- usually the cheaper
+            return db.session.execute(text(
+                f"SELECT round_id, entry_id, SUM(value) FROM marks WHERE round_id IN ({rids}) "
+                "GROUP BY round_id, entry_id")).all()
 
         def floor2():
             return db.session.execute(text(
-                "SELECT s.entry_id, m.criterion_id, SUM(m.value) FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
-                f"WHERE s.round_id IN ({','.join(map(str, round_ids))}) AND s.status = 'submitted' "
-                "GROUP BY s.entry_id, m.criterion_id")).all()
+                f"SELECT entry_id, criterion_id, SUM(value) FROM marks WHERE round_id IN ({rids}) "
+                "GROUP BY round_id, entry_id, criterion_id")).all()
+
+        def joined():
+            return db.session.execute(text(
+                "SELECT s.entry_id, SUM(m.value) FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
+                f"WHERE s.round_id IN ({rids}) AND s.status = 'submitted' GROUP BY s.entry_id")).all()
 
         def cold(event):
             def go():
@@ -153,10 +170,16 @@ def run(kind: str, url: str, entries: int, repeat: int) -> list[tuple[str, float
                 return engine.ranking(event)
             return go
 
-        f, got = timed(floor, repeat)
-        rows.append((f"floor: GROUP BY entry over {entries * JUDGES * CRITERIA:,} marks", f, f"{len(got):,} rows"))
+        fa, got = timed(floor, repeat)
+        fb, got_b = timed(floor_er, repeat)
+        f = min(fa, fb)
+        rows.append((f"floor: GROUP BY entry over {entries * JUDGES * CRITERIA:,} marks", f,
+                     f"best of: per entry {fa * 1000:.0f} ms ({len(got):,} rows), per (round, entry) "
+                     f"{fb * 1000:.0f} ms ({len(got_b):,} rows)"))
         f2, got2 = timed(floor2, repeat)
         rows.append(("reference: GROUP BY entry, criterion", f2, f"{len(got2):,} rows"))
+        fj, got_j = timed(joined, repeat)
+        rows.append(("reference: GROUP BY entry through the join (status)", fj, f"{len(got_j):,} rows"))
         r, ranking = timed(cold(big), repeat)
         rows.append((f"contestapp: rank {entries:,} entries from the DB (cold)", r,
                      f"{r / f:.2f}x floor (target <= 3x); {len(ranking.ranked):,} ranked"))

@@ -1,5 +1,10 @@
 """Scoring: judges' marks -> criterion values -> round scores -> entry results, each with its explanation (成绩明细).
 
+Arithmetic is exact: every figure is carried as an exact rational beside the Decimal shown (`_Num`), so a mean of
+thirds (25/3) goes exactly through weights, multiplier, bonus, floor and cap, and is rounded half-up exactly where
+the rules round (a panel's `places`, the round's, the event's): a sum landing exactly on .xx5 always rounds up.
+Figures shown keep their Decimal form (25.0, 8.50); one without an exact Decimal is shown to 28 digits.
+
 Marks for bonus and veto criteria are exception-only (no mark = no bonus / no veto); every other scored criterion
 needs its marks, and a missing time mark leaves the time unknown.
 """
@@ -9,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
+from fractions import Fraction
 from typing import Iterable, Mapping, Optional, Sequence
 
 from .types import (
@@ -20,8 +26,69 @@ from .types import (
     PanelRule,
     RoundSpec,
     TieBreakKey,
+    exact,
     round_half_up,
+    to_decimal,
 )
+
+
+class _Num:
+    """A figure: `d`, the Decimal the arithmetic gives (its form is what explanations show), and `f`, the exact
+    rational (what is compared and rounded). They differ only after a division that does not end (25/3)."""
+
+    __slots__ = ("d", "f")
+
+    def __init__(self, d: Decimal, f: Optional[Fraction] = None):
+        self.d, self.f = d, (Fraction(d) if f is None else f)
+
+    @staticmethod
+    def of(x: "_Num | Decimal | int") -> "_Num":
+        return x if isinstance(x, _Num) else _Num(Decimal(x))
+
+    @property
+    def shown(self) -> Decimal:
+        """The Decimal to show and hand on: `d` when exact, else the exact value to 28 digits."""
+        return self.d if Fraction(self.d) == self.f else to_decimal(self.f)
+
+    def __add__(self, o):
+        o = _Num.of(o)
+        return _Num(self.d + o.d, self.f + o.f)
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        o = _Num.of(o)
+        return _Num(self.d - o.d, self.f - o.f)
+
+    def __rsub__(self, o):
+        return _Num.of(o) - self
+
+    def __mul__(self, o):
+        o = _Num.of(o)
+        return _Num(self.d * o.d, self.f * o.f)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, n: int):
+        return _Num(self.d / n, self.f / n)
+
+    def __lt__(self, o):
+        return self.f < _Num.of(o).f
+
+    def __gt__(self, o):
+        return self.f > _Num.of(o).f
+
+    def __eq__(self, o):
+        return self.f == _Num.of(o).f
+
+    def __hash__(self):
+        return hash(self.f)
+
+    def __bool__(self):
+        return bool(self.f)
+
+
+_N0 = _Num(ZERO)
 
 
 class ScoringError(ValueError):
@@ -84,6 +151,15 @@ class CriterionResult:
     alert: Optional[str] = None
     fallback: bool = False  # the panel's fallback was applied (too few judges)
     explanation: Explanation = Explanation(())
+    exact: Optional[Fraction] = None  # `value` exactly, when it has no exact Decimal (a mean of thirds)
+
+    @property
+    def figure(self) -> Fraction:
+        """The value as an exact rational (what the round adds up)."""
+        return self.exact if self.exact is not None else Fraction(self.value)
+
+    def _num(self) -> _Num:
+        return _Num(self.value, self.exact)
 
 
 @dataclass(frozen=True)
@@ -142,11 +218,20 @@ class EntryResult:
         if self.members:
             values = [v for m in self.members if (v := m.value(key)) is not None]
             return sum(values, ZERO) if values else None
+        if key.key == "time":
+            return self.time
+        if key.key == "round":  # looked up directly: ranking asks this of every tied entry
+            for rr in self.rounds:
+                if rr.round == key.code:
+                    return rr.score
+            return None
         return self._figures.get((key.key, key.code))
 
 
-def _fmt(value: Decimal) -> str:
+def _fmt(value: "Decimal | _Num") -> str:
     """Decimal without exponent noise (no 1E+1), keeping meaningful places."""
+    if isinstance(value, _Num):
+        value = value.shown
     text = format(value, "f")
     if "." in text and len(text.split(".")[1]) > 4:  # an unrounded mean: show it shortened
         text = format(round_half_up(value, 4), "f")
@@ -157,14 +242,14 @@ def _marks_text(marks: Iterable[Mark]) -> str:
     return "、".join(f"{_fmt(m.value)}({m.judge})" for m in marks) or "无"
 
 
-def _mean(values: Sequence[Decimal]) -> Decimal:
-    return sum(values, ZERO) / len(values)
+def _mean(values: Sequence) -> _Num:
+    return sum((_Num.of(v) for v in values), _N0) / len(values)
 
 
-def _median(values: Sequence[Decimal]) -> Decimal:
+def _median(values: Sequence[Decimal]) -> _Num:
     s = sorted(values)
     mid = len(s) // 2
-    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+    return _Num(s[mid]) if len(s) % 2 else (_Num(s[mid - 1]) + s[mid]) / 2
 
 
 def _check_marks(spec: CriterionSpec, marks: Sequence[Mark]) -> None:
@@ -178,7 +263,7 @@ def _check_marks(spec: CriterionSpec, marks: Sequence[Mark]) -> None:
             raise ScoringError(f"{spec.name}：裁判 {m.judge} 的评分 {m.value} 无效（{why}）")
 
 
-_Panel = tuple[Decimal, list[Mark], list[Mark], list[Mark], bool, str]
+_Panel = tuple[_Num, list[Mark], list[Mark], list[Mark], bool, str]
 
 
 def _panel(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> _Panel:
@@ -192,7 +277,7 @@ def _panel(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> _Pane
         how = "平均" if rule.fallback == "mean" else "中位数"
         text = f"裁判不足 {rule.min_judges} 名（{len(ordered)} 名），改取{how}"
         if rule.aggregate == "trimmed" and rule.reduce == "sum":  # keep the scale of a sum of `kept` marks
-            value *= rule.kept
+            value = value * rule.kept
             text += f" × {rule.kept}"
         return value, ordered, [], [], True, text
     if rule.aggregate == "mean":
@@ -202,17 +287,23 @@ def _panel(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> _Pane
     used = ordered[rule.drop_low: len(ordered) - rule.drop_high]
     low, high = ordered[: rule.drop_low], ordered[len(ordered) - rule.drop_high:]
     kept = [m.value for m in used]
-    value = sum(kept, ZERO) if rule.reduce == "sum" else _mean(kept)
+    value = _Num(sum(kept, ZERO)) if rule.reduce == "sum" else _mean(kept)
     return value, used, low, high, False, rule.describe()
 
 
-def _deduct(spec: CriterionSpec, entered: Decimal) -> tuple[Decimal, str]:
+def deduct(spec: CriterionSpec, entered: Fraction) -> Fraction:
     """A deduction item keeps max - deducted, never below min (扣完为止); `entered` is occurrences or points."""
+    deducted = entered if spec.deduction_per is None else entered * exact(spec.deduction_per)
+    return max(exact(spec.min), exact(spec.max) - deducted)
+
+
+def _deduct(spec: CriterionSpec, entered: _Num) -> tuple[_Num, str]:
     if spec.deduction_per is None:
         deducted, how = entered, f"{_fmt(entered)} 分"
     else:
         deducted, how = entered * spec.deduction_per, f"{_fmt(entered)} 处 × {_fmt(spec.deduction_per)} 分"
-    value = max(spec.min, spec.max - deducted)
+    left = _Num.of(spec.max) - deducted
+    value = left if left > spec.min else _Num(spec.min)
     return value, f"扣 {how}，{_fmt(spec.max)} 分扣完为止，得 {_fmt(value)}"
 
 
@@ -233,7 +324,7 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     if rule.spread_alert is not None and spread > rule.spread_alert:
         alert = f"评分差 {_fmt(spread)} 超过 {_fmt(rule.spread_alert)}，请裁判长核查"
     if rule.places is not None:
-        value = round_half_up(value, rule.places)
+        value = _Num(round_half_up(value.f, rule.places))
     parts = [f"评分 {_marks_text(marks)}"]
     if high:
         parts.append(f"去掉最高 {_marks_text(high)}")
@@ -247,31 +338,32 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     if alert:
         parts.append("⚠ " + alert)
         alert = f"{spec.name}：{alert}"
-    lines = (Line(0, spec.name, "；".join(parts), value),)
-    return CriterionResult(spec.code, spec.name, spec.kind, value, tuple(used), tuple(low + high), text, alert,
-                           fallback, Explanation(lines))
+    shown = value.shown
+    lines = (Line(0, spec.name, "；".join(parts), shown),)
+    return CriterionResult(spec.code, spec.name, spec.kind, shown, tuple(used), tuple(low + high), text, alert,
+                           fallback, Explanation(lines), None if Fraction(shown) == value.f else value.f)
 
 
-def _bonus(spec: RoundSpec, results: Sequence[CriterionResult]) -> tuple[Decimal, list[Line]]:
+def _bonus(spec: RoundSpec, results: Sequence[CriterionResult]) -> tuple[_Num, list[Line]]:
     """Bonuses: only the highest of each bonus_group counts; the total is limited to bonus_cap."""
-    groups: dict[str, Decimal] = {}
-    total, lines = ZERO, []
+    groups: dict[str, _Num] = {}
+    total, lines = _N0, []
     for cs, cr in zip(spec.criteria, results):
         if cs.kind != "bonus":
             continue
-        points = cr.value * cs.weight
+        points = cr._num() * cs.weight
         if cs.bonus_group is None:
             total += points
         else:
             groups[cs.bonus_group] = max(points, groups.get(cs.bonus_group, points))
     for group, best in groups.items():
         if best:
-            lines.append(Line(1, f"加分组 {group}", f"只计最高一项 {_fmt(best)}", best))
+            lines.append(Line(1, f"加分组 {group}", f"只计最高一项 {_fmt(best)}", best.shown))
         total += best
     if spec.bonus_cap is not None and total > spec.bonus_cap:
         cap = _fmt(spec.bonus_cap)
         lines.append(Line(1, "加分封顶", f"{_fmt(total)} 超过上限 {cap}，按 {cap} 计", spec.bonus_cap))
-        total = spec.bonus_cap
+        total = _Num(spec.bonus_cap)
     return total, lines
 
 
@@ -297,32 +389,33 @@ def score_round(spec: RoundSpec, data: EntryRoundInput) -> RoundResult:
     lines += [ln for cr in results for ln in cr.explanation.nested()]
     scored = [(cs, cr) for cs, cr in zip(spec.criteria, results) if cs.kind in SCORED_KINDS]
     if spec.base is not None:
-        lost = sum(((cs.max - cr.value) * cs.weight for cs, cr in scored), ZERO)
-        subtotal = spec.base - lost
-        lines.append(Line(1, "小计", f"基础分 {_fmt(spec.base)} − 扣分 {_fmt(lost)} = {_fmt(subtotal)}", subtotal))
+        lost = sum(((_Num(cs.max) - cr._num()) * cs.weight for cs, cr in scored), _N0)
+        subtotal = _Num(spec.base) - lost
+        lines.append(Line(1, "小计", f"基础分 {_fmt(spec.base)} − 扣分 {_fmt(lost)} = {_fmt(subtotal)}",
+                          subtotal.shown))
     else:
-        subtotal = sum((cr.value * cs.weight for cs, cr in scored), ZERO)
+        subtotal = sum((cr._num() * cs.weight for cs, cr in scored), _N0)
         terms = " + ".join(_fmt(cr.value) + (f" × {_fmt(cs.weight)}" if cs.weight != ONE else "") for cs, cr in scored)
-        lines.append(Line(1, "小计", f"{terms} = {_fmt(subtotal)}", subtotal))
+        lines.append(Line(1, "小计", f"{terms} = {_fmt(subtotal)}", subtotal.shown))
     bonus, bonus_lines = _bonus(spec, results)
     lines += bonus_lines
     score = subtotal
     if spec.multiplier and data.multiplier is not None:  # presence checked above
         score = subtotal * data.multiplier
-        lines.append(Line(1, "难度系数", f"{_fmt(subtotal)} × {_fmt(data.multiplier)} = {_fmt(score)}", score))
+        lines.append(Line(1, "难度系数", f"{_fmt(subtotal)} × {_fmt(data.multiplier)} = {_fmt(score)}", score.shown))
     if bonus:
         score += bonus
-        lines.append(Line(1, "加分", f"+ {_fmt(bonus)} = {_fmt(score)}", score))
+        lines.append(Line(1, "加分", f"+ {_fmt(bonus)} = {_fmt(score)}", score.shown))
     if spec.floor is not None and score < spec.floor:
         lines.append(Line(1, "保底", f"{_fmt(score)} 低于下限，按 {_fmt(spec.floor)} 计", spec.floor))
-        score = spec.floor
+        score = _Num(spec.floor)
     if spec.cap is not None and score > spec.cap:
         lines.append(Line(1, "封顶", f"{_fmt(score)} 超过上限，按 {_fmt(spec.cap)} 计", spec.cap))
-        score = spec.cap
-    score = round_half_up(score, spec.places)
+        score = _Num(spec.cap)
+    score = round_half_up(score.f, spec.places)
     passed = spec.pass_mark is None or score >= spec.pass_mark
-    times = [cr.value for cs, cr in zip(spec.criteria, results) if cs.kind == "time" and cr.used]
-    time = sum(times, ZERO) if times else data.time
+    times = [cr._num() for cs, cr in zip(spec.criteria, results) if cs.kind == "time" and cr.used]
+    time = sum(times, _N0).shown if times else data.time
     if not times and data.time is not None:
         lines.append(Line(1, "用时", f"计时记录 {_fmt(data.time)} 秒", data.time))
     veto_reasons = tuple(cr.name for cr in results if cr.kind == "veto" and cr.value == ONE)
@@ -332,8 +425,8 @@ def score_round(spec: RoundSpec, data: EntryRoundInput) -> RoundResult:
     lines.append(Line(1, "本轮得分", tail, score))
     if veto_reasons:
         lines.append(Line(1, "一票否决", "、".join(veto_reasons)))
-    return RoundResult(spec.code, spec.name, score, subtotal, bonus, data.multiplier, time, bool(veto_reasons),
-                       veto_reasons, passed, tuple(results), Explanation(tuple(lines)))
+    return RoundResult(spec.code, spec.name, score, subtotal.shown, bonus.shown, data.multiplier, time,
+                       bool(veto_reasons), veto_reasons, passed, tuple(results), Explanation(tuple(lines)))
 
 
 def score_entry(event: EventSpec, entry: str, inputs: Iterable[EntryRoundInput]) -> EntryResult:
@@ -363,7 +456,7 @@ def score_entry(event: EventSpec, entry: str, inputs: Iterable[EntryRoundInput])
         how = " + ".join(f"{_fmt(scores.get(rs.code, ZERO))}" + (f" × {_fmt(rs.weight)}" if rs.weight != ONE else "")
                          for rs in event.rounds)
     elif event.combine == "mean":
-        total = _mean(list(scores.values())) if scores else ZERO
+        total = _mean(list(scores.values())).f if scores else ZERO  # exact: rounded below
         how = f"平均（{'、'.join(_fmt(s) for s in scores.values())}）"
     else:
         best = max(rounds, key=lambda rr: rr.score, default=None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Iterable, Iterator, Literal, Optional
 
 Problem = tuple[str, str]  # (path, message)
@@ -53,9 +54,34 @@ class SpecError(ValueError):
         super().__init__("; ".join(f"{p or '.'}: {m}" for p, m in self.problems))
 
 
-def round_half_up(value: Decimal, places: int) -> Decimal:
-    """四舍五入 to `places` decimals (Decimal('2.675') -> 2.68; half-up, never banker's rounding)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
+    """四舍五入 to `places` decimals (Decimal('2.675') -> 2.68; half-up, never banker's rounding).
+
+    A `Fraction` (an exact mean such as 25/3) is rounded exactly: a value exactly at .xx5 always rounds up (away
+    from zero), whatever its decimal expansion, and a value a hair below never does."""
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    scaled = Fraction(value) * 10 ** places
+    q, r = divmod(abs(scaled.numerator), scaled.denominator)
+    if 2 * r >= scaled.denominator:
+        q += 1
+    return Decimal(-q if scaled.numerator < 0 else q).scaleb(-places)
+
+
+def exact(value: Decimal | Fraction | int) -> Fraction:
+    """A figure as an exact rational (Decimals convert exactly)."""
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def to_decimal(value: Decimal | Fraction | int) -> Decimal:
+    """An exact figure as a Decimal for display and comparison: the quotient correctly rounded to the context's 28
+    significant digits (exact whenever it fits: 1/8 -> 0.125). A function of the exact value only, so equal values
+    give equal Decimals and order is kept; never used before a rounding -- `round_half_up` takes the Fraction."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _raise_if(problems: list[Problem]) -> None:

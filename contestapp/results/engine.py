@@ -1,12 +1,20 @@
 """Rankings from the raw marks in the database, cached per event and refreshed incrementally.
 
 How an event is ranked:
-1. one GROUP BY over the event's submitted marks gives, per entry and criterion, the count, sum, lowest and highest
-   mark as scaled integers (`Fixed`: value x 10^4, so SQL sums exactly); criteria whose panel rule needs the single
-   marks (median, dropping two or more: diving) get them in a second, narrower query;
-2. the domain's fast engine (`domain.fast`) turns those into entry results with the very arithmetic of the full
-   engine, and `domain.rank` ranks them with the tie-break chain and the chief judge's tie decisions;
-3. one entry's explanation (成绩明细) is recomputed on demand by the full engine (`domain.score_entry`) from that
+1. the database does the panel rule and the weighted sum. Marks carry their sheet's entry and round, and the index
+   (round_id, entry_id, criterion_id, value) covers them: one GROUP BY per (round, entry, criterion) -> count and
+   kept = sum [- lowest] [- highest], times the criterion's weight as an integer, summed per (round, entry) with the
+   fewest and most marks per criterion -- one row per entry and round, exact integers (`Fixed`: value x 10^4), for
+   the round's *plain* criteria (`domain.fast.plan_event`: mean, or trimmed by at most one high and one low);
+   criteria with other rules (median, drop two or more as in diving, deductions, bonus, time, veto, their own
+   rounding, tie-break criteria) get per (entry, criterion) aggregates, and single marks where the rule needs them;
+2. Python divides once per entry and round (`domain.fast.plain_part`: exact, as a rational) and rounds half-up
+   exactly, combines the rounds and ranks (`domain.rank`) with the tie-break chain and the chief judge's decisions;
+3. only submitted sheets count. Marks do not know their sheet's status, so the entries with any sheet not submitted
+   in a round of the event (drafts, returned, void: few once judging ends; one indexed query finds them), and those
+   whose panels are uneven (a recusal, a missing mark: `plain_part` says so), are read again through the join with
+   the sheets, per criterion, restricted to those entries;
+4. one entry's explanation (成绩明细) is recomputed on demand by the full engine (`domain.score_entry`) from that
    entry's single marks -- the "second engine" the tests compare with.
 
 Nothing is stored in the database. The cache (per process) keeps, per event, the aggregates, the results and a
@@ -33,19 +41,15 @@ from contestapp.domain import (
     EntryRoundInput,
     EventSpec,
     Mark as DMark,
-    PanelStats,
     Ranked,
-    RoundStats,
     ScoringError,
     TieDecision as DTieDecision,
-    chain_criteria,
-    fast_entry,
     needs_values,
     pending_ties,
     rank,
-    score_event_rows,
     score_entry,
 )
+from contestapp.domain.fast import RoundPlan, plain_part, plan_event, score_event_rows
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus, TieDecision
@@ -112,6 +116,10 @@ class _Cache:
     rounds: dict[int, str]                       # round id -> code
     criteria: dict[int, tuple[str, str]]         # criterion id -> (round code, criterion code)
     needy: set[int]                              # criterion ids whose rule needs single marks
+    plans: dict[str, RoundPlan] = field(default_factory=dict)   # round code -> what the database sums
+    plain_sql: str = ""                          # the plain sums, "{only}" for an entry filter
+    classes: dict[int, tuple] = field(default_factory=dict)    # round id -> (round code, plan)
+    others: list[int] = field(default_factory=list)            # criterion ids read per criterion
     sheet_key: tuple = ()                        # (count, sum of versions, latest updated_at)
     entries: dict[int, EntryInfo] = field(default_factory=dict)
     entry_key: tuple = ()
@@ -140,9 +148,16 @@ def invalidate(event_id: Optional[int] = None) -> None:
             _caches.pop(_cache_key(event_id), None)
 
 
-def _sql(sql: str):
-    """A raw query on the session's connection (ids inlined as integers): rows without ORM or type processing."""
-    return db.session.connection().exec_driver_sql(sql)
+def _sql(sql: str) -> list[tuple]:
+    """A raw query on the session's connection (ids inlined as integers): plain tuples from the DBAPI cursor, with no
+    ORM, no type processing and no result metadata (SQLAlchemy builds a key map per driver-SQL result: ~1 ms each,
+    half of a re-rank's budget)."""
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -155,8 +170,8 @@ def _definition_rows(event: Event) -> tuple:
     rows = _sql(
         "SELECT r.id, r.code, r.weight, r.rules, c.id, c.code, c.kind, c.max, c.min, c.step, c.rules "
         f"FROM rounds r JOIN criteria c ON c.round_id = r.id WHERE r.event_id = {int(event.id)} "
-        'ORDER BY r."order", r.id, c."order", c.id').all()
-    return (event.code, repr(event.rules), repr([tuple(r) for r in rows]))
+        'ORDER BY r."order", r.id, c."order", c.id')
+    return (event.code, repr(event.rules), repr(rows))
 
 
 def event_spec(event: Event) -> EventSpec:
@@ -167,7 +182,7 @@ def event_spec(event: Event) -> EventSpec:
     return spec
 
 
-_specs: dict[Any, tuple] = {}  # definition fingerprint -> (spec, rounds, criteria, needy); kept by invalidate()
+_specs: dict[Any, tuple] = {}  # definition fingerprint -> the parsed definition and its SQL; kept by invalidate()
 
 
 def _new_cache(event: Event, fingerprint) -> _Cache:
@@ -178,46 +193,138 @@ def _new_cache(event: Event, fingerprint) -> _Cache:
     rounds = {r.id: r.code for r in event.rounds}
     criteria: dict[int, tuple[str, str]] = {}
     needy: set[int] = set()
+    plans = plan_event(spec)
+    ids: dict[tuple[str, str], int] = {}
     for r in event.rounds:
         rs = spec.round(r.code)
         for c in r.criteria:
             criteria[c.id] = (r.code, c.code)
+            ids[r.code, c.code] = c.id
             cs = rs.criterion(c.code)
             if needs_values(cs, cs.panel_for(rs.panel)):
                 needy.add(c.id)
+    classes = {r.id: (r.code, plans[r.code]) for r in event.rounds if plans[r.code].classes}
+    others = [ids[r.code, code] for r in event.rounds for code in plans[r.code].others]
+    known = (spec, rounds, criteria, needy, plans, _plain_sql(plans, ids, classes), classes, others)
     with _lock:
         if len(_specs) > 500:
             _specs.clear()
-        _specs[_cache_key(event.id), fingerprint] = (spec, rounds, criteria, needy)
-    return _Cache(fingerprint, spec, rounds, criteria, needy)
+        _specs[_cache_key(event.id), fingerprint] = known
+    return _Cache(fingerprint, *known)
+
+
+def _case(ids_values: list[tuple[int, int]], column: str = "m.criterion_id") -> str:
+    """A per-criterion integer: a constant when all are equal, else a CASE on the criterion."""
+    values = {v for _, v in ids_values}
+    if len(values) == 1:
+        return str(values.pop())
+    return f"CASE {column} " + " ".join(f"WHEN {i} THEN {v}" for i, v in ids_values) + " ELSE 0 END"
+
+
+def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], classes: dict[int, tuple]) -> str:
+    """One row per (round, entry): per class of plain criteria, sum of weight x kept, fewest and most marks of a
+    criterion, number of criteria marked. Weights are scaled to one power of ten per round (the plan's), so the
+    weight CASE is per criterion; a round's classes are numbered 0.. within the round."""
+    if not classes:
+        return ""
+    crits = [(ids[code, c], plan, k, cls, w) for rid, (code, plan) in classes.items()
+             for k, cls in enumerate(plan.classes) for c, w in zip(cls.codes, cls.weights)]
+    weight = _case([(i, w) for i, _, _, _, w in crits])
+    low = _case([(i, cls.drop_low) for i, _, _, cls, _ in crits])
+    high = _case([(i, cls.drop_high) for i, _, _, cls, _ in crits])
+    kept = "SUM(m.value)"
+    if low != "0":
+        kept += " - MIN(m.value)" + ("" if low == "1" else f" * {low}")
+    if high != "0":
+        kept += " - MAX(m.value)" + ("" if high == "1" else f" * {high}")
+    kw = f"({kept})" + ("" if weight == "1" else f" * {weight}")
+    width = max(len(plan.classes) for _, plan in classes.values())
+    covered = [i for i, *_ in crits]
+    every = not any(plan.others for plan in plans.values())  # no criterion outside the classes: no filter
+    where = f"m.round_id IN ({_ids(classes)})" + ("" if every else f" AND m.criterion_id IN ({_ids(covered)})")
+    if width == 1:
+        outer = "CAST(SUM(t.kw) AS BIGINT), MIN(t.n), MAX(t.n), COUNT(*)"
+        cls_col = ""
+    else:
+        cls_col = ", " + _case([(i, k) for i, _, k, _, _ in crits]) + " AS cls"
+        outer = ", ".join(f"CAST(SUM(CASE WHEN t.cls = {k} THEN t.kw END) AS BIGINT), "
+                          f"MIN(CASE WHEN t.cls = {k} THEN t.n END), MAX(CASE WHEN t.cls = {k} THEN t.n END), "
+                          f"COUNT(CASE WHEN t.cls = {k} THEN 1 END)" for k in range(width))
+    return (f"SELECT t.round_id, t.entry_id, {outer} FROM ("
+            f"SELECT m.round_id, m.entry_id, COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
+            f"WHERE {where}{{only}} GROUP BY m.round_id, m.entry_id, m.criterion_id) t "
+            "GROUP BY t.round_id, t.entry_id")
 
 
 # --- loading marks --------------------------------------------------------------------------------------------------
 
-def _rows(cache: _Cache, entry_ids: Optional[set[int]]) -> Iterable[tuple]:
-    """Per entry and criterion: count, sum, min, max of the submitted marks as stored integers (one GROUP BY over
-    the event's sheets and their marks)."""
+def _load(cache: _Cache, entry_ids: Optional[set[int]]) -> tuple[list[tuple], dict[tuple[str, str], tuple]]:
+    """The domain's input for the given entries (None: all): per (entry, round) the exact plain part, and per
+    (entry, criterion) aggregates for the other criteria -- and for every criterion of the entries that have a sheet
+    not submitted or an uneven panel, read through the join with the sheets (submitted sheets only)."""
     number = {i: info.number for i, info in cache.entries.items()}
+    only = f" AND m.entry_id IN ({_ids(entry_ids)})" if entry_ids is not None else ""
+    rounds = _ids(cache.rounds)
+    odd = {e for (e,) in _sql(f"SELECT DISTINCT entry_id FROM score_sheets WHERE round_id IN ({rounds}) "
+                              f"AND status <> '{SUBMITTED}'" + (f" AND entry_id IN ({_ids(entry_ids)})"
+                                                                if entry_ids is not None else ""))}
+    plain: dict[tuple[str, str], tuple] = {}
+    if cache.plain_sql:
+        classes = cache.classes
+        for row in _sql(cache.plain_sql.format(only=only)):
+            entry_id = row[1]
+            e = number.get(entry_id)
+            if e is None or entry_id in odd:
+                continue
+            code, plan = classes[row[0]]
+            k = len(plan.classes)
+            part = plain_part(plan, [row[2 + 4 * c: 6 + 4 * c] for c in range(k)]) if k > 1 else plain_part(
+                plan, (row[2:6],))
+            if part is None:
+                odd.add(entry_id)
+            else:
+                plain[e, code] = part
+    rows: list[tuple] = []
     crit = cache.criteria
-    only = f" AND s.entry_id IN ({_ids(entry_ids)})" if entry_ids is not None else ""
-    sql = ("SELECT s.entry_id, m.criterion_id, COUNT(*), SUM(m.value), MIN(m.value), MAX(m.value) "
-           "FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
-           f"WHERE s.round_id IN ({_ids(cache.rounds)}) AND s.status = '{SUBMITTED}'{only} "
-           "GROUP BY s.entry_id, m.criterion_id")
-    values: dict[tuple[int, int], list[Decimal]] = {}
-    if cache.needy:
-        for entry_id, crit_id, v in _sql(
-                "SELECT s.entry_id, m.criterion_id, m.value FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
-                f"WHERE m.criterion_id IN ({_ids(cache.needy)}) AND s.status = '{SUBMITTED}'{only}"):
-            values.setdefault((entry_id, crit_id), []).append(dec(v))
-    for entry_id, crit_id, n, total, low, high in _sql(sql):
-        e = number.get(entry_id)
-        if e is None:
-            continue
-        if values and (entry_id, crit_id) in values:
-            yield (e, *crit[crit_id], n, int(total), int(low), int(high), tuple(sorted(values[entry_id, crit_id])))
-        else:
-            yield (e, *crit[crit_id], n, int(total), int(low), int(high))
+    if cache.others:
+        values = _values(cache, cache.needy & set(cache.others), f"m.round_id IN ({rounds}){only}", join=False)
+        for entry_id, crit_id, n, total, low, high in _sql(
+                "SELECT m.entry_id, m.criterion_id, COUNT(*), SUM(m.value), MIN(m.value), MAX(m.value) FROM marks m "
+                f"WHERE m.round_id IN ({rounds}) AND m.criterion_id IN ({_ids(cache.others)}){only} "
+                "GROUP BY m.round_id, m.entry_id, m.criterion_id"):
+            e = number.get(entry_id)
+            if e is not None and entry_id not in odd:
+                rows.append((e, *crit[crit_id], n, int(total), int(low), int(high), values.get((entry_id, crit_id))))
+    if odd:
+        # odd entries: a sheet not submitted, or an uneven panel -- every criterion, submitted sheets only
+        odd_numbers = {number[i] for i in odd if i in number}
+        plain = {k: v for k, v in plain.items() if k[0] not in odd_numbers}
+        rows = [r for r in rows if r[0] not in odd_numbers]
+        where = f"s.entry_id IN ({_ids(odd)}) AND s.round_id IN ({rounds}) AND s.status = '{SUBMITTED}'"
+        values = _values(cache, cache.needy, where, join=True)
+        for entry_id, crit_id, n, total, low, high in _sql(
+                "SELECT s.entry_id, m.criterion_id, COUNT(*), SUM(m.value), MIN(m.value), MAX(m.value) "
+                f"FROM marks m JOIN score_sheets s ON s.id = m.sheet_id WHERE {where} "
+                "GROUP BY s.entry_id, m.criterion_id"):
+            e = number.get(entry_id)
+            if e is not None:
+                rows.append((e, *crit[crit_id], n, int(total), int(low), int(high), values.get((entry_id, crit_id))))
+    return rows, plain
+
+
+def _values(cache: _Cache, needy: set[int], where: str, join: bool) -> dict[tuple[int, int], tuple]:
+    """Single marks (ascending) of the criteria whose rule needs them."""
+    if not needy:
+        return {}
+    if join:
+        sql = ("SELECT s.entry_id, m.criterion_id, m.value FROM marks m JOIN score_sheets s ON s.id = m.sheet_id "
+               f"WHERE m.criterion_id IN ({_ids(needy)}) AND {where}")
+    else:
+        sql = f"SELECT m.entry_id, m.criterion_id, m.value FROM marks m WHERE m.criterion_id IN ({_ids(needy)}) AND {where}"
+    out: dict[tuple[int, int], list] = {}
+    for entry_id, crit_id, v in _sql(sql):
+        out.setdefault((entry_id, crit_id), []).append(dec(v))
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def _sheet_key(cache: _Cache) -> tuple:
@@ -266,12 +373,13 @@ def _score(cache: _Cache, entry_ids: Optional[set[int]]) -> None:
         cache.unscored.pop(i, None)
     active = {i for i in targets if i in cache.entries and cache.entries[i].status == EntryStatus.ACTIVE}
     if entry_ids is not None and not active:
-        rows: Iterable[tuple] = ()
+        rows: list[tuple] = []
+        plain: dict = {}
     else:
-        rows = _rows(cache, None if entry_ids is None else active)
+        rows, plain = _load(cache, None if entry_ids is None else active)
     number = {i: cache.entries[i].number for i in targets if i in cache.entries}
     facts = {(number[e], cache.rounds[r]): (dec(m), dec(t)) for (e, r), (m, t) in cache.facts.items() if e in number}
-    results, errors = score_event_rows(cache.spec, rows, facts)
+    results, errors = score_event_rows(cache.spec, rows, facts, plain=plain, plans=cache.plans)
     for i in targets:
         info = cache.entries.get(i)
         if info is None:

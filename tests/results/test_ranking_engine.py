@@ -1,0 +1,143 @@
+"""The ranking engine (panel rule and weighted sum in SQL, one division per entry and round in Python) equals the full
+engine from single marks: on mixed rules, drafts and returned sheets, uneven panels, after changes."""
+import random
+from decimal import Decimal as D
+
+import pytest
+
+from contestapp.extensions import db
+
+JUDGES = 5
+
+
+def definition():
+    five = {"aggregate": "trimmed", "drop_high": 1, "drop_low": 1, "min_judges": 5, "fallback": "mean"}
+    return {
+        "code": "mix", "name": "混合规则竞赛", "kind": "skills", "year": 2025, "date": "2025-05-20",
+        "events": [{
+            "code": "e1", "name": "赛项", "places": 2,
+            "rounds": [
+                {"code": "theory", "name": "理论", "weight": "0.3", "places": 2,
+                 "criteria": [{"code": "paper", "name": "试卷", "kind": "judgement", "max": "100", "step": "0.5"}],
+                 "panel": five},
+                {"code": "practical", "name": "实操", "weight": "0.7", "places": 2, "panel": five,
+                 "criteria": [
+                     {"code": "a", "name": "甲", "max": "10", "step": "0.01", "weight": "3"},
+                     {"code": "b", "name": "乙", "max": "10", "step": "0.01", "weight": "2.5"},
+                     # a plain mean (another class in the same round)
+                     {"code": "m", "name": "均值", "max": "10", "step": "0.01",
+                      "panel": {"aggregate": "mean", "min_judges": 3}},
+                     # needs the single marks
+                     {"code": "med", "name": "中位", "max": "10", "step": "0.5", "panel": {"aggregate": "median"}},
+                     {"code": "bon", "name": "加分", "kind": "bonus", "max": "2", "step": "0.5"},
+                 ]},
+            ]}],
+    }
+
+
+@pytest.fixture
+def event(app, make):
+    from contestapp.contests.definition import create_contest
+    from contestapp.entrants.models import Entrant, Entry
+    from contestapp.judging.models import Mark, ScoreSheet
+
+    org = make.org("测试总工会")
+    judges = [make.user(f"rj{i}", "judge", org) for i in range(JUDGES)]
+    contest = create_contest(definition(), org, None)
+    db.session.flush()
+    ev = contest.events[0]
+    rng = random.Random(11)
+    for i in range(40):
+        person = Entrant(contest_id=contest.id, kind="person", name=f"选手{i}")
+        db.session.add(person)
+        db.session.flush()
+        entry = Entry(event_id=ev.id, entrant_id=person.id, number=f"N{i:03d}", code=f"{i:03d}", status="active")
+        db.session.add(entry)
+        db.session.flush()
+        for rnd in ev.rounds:
+            for j, judge in enumerate(judges):
+                sheet = ScoreSheet(entry=entry, round=rnd, judge=judge, status="submitted", source="paper")
+                db.session.add(sheet)
+                for c in rnd.criteria:
+                    if c.code == "bon" and rng.random() < 0.6:
+                        continue
+                    if c.code == "paper":
+                        value = D(rng.randint(120, 200)) / 2
+                    elif c.step == D("0.5") or c.code == "bon":
+                        value = D(rng.randint(0, int(c.max * 2))) / 2
+                    else:
+                        value = D(rng.randint(500, 1000)) / 100
+                    sheet.marks.append(Mark(criterion_id=c.id, value=value))  # entry/round copied on insert
+    db.session.commit()
+    return ev
+
+
+def both(ev):
+    from contestapp.results import engine
+
+    fast = [(r.entry, r.rank, r.total) for r in engine.ranking(ev).ranked]
+    full = [(r.entry, r.rank, r.total) for r in engine.recompute_from_scratch(ev)]
+    assert fast == full
+    return fast
+
+
+def test_marks_carry_their_sheet_entry_and_round(event):
+    from contestapp.judging.models import Mark, ScoreSheet
+
+    bad = db.session.scalar(db.select(db.func.count()).select_from(Mark).join(ScoreSheet, ScoreSheet.id == Mark.sheet_id)
+                            .where((Mark.entry_id != ScoreSheet.entry_id) | (Mark.round_id != ScoreSheet.round_id)))
+    assert bad == 0
+
+
+def test_engines_agree_on_mixed_rules_drafts_and_uneven_panels(event):
+    from contestapp.judging.models import Mark, ScoreSheet
+    from contestapp.results import engine
+
+    engine.invalidate()
+    assert len(both(event)) == 40
+    sheets = db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.round_id.in_([r.id for r in event.rounds]))
+                                .order_by(ScoreSheet.id)).all()
+    # a draft and a returned sheet (not counted: trimmed panels fall back to the mean of four), a void one
+    for sheet, status in zip(sheets[3::37], ["draft", "returned", "void", "draft"]):
+        sheet.status = status
+        sheet.version += 1
+    # an uneven panel: one judge's mark of one criterion missing (a recusal for that item)
+    for victim in (sheets[101], sheets[116]):  # theory (fewer than 5: mean of 4), practical (one item uneven)
+        db.session.delete(victim.marks[0])
+        victim.version += 1
+    # a changed mark
+    mark = sheets[205].marks[1]
+    mark.value = D("9.99") if mark.criterion.step == D("0.01") else D(10)
+    sheets[205].version += 1
+    db.session.commit()
+    warm = both(event)  # incremental
+    engine.invalidate()
+    assert both(event) == warm  # cold
+
+
+def test_entry_without_submitted_sheets_is_unscored(event):
+    from contestapp.entrants.models import Entry
+    from contestapp.judging.models import ScoreSheet
+    from contestapp.results import engine
+
+    entry = db.session.scalar(db.select(Entry).where(Entry.event_id == event.id, Entry.number == "N005"))
+    for sheet in db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.entry_id == entry.id)):
+        sheet.status, sheet.version = "draft", sheet.version + 1
+    db.session.commit()
+    ranking = engine.ranking(event)
+    assert entry.id in ranking.unscored and "N005" not in [r.entry for r in ranking.ranked]
+    both(event)
+
+
+def test_the_plain_query_uses_the_covering_index(event):
+    from contestapp.results import engine
+
+    engine.invalidate()
+    engine.ranking(event)
+    cache = engine._caches[engine._cache_key(event.id)]
+    sql = cache.plain_sql.format(only="")
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        assert "COVERING INDEX ix_marks_round_entry_criterion_value" in plan, plan
+    assert len(conn.exec_driver_sql(sql).all()) == 80  # one row per entry and round
