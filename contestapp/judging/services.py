@@ -531,8 +531,13 @@ class Prepared:
 
     @staticmethod
     def runner():
-        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction."""
-        conn = db.session.connection()
+        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction
+        (kept in the session until the transaction ends: see `_end_of_transaction`)."""
+        session = db.session()
+        run = session.info.get("prepared_runner")
+        if run is not None:
+            return run
+        conn = session.connection()
         dialect, dbapi = conn.dialect, conn.connection.dbapi_connection
 
         def run(stmt: Prepared, values):
@@ -545,6 +550,7 @@ class Prepared:
                 cursor.execute(sql, params)
             return cursor
 
+        session.info["prepared_runner"] = run
         return run
 
 
@@ -830,15 +836,22 @@ class _SqliteWriters:
         session.info["sqlite_writer_lock"] = fd
 
     @staticmethod
-    def release(session, transaction) -> None:
-        if transaction.parent is None:
-            fd = session.info.pop("sqlite_writer_lock", None)
-            if fd is not None:
-                os.close(fd)  # closing the descriptor releases the flock
+    def release(session) -> None:
+        fd = session.info.pop("sqlite_writer_lock", None)
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the flock
 
 
 _SQLITE_WRITERS = _SqliteWriters()
-event.listen(Session, "after_transaction_end", _SqliteWriters.release)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_of_transaction(session, transaction) -> None:
+    """Commit, rollback or close: the writers' lock is released and the prepared-statement runner forgotten (the
+    next transaction may run on another connection)."""
+    if transaction.parent is None:
+        session.info.pop("prepared_runner", None)
+        _SqliteWriters.release(session)
 
 
 def _dialect_insert(name: str):
