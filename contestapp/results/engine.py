@@ -368,6 +368,9 @@ def _decisions(event: Event) -> tuple:
 def _score(cache: _Cache, entry_ids: Optional[set[int]]) -> None:
     """(Re)score the given entries (None: all) with the domain's batch engine."""
     targets = set(cache.entries) if entry_ids is None else entry_ids
+    if entry_ids is None:  # everything again: forget entries that are gone (deleted entrants)
+        cache.results.clear()
+        cache.unscored.clear()
     for i in targets:
         cache.results.pop(i, None)
         cache.unscored.pop(i, None)
