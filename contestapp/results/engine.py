@@ -48,6 +48,7 @@ from contestapp.domain import (
     pending_ties,
     rank,
     score_entry,
+    team_result,
 )
 from contestapp.domain.fast import RoundPlan, plain_part, plan_event, score_event_rows
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
@@ -76,6 +77,12 @@ class EntryInfo:
     entrant_id: int
     name: str = ""
     unit: str = ""
+    kind: str = "person"              # the entrant's kind: person / team / unit
+    team_of: Optional[int] = None     # a person's team (entrant id), for teams scored as the sum of members
+
+    @property
+    def is_team(self) -> bool:
+        return self.kind == "team"
 
     @property
     def key(self) -> str:
@@ -338,17 +345,65 @@ def _changed_entries(cache: _Cache, since) -> set[int]:
         ScoreSheet.round_id.in_(list(cache.rounds)), ScoreSheet.updated_at >= since - SKEW)))
 
 
-def _entry_key(event: Event) -> tuple:
+def _sums_members(spec: EventSpec) -> bool:
+    return spec.mode == "team" and spec.team_combine == "sum_members"
+
+
+def _entry_key(event: Event, members: bool = False) -> tuple:
+    if members:  # a team's result depends on who its members are
+        return tuple(_sql("SELECT e.id, e.status, e.code, e.number, p.kind, p.team_id FROM entries e "
+                          f"JOIN entrants p ON p.id = e.entrant_id WHERE e.event_id = {int(event.id)} ORDER BY e.id"))
     return tuple(_sql(f"SELECT id, status, code, number FROM entries WHERE event_id = {int(event.id)} ORDER BY id"))
 
 
 def _entries(event: Event) -> dict[int, EntryInfo]:
     rows = _sql(
-        "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name FROM entries e "
+        "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id FROM entries e "
         "JOIN entrants p ON p.id = e.entrant_id LEFT JOIN units u ON u.id = p.unit_id "
         f"WHERE e.event_id = {int(event.id)}")
-    return {i: EntryInfo(i, number, code, status, eid, name or "", unit or "")
-            for i, number, code, status, eid, name, unit in rows}
+    return {i: EntryInfo(i, number, code, status, eid, name or "", unit or "", kind or "person", team)
+            for i, number, code, status, eid, name, unit, kind, team in rows}
+
+
+# --- teams scored as the sum of their members' results ---------------------------------------------------------------
+
+def team_results(spec: EventSpec, entries: dict[int, EntryInfo], results: dict[int, EntryResult | str]
+                 ) -> tuple[dict[int, EntryResult], dict[int, str]]:
+    """A `sum_members` team event: the team entries' results from their members' entry results (`domain.team_result`:
+    total = sum of the members' totals, time = their total time) -> ({team entry id: result}, {entry id: why not}).
+    Members are the event's person entries whose entrant belongs to the team (Entrant.team_id); withdrawn or
+    disqualified members do not count; a team is unscored while an active member has no result. Member entries are
+    not ranked themselves; one whose team has no entry in the event is reported unscored."""
+    teams = {info.entrant_id: i for i, info in entries.items() if info.is_team}
+    members: dict[int, list[EntryInfo]] = {i: [] for i in teams.values()}
+    unscored: dict[int, str] = {}
+    for i, info in entries.items():
+        if info.is_team:
+            continue
+        team = teams.get(info.team_of) if info.team_of is not None else None
+        if team is None:
+            unscored[i] = "不属于本赛项的参赛队"
+        elif info.status == EntryStatus.ACTIVE:
+            members[team].append(info)
+    out: dict[int, EntryResult] = {}
+    for team, infos in members.items():
+        info = entries[team]
+        if info.status != EntryStatus.ACTIVE:
+            unscored[team] = {"withdrawn": "已退赛", "disqualified": "取消资格"}.get(info.status, info.status)
+            continue
+        if not infos:
+            unscored[team] = "没有队员成绩"
+            continue
+        got: list[EntryResult] = []
+        for m in sorted(infos, key=lambda m: m.number):
+            r = results.get(m.id)
+            if not isinstance(r, EntryResult):
+                unscored[team] = f"队员 {m.number}（{m.name}）：{r or '尚无已提交的评分'}"
+                break
+            got.append(r)
+        else:
+            out[team] = team_result(spec, info.key, got)
+    return out, unscored
 
 
 def _facts(cache: _Cache) -> dict[tuple[int, int], tuple]:
@@ -399,9 +454,15 @@ def _rank(cache: _Cache, event: Event) -> Ranking:
     by_key = {info.key: i for i, info in cache.entries.items()}
     key_of = {i: info.key for i, info in cache.entries.items()}
     decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason) for ids, reason in cache.decisions]
-    ranked = rank(cache.results.values(), cache.spec.chain, cache.spec.unshared_places, decisions)
+    results: Iterable[EntryResult] = cache.results.values()
+    unscored = dict(cache.unscored)
+    if _sums_members(cache.spec):
+        members: dict[int, EntryResult | str] = {**cache.unscored, **cache.results}
+        teams, unscored = team_results(cache.spec, cache.entries, members)
+        results = teams.values()
+    ranked = rank(results, cache.spec.chain, cache.spec.unshared_places, decisions)
     cache.version += 1
-    return Ranking(event.id, cache.spec, ranked, dict(cache.unscored), cache.entries, by_key, pending_ties(ranked),
+    return Ranking(event.id, cache.spec, ranked, unscored, cache.entries, by_key, pending_ties(ranked),
                    cache.version)
 
 
@@ -422,7 +483,7 @@ def _ranking(event: Event) -> Ranking:
     if cache is None or cache.fingerprint != fingerprint:
         cache = _new_cache(event, fingerprint)
     sheet_key = _sheet_key(cache)
-    entry_key = _entry_key(event)
+    entry_key = _entry_key(event, _sums_members(cache.spec))
     facts = _facts(cache)
     decisions = _decisions(event)
     if cache.ranking is None:
@@ -498,13 +559,30 @@ def inputs_by_entry(event: Event, spec: EventSpec, entry_ids: Optional[Iterable[
 
 
 def explain(event: Event, entry: Entry) -> EntryResult:
-    """One entry's result with its explanation (成绩明细), by the full engine; raises ScoringError."""
+    """One entry's result with its explanation (成绩明细), by the full engine; raises ScoringError. A team scored as
+    the sum of its members' results lists its members' explanations (`domain.team_result`)."""
     spec = event_spec(event)
+    if _sums_members(spec) and entry.entrant.kind == "team":
+        entries = {i: info for i, info in _entries(event).items()
+                   if i == entry.id or info.team_of == entry.entrant_id}
+        inputs = inputs_by_entry(event, spec, [i for i in entries if i != entry.id])
+        members: dict[int, EntryResult | str] = {}
+        for i in entries:
+            if i != entry.id and i in inputs:
+                try:
+                    members[i] = score_entry(spec, entries[i].number, inputs[i])
+                except ScoringError as exc:
+                    members[i] = str(exc)
+        teams, unscored = team_results(spec, entries, members)
+        if entry.id not in teams:
+            raise ScoringError(unscored.get(entry.id, "没有队员成绩"))
+        return teams[entry.id]
     return score_entry(spec, entry.number, inputs_by_entry(event, spec, [entry.id]).get(entry.id, []))
 
 
 def explain_all(event: Event, spec: Optional[EventSpec] = None) -> dict[int, EntryResult | str]:
-    """Every active entry with marks, by the full engine: entry id -> result, or the reason it cannot be scored."""
+    """Every active entry with marks, by the full engine: entry id -> result, or the reason it cannot be scored (in a
+    `sum_members` team event also every team, from its members' results)."""
     spec = spec or event_spec(event)
     active = set(db.session.scalars(select(Entry.id).where(Entry.event_id == event.id,
                                                            Entry.status == EntryStatus.ACTIVE)))
@@ -516,13 +594,22 @@ def explain_all(event: Event, spec: Optional[EventSpec] = None) -> dict[int, Ent
             out[entry_id] = score_entry(spec, inputs[0].entry, inputs)
         except ScoringError as exc:
             out[entry_id] = str(exc)
+    if _sums_members(spec):  # and every team from its members' results (the team's explanation lists them)
+        entries = _entries(event)
+        teams, unscored = team_results(spec, entries, out)
+        out.update(teams)
+        out.update({i: why for i, why in unscored.items() if entries[i].is_team})
     return out
 
 
 def recompute_from_scratch(event: Event) -> list[Ranked]:
     """The whole event by the full engine from single marks (the tests compare it with `ranking`)."""
     spec = event_spec(event)
-    results = [r for r in explain_all(event, spec).values() if not isinstance(r, str)]
+    every = explain_all(event, spec)
+    if _sums_members(spec):  # teams are ranked, not their members
+        teams = {i for i, info in _entries(event).items() if info.is_team}
+        every = {i: r for i, r in every.items() if i in teams}
+    results = [r for r in every.values() if not isinstance(r, str)]
     by_id = dict(db.session.execute(select(Entry.id, Entry.number).where(Entry.event_id == event.id)).all())
     decisions = [DTieDecision(tuple(by_id[i] for i in ids if i in by_id), reason)
                  for ids, reason in _decisions(event)]
