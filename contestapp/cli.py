@@ -51,13 +51,17 @@ def _organisation(name: str | None):
 @click.option("--name", "display_name", help="显示名称")
 @click.option("--org", "org_name", help="所属组织名称（默认：顶级组织）")
 @click.option("--unit", "unit_name", help="所在单位（裁判回避用）")
+@click.option("--email", help="电子邮箱（用于提醒）")
 @click.password_option(help="密码（至少 8 位）")
-def create_user_command(username, role, display_name, org_name, unit_name, password):
+def create_user_command(username, role, display_name, org_name, unit_name, email, password):
     """创建用户 / create a user."""
+    from contestapp.auth.models import clean_email
     from contestapp.auth.services import create_user
 
     try:
+        email = clean_email(email)
         user = create_user(username, password, role, display_name, _organisation(org_name), unit_name)
+        user.email = email
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -11,7 +11,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from contestapp.audit.service import record
-from contestapp.auth.models import ORG_LEVEL_LABELS, ROLE_LABELS, Organisation, OrgLevel, Role, User
+from contestapp.auth.models import EMAIL_MAX, EMAIL_PATTERN, ORG_LEVEL_LABELS, ROLE_LABELS, Organisation, OrgLevel, Role, User
 from contestapp.auth.permissions import ADMIN, ORGANISER, deny, managed_organisation_ids, roles_required
 from contestapp.auth.services import create_user
 from contestapp.extensions import db
@@ -27,6 +27,9 @@ class UserForm(FlaskForm):
     organisation_id = SelectField("所属组织", coerce=int)
     unit_name = StringField("所在单位（裁判回避用）", validators=[Optional(), Length(max=200)])
     phone = StringField("手机号", validators=[Optional(), Regexp(r"^1\d{10}$", message="手机号应为11位数字")])
+    email = StringField("电子邮箱（用于提醒，可不填）",
+                        validators=[Optional(), Length(max=EMAIL_MAX), Regexp(EMAIL_PATTERN, message="电子邮箱格式不正确")],
+                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
     password = PasswordField("密码（新建必填；修改时留空表示不改）", validators=[Optional(), Length(min=8, message="密码至少 8 位")])
     active = BooleanField("启用", default=True)
 
@@ -108,6 +111,7 @@ def user_form(user_id: int | None = None):
             if form.password.data:
                 user.set_password(form.password.data)
         user.phone = form.phone.data or None
+        user.email = form.email.data or None
         user.active = form.active.data
         db.session.flush()
         record(current_user, "user.save", user, summary=f"{user.username}（{user.role_label}）",

@@ -1,6 +1,7 @@
 """Organisations, users and roles."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,6 +70,21 @@ class Organisation(db.Model):
         return f"<Organisation {self.name}>"
 
 
+# A practical check of an e-mail address (one @, a dotted domain, no spaces); the mail server has the last word.
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$"
+EMAIL_MAX = 254
+
+
+def clean_email(address: str | None) -> str | None:
+    """The address trimmed, or None when blank; ValueError (Chinese) when it is not an e-mail address."""
+    address = (address or "").strip()
+    if not address:
+        return None
+    if len(address) > EMAIL_MAX or not re.match(EMAIL_PATTERN, address):
+        raise ValueError(f"电子邮箱格式不正确：{address}")
+    return address
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -80,6 +96,7 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     unit_name: Mapped[str | None] = mapped_column(String(200))  # a judge's own unit, for recusal
     phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))  # reminders by e-mail when SMTP is configured
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contestapp.common.db import UTCDateTime, utcnow
@@ -52,3 +52,18 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     emailed: Mapped[bool] = mapped_column(default=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailLog(db.Model):
+    """One reminder e-mail sent to one person on one day (local date): the unique pair keeps it to one a day."""
+
+    __tablename__ = "mail_log"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_mail_log_user_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[str] = mapped_column(String(10))          # YYYY-MM-DD in the application's time zone
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    notices: Mapped[int] = mapped_column(default=0)       # how many console notices the mail carried
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

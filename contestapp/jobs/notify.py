@@ -5,11 +5,13 @@ import os
 import smtplib
 from email.message import EmailMessage
 
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from contestapp.auth.models import User
 from contestapp.extensions import db
-from contestapp.jobs.models import Notice
+from contestapp.jobs.models import MailLog, Notice
 
 
 def _insert_ignore(values: dict) -> bool:
@@ -47,15 +49,46 @@ def send_mail(to: str, subject: str, text: str) -> None:
 
 
 def notify(user_id: int, contest_id: int | None, key: str, text: str) -> int:
-    """Add a console notice once per key; e-mail it when SMTP is configured and the user has an address."""
-    if not _insert_ignore({"key": key[:200], "user_id": user_id, "contest_id": contest_id, "text": text[:500]}):
+    """Add a console notice once per key (1 if it is new, 0 if it was there). E-mail is sent separately, one mail
+    per person and day (`mail_daily`)."""
+    return 1 if _insert_ignore({"key": key[:200], "user_id": user_id, "contest_id": contest_id,
+                                "text": text[:500]}) else 0
+
+
+def mail_daily(keys: list[str], day: str, subject: str = "劳动竞赛提醒") -> int:
+    """E-mail the not yet e-mailed notices among `keys` (today's reminders), at most one mail per person and `day`
+    (recorded in `mail_log`; its unique (user, day) pair is the guarantee). Nothing happens without SMTP settings;
+    people without an address keep the console notice alone. A mail that fails is not recorded, so a later run the
+    same day tries again. The mail goes out before the job's transaction commits: if that commit failed, the mail
+    would be sent again on the next run (at least once, never lost). Returns the number of mails sent."""
+    if smtp_settings() is None or not keys:
         return 0
-    user = db.session.get(User, user_id)
-    address = getattr(user, "email", None)
-    if address and smtp_settings():
+    rows = db.session.execute(
+        select(Notice.id, Notice.user_id, Notice.text, User.email)
+        .join(User, User.id == Notice.user_id)
+        .where(Notice.key.in_([k[:200] for k in keys]), Notice.emailed.is_(False), User.email.is_not(None),
+               User.email != "", User.active.is_(True))
+        .order_by(Notice.user_id, Notice.id)).all()
+    if not rows:
+        return 0
+    already = set(db.session.scalars(select(MailLog.user_id).where(
+        MailLog.day == day, MailLog.user_id.in_({r.user_id for r in rows}))))
+    by_user: dict[int, list] = {}
+    for row in rows:
+        if row.user_id not in already:
+            by_user.setdefault(row.user_id, []).append(row)
+    sent = 0
+    for user_id, notices in by_user.items():
+        address = notices[0].email
+        title = f"{subject}（{day}，{len(notices)} 项）"
+        body = "\n".join(f"· {n.text}" for n in notices) + "\n\n请登录劳动竞赛管理系统查看。此邮件由系统自动发送，每天至多一封。"
         try:
-            send_mail(address, "劳动竞赛提醒", text)
-            db.session.query(Notice).filter(Notice.key == key[:200]).update({"emailed": True})
-        except OSError:
-            pass  # the console notice stands; mail is best effort
-    return 1
+            send_mail(address, title, body)
+        except OSError as exc:  # smtplib.SMTPException is an OSError: the console notice stands, retried later
+            current_app.logger.warning("reminder mail to %s failed: %s", address, exc)
+            continue
+        db.session.add(MailLog(user_id=user_id, day=day, address=address, subject=title[:200], notices=len(notices)))
+        db.session.execute(update(Notice).where(Notice.id.in_([n.id for n in notices])).values(emailed=True))
+        db.session.flush()
+        sent += 1
+    return sent

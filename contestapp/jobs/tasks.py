@@ -33,10 +33,12 @@ def open_periods(now: datetime) -> str:
 
 @job("remind_missing", "提醒未交考评表/自评表", trigger="cron", hour=9, minute=0)
 def remind_missing(now: datetime) -> str:
-    from contestapp.jobs.notify import notify
+    """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
+    carrying that day's notices (recorded in `mail_log`)."""
+    from contestapp.jobs.notify import mail_daily, notify, smtp_settings
     from contestapp.merit.services import missing_sheets
 
-    sent = 0
+    sent, keys = 0, []
     zone_day = now.astimezone(_zone()).date().isoformat()
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN,
                                                           Period.deadline_at > now,
@@ -44,12 +46,16 @@ def remind_missing(now: datetime) -> str:
         missing = missing_sheets(period)
         deadline = period.deadline_at.astimezone(_zone()).strftime("%m月%d日 %H:%M")
         for user_id, count in missing["assessors"]:
-            sent += notify(user_id, period.contest_id, f"remind:{period.id}:judge:{user_id}:{zone_day}",
+            keys.append(f"remind:{period.id}:judge:{user_id}:{zone_day}")
+            sent += notify(user_id, period.contest_id, keys[-1],
                            f"{period.name}：您还有 {count} 份考评表未提交，截止时间 {deadline}")
         for user_id, names in missing["units"]:
-            sent += notify(user_id, period.contest_id, f"remind:{period.id}:unit:{user_id}:{zone_day}",
+            keys.append(f"remind:{period.id}:unit:{user_id}:{zone_day}")
+            sent += notify(user_id, period.contest_id, keys[-1],
                            f"{period.name}：{'、'.join(names)} 的自评表尚未提交，截止时间 {deadline}")
-    return f"发送提醒 {sent} 条"
+    if smtp_settings() is None:
+        return f"发送提醒 {sent} 条"
+    return f"发送提醒 {sent} 条，邮件 {mail_daily(keys, zone_day)} 封"
 
 
 @job("close_periods", "考评截止", minutes=10, trigger="interval")

@@ -14,15 +14,15 @@ def test_missing_sheets_are_reminded_once_a_day(app, merit, monkeypatch):
     monkeypatch.setenv("CONTESTAPP_SMTP_HOST", "smtp.example.invalid")
     monkeypatch.setattr(notify, "send_mail", lambda to, subject, text: sent.append((to, text)))
     run_job("open_periods", at(2025, 4, 1))
-    assert run_job("remind_missing", at(2025, 4, 20)).message == "发送提醒 0 条"  # not yet near the deadline
-    assert run_job("remind_missing", at(2025, 5, 3)).message == "发送提醒 3 条"  # 2 assessors + 1 unit account
-    assert run_job("remind_missing", at(2025, 5, 3, 15)).message == "发送提醒 0 条"  # same day: nothing more
-    assert run_job("remind_missing", at(2025, 5, 4)).message == "发送提醒 3 条"
+    assert run_job("remind_missing", at(2025, 4, 20)).message == "发送提醒 0 条，邮件 0 封"  # not yet near the deadline
+    assert run_job("remind_missing", at(2025, 5, 3)).message == "发送提醒 3 条，邮件 0 封"  # 2 assessors + 1 unit account
+    assert run_job("remind_missing", at(2025, 5, 3, 15)).message == "发送提醒 0 条，邮件 0 封"  # same day: nothing more
+    assert run_job("remind_missing", at(2025, 5, 4)).message == "发送提醒 3 条，邮件 0 封"
     texts = db.session.scalars(select(Notice.text).where(Notice.user_id == merit["judges"][0].id)).all()
     assert texts and "4 份考评表未提交" in texts[0] and "05月06日 00:00" in texts[0]
     unit_text = db.session.scalar(select(Notice.text).where(Notice.user_id == merit["unit_user"].id))
     assert "自评表尚未提交" in unit_text
-    assert sent == []  # users have no e-mail address in this model: the console notice stands alone
+    assert sent == []  # nobody here has an e-mail address: the console notice stands alone
     page = client_for(app, "assessor1").get("/jobs/notices").get_data(as_text=True)
     assert "考评表未提交" in page
     assert db.session.scalar(select(func.count(Notice.id))) == 6
