@@ -394,6 +394,35 @@ def is_recused(expert: User, nomination: Nomination) -> bool:
     return bool(own) and own in {nomination.unit_org.name.strip(), (nomination.employer or "").strip()}
 
 
+def has_recusal(expert: User, entry: Entry) -> bool:
+    """A judging Recusal row for the pair: the unit rule written at the start of the review, or a conflict the
+    expert declared on the tablet. The one record both flows read."""
+    from contestapp.judging.services import is_recused as judging_recused
+
+    return judging_recused(expert.id, entry.id)
+
+
+def expert_candidates(contest: Contest, expert: User) -> list[tuple[Nomination, str | None]]:
+    """The candidates an expert reviews, with the code the tablet shows (codes are given in nomination order when
+    the review starts). A craftsman review is not anonymous: experts must read each candidate's materials, so this
+    page shows names next to the codes; the tablet lists codes only, as for every judged round. Recused candidates
+    (the unit rule or a conflict declared on the tablet) are left out."""
+    from contestapp.judging.models import Recusal
+    from contestapp.judging.services import judge_code
+
+    recused = set(db.session.scalars(select(Recusal.entry_id).where(Recusal.judge_id == expert.id)))
+    entries = {e.entrant_id: e for e in db.session.scalars(select(Entry).where(
+        Entry.event_id == event_of(contest).id))} if contest.events else {}
+    out = []
+    for n in nominations_of(contest, NominationStatus.ELIGIBLE):
+        entry = entries.get(n.entrant_id)
+        if is_recused(expert, n) or (entry is not None and entry.id in recused):
+            continue
+        out.append((n, judge_code(entry) if entry is not None else None))
+    out.sort(key=lambda pair: (pair[1] is None, pair[1] or "", pair[0].id))
+    return out
+
+
 def may_see_nomination(user: User, nomination: Nomination) -> bool:
     """The nominating unit, the contest's organisers (and admins), and the contest's experts who are not recused."""
     from contestapp.auth.permissions import ORGANISER, can
@@ -412,7 +441,11 @@ def may_see_nomination(user: User, nomination: Nomination) -> bool:
         member = db.session.scalar(select(ContestMember.id).where(
             ContestMember.contest_id == contest.id, ContestMember.user_id == user.id,
             ContestMember.role == Role.JUDGE)) is not None
-        return in_review and member and not is_recused(user, nomination)
+        if not (in_review and member) or is_recused(user, nomination):
+            return False
+        entry = db.session.scalar(select(Entry).where(Entry.entrant_id == nomination.entrant_id)) \
+            if nomination.entrant_id else None
+        return entry is None or not has_recusal(user, entry)
     return False
 
 
@@ -470,10 +503,64 @@ def start_review(call: CraftsmanCall, actor) -> int:
                              code=f"GJ{created:03d}"))
         n.entrant_id = entrant.id
     _record_recusals(contest)
+    _open_round(contest, REVIEW_ROUND, actor)
     call.stage = Stage.REVIEW
     record(actor, "craftsman.review.start", call, contest_id=contest.id, summary=f"开始专家评审：{created} 名候选人")
     db.session.flush()
     return created
+
+
+def _open_round(contest: Contest, code: str, actor) -> Round | None:
+    """The tablet path: every expert of the panel gets a judging Assignment for the round, which creates their
+    (empty) sheets for every coded entry and leaves out the recused pairs (`judging.services.assign` ->
+    `ensure_sheets`). The craftsman recusal rule is written as judging Recusal rows first (`_record_recusals`), so
+    the judging flow and this module read one set of rows; `sync_unit_recusals` skips pairs already recorded."""
+    from contestapp.judging import services as judging
+
+    rnd = _round(contest, code)
+    if rnd is None:
+        return None
+    _record_recusals(contest)
+    db.session.flush()
+    try:
+        for expert in experts_of(contest):
+            judging.assign(contest, expert, [rnd], None, actor)
+    except judging.JudgingError as exc:
+        raise CraftsmanError(exc.message) from None
+    return rnd
+
+
+def _open_defence(contest: Contest, shortlisted_entries: set[int], actor) -> int:
+    """The defence round (答辩) is for the shortlisted only. The judging flow has no per-round list of entries
+    (`ensure_sheets` creates a sheet for every coded active entry of the event), so the sheets of the candidates
+    not shortlisted are voided here (kept, never counted, not listed on the tablet, never recreated since the
+    pair has a sheet). A re-made shortlist puts voided, unmarked sheets of newly shortlisted candidates back to
+    draft. Returns the number of open defence sheets."""
+    from contestapp.judging.models import VOID_STATUS, Recusal
+
+    rnd = _round(contest, DEFENCE_ROUND)
+    if rnd is None:
+        return 0
+    marked = set(db.session.scalars(select(ScoreSheet.entry_id).join(Mark, Mark.sheet_id == ScoreSheet.id)
+                                    .where(ScoreSheet.round_id == rnd.id)))
+    if marked - shortlisted_entries:
+        raise CraftsmanError("答辩已有评分，不能再改变入围名单")
+    _open_round(contest, DEFENCE_ROUND, actor)
+    recused = set(db.session.execute(select(Recusal.judge_id, Recusal.entry_id)
+                                     .where(Recusal.contest_id == contest.id)).all())
+    open_sheets = 0
+    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id)):
+        if sheet.entry_id not in shortlisted_entries:
+            if sheet.status in (SheetStatus.DRAFT, SheetStatus.RETURNED) and sheet.entry_id not in marked:
+                sheet.status, sheet.version = VOID_STATUS, (sheet.version or 0) + 1
+        else:
+            if sheet.status == VOID_STATUS and sheet.entry_id not in marked \
+                    and (sheet.judge_id, sheet.entry_id) not in recused:
+                sheet.status, sheet.version = SheetStatus.DRAFT, (sheet.version or 0) + 1
+            if sheet.status != VOID_STATUS:
+                open_sheets += 1
+    db.session.flush()
+    return open_sheets
 
 
 def _record_recusals(contest: Contest) -> None:
@@ -516,11 +603,15 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     if round_code == DEFENCE_ROUND and not nomination.shortlisted:
         raise CraftsmanError("只有入围候选人参加答辩")
     entry = entry_of(nomination)
+    if has_recusal(expert, entry):
+        raise CraftsmanError(f"{expert.display_name} 已回避 {nomination.name}")
     spec = next(r for r in spec_of(contest).events[0].rounds if r.code == round_code)
     sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id,
                                                        ScoreSheet.round_id == rnd.id, ScoreSheet.judge_id == expert.id))
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED:
         raise CraftsmanError("评分表已提交；修改须由组织者退回并说明原因")
+    if sheet is not None and sheet.status not in (SheetStatus.DRAFT, SheetStatus.RETURNED):
+        raise CraftsmanError("该评分表已作废")
     if sheet is None:
         sheet = ScoreSheet(entry_id=entry.id, round_id=rnd.id, judge_id=expert.id, source="tablet")
         db.session.add(sheet)
@@ -612,6 +703,10 @@ def make_shortlist(call: CraftsmanCall, actor) -> list[Standing]:
     cut_ids = {s.nomination.id for s in cut}
     for s in standings:
         s.nomination.shortlisted = s.nomination.id in cut_ids
+    contest = db.session.get(Contest, call.contest_id)
+    entries = dict(db.session.execute(select(Entry.entrant_id, Entry.id).where(
+        Entry.event_id == event_of(contest).id)).all())
+    _open_defence(contest, {entries[s.nomination.entrant_id] for s in cut}, actor)
     record(actor, "craftsman.shortlist", call, contest_id=call.contest_id,
            summary=f"确定入围名单 {len(cut)} 人", data={"shortlist": [s.nomination.id for s in cut]})
     return cut

@@ -425,9 +425,7 @@ def expert_home():
         .where(ContestMember.user_id == current_user.id, ContestMember.role == JUDGE, Contest.kind == "craftsman")))
     lists = []
     for contest in contests:
-        noms = [n for n in services.nominations_of(contest, NominationStatus.ELIGIBLE)
-                if not services.is_recused(current_user, n)]
-        lists.append((contest, services.call_of(contest), noms))
+        lists.append((contest, services.call_of(contest), services.expert_candidates(contest, current_user)))
     return render_template("craftsman/expert_home.html", lists=lists)
 
 
