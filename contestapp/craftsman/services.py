@@ -812,10 +812,110 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
     call.stage = Stage.PUBLICITY
     call.publicity_starts = now
     call.publicity_ends = add_working_days(now, call.publicity_days)
+    snap = _record_snapshot(call, "preliminary", _naming_list_data(call, proposal, now), actor, now)
     record(actor, "craftsman.list.confirm", call, contest_id=call.contest_id,
-           summary=f"确定拟命名名单 {len(chosen)} 人，公示至 {call.publicity_ends:%Y-%m-%d}",
-           data={"named": sorted(chosen), "warnings": proposal.warnings})
+           summary=f"确定拟命名名单 {len(chosen)} 人，公示至 {call.publicity_ends:%Y-%m-%d}（{snap.number}）",
+           data={"named": sorted(chosen), "warnings": proposal.warnings, "snapshot": snap.number})
     return proposal
+
+
+# --- publicity as results snapshots ------------------------------------------------------------------------------
+#
+# The naming list is published and kept as the event's results snapshots (result_snapshots: numbered, immutable,
+# every version readable on the results pages): the publicity list is a preliminary snapshot (P1, P2...), the named
+# list the final one (F1). It does not go through `results.services.publish_preliminary`/`finalise`, because that
+# workflow publishes the scoring engine's ranking of every active entry on marks alone: the candidates not
+# shortlisted have no defence marks (publication is refused), the public vote merge, the direct recognitions (no
+# entry, no marks) and the quota cut are not in it, and `finalise` applies the event's awards. So the craftsman call
+# keeps its own publicity period (`publicity_starts`/`publicity_ends`, working days to the end of the local day) and
+# writes the snapshots itself, numbered as the results workflow numbers them; the results EventResultState is left
+# untouched (the scheduler's `end_publicity_if_due` would otherwise try to finalise the marks-only ranking).
+# Objections during publicity are the results workflow's appeals on the event (`results.services.lodge_appeal`);
+# naming waits until none is pending.
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _naming_list_data(call: CraftsmanCall, proposal: Proposal, now: datetime) -> dict[str, Any]:
+    """The publicised list in the results snapshot's shape (ranking rows with rank, code, name, unit, total, rounds,
+    explanation), the directly recognised first (no rank), then the ranked candidates taken."""
+    contest = db.session.get(Contest, call.contest_id)
+    event = event_of(contest)
+    entries = {e.entrant_id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
+    rows = []
+    for n in proposal.direct:
+        rows.append({"rank": None, "entry_id": None, "nomination_id": n.id, "number": None, "code": None,
+                     "name": n.name, "unit": n.unit_org.name, "employer": n.employer, "total": None, "time": None,
+                     "vetoed": False, "passed": True, "tied_with": [], "decision": "直接认定", "rounds": {},
+                     "explanation": f"直接认定：{n.direct_reason or ''}"})
+    for st in proposal.ranked:
+        n, entry = st.nomination, entries.get(st.nomination.entrant_id)
+        rows.append({"rank": st.rank, "entry_id": entry.id if entry else None, "nomination_id": n.id,
+                     "number": entry.number if entry else None, "code": entry.code if entry else None,
+                     "name": n.name, "unit": n.unit_org.name, "employer": n.employer, "total": _num(st.total),
+                     "time": None, "vetoed": False, "passed": True, "tied_with": list(st.tied_with),
+                     "decision": None, "rounds": {REVIEW_ROUND: _num(st.review), DEFENCE_ROUND: _num(st.defence)},
+                     "votes": st.votes if call.vote_enabled else None, "explanation": st.explanation})
+    spec = spec_of(contest).events[0]
+    return {
+        "contest": {"id": contest.id, "code": contest.code, "name": contest.name},
+        "event": {"id": event.id, "code": event.code, "name": event.name},
+        "rounds": [{"code": r.code, "name": r.name} for r in spec.rounds],
+        "chain": [k.describe() for k in spec.chain],
+        "computed_at": now.isoformat(),
+        "ranking": rows,
+        "withdrawn": [],
+        "craftsman": {"title": call.title, "quota": call.quota, "warnings": list(proposal.warnings),
+                      "publicity_starts": call.publicity_starts.isoformat() if call.publicity_starts else None,
+                      "publicity_ends": call.publicity_ends.isoformat() if call.publicity_ends else None,
+                      "vote_weight": str(call.vote_weight) if call.vote_enabled else None},
+    }
+
+
+def _record_snapshot(call: CraftsmanCall, kind: str, data: dict[str, Any], actor, now: datetime):
+    """A new effective snapshot of the selection's event, numbered `<contest>/<event>/P<n>` or `F<n>` as the results
+    workflow numbers its own (the unique (event, kind, version) arbitrates two concurrent publications)."""
+    from contestapp.results.models import ResultSnapshot, SnapshotKind
+
+    contest = db.session.get(Contest, call.contest_id)
+    event = event_of(contest)
+    kind = SnapshotKind(kind)
+    version = (db.session.scalar(select(func.max(ResultSnapshot.version)).where(
+        ResultSnapshot.event_id == event.id, ResultSnapshot.kind == kind)) or 0) + 1
+    letter = "P" if kind == SnapshotKind.PRELIMINARY else "F"
+    snap = ResultSnapshot(event_id=event.id, kind=kind, version=version, status="effective",
+                          number=f"{contest.code}/{event.code}/{letter}{version}", data=data, reason=None,
+                          created_by_id=getattr(actor, "id", None), created_at=now)
+    db.session.add(snap)
+    db.session.flush()
+    record(actor, "results.publish" if letter == "P" else "results.finalise", snap, contest_id=contest.id,
+           summary=f"{event.name}：{'公示' if letter == 'P' else '命名'}名单 {snap.number}")
+    return snap
+
+
+def publicity_snapshots(contest: Contest) -> list:
+    """Every published version of the naming list (the event's results snapshots), oldest first."""
+    from contestapp.results.models import ResultSnapshot
+
+    if not contest.events:
+        return []
+    return list(db.session.scalars(select(ResultSnapshot).where(ResultSnapshot.event_id == event_of(contest).id)
+                                   .order_by(ResultSnapshot.created_at, ResultSnapshot.id)))
+
+
+def current_publicity_snapshot(contest: Contest):
+    from contestapp.results.models import SnapshotKind
+
+    snaps = [s for s in publicity_snapshots(contest) if s.kind == SnapshotKind.PRELIMINARY and s.status == "effective"]
+    return snaps[-1] if snaps else None
+
+
+def pending_objections(contest: Contest) -> int:
+    """Objections lodged during publicity (the results workflow's appeals on the event) not yet decided."""
+    from contestapp.results.services import pending_appeals
+
+    return pending_appeals(event_of(contest)) if contest.events else 0
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -837,6 +937,10 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
     if call.publicity_ends and now < call.publicity_ends:
         raise CraftsmanError(f"公示期至 {call.publicity_ends.astimezone(ZONE):%Y-%m-%d %H:%M}，公示结束后才能命名")
     contest = db.session.get(Contest, call.contest_id)
+    pending = pending_objections(contest)
+    if pending:
+        raise CraftsmanError(f"公示期间收到的 {pending} 件异议尚未处理，处理后才能命名")
+    published = current_publicity_snapshot(contest)
     named = [n for n in nominations_of(contest) if n.named]
     named.sort(key=lambda n: (n.status != NominationStatus.DIRECT, n.final_rank or 0, n.id))
     titles = []
@@ -848,6 +952,13 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
         titles.append(t)
     call.stage, call.named_at = Stage.NAMED, now
     db.session.flush()
+    if published is not None:  # the named list = the publicised list, kept as the final snapshot with the serials
+        serials = {t.nomination_id: t.serial for t in titles}
+        data = dict(published.data)
+        data["computed_at"] = now.isoformat()
+        data["ranking"] = [dict(row, serial=serials.get(row.get("nomination_id"))) for row in data["ranking"]]
+        data["craftsman"] = dict(data.get("craftsman") or {}, named_at=now.isoformat(), publicity=published.number)
+        _record_snapshot(call, "final", data, actor, now)
     for t in titles:
         record(actor, "certificate.title", t, contest_id=contest.id, summary=f"命名 {t.holder} 为“{t.title}”，证书 {t.serial}")
     _issue_certificates(contest, titles, actor)

@@ -217,7 +217,8 @@ def naming(contest: Contest):
     named = [n for n in services.nominations_of(contest) if n.named]
     return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
                            problem=problem, named=named, titles=services.titles_of(contest),
-                           now=services.utcnow())
+                           now=services.utcnow(), snapshots=services.publicity_snapshots(contest),
+                           objections=services.pending_objections(contest))
 
 
 @bp.route("/<int:contest_id>/naming/confirm", methods=["POST"])
@@ -530,4 +531,5 @@ def publicity(contest_id: int):
     contest, call = _public_call(contest_id, (Stage.PUBLICITY, Stage.NAMED))
     named = [n for n in services.nominations_of(contest) if n.named]
     named.sort(key=lambda n: (n.status != NominationStatus.DIRECT, n.final_rank or 0, n.id))
-    return render_template("craftsman/publicity.html", contest=contest, call=call, named=named)
+    return render_template("craftsman/publicity.html", contest=contest, call=call, named=named,
+                           snapshot=services.current_publicity_snapshot(contest))

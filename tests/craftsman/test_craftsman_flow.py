@@ -156,12 +156,34 @@ def test_craftsman_selection_end_to_end(app, make):
     services.confirm_list(call, office, acknowledged=True)
     db.session.commit()
     assert call.stage == Stage.PUBLICITY and call.confirmed_warnings == proposal.warnings
+    # publicity through the results workflow: the list is the event's numbered preliminary snapshot
+    from contestapp.results import services as results
+
+    (published,) = services.publicity_snapshots(contest)
+    assert published.kind == "preliminary" and published.number == f"{contest.code}/{contest.events[0].code}/P1"
+    rows = published.data["ranking"]
+    assert [r["name"] for r in rows] == [n.name for n in proposal.named]
+    assert rows[0]["decision"] == "直接认定" and rows[0]["rank"] is None
+    assert [r["rank"] for r in rows[1:]] == [s.rank for s in proposal.ranked] and all(r["code"] for r in rows[1:])
+    assert published.data["craftsman"]["warnings"] == proposal.warnings
     with pytest.raises(services.CraftsmanError, match="公示结束后"):
         services.name_titles(call, office)
-    titles = services.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
+    # an objection lodged during publicity (a results appeal on the event) holds the naming until it is decided
+    objection = results.lodge_appeal(contest.events[0], None, "匿名群众", "反映某候选人材料不实", office)
+    after = call.publicity_ends + timedelta(seconds=1)
+    with pytest.raises(services.CraftsmanError, match="异议"):
+        services.name_titles(call, office, now=after)
+    results.decide_appeal(objection, False, "经核查，材料属实", office)
+    titles = services.name_titles(call, office, now=after)
     db.session.commit()
     assert len(titles) == 10 and len({t.serial for t in titles}) == 10
     assert titles[0].holder == noms[DIRECT].name
+    snaps = services.publicity_snapshots(contest)
+    assert [s.kind for s in snaps] == ["preliminary", "final"]
+    final_rows = snaps[1].data["ranking"]
+    assert [r["name"] for r in final_rows] == [r["name"] for r in rows]  # every version readable, unchanged
+    assert [r["serial"] for r in final_rows] == [t.serial for t in titles]
+    assert results.official_snapshot(contest.events[0]).id == snaps[1].id
 
     # 7. ten title certificates through the certificate engine, checked with pdffonts
     records = services.certificate_records(contest)

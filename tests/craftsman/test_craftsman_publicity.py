@@ -1,0 +1,71 @@
+"""Publicity (公示) of the naming list through the results workflow: numbered snapshots readable on the results pages,
+objections as results appeals holding the naming, the public page with the publicity number."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from contestapp.extensions import db
+from tests.conftest import login
+from tests.craftsman.craftsman_helpers import build_world, marks_for, nominate
+
+
+def _reviewed_world(make):
+    from contestapp.craftsman import services
+    from contestapp.craftsman.models import Stage
+
+    w = build_world(make, units=6, experts=5, vote=False)
+    call, office, experts = w["call"], w["organiser"], w["experts"]
+    call.quota, call.shortlist_size = 2, 3
+    call.targets = []
+    noms = [nominate(call, w["units"][i], i) for i in range(6)]
+    services.set_stage(call, Stage.CHECKING, office)
+    for n in noms:
+        services.decide(call, n, "eligible", "", office)
+    services.start_review(call, office)
+    for i, n in enumerate(noms):
+        for j, e in enumerate(experts):
+            if not services.is_recused(e, n):
+                services.record_marks(e, n, "review", marks_for(Decimal("0.9") - Decimal("0.1") * i, j))
+    for s in services.make_shortlist(call, office):
+        for j, e in enumerate(experts):
+            if not services.is_recused(e, s.nomination):
+                services.record_marks(e, s.nomination, "defence", {"defence": 90 - j})
+    db.session.commit()
+    return w, noms
+
+
+def test_naming_list_is_published_as_results_snapshots(app, make):
+    from contestapp.craftsman import services
+    from contestapp.results import services as results
+
+    w, noms = _reviewed_world(make)
+    call, contest, office = w["call"], w["contest"], w["organiser"]
+    services.confirm_list(call, office, acknowledged=True)
+    objection = results.lodge_appeal(contest.events[0], services.entry_of(noms[0]), "某职工", "对候选人00有异议",
+                                      office)
+    db.session.commit()
+    snap = services.current_publicity_snapshot(contest)
+    assert [r["name"] for r in snap.data["ranking"]] == ["候选人00", "候选人01"]
+
+    c = app.test_client()
+    login(c, "office")
+    page = c.get(f"/craftsman/{contest.id}/naming").get_data(as_text=True)
+    assert snap.number in page and "1 件异议尚未处理" in page
+    shown = c.get(f"/contests/{contest.id}/results/snapshots/{snap.id}")  # readable on the results pages
+    assert shown.status_code == 200 and "候选人00" in shown.get_data(as_text=True)
+    r = c.post(f"/craftsman/{contest.id}/naming/name", follow_redirects=True)
+    assert "公示结束后才能命名" in r.get_data(as_text=True)
+    after = call.publicity_ends + timedelta(seconds=1)
+    with pytest.raises(services.CraftsmanError, match="1 件异议尚未处理"):
+        services.name_titles(call, office, now=after)
+
+    public = app.test_client().get(f"/craftsman/publicity/{contest.id}").get_data(as_text=True)
+    assert snap.number in public and "候选人00" in public and "候选人02" not in public
+
+    results.decide_appeal(objection, False, "经核查无误", office)
+    titles = services.name_titles(call, office, now=after)
+    db.session.commit()
+    final = results.official_snapshot(contest.events[0])
+    assert final.number.endswith("/F1") and [r["serial"] for r in final.data["ranking"]] == [t.serial for t in titles]
+    assert [s.number[-2:] for s in services.publicity_snapshots(contest)] == ["P1", "F1"]
