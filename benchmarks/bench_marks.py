@@ -281,6 +281,9 @@ def main(argv=None) -> int:
     print(f"PUT marks / bare (same round): median {ratio:.0%}, best {max(ratios):.0%} (target >= 50%); "
           f"PUT p99 median {p99:.1f} ms, best {min(r['p99'] for r in reals):.1f} ms (target < 50 ms): "
           f"{'OK' if ok else 'BELOW TARGET'}")
+    print(f"(with {args.connections} connections always busy, the mean latency is {args.connections} / throughput "
+          f"(Little's law): a p99 under 50 ms needs roughly {args.connections / 0.03:.0f}+ req/s; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while measuring)")
     for bare, real in rounds:
         if real["errors"]:
             print(real["raw"])
