@@ -351,7 +351,11 @@ def score_event_rows(event: EventSpec, rows: Iterable[tuple], facts: Mapping[tup
     all_simple = all(plans[rs.code].simple for rs in event.rounds)
     weights = [(rs, rs.weight) for rs in event.rounds] if event.combine in ("weighted_sum", "sum") else None
     no_facts = (None, None)
+    if all_simple and weights is not None:
+        _simple_event(event, grouped, by_entry, facts, results)
     for entry in grouped.keys() | by_entry.keys():
+        if entry in results:
+            continue
         stats = grouped.get(entry, {})
         parts = by_entry.get(entry, {})
         try:
@@ -385,6 +389,66 @@ def score_event_rows(event: EventSpec, rows: Iterable[tuple], facts: Mapping[tup
 
 
 _ENTRY_FIELDS = tuple(EntryResult.__dataclass_fields__)
+
+
+def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Mapping[str, tuple[int, int]]],
+                  facts: Mapping[tuple, tuple], results: dict[str, EntryResult]) -> None:
+    """The common case of `score_event_rows` in integers: every round simple (`_simple_round`), rounds combined by
+    weighted_sum or sum. Per entry and round one exact half-up division of the plain part; the total is the exact
+    integer sum of round score x weight, rounded half-up once -- the same figures as the Decimal arithmetic of
+    `_combine` (exact: scores and weights have a few digits) and the same Decimal forms. Objects are built without
+    the frozen dataclasses' per-field __setattr__ (10,000s of them). Entries of another shape are left to the caller."""
+    rounds = event.rounds
+    wplaces = max(max(0, -rs.weight.normalize().as_tuple().exponent) for rs in rounds)
+    top = max(rs.places for rs in rounds) + wplaces
+    consts = [(rs.code, rs.name, rs.places, 10 ** rs.places, rs.pass_mark, int(rs.weight.scaleb(wplaces)),
+               10 ** (top - rs.places - wplaces)) for rs in rounds]
+    places = event.places
+    unit = 10 ** top
+    quantum = 10 ** places
+    n_rounds = len(rounds)
+    new, D, RR, ER = object.__new__, Decimal, RoundResult, EntryResult
+    no_time = not facts
+    for entry, parts in by_entry.items():
+        if len(parts) != n_rounds or entry in grouped:
+            continue
+        total = 0
+        passed = True
+        round_results = []
+        times = []
+        for code, name, rplaces, scale, pass_mark, weight, shift in consts:
+            part = parts.get(code)
+            if part is None:
+                break
+            num, den = part
+            q, r = divmod((num if num >= 0 else -num) * scale, den)
+            if 2 * r >= den:
+                q += 1
+            if num < 0:
+                q = -q
+            score = D(q).scaleb(-rplaces)
+            total += q * weight * shift
+            ok = pass_mark is None or score >= pass_mark
+            passed = passed and ok
+            time = None if no_time else facts.get((entry, code), (None, None))[1]
+            if time is not None:
+                times.append(time)
+            rr = new(RR)
+            rr.__dict__.update({"round": code, "name": name, "score": score, "subtotal": D(num) / D(den),
+                                "bonus": ZERO, "multiplier": None, "time": time, "vetoed": False,
+                                "veto_reasons": (), "passed": ok, "criteria": (), "explanation": _EMPTY})
+            round_results.append(rr)
+        else:
+            # the total, half-up to the event's places, exactly (a negative total keeps its sign, as quantize does)
+            q, r = divmod((total if total >= 0 else -total) * quantum, unit)
+            if 2 * r >= unit:
+                q += 1
+            shown = D(q).scaleb(-places) if total >= 0 else D((1, (0,), -places)) if q == 0 else D(-q).scaleb(-places)
+            er = new(ER)
+            er.__dict__.update({"entry": entry, "total": shown, "time": sum(times, ZERO) if times else None,
+                                "vetoed": False, "veto_reasons": (), "passed": passed,
+                                "rounds": tuple(round_results), "explanation": _EMPTY, "members": ()})
+            results[entry] = er
 
 
 def _combine(event: EventSpec, entry: str, results: list[RoundResult]) -> EntryResult:

@@ -41,6 +41,15 @@ class Ranked:
         return self.result.vetoed
 
 
+def _ranked(entry: str, rank: int, result: EntryResult, tied_with: tuple[str, ...] = (), needs_decision: bool = False,
+            decision: Optional[str] = None) -> Ranked:
+    """Ranked(...) without the frozen dataclass's per-field __setattr__ (rank() builds one per entry)."""
+    r = object.__new__(Ranked)
+    r.__dict__.update({"entry": entry, "rank": rank, "result": result, "tied_with": tied_with,
+                       "needs_decision": needs_decision, "decision": decision})
+    return r
+
+
 def _chain_key(r: EntryResult, chain: Sequence[TieBreakKey]) -> tuple:
     key: list = []
     for k in chain:
@@ -55,11 +64,15 @@ def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -
     Sorting by total first and consulting the chain only within equal totals keeps 10,000 results well under
     50 ms: most totals differ, and the chain's figures are then never looked up.
     """
-    ordered = sorted(results, key=lambda r: (r.vetoed, -r.total, r.entry))
+    ordered = sorted(results, key=lambda r: r.entry)  # then stable by total, best first, vetoed last
+    ordered.sort(key=lambda r: r.total, reverse=True)
+    ordered.sort(key=lambda r: r.vetoed)
+    n = len(ordered)
     i = 0
-    while i < len(ordered):
+    while i < n:
         j = i + 1
-        while j < len(ordered) and ordered[j].total == ordered[i].total and ordered[j].vetoed == ordered[i].vetoed:
+        first = ordered[i]
+        while j < n and ordered[j].total == first.total and ordered[j].vetoed == first.vetoed:
             j += 1
         if j - i == 1:
             yield [ordered[i]]
@@ -88,16 +101,16 @@ def rank(
     for group in _tied_groups(results, chain):
         place = len(out) + 1
         if len(group) == 1:
-            out.append(Ranked(group[0].entry, place, group[0]))
+            out.append(_ranked(group[0].entry, place, group[0]))
             continue
         d = by_set.get(frozenset(r.entry for r in group)) if place <= unshared_places else None
         if d is not None:
             by_entry = {r.entry: r for r in group}
-            out += (Ranked(e, place + n, by_entry[e], (), False, d.reason) for n, e in enumerate(d.entries))
+            out += (_ranked(e, place + n, by_entry[e], (), False, d.reason) for n, e in enumerate(d.entries))
             continue
         names = tuple(r.entry for r in group)
         undecided = place <= unshared_places
-        out += (Ranked(r.entry, place, r, tuple(n for n in names if n != r.entry), undecided) for r in group)
+        out += (_ranked(r.entry, place, r, tuple(n for n in names if n != r.entry), undecided) for r in group)
     return out
 
 
