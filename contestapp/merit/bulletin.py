@@ -108,6 +108,10 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
                                               f"原因：{n['note']}{doc}"), st["body"]))
         if not any_note:
             story.append(Paragraph("本期无扣分、加分事项。", st["body"]))
+        unexplained = sum(1 for s in standings for n in s.notes if n.get("missing") and n["kind"] != "veto")
+        if unexplained:  # a deduction entered without its required reason (e.g. on a tablet) is said, not hidden
+            story.append(Paragraph(escape(f"注：以上有 {unexplained} 项扣分、加分未填写原因（考评人员未补填）。"),
+                                   st["body"]))
         vetoes = [(s, n) for s in standings for n in s.notes if n["kind"] == "veto"]
         story.append(Paragraph(escape("四、一票否决"), st["h2"]))
         if vetoes:

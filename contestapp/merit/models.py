@@ -215,6 +215,9 @@ class HonourRule(db.Model):
     label: Mapped[str] = mapped_column(String(100))
     quota: Mapped[int]
     order: Mapped[int] = mapped_column(default=0)
+    # The organiser's settlement of a tie across the quota: {"among": [entry ids tied], "chosen": [entry ids],
+    # "reason": ..., "by": username, "at": ISO time}; re-applied when the honours are recomputed with the same tie.
+    tie_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Honour(db.Model):

@@ -328,6 +328,96 @@ def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], sub
     return sheet
 
 
+@dataclass
+class MissingNote:
+    """A submitted assessor's mark that needs a reason (or a document number) and has none: marks entered through
+    the judging tablet API carry no notes, so the merit rule is checked here, where the period is ranked."""
+    sheet: ScoreSheet
+    criterion: Criterion
+    value: Decimal
+    need_doc: bool          # the note is there but the 通报 document number is missing
+
+    @property
+    def entrant(self) -> str:
+        return self.sheet.entry.entrant.name
+
+    @property
+    def judge(self) -> str:
+        return self.sheet.judge.display_name if self.sheet.judge else str(self.sheet.judge_id)
+
+
+def missing_notes(period: Period, judge_id: int | None = None) -> list[MissingNote]:
+    """Every submitted assessor sheet's deduction, bonus, adjustment or veto without its required note (or 文号) in
+    this period (optionally one assessor's)."""
+    contest = period.contest
+    out = []
+    for rnd in rounds_of(period).values():
+        rspec = criterion_specs(contest, rnd)
+        query = select(ScoreSheet).where(ScoreSheet.round_id == rnd.id, ScoreSheet.status == SheetStatus.SUBMITTED)
+        if judge_id is not None:
+            query = query.where(ScoreSheet.judge_id == judge_id)
+        sheets = db.session.scalars(query.options(selectinload(ScoreSheet.marks), selectinload(ScoreSheet.judge))
+                                    .order_by(ScoreSheet.entry_id, ScoreSheet.judge_id)).all()
+        if not sheets:
+            continue
+        notes = {(n.sheet_id, n.criterion_id): n for n in db.session.scalars(
+            select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets])))}
+        crits = {c.id: c for c in rnd.criteria}
+        for sheet in sheets:
+            for m in sorted(sheet.marks, key=lambda m: crits[m.criterion_id].order if m.criterion_id in crits else 0):
+                crit = crits.get(m.criterion_id)
+                spec = rspec.criterion(crit.code) if crit else None
+                if spec is None:
+                    continue
+                need_note, need_doc = note_required(spec, m.value, contest.kind)
+                note = notes.get((sheet.id, crit.id))
+                if need_note and (note is None or not note.note.strip()):
+                    out.append(MissingNote(sheet, crit, m.value, False))
+                elif need_doc and (note is None or not note.document_no):
+                    out.append(MissingNote(sheet, crit, m.value, True))
+    return out
+
+
+def save_mark_notes(sheet: ScoreSheet, actor, notes: dict[str, SheetInput]) -> list[str]:
+    """Add or correct the reasons (and document numbers) of a submitted sheet's marks without touching the marks:
+    the way to give a tablet-entered deduction its required note. Only while the period is open or closed (not yet
+    published). `notes`: criterion code -> SheetInput (its value is ignored; the sheet's mark counts). Audited."""
+    rnd = sheet.round
+    contest = rnd.event.contest
+    period = _period_for_round(rnd)
+    if period is None or period.status not in (PeriodStatus.OPEN, PeriodStatus.CLOSED):
+        raise MeritError("该考评期已通报或未开放，不能再补填原因")
+    if sheet.status != SheetStatus.SUBMITTED:
+        raise MeritError("考评表尚未提交，请在考评表中填写原因")
+    rspec = criterion_specs(contest, rnd)
+    by_code = {c.code: c for c in rnd.criteria}
+    marks = {m.criterion_id: m.value for m in sheet.marks}
+    existing = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
+    values = {code: SheetInput(marks[by_code[code].id], item.note.strip(), item.document_no.strip())
+              for code, item in notes.items() if code in by_code and by_code[code].id in marks
+              and (item.note.strip() or item.document_no.strip())}  # blanks stay missing (and listed), not refused
+    problems = [p for p in check_inputs(rspec, values, complete=False, kind=contest.kind)]
+    if problems:
+        raise MeritError("；".join(problems))
+    changed = []
+    for code, item in values.items():
+        crit = by_code[code]
+        note = existing.get(crit.id)
+        if note is None:
+            note = MarkNote(sheet_id=sheet.id, criterion_id=crit.id, note=item.note)
+            db.session.add(note)
+        elif note.note == item.note and (note.document_no or "") == item.document_no:
+            continue
+        note.note, note.document_no = item.note, item.document_no or None
+        changed.append((code, item.note, item.document_no or None))
+    if changed:
+        db.session.flush()
+        record(actor, "marks.note", sheet, contest_id=contest.id,
+               summary=f"补填扣分原因 {rnd.name} 条目 {sheet.entry_id}：{len(changed)} 项",
+               data={"notes": changed, "judge_id": sheet.judge_id})
+    return [c for c, _, _ in changed]
+
+
 def unit_of_user(contest: Contest, user) -> Unit | None:
     return db.session.scalar(select(Unit).join(UnitProfile, UnitProfile.unit_id == Unit.id).where(
         Unit.contest_id == contest.id, UnitProfile.user_id == user.id))
@@ -424,7 +514,8 @@ def _inputs(rnd: Round, rspec: RoundSpec, contest: Contest) -> tuple[dict[int, l
                 points = m.value * spec.deduction_per if spec.deduction_per else m.value
                 why[s.entry_id].append({"criterion": spec.name, "kind": spec.kind, "value": str(points),
                                         "count": str(m.value) if spec.deduction_per else None,
-                                        "note": note.note if note else "（未填写原因）",
+                                        "note": note.note if note and note.note.strip() else "（未填写原因）",
+                                        "missing": not (note and note.note.strip()),
                                         "document_no": note.document_no if note else None, "judge": judge})
         for spec in rspec.criteria:
             if spec.kind == "deduction" and spec.code not in seen:
@@ -652,19 +743,129 @@ def assign_honours(contest: Contest, actor) -> list[Honour]:
         for e in active_entries(event.id):
             entries[e.id] = e
         for rule in [r for r in rules if r.event_id == event.id]:
-            for g in allocate_honours(HonourSpec(rule.code, rule.label, rule.quota), ranked):
+            grants = allocate_honours(HonourSpec(rule.code, rule.label, rule.quota), ranked)
+            settled = _settled_tie(rule, grants)
+            for g in grants:
+                if settled is not None and g.pending and int(g.entry) not in settled:
+                    continue  # the organiser gave this tied place to another
                 entry = entries[int(g.entry)]
                 total = next(r.total for r in ranked if r.entry == g.entry)
                 honour = Honour(contest_id=contest.id, rule_id=rule.id, entry_id=entry.id, year=contest.year,
                                 label=rule.label, entrant_name=entry.entrant.name,
                                 unit_name=entry.entrant.unit_name or None, rank=g.rank, score=total,
-                                pending=g.pending)
+                                pending=g.pending and settled is None)
                 db.session.add(honour)
                 out.append(honour)
     db.session.flush()
     record(actor, "merit.honours", contest, contest_id=contest.id, summary=f"评定年度荣誉 {len(out)} 项",
            data={"honours": [(h.label, h.entrant_name, h.rank) for h in out]})
     return out
+
+
+def _settled_tie(rule: HonourRule, grants) -> set[int] | None:
+    """The entries the organiser chose for this rule's tie, if the stored decision still fits: the same entries are
+    tied at the quota and the same number of places is free. Otherwise None (the tie stays pending)."""
+    decision = rule.tie_decision
+    if not decision:
+        return None
+    pending = {int(g.entry) for g in grants if g.pending}
+    free = rule.quota - sum(1 for g in grants if not g.pending)
+    chosen = {int(i) for i in decision.get("chosen", [])}
+    if pending and pending == {int(i) for i in decision.get("among", [])} and len(chosen) == free:
+        return chosen
+    return None
+
+
+def pending_ties(contest: Contest) -> dict[int, list[Honour]]:
+    """Pending honours (a tie across the quota) by rule id."""
+    out: dict[int, list[Honour]] = defaultdict(list)
+    for h in db.session.scalars(select(Honour).where(Honour.contest_id == contest.id, Honour.pending.is_(True))
+                                .order_by(Honour.rule_id, Honour.rank, Honour.id)):
+        out[h.rule_id].append(h)
+    return out
+
+
+def settle_honour_tie(rule: HonourRule, chosen: Iterable[int], reason: str, actor,
+                      now: datetime | None = None) -> list[Honour]:
+    """Settle a tie across an honour's quota: exactly as many of the tied entries as there are places left get the
+    honour, the others are taken off the list. A reason is required; the decision is audited and kept on the rule
+    (re-applied when the honours are recomputed with the same tie). Returns the honours granted."""
+    reason = (reason or "").strip()
+    pending = list(db.session.scalars(select(Honour).where(Honour.rule_id == rule.id, Honour.pending.is_(True))
+                                      .order_by(Honour.rank, Honour.id)))
+    if not pending:
+        raise MeritError("该荣誉没有待确定的并列")
+    granted = db.session.scalar(select(func.count(Honour.id)).where(Honour.rule_id == rule.id,
+                                                                     Honour.pending.is_(False))) or 0
+    free = rule.quota - granted
+    chosen = {int(i) for i in chosen}
+    by_entry = {h.entry_id: h for h in pending}
+    if not chosen <= set(by_entry):
+        raise MeritError("只能在并列的名单中选择")
+    if len(chosen) != free:
+        raise MeritError(f"剩余名额 {free} 个，请选择 {free} 个（已选 {len(chosen)} 个）")
+    if not reason:
+        raise MeritError("请填写确定理由")
+    if len(reason) > 500:
+        raise MeritError("理由过长（至多 500 字）")
+    out = []
+    for entry_id, h in by_entry.items():
+        if entry_id in chosen:
+            h.pending = False
+            out.append(h)
+        else:
+            db.session.delete(h)
+    at = now or datetime.now(timezone.utc)
+    rule.tie_decision = {"among": sorted(by_entry), "chosen": sorted(chosen), "reason": reason,
+                         "by": getattr(actor, "username", str(actor)), "at": at.isoformat()}
+    db.session.flush()
+    record(actor, "merit.honour_tie", rule, contest_id=rule.contest_id,
+           summary=f"{rule.label}并列确定：{'、'.join(h.entrant_name for h in out)}（理由：{reason}）",
+           data={"among": [(h.entry_id, h.entrant_name) for h in pending], "chosen": sorted(chosen),
+                 "reason": reason})
+    return out
+
+
+WEIGHT_MAX = Decimal(100)
+
+
+def save_period_weights(contest: Contest, raw: dict[int, str], actor) -> list[tuple[str, str, str]]:
+    """Each period's weight in the year's weighted mean, from the organiser's form (period id -> text). All or
+    nothing: every weight a number from 0 to 100 with at most 4 decimals, and not all 0. Audited.
+    Returns the changes [(period name, old, new)]."""
+    periods = {p.id: p for p in periods_of(contest)}
+    problems, new = [], {}
+    for pid, text in raw.items():
+        period = periods.get(pid)
+        if period is None:
+            problems.append(f"未知的考评期 {pid}")
+            continue
+        try:
+            value = Decimal((text or "").strip())
+        except InvalidOperation:
+            problems.append(f"{period.name}：权重须为数字")
+            continue
+        if not value.is_finite() or not ZERO <= value <= WEIGHT_MAX:
+            problems.append(f"{period.name}：权重须在 0 到 {WEIGHT_MAX} 之间")
+        elif value != value.quantize(Decimal("0.0001")):
+            problems.append(f"{period.name}：权重至多 4 位小数")
+        else:
+            new[pid] = value
+    if not problems and periods and all(new.get(pid, p.weight) == ZERO for pid, p in periods.items()):
+        problems.append("各考评期权重不能全为 0")
+    if problems:
+        raise MeritError("；".join(problems))
+    changes = []
+    for pid, value in new.items():
+        period = periods[pid]
+        if period.weight != value:
+            changes.append((period.name, str(period.weight), str(value)))
+            period.weight = value
+    if changes:
+        db.session.flush()
+        record(actor, "merit.period_weights", contest, contest_id=contest.id,
+               summary="考评期权重：" + "；".join(f"{n} {a} → {b}" for n, a, b in changes), data={"changes": changes})
+    return changes
 
 
 def save_review(entry: Entry, score: Decimal, note: str, actor) -> AnnualReview:

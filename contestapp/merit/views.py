@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404)
@@ -91,6 +91,22 @@ def generate(contest: Contest):
     return _back(contest)
 
 
+@bp.route("/periods/weights", methods=["POST"])
+@contest_access(ORGANISER)
+def period_weights(contest: Contest):
+    """Each period's weight in the year's score (audited)."""
+    raw = {int(k[2:]): v for k, v in request.form.items() if k.startswith("w_") and k[2:].isdigit()}
+    try:
+        changes = services.save_period_weights(contest, raw, current_user)
+    except services.MeritError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"已保存考评期权重（修改 {len(changes)} 项）" if changes else "权重没有修改", "success")
+    return _back(contest)
+
+
 @bp.route("/import", methods=["POST"])
 @contest_access(ORGANISER)
 def import_participants(contest: Contest):
@@ -154,8 +170,13 @@ def period(contest: Contest, period_id: int):
     if p.status in ("open", "closed"):
         preview = services.compute_period(p)
     missing = services.missing_sheets(p) if p.status == "open" else None
+    no_reason = None  # deductions without a reason: every one for organisers, an assessor's own otherwise
+    if can(current_user, contest, ORGANISER, CHIEF_JUDGE):
+        no_reason = services.missing_notes(p)
+    elif can(current_user, contest, JUDGE):
+        no_reason = services.missing_notes(p, judge_id=current_user.id)
     return render_template("merit/period.html", contest=contest, period=p, standings=services.standings_of(p),
-                           preview=preview, bulletin=bulletin, missing=missing,
+                           preview=preview, bulletin=bulletin, missing=missing, no_reason=no_reason,
                            events={e.id: e for e in contest.events})
 
 
@@ -216,6 +237,31 @@ def honours(contest: Contest):
     db.session.commit()
     flash(f"已评定年度荣誉 {len(granted)} 项（一票否决的单位不参评）", "success")
     return _back(contest, ".year")
+
+
+@bp.route("/year/honours/<int:rule_id>/tie", methods=["GET", "POST"])
+@contest_access(ORGANISER)
+def honour_tie(contest: Contest, rule_id: int):
+    """Settle a tie across an honour's quota: choose who gets it, with a reason (audited)."""
+    rule = get_or_404(HonourRule, rule_id, contest_id=contest.id)
+    if request.method == "POST":
+        try:
+            chosen = [int(i) for i in request.form.getlist("entry")]
+            services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
+        except (ValueError, services.MeritError) as exc:
+            db.session.rollback()
+            flash(str(exc) if isinstance(exc, services.MeritError) else "选择无效", "error")
+        else:
+            db.session.commit()
+            flash("并列已确定", "success")
+            return _back(contest, ".year")
+    pending = services.pending_ties(contest).get(rule.id, [])
+    granted = db.session.scalar(select(func.count(Honour.id)).where(Honour.rule_id == rule.id,
+                                                                     Honour.pending.is_(False))) or 0
+    return render_template("merit/honour_tie.html", contest=contest, rule=rule, pending=pending,
+                           free=rule.quota - granted, chosen={int(i) for i in request.form.getlist("entry")
+                                                              if i.isdigit()},
+                           reason=request.form.get("reason", ""))
 
 
 @bp.route("/year/rules", methods=["POST"])
@@ -336,6 +382,42 @@ def assess(contest: Contest, sheet_id: int):
     return render_template("merit/sheet.html", contest=contest, title=f"{sheet.round.name} 考评：{sheet.entry.entrant.name}",
                            rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
                            kind=contest.kind)
+
+
+@bp.route("/periods/<int:period_id>/notes/<int:sheet_id>", methods=["GET", "POST"])
+@contest_access(ORGANISER, JUDGE)
+def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
+    """Add the missing reasons to a submitted sheet's deductions (e.g. marked on a tablet) without changing marks:
+    the sheet's assessor, or an organiser on the assessor's word (audited either way)."""
+    p = _period(contest, period_id)
+    sheet = db.session.get(ScoreSheet, sheet_id)
+    if sheet is None or sheet.round_id not in {r.id for r in services.rounds_of(p).values()}:
+        deny(404)
+    if not can(current_user, contest, ORGANISER) and sheet.judge_id != current_user.id:
+        deny(403)
+    if request.method == "POST":
+        notes = {c.code: services.SheetInput(Decimal(0), (request.form.get(f"n_{c.code}") or ""),
+                                             (request.form.get(f"d_{c.code}") or ""))
+                 for c in sheet.round.criteria if f"n_{c.code}" in request.form}
+        try:
+            changed = services.save_mark_notes(sheet, current_user, notes)
+        except services.MeritError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"已补填原因 {len(changed)} 项" if changed else "没有修改", "success" if changed else "info")
+            return _back(contest, ".period", period_id=p.id)
+    existing = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
+    marks = {m.criterion_id: m.value for m in sheet.marks}
+    rows = []
+    for c in sheet.round.criteria:
+        if c.kind in ("deduction", "bonus", "veto") and marks.get(c.id):
+            n = existing.get(c.id)
+            rows.append({"c": c, "value": marks[c.id], "note": request.form.get(f"n_{c.code}", n.note if n else ""),
+                         "doc": request.form.get(f"d_{c.code}", (n.document_no or "") if n else "")})
+    return render_template("merit/notes.html", contest=contest, period=p, sheet=sheet, rows=rows,
+                           locked=p.status not in ("open", "closed"))
 
 
 # --- 1+X evidence --------------------------------------------------------------------------------------------------
