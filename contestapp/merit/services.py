@@ -349,32 +349,44 @@ class MissingNote:
 def missing_notes(period: Period, judge_id: int | None = None) -> list[MissingNote]:
     """Every submitted assessor sheet's deduction, bonus, adjustment or veto without its required note (or 文号) in
     this period (optionally one assessor's)."""
-    contest = period.contest
     out = []
     for rnd in rounds_of(period).values():
-        rspec = criterion_specs(contest, rnd)
         query = select(ScoreSheet).where(ScoreSheet.round_id == rnd.id, ScoreSheet.status == SheetStatus.SUBMITTED)
         if judge_id is not None:
             query = query.where(ScoreSheet.judge_id == judge_id)
         sheets = db.session.scalars(query.options(selectinload(ScoreSheet.marks), selectinload(ScoreSheet.judge))
                                     .order_by(ScoreSheet.entry_id, ScoreSheet.judge_id)).all()
-        if not sheets:
-            continue
-        notes = {(n.sheet_id, n.criterion_id): n for n in db.session.scalars(
-            select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets])))}
-        crits = {c.id: c for c in rnd.criteria}
-        for sheet in sheets:
-            for m in sorted(sheet.marks, key=lambda m: crits[m.criterion_id].order if m.criterion_id in crits else 0):
-                crit = crits.get(m.criterion_id)
-                spec = rspec.criterion(crit.code) if crit else None
-                if spec is None:
-                    continue
-                need_note, need_doc = note_required(spec, m.value, contest.kind)
-                note = notes.get((sheet.id, crit.id))
-                if need_note and (note is None or not note.note.strip()):
-                    out.append(MissingNote(sheet, crit, m.value, False))
-                elif need_doc and (note is None or not note.document_no):
-                    out.append(MissingNote(sheet, crit, m.value, True))
+        out += _gaps(rnd, sheets)
+    return out
+
+
+def sheet_missing_notes(sheet: ScoreSheet) -> list[MissingNote]:
+    """One sheet's marks that need a reason (or 文号) and have none, whatever its status: what a tablet submit in a
+    merit contest would check before it signs the sheet (see the judging area)."""
+    return _gaps(sheet.round, [sheet])
+
+
+def _gaps(rnd: Round, sheets: list[ScoreSheet]) -> list[MissingNote]:
+    if not sheets:
+        return []
+    contest = rnd.event.contest
+    rspec = criterion_specs(contest, rnd)
+    notes = {(n.sheet_id, n.criterion_id): n for n in db.session.scalars(
+        select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets])))}
+    crits = {c.id: c for c in rnd.criteria}
+    out = []
+    for sheet in sheets:
+        for m in sorted(sheet.marks, key=lambda m: crits[m.criterion_id].order if m.criterion_id in crits else 0):
+            crit = crits.get(m.criterion_id)
+            spec = rspec.criterion(crit.code) if crit else None
+            if spec is None:
+                continue
+            need_note, need_doc = note_required(spec, m.value, contest.kind)
+            note = notes.get((sheet.id, crit.id))
+            if need_note and (note is None or not note.note.strip()):
+                out.append(MissingNote(sheet, crit, m.value, False))
+            elif need_doc and (note is None or not note.document_no):
+                out.append(MissingNote(sheet, crit, m.value, True))
     return out
 
 

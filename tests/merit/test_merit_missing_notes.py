@@ -24,7 +24,7 @@ def test_tablet_deduction_without_note_is_flagged_and_can_be_given_one(app, meri
     from contestapp.audit.models import AuditEntry
     from contestapp.jobs.runner import run_job
     from contestapp.merit.models import Bulletin, MarkNote
-    from contestapp.merit.services import missing_notes, periods_of
+    from contestapp.merit.services import missing_notes, periods_of, sheet_missing_notes
 
     contest, (judge1, judge2) = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))
@@ -38,6 +38,8 @@ def test_tablet_deduction_without_note_is_flagged_and_can_be_given_one(app, meri
     gaps = missing_notes(april)
     assert [(g.entrant, g.criterion.code, g.value) for g in gaps] == [(UNITS[1], "quality", 3), (UNITS[1], "safety", 1)]
     assert missing_notes(april, judge_id=judge1.id) == []
+    assert [g.criterion.code for g in sheet_missing_notes(sheets[UNITS[1]])] == ["quality", "safety"]
+    assert sheet_missing_notes(sheets[UNITS[2]]) == []
 
     organiser = client_for(app, "organiser1")
     page = organiser.get(f"/contests/{contest.id}/merit/periods/{april.id}").get_data(as_text=True)
