@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, case, func, select, type_coerce
 
 from contestapp.common.db import plain
 from contestapp.contests.models import Contest, Criterion, Event, Round
@@ -128,7 +128,7 @@ class _Cache:
     plain_sql: str = ""                          # the plain sums, "{only}" for an entry filter
     classes: dict[int, tuple] = field(default_factory=dict)    # round id -> (round code, plan)
     others: list[int] = field(default_factory=list)            # criterion ids read per criterion
-    sheet_key: tuple = ()                        # (count, sum of versions, latest updated_at)
+    sheet_key: tuple = ()                        # (count, sum of versions, latest updated_at, not submitted)
     entries: dict[int, EntryInfo] = field(default_factory=dict)
     entry_key: tuple = ()
     facts: dict[tuple[int, int], tuple] = field(default_factory=dict)      # (entry, round) -> (mult, time) raw
@@ -273,9 +273,11 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]]) -> tuple[list[tuple], di
     number = {i: info.number for i, info in cache.entries.items()}
     only = f" AND m.entry_id IN ({_ids(entry_ids)})" if entry_ids is not None else ""
     rounds = _ids(cache.rounds)
-    odd = {e for (e,) in _sql(f"SELECT DISTINCT entry_id FROM score_sheets WHERE round_id IN ({rounds}) "
-                              f"AND status <> '{SUBMITTED}'" + (f" AND entry_id IN ({_ids(entry_ids)})"
-                                                                if entry_ids is not None else ""))}
+    # (the sheet key, read in this transaction just before, counts the sheets not submitted: none once judging ends)
+    odd = set() if cache.sheet_key[3:] == (0,) else {
+        e for (e,) in _sql(f"SELECT DISTINCT entry_id FROM score_sheets WHERE round_id IN ({rounds}) "
+                           f"AND status <> '{SUBMITTED}'" + (f" AND entry_id IN ({_ids(entry_ids)})"
+                                                             if entry_ids is not None else ""))}
     plain: dict[tuple[str, str], tuple] = {}
     if cache.plain_sql:
         classes = cache.classes
@@ -348,9 +350,11 @@ def _values(cache: _Cache, needy: set[int], where: str, join: bool) -> dict[tupl
 
 
 def _sheet_key(cache: _Cache) -> tuple:
-    row = db.session.execute(select(func.count(), func.sum(ScoreSheet.version), func.max(ScoreSheet.updated_at))
+    """(count, sum of versions, latest updated_at, number of sheets not submitted) of the event's sheets."""
+    row = db.session.execute(select(func.count(), func.sum(ScoreSheet.version), func.max(ScoreSheet.updated_at),
+                                    func.count(case((ScoreSheet.status != SUBMITTED, 1))))
                              .where(ScoreSheet.round_id.in_(list(cache.rounds)))).one()
-    return (row[0], int(row[1] or 0), row[2])
+    return (row[0], int(row[1] or 0), row[2], row[3])
 
 
 def _changed_entries(cache: _Cache, since) -> set[int]:
