@@ -3,6 +3,11 @@
 Services take the acting user and objects, raise `CraftsmanError` (a Chinese message for the user) and never
 commit. Scoring goes through the scoring core: experts' marks are ScoreSheets/Marks; results come from
 `contestapp.domain` (score_event, rank) on the contest's own definition (`spec_of`).
+
+Experts score on tablets through the judging flow: starting the review (and the shortlist, for the defence round)
+gives every expert of the panel a judging Assignment, whose sheets the tablet lists by entry code. The unit recusal
+rule is written as judging Recusal rows, the one record both flows read. The naming list's publicity is kept as the
+event's results snapshots (see "publicity as results snapshots" below).
 """
 from __future__ import annotations
 
@@ -590,8 +595,11 @@ def entry_of(nomination: Nomination) -> Entry:
 
 def record_marks(expert: User, nomination: Nomination, round_code: str, values: dict[str, Decimal],
                  submit: bool = True) -> ScoreSheet:
-    """An expert's marks for one candidate in one round, as a ScoreSheet with Marks (what the tablet flow writes).
-    Recused experts are refused; a submitted sheet is never overwritten (it needs a return with a reason)."""
+    """An expert's marks for one candidate in one round, written into the expert's ScoreSheet (the one the judging
+    Assignment created) — for marks keyed from paper score sheets and for tests. Experts normally score on the tablet
+    through the judging API (/api/v1/assignments, /api/v1/sheets/...), which writes the same sheets. Recused experts
+    (the unit rule or any judging Recusal) are refused; a submitted sheet is never overwritten (it needs a return
+    with a reason); a voided sheet (a defence sheet of a candidate not shortlisted) is refused."""
     contest = db.session.get(Contest, nomination.contest_id)
     rnd = _round(contest, round_code)
     if rnd is None:

@@ -114,3 +114,28 @@ def test_expert_sees_candidates_materials_with_their_codes(app, make):
     # the recused expert does not see the candidate of their unit
     page = _tablet(app, w["experts"][-1].username).get("/craftsman/expert").get_data(as_text=True)
     assert noms[2].name not in page and noms[0].name in page
+
+
+def test_conflict_declared_on_the_tablet_blocks_the_paper_path_and_the_materials(app, make):
+    from contestapp.craftsman import services
+    from contestapp.craftsman.models import Stage
+
+    w = build_world(make, units=3, experts=5, vote=False)
+    call, office, expert = w["call"], w["organiser"], w["experts"][0]
+    noms = [nominate(call, w["units"][i], i) for i in range(3)]
+    services.set_stage(call, Stage.CHECKING, office)
+    for n in noms:
+        services.decide(call, n, "eligible", "", office)
+    services.start_review(call, office)
+    db.session.commit()
+    assert services.may_see_nomination(expert, noms[1])
+    client = _tablet(app, expert.username)
+    (rnd,) = client.get("/api/v1/assignments").get_json()["rounds"]
+    sheet = next(s for s in rnd["sheets"] if s["code"] == services.entry_of(noms[1]).code)
+    r = client.post(f"/api/v1/sheets/{sheet['id']}/recusal", json={"reason": "候选人是本人亲属"})
+    assert r.status_code == 200, r.get_json()
+    db.session.expire_all()
+    with pytest.raises(services.CraftsmanError, match="已回避"):
+        services.record_marks(expert, noms[1], "review", marks_for(Decimal("0.8"), 0))
+    assert not services.may_see_nomination(expert, noms[1])
+    assert [n for n, _ in services.expert_candidates(w["contest"], expert)] == [noms[0], noms[2]]
