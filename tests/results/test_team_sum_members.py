@@ -124,3 +124,14 @@ def test_a_member_without_result_or_withdrawn(event):
                            ("T1", 3, D("61.00"), D(500))]
     engine.invalidate()
     assert both(event)[2] == ("T1", 3, D("61.00"), D(500))  # cold
+
+
+def test_snapshot_of_a_team_event_carries_team_explanations(event):
+    from contestapp.common.db import utcnow
+    from contestapp.results import engine, services
+
+    engine.invalidate()
+    data = services.snapshot_data(event, utcnow())
+    assert [(row["number"], row["rank"], row["total"]) for row in data["ranking"]] == [
+        ("T3", 1, "155.50"), ("T2", 2, "142.00"), ("T1", 3, "142.00")]
+    assert data["ranking"][0]["explanation"].startswith("团体成绩：T3") and data["withdrawn"] == []
