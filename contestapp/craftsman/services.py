@@ -586,6 +586,33 @@ def _record_recusals(contest: Contest) -> None:
                                        reason=f"评审专家与候选人同属推荐单位 {n.unit_org.name}"))
 
 
+@dataclass(frozen=True)
+class TabletProgress:
+    round: str
+    expert: User
+    submitted: int
+    sheets: int
+
+
+def tablet_progress(contest: Contest) -> list[TabletProgress]:
+    """Per round and expert: the sheets the tablet lists (voided ones left out) and how many are submitted."""
+    from sqlalchemy import case
+
+    from contestapp.judging.models import VOID_STATUS
+
+    if not contest.events:
+        return []
+    rounds = {r.id: r for r in event_of(contest).rounds}
+    rows = db.session.execute(
+        select(ScoreSheet.round_id, ScoreSheet.judge_id, func.count(ScoreSheet.id),
+               func.sum(case((ScoreSheet.status == SheetStatus.SUBMITTED.value, 1), else_=0)))
+        .where(ScoreSheet.round_id.in_(rounds), ScoreSheet.status != VOID_STATUS)
+        .group_by(ScoreSheet.round_id, ScoreSheet.judge_id)).all()
+    experts = {e.id: e for e in experts_of(contest)}
+    rows = sorted((r for r in rows if r[1] in experts), key=lambda r: (rounds[r[0]].order, r[0], r[1]))
+    return [TabletProgress(rounds[rid].name, experts[jid], int(done or 0), int(total)) for rid, jid, total, done in rows]
+
+
 def entry_of(nomination: Nomination) -> Entry:
     entry = db.session.scalar(select(Entry).where(Entry.entrant_id == nomination.entrant_id))
     if entry is None:

@@ -176,7 +176,8 @@ def review(contest: Contest):
     except CraftsmanError as exc:
         problem = str(exc)
     return render_template("craftsman/review.html", contest=contest, call=call, standings=standings,
-                           problem=problem, experts=services.experts_of(contest))
+                           problem=problem, experts=services.experts_of(contest),
+                           progress=services.tablet_progress(contest))
 
 
 @bp.route("/<int:contest_id>/shortlist", methods=["POST"])

@@ -71,6 +71,12 @@ def test_experts_score_review_and_defence_on_tablets(app, make):
     db.session.expire_all()
     assert db.session.scalar(select(func.count(ScoreSheet.id)).where(ScoreSheet.status == "submitted")) == 29
 
+    progress = services.tablet_progress(w["contest"])
+    assert [(p.round, p.submitted, p.sheets) for p in progress] == [("专家评审", 6, 6)] * 4 + [("专家评审", 5, 5)]
+    office_client = _tablet(app, "office")
+    page = office_client.get(f"/craftsman/{w['contest'].id}/review").get_data(as_text=True)
+    assert "tablet-progress" in page and "5/5" in page
+
     # the shortlist counts the tablet marks
     standings = services.review_standings(call)
     assert [noms.index(s.nomination) for s in standings] == [0, 2, 4, 3, 1, 5]
@@ -89,6 +95,7 @@ def test_experts_score_review_and_defence_on_tablets(app, make):
             sheet = next(s for s in defence["sheets"] if s["code"] == codes[noms[i].id])
             _score(client, sheet, defence["criteria"], {"defence": 90 - 10 * (i // 2) + j % 3}, f"d-{j}-{i}")
     db.session.expire_all()
+    assert [(p.submitted, p.sheets) for p in services.tablet_progress(w["contest"]) if p.round == "现场答辩"] == [(3, 3)] * 5
     with pytest.raises(services.CraftsmanError, match="答辩"):  # not shortlisted: no defence
         services.record_marks(experts[0], noms[1], "defence", {"defence": 80})
     final = services.final_standings(call)
