@@ -145,7 +145,9 @@ def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
         page.reload()
         page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="returned"]')
         page.tap(f'a.entry[data-code="{codes[1]}"]')
-        assert "模块一评分偏低" in page.inner_text("#sheet-banner")
+        # the sheet is refreshed from the server after the tap: wait for it rather than race it
+        page.wait_for_function("document.getElementById('sheet-banner').innerText.indexOf('模块一评分偏低') >= 0",
+                               timeout=10000)
         page.fill('input[data-criterion="m1"]', "22.5")
         page.press('input[data-criterion="m1"]', "Enter")
         page.tap("#submit")
