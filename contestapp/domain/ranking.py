@@ -52,8 +52,18 @@ def _ranked(entry: str, rank: int, result: EntryResult, tied_with: tuple[str, ..
 
 def _chain_key(r: EntryResult, chain: Sequence[TieBreakKey]) -> tuple:
     key: list = []
+    rounds = None if r.members else r.rounds
     for k in chain:
-        v = r.value(k)
+        if rounds is not None and k.key == "round":  # EntryResult.value, inlined: asked of every tied entry
+            v = None
+            for rr in rounds:
+                if rr.round == k.code:
+                    v = rr.score
+                    break
+        elif rounds is not None and k.key == "time":
+            v = r.time
+        else:
+            v = r.value(k)
         key += _MISSING if v is None else (0, -v if k.order == "desc" else v)
     return tuple(key)
 
