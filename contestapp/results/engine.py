@@ -488,7 +488,8 @@ def ranking(event: Event) -> Ranking:
 
     The cyclic garbage collector is paused meanwhile: a cold ranking allocates some 100,000 objects and no cycles,
     and the collections those allocations would trigger (each scanning every live object, the cache included) cost
-    more than the ranking's own arithmetic."""
+    more than the ranking's own arithmetic (10,000 entries on PostgreSQL: ~550 ms with them, ~340 ms without; the
+    one collection that follows re-enabling costs the next few allocations ~20 ms)."""
     with _compute_lock:
         paused = gc.isenabled()
         if paused:
