@@ -82,7 +82,9 @@ def import_roster(contest: Contest, checked: RosterCheck, actor) -> int:
             event = events[code]
             if event.mode == "team" and r.team:
                 team_entries.add((code, teams[(r.unit, r.team)]))
-                continue
+                # a team scored as the sum of its members' results needs the members' own entries too
+                if (event.rules or {}).get("team_combine", "sum_members") != "sum_members":
+                    continue
             seq[code] += 1
             entries.append({"event_id": event.id, "entrant_id": ids[r.id_number],
                             "number": r.number or f"{code}-{seq[code]:04d}"})

@@ -88,14 +88,18 @@ def test_ranking_is_independent_of_input_order():
     assert ranks(rank(results, CHAIN)) == ranks(rank(list(reversed(results)), CHAIN))
 
 
-def test_ranking_10000_results_is_fast():
+def test_ranking_10000_results_gives_competition_ranks():
+    """A large field (its speed is measured by benchmarks/bench_results.py, not asserted here)."""
     results = [res(f"e{i:05d}", D(i * 7919 % 10007) / 100, practical=i % 97, theory=i % 13, time=i % 600)
                for i in range(10_000)]
-    start = time.perf_counter()
-    out = rank(results, CHAIN, unshared_places=3)
-    elapsed = time.perf_counter() - start
+    out = rank(results, CHAIN)
     assert len(out) == 10_000 and out[0].rank == 1
-    assert elapsed < 0.25, f"ranking 10,000 results took {elapsed * 1000:.0f} ms"  # ~30 ms here; slack for shared CPUs
+    key = {r.entry: (r.result.total, r.result.value(CHAIN[0]), -r.result.time, r.result.value(CHAIN[2])) for r in out}
+    ordered = [key[r.entry] for r in out]
+    assert ordered == sorted(ordered, reverse=True)
+    for place, (previous, current) in enumerate(zip(out, out[1:]), start=2):  # 1, 2, 2, 4
+        expected = previous.rank if key[current.entry] == key[previous.entry] else place
+        assert current.rank == expected
 
 
 def test_criterion_and_team_tie_breaks_on_scored_results():

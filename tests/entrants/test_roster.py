@@ -212,3 +212,25 @@ def test_revealing_an_id_number_is_for_admins_and_is_logged(client, make, contes
     assert entrant.id_number in response.get_data(as_text=True)
     logged = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "entrant.reveal_id"))
     assert logged is not None and logged.actor_name == "boss"
+
+
+@pytest.mark.parametrize("combine, member_entries", [("sum_members", 4), ("own_marks", 0)])
+def test_team_rosters_enter_members_only_when_the_team_is_the_sum_of_its_members(app, make, combine, member_entries):
+    from contestapp.entrants.models import EntrantKind
+    from contestapp.entrants.services import event_lookup, import_roster
+
+    org = make.org()
+    contest = make.contest(org, example="team-skills.json")
+    event = contest.events[0]
+    event.rules = {**(event.rules or {}), "team_combine": combine}
+    db.session.flush()
+    table = [["姓名", "性别", "身份证号", "单位", "参赛赛项", "团队"]]
+    for i in range(4):
+        table.append([f"队员{i}", "男", make_id_number("330106", date(1990, 1, 1 + i), i * 2 + 1, "M"),
+                      "杭州地铁", event.name, "一队" if i < 2 else "二队"])
+    checked = check_rows(table, event_lookup(contest), set())
+    assert checked.ok, checked.problems
+    import_roster(contest, checked, None)
+    entries = db.session.scalars(select(Entry).where(Entry.event_id == event.id)).all()
+    kinds = [db.session.get(Entrant, e.entrant_id).kind for e in entries]
+    assert kinds.count(EntrantKind.TEAM) == 2 and kinds.count(EntrantKind.PERSON) == member_entries
