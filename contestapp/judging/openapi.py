@@ -46,7 +46,14 @@ def document() -> dict[str, Any]:
                                   "max": DECIMAL, "min": DECIMAL, "step": {**DECIMAL, "nullable": True},
                                   "deduction_per": {**DECIMAL, "nullable": True},
                                   "choices": {"type": "array", "items": {"type": "object", "properties": {
-                                      "label": {"type": "string"}, "value": DECIMAL}}}}},
+                                      "label": {"type": "string"}, "value": DECIMAL}}},
+                                  "note_required": {"type": "boolean",
+                                                    "description": "考评类（merit/points）竞赛：非零分值须填写原因"},
+                                  "document_required": {"type": "boolean",
+                                                        "description": "非零分值还须填写通报文号（通报表扬/批评）"}}},
+                "Note": {"type": "object", "properties": {
+                    "note": {"type": "string", "maxLength": 500},
+                    "document_no": {"type": "string", "maxLength": 100, "nullable": True}}},
                 "SheetSummary": {"type": "object", "required": ["id", "code", "status", "version"], "properties": {
                     "id": {"type": "integer"}, "code": {"type": "string", "description": "加密号"},
                     "round_id": {"type": "integer"},
@@ -55,10 +62,14 @@ def document() -> dict[str, Any]:
                     "filled": {"type": "integer"}, "required": {"type": "integer"}, "total": DECIMAL,
                     "submitted_at": {"type": "string", "format": "date-time", "nullable": True},
                     "marks": {"type": "object", "additionalProperties": DECIMAL,
-                              "description": "评分项 id → 分值"}}},
+                              "description": "评分项 id → 分值"},
+                    "notes": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Note"},
+                              "description": "评分项 id → 原因及文号；仅考评类（merit/points）竞赛"}}},
                 "Sheet": {"allOf": [{"$ref": "#/components/schemas/SheetSummary"}, {"type": "object", "properties": {
                     "criteria": {"type": "array", "items": {"$ref": "#/components/schemas/Criterion"}},
-                    "confirmed": {"type": "boolean"}}}]},
+                    "confirmed": {"type": "boolean"},
+                    "notes": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Note"},
+                              "description": "评分项 id → 扣分（加分、否决）原因及文号；仅考评类竞赛"}}}]},
                 "Assignments": {"type": "object", "properties": {
                     "judge": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
                     "rounds": {"type": "array", "items": {"type": "object", "properties": {
@@ -71,10 +82,18 @@ def document() -> dict[str, Any]:
                     "marks": {"type": "array", "minItems": 1, "items": {
                         "type": "object", "required": ["criterion_id", "value"], "properties": {
                             "criterion_id": {"type": "integer"},
-                            "value": {"oneOf": [DECIMAL, {"type": "number"}]}}}}}},
+                            "value": {"oneOf": [DECIMAL, {"type": "number"}]},
+                            "note": {"type": "string", "maxLength": 500,
+                                     "description": "考评类（merit/points）竞赛：扣分、加分或否决的原因，与评分同一事务"
+                                                    "保存并记入审计；空字符串删除原因；不传则保留原有原因。"
+                                                    "其他竞赛忽略此字段"},
+                            "document_no": {"type": "string", "maxLength": 100,
+                                            "description": "通报文号（同上，仅考评类竞赛；其他竞赛忽略）"}}}}}},
                 "MarksResult": {"type": "object", "required": ["id", "version", "status", "marks"], "properties": {
                     "id": {"type": "integer"}, "version": {"type": "integer"}, "status": {"type": "string"},
                     "marks": {"type": "object", "additionalProperties": DECIMAL}, "total": DECIMAL,
+                    "notes": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Note"},
+                              "description": "考评类竞赛且请求带有原因时：评分项 id → 保存后的原因及文号"},
                     "replayed": {"type": "boolean", "description": "true：同一 Idempotency-Key 的重复请求，返回首次结果"}}},
                 "SubmitRequest": {"type": "object", "required": ["version", "confirm"], "properties": {
                     "version": {"type": "integer"}, "confirm": {"type": "boolean", "enum": [True]}}},
@@ -101,12 +120,15 @@ def document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": JSON_REF("MarksRequest")},
                 "responses": {"200": {"description": "已保存", "content": JSON_REF("MarksResult")}, **ERRORS,
                               "409": _err("stale（detail.sheet 为服务器上的当前评分表）或本轮已确认"),
-                              "422": _err("评分无效（超出范围、不符合步长或档次）或 Idempotency-Key 已用于另一请求")}}},
+                              "422": _err("评分无效（超出范围、不符合步长或档次）、原因或文号过长（invalid_note）"
+                                           "或 Idempotency-Key 已用于另一请求")}}},
             "/api/v1/sheets/{sheet_id}/submit": {"post": {
                 "summary": "签名提交并锁定评分表", "operationId": "submitSheet", "parameters": [SHEET_ID, CSRF, DEVICE],
                 "requestBody": {"required": True, "content": JSON_REF("SubmitRequest")},
                 "responses": {"200": {"description": "已提交", "content": JSON_REF("Sheet")}, **ERRORS,
-                              "409": _err("版本已变化或本轮已确认"), "422": _err("尚有评分项未评分")}}},
+                              "409": _err("版本已变化或本轮已确认"),
+                              "422": _err("尚有评分项未评分（incomplete），或考评类竞赛中有扣分、加分、否决未填写原因"
+                                          "或通报文号（notes_required），评分表不变")}}},
             "/api/v1/sheets/{sheet_id}/recusal": {"post": {
                 "summary": "声明回避（须填理由）", "operationId": "declareRecusal", "parameters": [SHEET_ID, CSRF],
                 "requestBody": {"required": True, "content": JSON_REF("RecusalRequest")},

@@ -419,13 +419,111 @@ def criterion_spec(c: Criterion) -> CriterionSpec:
                          deduction_per=Decimal(str(per)) if per is not None else None, choices=choices)
 
 
-def criterion_json(c: Criterion) -> dict[str, Any]:
+def criterion_json(c: Criterion, reasons: dict[str, tuple[bool, bool]] | None = None) -> dict[str, Any]:
+    """`reasons`: criterion code -> (a non-zero mark needs a reason, it needs a document number) in a merit contest
+    (see `reason_rules`); other contests need neither."""
     rules = c.rules or {}
+    need_note, need_doc = (reasons or {}).get(c.code, (False, False))
     return {"id": c.id, "code": c.code, "name": c.name, "kind": c.kind, "max": _text(c.max), "min": _text(c.min),
             "step": _text(c.step), "deduction_per": _text(Decimal(str(rules["deduction_per"])))
             if rules.get("deduction_per") is not None else None,
             "choices": [{"label": x["label"], "value": _text(Decimal(str(x["value"])))}
-                        for x in rules.get("choices", ())]}
+                        for x in rules.get("choices", ())],
+            "note_required": need_note, "document_required": need_doc}
+
+
+# --- reasons of deductions in merit contests (merit_mark_notes) --------------------------------------------------
+
+NOTE_KINDS = ("merit", "points")  # contests whose every deduction, bonus and veto must say why, on the tablet too
+
+
+def contest_kind(contest_id: int) -> str | None:
+    return db.session.scalar(select(Contest.kind).where(Contest.id == contest_id))
+
+
+def reason_rules(rnd: Round) -> dict[str, tuple[bool, bool]]:
+    """criterion code -> (a non-zero mark needs a reason, it needs a document number) for a merit/points round, from
+    the merit rule `merit.services.note_required` (asked with a non-zero value); {} for other contests."""
+    contest = rnd.event.contest
+    if contest.kind not in NOTE_KINDS:
+        return {}
+    from contestapp.merit.services import criterion_specs, note_required
+
+    rspec = criterion_specs(contest, rnd)
+    return {spec.code: note_required(spec, Decimal(1), contest.kind) for spec in rspec.criteria}
+
+
+def notes_by_sheet(sheet_ids: list[int]) -> dict[int, dict[str, dict[str, str | None]]]:
+    """sheet id -> {criterion id (text): {"note", "document_no"}}."""
+    from contestapp.merit.models import MarkNote
+
+    out: dict[int, dict[str, dict[str, str | None]]] = defaultdict(dict)
+    if sheet_ids:
+        for sid, cid, note, doc in db.session.execute(select(
+                MarkNote.sheet_id, MarkNote.criterion_id, MarkNote.note, MarkNote.document_no).where(
+                MarkNote.sheet_id.in_(sheet_ids))):
+            out[sid][str(cid)] = {"note": note, "document_no": doc}
+    return out
+
+
+def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None, str | None]]:
+    """criterion id -> (note, document_no) sent with the marks (None: not sent, keep what is stored). Checked:
+    text, note at most 500 characters, document number at most 100. Only asked of merit/points contests."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    problems = []
+    names = {c.id: c.name for c in ctx.criteria}
+    for item in payload["marks"]:
+        if not isinstance(item, dict) or ("note" not in item and "document_no" not in item):
+            continue
+        cid = item.get("criterion_id")
+        note, doc = item.get("note"), item.get("document_no")
+        if (note is not None and not isinstance(note, str)) or (doc is not None and not isinstance(doc, str)):
+            problems.append({"criterion_id": cid, "message": f"{names.get(cid, cid)}：原因和文号须为文字"})
+            continue
+        note = note.strip() if note is not None else None
+        doc = doc.strip() if doc is not None else None
+        if (note and len(note) > 500) or (doc and len(doc) > 100):
+            problems.append({"criterion_id": cid,
+                             "message": f"{names.get(cid, cid)}：说明过长（原因最多 500 字，文号最多 100 字）"})
+            continue
+        out[cid] = (note, doc)
+    if problems:
+        raise JudgingError("invalid_note", problems[0]["message"], 422, detail=problems)
+    return out
+
+
+def _write_notes(ctx: SheetContext, sent: dict[int, tuple[str | None, str | None]]) -> list[dict[str, Any]]:
+    """Upsert / delete the sheet's notes (an empty note deletes it); the changes (old -> new) for the audit row."""
+    from contestapp.merit.models import MarkNote
+
+    table = MarkNote.__table__
+    conn = db.session.connection()
+    old = {cid: (note, doc) for cid, note, doc in conn.execute(select(
+        table.c.criterion_id, table.c.note, table.c.document_no).where(table.c.sheet_id == ctx.id))}
+    code = {c.id: c.code for c in ctx.criteria}
+    changes = []
+    for cid, (note, doc) in sent.items():
+        before = old.get(cid)
+        if note is None:  # only the document number sent: keep the stored note
+            note = before[0] if before else ""
+        if doc is None:
+            doc = before[1] if before else None
+        doc = doc or None
+        after = (note, doc) if note else None
+        if after == before:
+            continue
+        if after is None:
+            conn.execute(delete(table).where(table.c.sheet_id == ctx.id, table.c.criterion_id == cid))
+        elif before is None:
+            conn.execute(table.insert().values(sheet_id=ctx.id, criterion_id=cid, note=note, document_no=doc))
+        else:
+            conn.execute(update(table).where(table.c.sheet_id == ctx.id, table.c.criterion_id == cid)
+                         .values(note=note, document_no=doc))
+        changes.append({"criterion": code[cid], "old_note": before[0] if before else None,
+                        "new_note": after[0] if after else None,
+                        "old_document_no": before[1] if before else None,
+                        "new_document_no": after[1] if after else None})
+    return changes
 
 
 def assigned_criteria(rnd_criteria: list[Criterion], assignment_criteria: list | None) -> list[Criterion]:
@@ -475,13 +573,17 @@ def judge_assignments(judge: User) -> list[dict[str, Any]]:
             ScoreSheet.judge_id == judge.id, ScoreSheet.round_id == rnd.id,
             ScoreSheet.status != VOID_STATUS).order_by(func.coalesce(Entry.code2, Entry.code))).all()
         marks = _marks_by_sheet([s.id for s, _, _ in sheets])
+        reasons = reason_rules(rnd)
+        notes = notes_by_sheet([s.id for s, _, _ in sheets]) if reasons else {}
         entries = []
         for sheet, code, code2 in sheets:
             values = marks.get(sheet.id, {})
             entries.append(_sheet_json(sheet, code2 or code, criteria, values, include_marks=True))
+            if reasons:
+                entries[-1]["notes"] = notes.get(sheet.id, {})
         out.append({"round_id": rnd.id, "round": rnd.name, "event": rnd.event.name,
                     "contest": rnd.event.contest.name, "confirmed": confirmed is not None,
-                    "criteria": [criterion_json(c) for c in criteria], "sheets": entries})
+                    "criteria": [criterion_json(c, reasons) for c in criteria], "sheets": entries})
     return out
 
 
@@ -651,9 +753,13 @@ def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
 
 def sheet_for_judge(ctx: SheetContext) -> dict[str, Any]:
     values = _marks_by_sheet([ctx.id]).get(ctx.id, {})
-    data = _sheet_json(ctx.sheet, ctx.code, ctx.criteria, values)
-    data["criteria"] = [criterion_json(c) for c in ctx.criteria]
+    sheet = ctx.sheet
+    data = _sheet_json(sheet, ctx.code, ctx.criteria, values)
+    reasons = reason_rules(sheet.round)
+    data["criteria"] = [criterion_json(c, reasons) for c in ctx.criteria]
     data["confirmed"] = ctx.confirmed
+    if reasons:  # merit / points: each criterion's reason and document number
+        data["notes"] = notes_by_sheet([ctx.id]).get(ctx.id, {})
     return data
 
 
@@ -758,6 +864,10 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
     if ctx.confirmed:
         raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
     sent = {c.id: v for c, v in marks}  # a criterion sent twice: the last value counts
+    # Reasons (merit / points contests only; other contests ignore them): looked up only when some were sent.
+    with_notes = any(isinstance(i, dict) and ("note" in i or "document_no" in i) for i in payload["marks"])
+    note_contest = with_notes and contest_kind(ctx.contest_id) in NOTE_KINDS
+    notes_sent = parse_notes(ctx, payload) if note_contest else {}
     run = Prepared.runner()
     _SQLITE_WRITERS.acquire(db.session())
     now = utcnow()
@@ -778,20 +888,28 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
         run(_UPSERT, [{"sheet_id": ctx.id, "criterion_id": cid, "entry_id": ctx.entry_id, "round_id": ctx.round_id,
                        "value": v, "updated_at": now} for cid, v in changed])
     values = {**old, **sent}
+    note_changes = _write_notes(ctx, notes_sent) if notes_sent else []
     result = {"id": ctx.id, "version": version + 1, "status": status,  # draft or returned: both editable
               "marks": {str(c.id): _text(values[c.id]) for c in ctx.criteria if c.id in values},
               "total": _text(sheet_total(ctx.criteria, values)), "replayed": False}
-    if changed:
+    if note_contest:
+        result["notes"] = notes_by_sheet([ctx.id]).get(ctx.id, {})
+    if changed or note_changes:
         code = {c.id: c.code for c, _ in marks}
         changes = [{"criterion": code[cid], "old": _text(old.get(cid)), "new": _text(v)} for cid, v in changed]
+        summary = [f"{x['criterion']} {x['old'] or '空'}→{x['new']}" for x in changes] + [
+            f"{x['criterion']} 原因 {x['old_note'] or '空'}→{x['new_note'] or '空'}"
+            + (f"，文号 {x['old_document_no'] or '空'}→{x['new_document_no'] or '空'}"
+               if x["old_document_no"] != x["new_document_no"] else "") for x in note_changes]
+        data = {"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes, "status": status}
+        if note_changes:
+            data["notes"] = note_changes
         address, device = _origin()
         run(_AUDIT, {
             "at": now, "actor_id": judge.id, "actor_name": judge.display_name, "action": "mark.write",
             "object_type": "ScoreSheet", "object_id": str(ctx.id), "contest_id": ctx.contest_id,
-            "summary": (f"{ctx.code} " + "；".join(f"{x['criterion']} {x['old'] or '空'}→{x['new']}"
-                                                   for x in changes))[:500],
-            "data": {"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes, "status": status},
-            "address": address, "device": device})
+            "summary": (f"{ctx.code} " + "；".join(summary))[:500],
+            "data": data, "address": address, "device": device})
     stored = run(_STORE, {"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
                           "response": {**result, "replayed": True}, "at": now}).rowcount
     if stored != 1:
@@ -917,6 +1035,16 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
     missing = [c.name for c in ctx.criteria if c.kind not in OPTIONAL_KINDS and c.id not in values]
     if missing:
         raise JudgingError("incomplete", "以下评分项尚未评分：" + "、".join(missing), 422, detail=missing)
+    if sheet.round.event.contest.kind in NOTE_KINDS:  # every deduction, bonus and veto says why before signing
+        from contestapp.merit.services import sheet_missing_notes
+
+        gaps = sheet_missing_notes(sheet)
+        if gaps:
+            raise JudgingError(
+                "notes_required", "以下扣分（加分）须填写原因：" + "、".join(
+                    g.criterion.name + ("（通报文号）" if g.need_doc else "") for g in gaps), 422,
+                detail=[{"criterion_id": g.criterion.id, "code": g.criterion.code, "document_no": g.need_doc}
+                        for g in gaps])
     now = utcnow()
     moved = db.session.execute(update(ScoreSheet.__table__).where(
         ScoreSheet.id == sheet.id, ScoreSheet.version == version, ScoreSheet.status.in_(EDITABLE)).values(

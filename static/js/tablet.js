@@ -4,7 +4,9 @@
    as "未发送" until the server has it. The queue is sent in order; each request carries its own Idempotency-Key, so
    a retry after a lost answer never writes twice, and the sheet version the tablet last saw, so a sheet returned or
    changed meanwhile is refused (409 stale) and nothing on the server is overwritten: the unsent values are kept
-   and shown to the judge, who can apply them again after checking. Written for contestapp; no dependencies. */
+   and shown to the judge, who can apply them again after checking. In a merit (points) contest a non-zero
+   deduction, bonus or veto needs its reason (and some a 文号): they travel with the mark in the same queue and
+   request, and a sheet is not submitted while one is empty. Written for contestapp; no dependencies. */
 (function () {
   "use strict";
   var M = window.ContestMarks;
@@ -12,6 +14,7 @@
   var API = root.dataset.api, USER = root.dataset.user;
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var QKEY = "contestapp.queue." + USER, DKEY = "contestapp.data." + USER, CKEY = "contestapp.conflicts." + USER;
+  var NKEY = "contestapp.conflictNotes." + USER;
   var KIND = { measurement: "客观评分", judgement: "主观评分", deduction: "扣分", bonus: "加分", time: "用时（秒）", veto: "一票否决" };
   var STATUS = { not_started: "未开始", draft: "草稿", submitted: "已提交", returned: "已退回", void: "已作废" };
 
@@ -30,6 +33,7 @@
   var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {} };
   var queue = load(QKEY, []);
   var conflicts = load(CKEY, {});
+  var conflictNotes = load(NKEY, {});
 
   function el(tag, attrs, children) {
     var n = document.createElement(tag);
@@ -59,6 +63,27 @@
     });
     return out;
   }
+  function pendingNotes(sheetId) {
+    var out = {};
+    queue.forEach(function (op) {
+      if (op.sheet === sheetId && op.type === "marks" && op.notes) Object.keys(op.notes).forEach(function (k) { out[k] = op.notes[k]; });
+    });
+    return out;
+  }
+  function notesOf(sheet) {  // criterion id -> {note, document_no}: the server's, then the unsent ones
+    return Object.assign({}, sheet.notes || {}, pendingNotes(sheet.id));
+  }
+  function needsReason(c, value) {
+    return !!c.note_required && value !== undefined && value !== null && M.units(value) !== null && M.units(value) !== 0;
+  }
+  function missingReasons(sheet, criteria, v) {
+    var notes = notesOf(sheet);
+    return criteria.filter(function (c) {
+      if (!needsReason(c, v[String(c.id)])) return false;
+      var n = notes[String(c.id)] || {};
+      return !(n.note || "").trim() || (c.document_required && !(n.document_no || "").trim());
+    });
+  }
   function pendingSubmit(sheetId) { return queue.some(function (op) { return op.sheet === sheetId && op.type === "submit"; }); }
   function hasPending(sheetId) { return queue.some(function (op) { return op.sheet === sheetId; }); }
   function values(sheet) {
@@ -86,12 +111,14 @@
   }
 
   // --- sending ----------------------------------------------------------------------------------------------------
-  function enqueueMarks(sheetId, marks) {
+  function enqueueMarks(sheetId, marks, notes) {
     var last = queue[queue.length - 1];
     if (last && last.sheet === sheetId && last.type === "marks" && last.version === null) {
       Object.assign(last.marks, marks);  // never sent yet: the same request can still grow
+      if (notes) last.notes = Object.assign(last.notes || {}, notes);
     } else {
-      queue.push({ key: uuid(), sheet: sheetId, type: "marks", marks: Object.assign({}, marks), version: null });
+      queue.push({ key: uuid(), sheet: sheetId, type: "marks", marks: Object.assign({}, marks),
+                   notes: notes ? Object.assign({}, notes) : undefined, version: null });
     }
     save(QKEY, queue);
     flush();
@@ -111,7 +138,12 @@
     if (op.version === null) { op.version = sheet.version; save(QKEY, queue); }  // fixed for every retry
     var url = API + "sheets/" + op.sheet + (op.type === "marks" ? "/marks" : "/submit");
     var body = op.type === "marks"
-      ? { version: op.version, marks: Object.keys(op.marks).map(function (k) { return { criterion_id: +k, value: op.marks[k] }; }) }
+      ? { version: op.version, marks: Object.keys(op.marks).map(function (k) {
+          var item = { criterion_id: +k, value: op.marks[k] };
+          var n = op.notes && op.notes[k];
+          if (n) { item.note = n.note || ""; item.document_no = n.document_no || ""; }
+          return item;
+        }) }
       : { version: op.version, confirm: true };
     fetch(url, { method: op.type === "marks" ? "PUT" : "POST", credentials: "same-origin", headers: headers(op), body: JSON.stringify(body) })
       .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); })
@@ -122,6 +154,7 @@
           queue.shift(); save(QKEY, queue);
           var b = res.body;
           sheet.version = b.version; sheet.marks = b.marks; sheet.status = b.status; sheet.total = b.total;
+          if (b.notes) sheet.notes = b.notes;
           if (op.type === "submit") { sheet.submitted_at = b.submitted_at; sheet.returned_reason = null; }
           sheet.filled = Object.keys(b.marks || {}).length;
           delete state.message[op.sheet];
@@ -140,13 +173,14 @@
   }
 
   function conflict(sheetId, err) {
-    var kept = conflicts[sheetId] || {};
+    var kept = conflicts[sheetId] || {}, keptNotes = conflictNotes[sheetId] || {};
     queue = queue.filter(function (op) {
       if (op.sheet !== sheetId) return true;
-      if (op.type === "marks") Object.assign(kept, op.marks);
+      if (op.type === "marks") { Object.assign(kept, op.marks); Object.assign(keptNotes, op.notes || {}); }
       return false;
     });
     save(QKEY, queue);
+    if (Object.keys(keptNotes).length) { conflictNotes[sheetId] = keptNotes; save(NKEY, conflictNotes); }
     var server = err.detail && err.detail.sheet;
     if (server) { Object.assign(state.sheets[sheetId], server); }
     if (Object.keys(kept).length) { conflicts[sheetId] = kept; save(CKEY, conflicts); }
@@ -217,6 +251,41 @@
     });
   }
 
+  function setNote(sheet, c, field, text) {
+    var v = values(sheet), key = String(c.id);
+    if (v[key] === undefined) return;
+    var n = Object.assign({ note: "", document_no: "" }, notesOf(sheet)[key] || {});
+    n[field] = text.trim();
+    if (field === "note" && n.note.length > 500) { state.message[sheet.id] = c.name + "：原因最多 500 字"; render(); return; }
+    if (field === "document_no" && n.document_no.length > 100) { state.message[sheet.id] = c.name + "：文号最多 100 字"; render(); return; }
+    delete state.message[sheet.id];
+    var m = {}, notes = {};
+    m[key] = v[key]; notes[key] = { note: n.note, document_no: n.document_no || "" };
+    enqueueMarks(sheet.id, m, notes);
+    render();
+  }
+
+  function reasonInputs(sheet, c, value, locked) {
+    if (!needsReason(c, value)) return null;
+    var n = notesOf(sheet)[String(c.id)] || {};
+    var box = el("div", { className: "reason" });
+    var note = el("input", { type: "text", className: "reason-input", maxLength: 500, value: n.note || "", disabled: locked,
+      placeholder: (c.kind === "deduction" ? "扣分" : c.kind === "veto" ? "否决" : "加分") + "原因（必填）",
+      "data-note": c.code, "aria-label": c.name + " 原因" });
+    note.style.cssText = "flex:1 1 20rem;min-height:48px;font-size:1.1rem;margin-top:.5rem";
+    note.addEventListener("change", function () { setNote(sheet, c, "note", note.value); });
+    box.appendChild(note);
+    if (c.document_required) {
+      var doc = el("input", { type: "text", className: "doc-input", maxLength: 100, value: n.document_no || "", disabled: locked,
+        placeholder: "通报文号（必填）", "data-document": c.code, "aria-label": c.name + " 文号" });
+      doc.style.cssText = "flex:0 1 14rem;min-height:48px;font-size:1.1rem;margin:.5rem 0 0 .5rem";
+      doc.addEventListener("change", function () { setNote(sheet, c, "document_no", doc.value); });
+      box.appendChild(doc);
+    }
+    box.style.cssText = "display:flex;flex-wrap:wrap";
+    return box;
+  }
+
   function setValue(sheet, c, value) {
     var why = M.check(c, value);
     if (why) { state.message[sheet.id] = c.name + "：" + why; render(); return; }
@@ -256,7 +325,8 @@
     return el("div", { className: "criterion" + (pending ? " pending" : ""), "data-criterion-card": c.code }, [
       el("div", { className: "crit-head" }, [el("b", { text: c.name }), el("span", { className: "muted small", text: desc }),
         pending ? el("span", { className: "badge badge-warn unsent", text: "未发送" }) : null]),
-      control
+      control,
+      reasonInputs(sheet, c, value, locked)
     ]);
   }
 
@@ -281,15 +351,21 @@
       banner.appendChild(el("p", { text: "服务器上的评分未被覆盖。本机未发送的评分：" + Object.keys(kept).map(function (k) { return (byId[k] ? byId[k].name : k) + " " + kept[k]; }).join("；") }));
       banner.appendChild(el("div", { className: "actions" }, [
         editable(sheet) ? el("button", { type: "button", className: "btn btn-huge", id: "reapply", text: "核对后重新应用本机评分", onclick: function () {
-          var k = conflicts[sheet.id]; delete conflicts[sheet.id]; save(CKEY, conflicts); enqueueMarks(sheet.id, k); render(); } }) : null,
+          var k = conflicts[sheet.id], kn = conflictNotes[sheet.id];
+          delete conflicts[sheet.id]; save(CKEY, conflicts); delete conflictNotes[sheet.id]; save(NKEY, conflictNotes);
+          enqueueMarks(sheet.id, k, kn); render(); } }) : null,
         el("button", { type: "button", className: "btn btn-huge", id: "discard", text: "放弃本机评分", onclick: function () {
-          delete conflicts[sheet.id]; save(CKEY, conflicts); render(); } })
+          delete conflicts[sheet.id]; save(CKEY, conflicts); delete conflictNotes[sheet.id]; save(NKEY, conflictNotes); render(); } })
       ]));
     }
     banner.hidden = !banner.childNodes.length;
     var box = document.getElementById("criteria");
     box.innerHTML = "";
-    criteria.forEach(function (c) { box.appendChild(criterionCard(sheet, c, v, pend[String(c.id)] !== undefined, locked)); });
+    var pendN = pendingNotes(sheet.id);
+    criteria.forEach(function (c) {
+      var key = String(c.id);
+      box.appendChild(criterionCard(sheet, c, v, pend[key] !== undefined || pendN[key] !== undefined, locked));
+    });
     document.getElementById("sheet-total").textContent = M.total(criteria, v);
     document.getElementById("submit").disabled = locked;
     document.getElementById("recuse").disabled = locked || !state.online;
@@ -305,6 +381,13 @@
     var missing = (state.criteria[sheet.round_id] || []).filter(function (c) {
       return c.kind !== "bonus" && c.kind !== "veto" && v[String(c.id)] === undefined; });
     if (missing.length) { state.message[sheet.id] = "以下评分项尚未评分：" + missing.map(function (c) { return c.name; }).join("、"); render(); return; }
+    var noReason = missingReasons(sheet, state.criteria[sheet.round_id] || [], v);
+    if (noReason.length) {
+      state.message[sheet.id] = "以下扣分（加分）须填写原因：" + noReason.map(function (c) {
+        var n = notesOf(sheet)[String(c.id)] || {};
+        return c.name + ((n.note || "").trim() ? "（通报文号）" : ""); }).join("、");
+      render(); return;
+    }
     var dlg = document.getElementById("confirm-dialog");
     document.getElementById("confirm-text").textContent = "加密号 " + sheet.code + "，合计 " + M.total(state.criteria[sheet.round_id], v) + " 分。";
     document.getElementById("confirm-check").checked = false;
