@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from contestapp.common.http import XLSX, download
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
 from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, ORGANISER, roles_required
@@ -70,8 +70,7 @@ def index():
         if fmt == "csv":
             out = io.StringIO()
             csv.writer(out).writerows([HEADERS] + rows)
-            return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('审计日志.csv')}"})
+            return download("\ufeff" + out.getvalue(), "审计日志.csv", "text/csv")
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
@@ -81,8 +80,6 @@ def index():
             sheet.append(r)
         buf = io.BytesIO()
         book.save(buf)
-        return Response(buf.getvalue(),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('审计日志.xlsx')}"})
+        return download(buf.getvalue(), "审计日志.xlsx", XLSX)
     return render_template("audit/index.html", entries=entries, contests=contests, chosen=chosen, names=names,
                            actions=ACTION_LABELS, limit=LIMIT)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from contestapp.common.http import download
 from contestapp.auth.permissions import ORGANISER, contest_access, get_or_404, public
 from contestapp.certificates import services
 from contestapp.certificates.fonts import FontError, MissingGlyphError
@@ -38,8 +38,7 @@ def _kind(value: str | None) -> str:
 
 
 def _attachment(content: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(content, filename, mimetype)
 
 
 def _event(contest: Contest, event_id: int | None) -> Event | None:

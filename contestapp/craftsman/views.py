@@ -3,7 +3,6 @@ publicity. Views load, check, validate, call a service, commit once, render."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -11,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from contestapp.auth.models import Organisation
+from contestapp.common.http import PDF, download
 from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, ContestMember
@@ -262,10 +261,8 @@ def certificates(contest: Contest):
     except CraftsmanError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".naming", contest_id=contest.id))
-    from urllib.parse import quote
 
-    return Response(out.getvalue(), mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(contest.name + '-工匠称号证书.pdf')}"})
+    return download(out.getvalue(), contest.name + "-工匠称号证书.pdf", PDF)
 
 
 # --- units: nominations and materials ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
 from contestapp.contests.models import Contest
 from contestapp.entrants import services
@@ -17,14 +18,10 @@ from contestapp.entrants.roster import RosterFileError, roster_workbook, templat
 from contestapp.extensions import db
 
 bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(content: bytes, filename: str) -> Response:
-    from urllib.parse import quote
-
-    return Response(content, mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(content, filename, XLSX)
 
 
 @bp.route("/")

@@ -2,18 +2,18 @@
 judge's console (progress matrix, alerts, recusals, return, confirm, decrypt, ties, score sheet PDFs)."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from contestapp.common.http import PDF, download
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
-from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404, public, roles_required
+from contestapp.auth.permissions import CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404, public, roles_required
 from contestapp.common.nav import Tab, add_tab
-from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Criterion, Event, Round
+from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.judging import console, pdf, services
@@ -21,7 +21,7 @@ from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
     AssignForm, CardIssueForm, CardLoginForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm, TieForm)
 from contestapp.judging.models import (
-    SHEET_STATUS_LABELS, Assignment, JudgeCard, LotDraw, Mark, Recusal, ScoreSheet, TieDecision)
+    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet, TieDecision)
 from contestapp.judging.services import JudgingError
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
@@ -35,8 +35,7 @@ STATE_LABELS = {"not_started": "未开始", "draft": "草稿", "submitted": "已
 
 
 def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+    return download(content, filename, PDF, inline=True)
 
 
 # --- judges -------------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, Event
@@ -24,7 +24,6 @@ from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
 bp = Blueprint("results", __name__, url_prefix="/contests/<int:contest_id>/results")
 board_bp = Blueprint("board", __name__, url_prefix="/board")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MIMES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "application/pdf"}
 
 add_tab(Tab("results", "成绩", "results.index", VIEWERS, order=60))
@@ -32,8 +31,7 @@ add_tab(Tab("marks", "纸质评分", "results.marks", (ORGANISER,), order=55))
 
 
 def _download(content: bytes, filename: str, fmt: str) -> Response:
-    return Response(content, mimetype=MIMES[fmt],
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(content, filename, MIMES[fmt])
 
 
 def _event(contest: Contest, event_id: int) -> Event:
