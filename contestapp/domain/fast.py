@@ -409,6 +409,10 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
     n_rounds = len(rounds)
     new, D, RR, ER = object.__new__, Decimal, RoundResult, EntryResult
     no_time = not facts
+    # scores, subtotals and totals repeat across entries (a few thousand values for 10,000 entries): one Decimal each
+    scores: dict[tuple[int, int], Decimal] = {}
+    subtotals: dict[tuple[int, int], Decimal] = {}
+    totals: dict[int, Decimal] = {}
     for entry, parts in by_entry.items():
         if len(parts) != n_rounds or entry in grouped:
             continue
@@ -426,7 +430,12 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
                 q += 1
             if num < 0:
                 q = -q
-            score = D(q).scaleb(-rplaces)
+            score = scores.get((q, rplaces))
+            if score is None:
+                score = scores[q, rplaces] = D(q).scaleb(-rplaces)
+            subtotal = subtotals.get(part)
+            if subtotal is None:
+                subtotal = subtotals[part] = D(num) / D(den)
             total += q * weight * shift
             ok = pass_mark is None or score >= pass_mark
             passed = passed and ok
@@ -434,7 +443,7 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
             if time is not None:
                 times.append(time)
             rr = new(RR)
-            rr.__dict__.update({"round": code, "name": name, "score": score, "subtotal": D(num) / D(den),
+            rr.__dict__.update({"round": code, "name": name, "score": score, "subtotal": subtotal,
                                 "bonus": ZERO, "multiplier": None, "time": time, "vetoed": False,
                                 "veto_reasons": (), "passed": ok, "criteria": (), "explanation": _EMPTY})
             round_results.append(rr)
@@ -443,7 +452,11 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
             q, r = divmod((total if total >= 0 else -total) * quantum, unit)
             if 2 * r >= unit:
                 q += 1
-            shown = D(q).scaleb(-places) if total >= 0 else D((1, (0,), -places)) if q == 0 else D(-q).scaleb(-places)
+            key = q if total >= 0 else -q - 1  # -0.00 is its own value
+            shown = totals.get(key)
+            if shown is None:
+                shown = totals[key] = (D(q).scaleb(-places) if total >= 0 else D((1, (0,), -places)) if q == 0
+                                       else D(-q).scaleb(-places))
             er = new(ER)
             er.__dict__.update({"entry": entry, "total": shown, "time": sum(times, ZERO) if times else None,
                                 "vetoed": False, "veto_reasons": (), "passed": passed,

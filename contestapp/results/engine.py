@@ -27,7 +27,9 @@ only the entries whose sheets changed, so one changed mark re-ranks a 1,000-entr
 from __future__ import annotations
 
 import gc
+import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -125,7 +127,7 @@ class _Cache:
     criteria: dict[int, tuple[str, str]]         # criterion id -> (round code, criterion code)
     needy: set[int]                              # criterion ids whose rule needs single marks
     plans: dict[str, RoundPlan] = field(default_factory=dict)   # round code -> what the database sums
-    plain_sql: str = ""                          # the plain sums, "{only}" for an entry filter
+    plain_sql: str = ""                          # the plain sums, "{entries}" for an entry condition
     classes: dict[int, tuple] = field(default_factory=dict)    # round id -> (round code, plan)
     others: list[int] = field(default_factory=list)            # criterion ids read per criterion
     sheet_key: tuple = ()                        # (count, sum of versions, latest updated_at, not submitted)
@@ -190,6 +192,7 @@ def event_spec(event: Event) -> EventSpec:
     return spec
 
 
+NARROW = Decimal(200_000)  # marks below this in size fit a 32-bit integer as stored (x 10^4): see _plain_sql
 _specs: dict[Any, tuple] = {}  # definition fingerprint -> the parsed definition and its SQL; kept by invalidate()
 
 
@@ -213,7 +216,10 @@ def _new_cache(event: Event, fingerprint) -> _Cache:
                 needy.add(c.id)
     classes = {r.id: (r.code, plans[r.code]) for r in event.rounds if plans[r.code].classes}
     others = [ids[r.code, code] for r in event.rounds for code in plans[r.code].others]
-    known = (spec, rounds, criteria, needy, plans, _plain_sql(plans, ids, classes), classes, others)
+    narrow = all(abs(cs.max) < NARROW and abs(cs.min) < NARROW for rs in spec.rounds for cs in rs.criteria
+                 if cs.code in plans[rs.code].codes)
+    sql = _plain_sql(plans, ids, classes, db.engine.dialect.name == "sqlite", narrow)
+    known = (spec, rounds, criteria, needy, plans, sql, classes, others)
     with _lock:
         if len(_specs) > 500:
             _specs.clear()
@@ -229,10 +235,23 @@ def _case(ids_values: list[tuple[int, int]], column: str = "m.criterion_id") -> 
     return f"CASE {column} " + " ".join(f"WHEN {i} THEN {v}" for i, v in ids_values) + " ELSE 0 END"
 
 
-def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], classes: dict[int, tuple]) -> str:
+def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], classes: dict[int, tuple],
+               sqlite: bool, narrow: bool = False) -> str:
     """One row per (round, entry): per class of plain criteria, sum of weight x kept, fewest and most marks of a
     criterion, number of criteria marked. Weights are scaled to one power of ten per round (the plan's), so the
-    weight CASE is per criterion; a round's classes are numbered 0.. within the round."""
+    weight CASE is per criterion; a round's classes are numbered 0.. within the round. "{entries}" takes a
+    condition on the entry id ("IS NOT NULL" for all: `_plain_rows`).
+
+    Two forms of the same sums. PostgreSQL: GROUP BY (round, entry, criterion) inside GROUP BY (round, entry) (hash
+    aggregates, parallel workers). SQLite cannot stream the outer GROUP BY over the inner one (it sorts the 200,000
+    inner rows of a 10,000-entry event in a temporary B-tree: 40% of the query), so there each (round, entry) pair
+    of the event gets a correlated subquery: one seek into the covering index, the entry's criteria grouped in index
+    order, no sort -- half the time. A scalar subquery gives one value, so the class figures come back as one text
+    "S low high count ..." (`_plain_rows` reads it; '' where a class has no marks).
+
+    narrow: every plain criterion's marks fit in 32 bits (|value| x 10^4 < 2^31, marks are refused outside the
+    criterion's range). PostgreSQL's SUM of a BIGINT is a NUMERIC, and NUMERIC arithmetic on 200,000 groups is a
+    fifth of the query; SUM of an INTEGER is a BIGINT."""
     if not classes:
         return ""
     crits = [(ids[code, c], plan, k, cls, w) for rid, (code, plan) in classes.items()
@@ -240,7 +259,7 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     weight = _case([(i, w) for i, _, _, _, w in crits])
     low = _case([(i, cls.drop_low) for i, _, _, cls, _ in crits])
     high = _case([(i, cls.drop_high) for i, _, _, cls, _ in crits])
-    kept = "SUM(m.value)"
+    kept = "SUM(CAST(m.value AS INTEGER))" if narrow and not sqlite else "SUM(m.value)"
     if low != "0":
         kept += " - MIN(m.value)" + ("" if low == "1" else f" * {low}")
     if high != "0":
@@ -249,24 +268,103 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     width = max(len(plan.classes) for _, plan in classes.values())
     covered = [i for i, *_ in crits]
     every = not any(plan.others for plan in plans.values())  # no criterion outside the classes: no filter
-    where = f"m.round_id IN ({_ids(classes)})" + ("" if every else f" AND m.criterion_id IN ({_ids(covered)})")
-    if width == 1:
-        outer = "CAST(SUM(t.kw) AS BIGINT), MIN(t.n), MAX(t.n), COUNT(*)"
-        cls_col = ""
-    else:
-        cls_col = ", " + _case([(i, k) for i, _, k, _, _ in crits]) + " AS cls"
-        outer = ", ".join(f"CAST(SUM(CASE WHEN t.cls = {k} THEN t.kw END) AS BIGINT), "
-                          f"MIN(CASE WHEN t.cls = {k} THEN t.n END), MAX(CASE WHEN t.cls = {k} THEN t.n END), "
-                          f"COUNT(CASE WHEN t.cls = {k} THEN 1 END)" for k in range(width))
-    return (f"SELECT t.round_id, t.entry_id, {outer} FROM ("
-            f"SELECT m.round_id, m.entry_id, COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
-            f"WHERE {where}{{only}} GROUP BY m.round_id, m.entry_id, m.criterion_id) t "
-            "GROUP BY t.round_id, t.entry_id")
+    in_classes = "" if every else f" AND m.criterion_id IN ({_ids(covered)})"
+    cls_col = "" if width == 1 else ", " + _case([(i, k) for i, _, k, _, _ in crits]) + " AS cls"
+
+    def agg(fn: str, column: str, k: int) -> str:  # an aggregate over one class's criteria
+        return f"{fn}(t.{column})" if width == 1 else f"{fn}(CASE WHEN t.cls = {k} THEN t.{column} END)"
+
+    def count(k: int) -> str:
+        return "COUNT(*)" if width == 1 else f"COUNT(CASE WHEN t.cls = {k} THEN 1 END)"
+
+    if not sqlite:
+        outer = ", ".join(f"CAST({agg('SUM', 'kw', k)} AS BIGINT), {agg('MIN', 'n', k)}, {agg('MAX', 'n', k)}, "
+                          f"{count(k)}" for k in range(width))
+        return (f"SELECT t.round_id, t.entry_id, {outer} FROM ("
+                f"SELECT m.round_id, m.entry_id, COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
+                f"WHERE m.round_id IN ({_ids(classes)}){in_classes} AND m.entry_id {{entries}} "
+                "GROUP BY m.round_id, m.entry_id, m.criterion_id) t GROUP BY t.round_id, t.entry_id")
+    text = " || ' ' || ".join(
+        f"COALESCE({agg('SUM', 'kw', k)}, '') || ' ' || COALESCE({agg('MIN', 'n', k)}, '') || ' ' || "
+        f"COALESCE({agg('MAX', 'n', k)}, '') || ' ' || {count(k)}" for k in range(width))
+    return (f"SELECT r.id, e.id, (SELECT {text} FROM ("
+            f"SELECT COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
+            f"WHERE m.round_id = r.id AND m.entry_id = e.id{in_classes} GROUP BY m.criterion_id) t "
+            "HAVING COUNT(*) > 0) "
+            f"FROM rounds r JOIN entries e ON e.event_id = r.event_id WHERE r.id IN ({_ids(classes)}) AND e.id {{entries}}")
 
 
 # --- loading marks --------------------------------------------------------------------------------------------------
 
-def _load(cache: _Cache, entry_ids: Optional[set[int]]) -> tuple[list[tuple], dict[tuple[str, str], tuple]]:
+def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
+    """A whole event's plain query, started in slices of entry ids on as many connections as there are cores
+    (sqlite3 lets go of the GIL while a statement runs) when the event is big and the database a SQLite file this
+    request has not written to (other connections would not see uncommitted changes); None otherwise. SQLite runs a
+    statement on one core, PostgreSQL spreads its own over parallel workers. Started before the entries are read, so
+    that reading them (and parsing the first slices) overlaps the query."""
+    from flask import current_app
+
+    url = db.engine.url
+    workers = _workers()
+    if (not cache.plain_sql or workers < 2 or url.get_backend_name() != "sqlite"
+            or url.database in (None, "", ":memory:")
+            or db.session.connection().connection.dbapi_connection.in_transaction):
+        return None
+    low, high, count = _sql(f"SELECT MIN(id), MAX(id), COUNT(*) FROM entries WHERE event_id = {int(event.id)}")[0]
+    if count < current_app.config.get("RESULTS_PARALLEL_ENTRIES", 2000):
+        return None
+    engine, size = db.engine, -(-(high - low + 1) // (2 * workers))  # two slices a worker: parse while others run
+
+    def run(sql: str) -> list[tuple]:
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql)
+            return cursor.fetchall()
+        finally:
+            conn.close()
+
+    pool = _pool(workers)
+    return [pool.submit(run, cache.plain_sql.format(entries=f"BETWEEN {a} AND {min(a + size - 1, high)}"))
+            for a in range(low, high + 1, size)]
+
+
+def _workers() -> int:
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _lock:  # one per process, made on first use (after a forking server has forked)
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="ranking")
+        return _pools[workers]
+
+
+def _plain_rows(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
+                ) -> Iterable[tuple]:
+    """The plain query's rows (`_plain_sql`) for the given entries (None: all), as (round id, entry id, then per
+    class S, low, high, count) -- from the slices `_start_plain` started, if it did, as they complete."""
+    if started:
+        parts: Iterable[list[tuple]] = (f.result() for f in as_completed(started))
+    elif entry_ids is not None:
+        parts = [_sql(cache.plain_sql.format(entries=f"IN ({_ids(entry_ids)})"))]
+    else:
+        parts = [_sql(cache.plain_sql.format(entries="IS NOT NULL"))]
+    sqlite = db.engine.dialect.name == "sqlite"
+    for rows in parts:
+        if not sqlite:
+            yield from rows
+            continue
+        for rid, eid, text in rows:  # SQLite's form: (round, entry, "S low high count ...") -- see _plain_sql
+            if text is not None:
+                yield (rid, eid, *(int(x) if x else None for x in text.split(" ")))
+
+
+def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
+          ) -> tuple[list[tuple], dict[tuple[str, str], tuple]]:
     """The domain's input for the given entries (None: all): per (entry, round) the exact plain part, and per
     (entry, criterion) aggregates for the other criteria -- and for every criterion of the entries that have a sheet
     not submitted or an uneven panel, read through the join with the sheets (submitted sheets only)."""
@@ -286,7 +384,7 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]]) -> tuple[list[tuple], di
                         1 if plan.classes[0].as_sum else plan.classes[0].drop_low + plan.classes[0].drop_high,
                         plan.classes[0].as_sum, 10 ** (4 + plan.weight_places))
                   for rid, (code, plan) in classes.items() if len(plan.classes) == 1}
-        for row in _sql(cache.plain_sql.format(only=only)):
+        for row in _plain_rows(cache, entry_ids, started):
             entry_id = row[1]
             e = number.get(entry_id)
             if e is None or entry_id in odd:
@@ -373,13 +471,19 @@ def _entry_key(event: Event, members: bool = False) -> tuple:
     return tuple(_sql(f"SELECT id, status, code, number FROM entries WHERE event_id = {int(event.id)} ORDER BY id"))
 
 
-def _entries(event: Event) -> dict[int, EntryInfo]:
+def _entries(event: Event, members: Optional[bool] = None) -> Any:
+    """The event's entries: {entry id: EntryInfo}; with `members` given, also their `_entry_key` (one query for
+    both, for a cold ranking)."""
     rows = _sql(
         "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id FROM entries e "
         "JOIN entrants p ON p.id = e.entrant_id LEFT JOIN units u ON u.id = p.unit_id "
-        f"WHERE e.event_id = {int(event.id)}")
-    return {i: EntryInfo(i, number, code, status, eid, name or "", unit or "", kind or "person", team)
-            for i, number, code, status, eid, name, unit, kind, team in rows}
+        f"WHERE e.event_id = {int(event.id)} ORDER BY e.id")
+    infos = {i: EntryInfo(i, number, code, status, eid, name or "", unit or "", kind or "person", team)
+             for i, number, code, status, eid, name, unit, kind, team in rows}
+    if members is None:
+        return infos
+    key = tuple((r[0], r[3], r[2], r[1], r[7], r[8]) if members else (r[0], r[3], r[2], r[1]) for r in rows)
+    return infos, key
 
 
 # --- teams scored as the sum of their members' results ---------------------------------------------------------------
@@ -437,7 +541,7 @@ def _decisions(event: Event) -> tuple:
 
 # --- scoring --------------------------------------------------------------------------------------------------------
 
-def _score(cache: _Cache, entry_ids: Optional[set[int]]) -> None:
+def _score(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None) -> None:
     """(Re)score the given entries (None: all) with the domain's batch engine."""
     targets = set(cache.entries) if entry_ids is None else entry_ids
     if entry_ids is None:  # everything again: forget entries that are gone (deleted entrants)
@@ -451,7 +555,7 @@ def _score(cache: _Cache, entry_ids: Optional[set[int]]) -> None:
         rows: list[tuple] = []
         plain: dict = {}
     else:
-        rows, plain = _load(cache, None if entry_ids is None else active)
+        rows, plain = _load(cache, None if entry_ids is None else active, started)
     number = {i: cache.entries[i].number for i in targets if i in cache.entries}
     facts = {(number[e], cache.rounds[r]): (dec(m), dec(t)) for (e, r), (m, t) in cache.facts.items() if e in number}
     results, errors = score_event_rows(cache.spec, rows, facts, plain=plain, plans=cache.plans)
@@ -512,14 +616,15 @@ def _ranking(event: Event) -> Ranking:
     if cache is None or cache.fingerprint != fingerprint:
         cache = _new_cache(event, fingerprint)
     sheet_key = _sheet_key(cache)
-    entry_key = _entry_key(event, _sums_members(cache.spec))
     facts = _facts(cache)
     decisions = _decisions(event)
     if cache.ranking is None:
-        cache.entries, cache.entry_key = _entries(event), entry_key
+        started = _start_plain(cache, event)  # (after the sheet key: the sums are at least as new as the key)
+        cache.entries, cache.entry_key = _entries(event, _sums_members(cache.spec))
         cache.sheet_key, cache.facts, cache.decisions = sheet_key, facts, decisions
-        _score(cache, None)
+        _score(cache, None, started)
     else:
+        entry_key = _entry_key(event, _sums_members(cache.spec))
         if (sheet_key, entry_key, facts, decisions) == (cache.sheet_key, cache.entry_key, cache.facts,
                                                         cache.decisions):
             return cache.ranking

@@ -135,9 +135,71 @@ def test_the_plain_query_uses_the_covering_index(event):
     engine.invalidate()
     engine.ranking(event)
     cache = engine._caches[engine._cache_key(event.id)]
-    sql = cache.plain_sql.format(only="")
+    sql = cache.plain_sql.format(entries="IS NOT NULL")
     conn = db.session.connection()
     if conn.dialect.name == "sqlite":
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
         assert "COVERING INDEX ix_marks_round_entry_criterion_value" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # no sort: each entry's criteria are grouped in index order
     assert len(conn.exec_driver_sql(sql).all()) == 80  # one row per entry and round
+
+
+def test_a_big_event_on_a_sqlite_file_is_read_in_slices_at_once(app, event, monkeypatch):
+    """Slices of entries on several connections at once (SQLite files only) give the same ranking; PostgreSQL and a
+    request that has written something read on the session's own connection."""
+    from contestapp.judging.models import ScoreSheet
+    from contestapp.results import engine
+
+    monkeypatch.setitem(app.config, "RESULTS_PARALLEL_ENTRIES", 10)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+    started = []
+    real = engine._start_plain
+    monkeypatch.setattr(engine, "_start_plain", lambda *a: started.append(real(*a)) or started[-1])
+    engine.invalidate()
+    sequential = both(event)
+    sliced = app.config["DB_KIND"] == "sqlite"
+    assert (started[-1] is not None and len(started[-1]) == 4) if sliced else started[-1] is None
+    # a change written but not committed: other connections cannot see it, so the session's own reads it
+    first = db.session.scalars(db.select(ScoreSheet).order_by(ScoreSheet.id)).first()
+    for sheet in db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.entry_id == first.entry_id)):
+        sheet.status, sheet.version = "draft", sheet.version + 1
+    db.session.flush()
+    engine.invalidate()
+    changed = both(event)
+    assert started[-1] is None and len(changed) == len(sequential) - 1
+    db.session.rollback()
+    engine.invalidate()
+    assert both(event) == sequential
+
+
+def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
+    """Plain sums are 32-bit on PostgreSQL only when every criterion's range allows (marks are stored x 10^4)."""
+    from contestapp.contests.definition import create_contest
+    from contestapp.entrants.models import Entrant, Entry
+    from contestapp.judging.models import Mark, ScoreSheet
+    from contestapp.results import engine
+
+    org = make.org("测量总工会")
+    judges = [make.user(f"mj{i}", "judge", org) for i in range(3)]
+    contest = create_contest({
+        "code": "big", "name": "大数测量", "kind": "skills", "year": 2025, "date": "2025-05-20",
+        "events": [{"code": "m", "name": "测量", "rounds": [{
+            "code": "r", "name": "测量轮", "panel": {"aggregate": "mean", "min_judges": 3},
+            "criteria": [{"code": "len", "name": "长度", "kind": "measurement", "max": "1000000", "step": "0.5"}]}]}],
+    }, org, None)
+    db.session.flush()
+    ev = contest.events[0]
+    for i, base in enumerate([D("999999.5"), D("999999"), D("250000.5")]):
+        person = Entrant(contest_id=contest.id, kind="person", name=f"测量{i}")
+        db.session.add(person)
+        db.session.flush()
+        entry = Entry(event_id=ev.id, entrant_id=person.id, number=f"M{i}", code=f"{i}", status="active")
+        db.session.add(entry)
+        db.session.flush()
+        for j, judge in enumerate(judges):
+            sheet = ScoreSheet(entry=entry, round=ev.rounds[0], judge=judge, status="submitted", source="paper")
+            db.session.add(sheet)
+            sheet.marks.append(Mark(criterion_id=ev.rounds[0].criteria[0].id, value=base - j))
+    db.session.commit()
+    engine.invalidate()
+    assert both(ev) == [("M0", 1, D("999998.50")), ("M1", 2, D("999998.00")), ("M2", 3, D("249999.50"))]
