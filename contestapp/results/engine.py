@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
@@ -246,8 +246,10 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     aggregates, parallel workers). SQLite cannot stream the outer GROUP BY over the inner one (it sorts the 200,000
     inner rows of a 10,000-entry event in a temporary B-tree: 40% of the query), so there each (round, entry) pair
     of the event gets a correlated subquery: one seek into the covering index, the entry's criteria grouped in index
-    order, no sort -- half the time. A scalar subquery gives one value, so the class figures come back as one text
-    "S low high count ..." (`_plain_rows` reads it; '' where a class has no marks).
+    order, no sort -- half the time. A scalar subquery gives one value, so the class figures come back as text,
+    "round entry S low high count ..." ('' where a class has no marks), and all of them as one row, joined by commas
+    (`_plain_rows` reads it): the sqlite3 module takes the GIL back for every row it returns, and a statement that
+    returns one row runs start to end without it, beside Python work in the request's thread.
 
     narrow: every plain criterion's marks fit in 32 bits (|value| x 10^4 < 2^31, marks are refused outside the
     criterion's range). PostgreSQL's SUM of a BIGINT is a NUMERIC, and NUMERIC arithmetic on 200,000 groups is a
@@ -287,10 +289,10 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     text = " || ' ' || ".join(
         f"COALESCE({agg('SUM', 'kw', k)}, '') || ' ' || COALESCE({agg('MIN', 'n', k)}, '') || ' ' || "
         f"COALESCE({agg('MAX', 'n', k)}, '') || ' ' || {count(k)}" for k in range(width))
-    return (f"SELECT r.id, e.id, (SELECT {text} FROM ("
+    return (f"SELECT group_concat(r.id || ' ' || e.id || ' ' || (SELECT {text} FROM ("
             f"SELECT COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
             f"WHERE m.round_id = r.id AND m.entry_id = e.id{in_classes} GROUP BY m.criterion_id) t "
-            "HAVING COUNT(*) > 0) "
+            "HAVING COUNT(*) > 0), ',') "
             f"FROM rounds r JOIN entries e ON e.event_id = r.event_id WHERE r.id IN ({_ids(classes)}) AND e.id {{entries}}")
 
 
@@ -313,7 +315,7 @@ def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
     low, high, count = _sql(f"SELECT MIN(id), MAX(id), COUNT(*) FROM entries WHERE event_id = {int(event.id)}")[0]
     if count < current_app.config.get("RESULTS_PARALLEL_ENTRIES", 2000):
         return None
-    engine, size = db.engine, -(-(high - low + 1) // (2 * workers))  # two slices a worker: parse while others run
+    engine, size = db.engine, -(-(high - low + 1) // (2 * workers))  # slices: score some while others are summed
 
     def run(sql: str) -> list[tuple]:
         conn = engine.raw_connection()
@@ -344,9 +346,9 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def _plain_rows(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
-                ) -> Iterable[tuple]:
+                ) -> Iterator[list[tuple]]:
     """The plain query's rows (`_plain_sql`) for the given entries (None: all), as (round id, entry id, then per
-    class S, low, high, count) -- from the slices `_start_plain` started, if it did, as they complete."""
+    class S, low, high, count): a list per slice that `_start_plain` started, as they complete, else one."""
     if started:
         parts: Iterable[list[tuple]] = (f.result() for f in as_completed(started))
     elif entry_ids is not None:
@@ -356,18 +358,21 @@ def _plain_rows(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[
     sqlite = db.engine.dialect.name == "sqlite"
     for rows in parts:
         if not sqlite:
-            yield from rows
-            continue
-        for rid, eid, text in rows:  # SQLite's form: (round, entry, "S low high count ...") -- see _plain_sql
-            if text is not None:
-                yield (rid, eid, *(int(x) if x else None for x in text.split(" ")))
+            yield rows
+        else:  # SQLite's form: one text, "round entry S low high count ...,..." -- see _plain_sql
+            yield [tuple(int(x) if x else None for x in one.split(" ")) for one in (rows[0][0] or "").split(",")
+                   if one]
 
 
 def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
-          ) -> tuple[list[tuple], dict[tuple[str, str], tuple]]:
+          ) -> Iterator[tuple[list[tuple], dict[tuple[str, str], tuple]]]:
     """The domain's input for the given entries (None: all): per (entry, round) the exact plain part, and per
     (entry, criterion) aggregates for the other criteria -- and for every criterion of the entries that have a sheet
-    not submitted or an uneven panel, read through the join with the sheets (submitted sheets only)."""
+    not submitted or an uneven panel, read through the join with the sheets (submitted sheets only).
+
+    In parts, (rows, plain), each entry in one part only: when every criterion is plain, each slice of the plain
+    query as it arrives (a slice holds all rounds of its entries), so the caller scores it while the database is
+    still summing the next; then the rest."""
     number = {i: info.number for i, info in cache.entries.items()}
     only = f" AND m.entry_id IN ({_ids(entry_ids)})" if entry_ids is not None else ""
     rounds = _ids(cache.rounds)
@@ -384,26 +389,36 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[F
                         1 if plan.classes[0].as_sum else plan.classes[0].drop_low + plan.classes[0].drop_high,
                         plan.classes[0].as_sum, 10 ** (4 + plan.weight_places))
                   for rid, (code, plan) in classes.items() if len(plan.classes) == 1}
-        for row in _plain_rows(cache, entry_ids, started):
-            entry_id = row[1]
-            e = number.get(entry_id)
-            if e is None or entry_id in odd:
-                continue
-            one = single.get(row[0])
-            if one is not None:
-                code, width, least, drops, as_sum, unit = one
-                total, low_n, high_n, count = row[2:6]
-                if count == width and low_n == high_n and low_n >= least:
-                    plain[e, code] = (total, unit if as_sum else (low_n - drops) * unit)
+        early = not cache.others
+        for rows_ in _plain_rows(cache, entry_ids, started):
+            uneven = []
+            for row in rows_:
+                entry_id = row[1]
+                e = number.get(entry_id)
+                if e is None or entry_id in odd:
                     continue
-                part = None
-            else:
-                code, plan = classes[row[0]]
-                part = plain_part(plan, [row[2 + 4 * c: 6 + 4 * c] for c in range(len(plan.classes))])
-            if part is None:
-                odd.add(entry_id)
-            else:
-                plain[e, code] = part
+                one = single.get(row[0])
+                if one is not None:
+                    code, width, least, drops, as_sum, unit = one
+                    total, low_n, high_n, count = row[2:6]
+                    if count == width and low_n == high_n and low_n >= least:
+                        plain[e, code] = (total, unit if as_sum else (low_n - drops) * unit)
+                        continue
+                    part = None
+                else:
+                    code, plan = classes[row[0]]
+                    part = plain_part(plan, [row[2 + 4 * c: 6 + 4 * c] for c in range(len(plan.classes))])
+                if part is None:
+                    odd.add(entry_id)
+                    uneven.append(e)
+                else:
+                    plain[e, code] = part
+            if early:
+                for e in uneven:  # read again with the odd entries below
+                    for code in cache.rounds.values():
+                        plain.pop((e, code), None)
+                yield [], plain
+                plain = {}
     rows: list[tuple] = []
     crit = cache.criteria
     if cache.others:
@@ -429,7 +444,7 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[F
             e = number.get(entry_id)
             if e is not None:
                 rows.append((e, *crit[crit_id], n, int(total), int(low), int(high), values.get((entry_id, crit_id))))
-    return rows, plain
+    yield rows, plain
 
 
 def _values(cache: _Cache, needy: set[int], where: str, join: bool) -> dict[tuple[int, int], tuple]:
@@ -551,14 +566,15 @@ def _score(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[
         cache.results.pop(i, None)
         cache.unscored.pop(i, None)
     active = {i for i in targets if i in cache.entries and cache.entries[i].status == EntryStatus.ACTIVE}
-    if entry_ids is not None and not active:
-        rows: list[tuple] = []
-        plain: dict = {}
-    else:
-        rows, plain = _load(cache, None if entry_ids is None else active, started)
     number = {i: cache.entries[i].number for i in targets if i in cache.entries}
     facts = {(number[e], cache.rounds[r]): (dec(m), dec(t)) for (e, r), (m, t) in cache.facts.items() if e in number}
-    results, errors = score_event_rows(cache.spec, rows, facts, plain=plain, plans=cache.plans)
+    results: dict = {}
+    errors: dict = {}
+    if entry_ids is None or active:
+        for rows, plain in _load(cache, None if entry_ids is None else active, started):
+            done, failed = score_event_rows(cache.spec, rows, facts, plain=plain, plans=cache.plans)
+            results.update(done)
+            errors.update(failed)
     for i in targets:
         info = cache.entries.get(i)
         if info is None:

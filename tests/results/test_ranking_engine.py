@@ -141,7 +141,7 @@ def test_the_plain_query_uses_the_covering_index(event):
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
         assert "COVERING INDEX ix_marks_round_entry_criterion_value" in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # no sort: each entry's criteria are grouped in index order
-    assert len(conn.exec_driver_sql(sql).all()) == 80  # one row per entry and round
+    assert sum(len(part) for part in engine._plain_rows(cache, None)) == 80  # one per entry and round
 
 
 def test_a_big_event_on_a_sqlite_file_is_read_in_slices_at_once(app, event, monkeypatch):
