@@ -187,7 +187,8 @@ def run(kind: str, url: str, entries: int, repeat: int) -> list[tuple[str, float
         ta, got_a = timed(lambda: list(engine._plain_rows(cache, None, engine._start_plain(cache, big))), repeat)
         rows.append(("  of which: the engine's aggregate query alone", ta,
                      f"{ta / f:.2f}x floor; per (entry, criterion) count/sum/min/max, summed per (round, entry): "
-                     f"{len(got_a):,} rows" + (f", in slices on {engine._workers()} connections"
+                     f"{sum(len(part) for part in got_a):,} (round, entry) figures"
+                     + (f", in slices on {engine._workers()} connections"
                                                if kind == "sqlite" and engine._workers() > 1 else "")))
 
         k1 = db.session.get(Event, ids["k1"])

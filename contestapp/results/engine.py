@@ -247,9 +247,10 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     inner rows of a 10,000-entry event in a temporary B-tree: 40% of the query), so there each (round, entry) pair
     of the event gets a correlated subquery: one seek into the covering index, the entry's criteria grouped in index
     order, no sort -- half the time. A scalar subquery gives one value, so the class figures come back as text,
-    "round entry S low high count ..." ('' where a class has no marks), and all of them as one row, joined by commas
-    (`_plain_rows` reads it): the sqlite3 module takes the GIL back for every row it returns, and a statement that
-    returns one row runs start to end without it, beside Python work in the request's thread.
+    "round entry S packed ..." (S '' where a class has no marks; packed = (low x 1024 + high) x 1024 + count), all of
+    them as one row, joined by commas (`_plain_rows` reads it): the sqlite3 module takes the GIL back for every row it
+    returns, and a statement that returns one row runs start to end without it, beside Python work in the request's
+    thread.
 
     narrow: every plain criterion's marks fit in 32 bits (|value| x 10^4 < 2^31, marks are refused outside the
     criterion's range). PostgreSQL's SUM of a BIGINT is a NUMERIC, and NUMERIC arithmetic on 200,000 groups is a
@@ -286,9 +287,11 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
                 f"SELECT m.round_id, m.entry_id, COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
                 f"WHERE m.round_id IN ({_ids(classes)}){in_classes} AND m.entry_id {{entries}} "
                 "GROUP BY m.round_id, m.entry_id, m.criterion_id) t GROUP BY t.round_id, t.entry_id")
+    # per class: S, then fewest and most marks and criteria marked packed in 10 bits each (-1: too many to pack)
     text = " || ' ' || ".join(
-        f"COALESCE({agg('SUM', 'kw', k)}, '') || ' ' || COALESCE({agg('MIN', 'n', k)}, '') || ' ' || "
-        f"COALESCE({agg('MAX', 'n', k)}, '') || ' ' || {count(k)}" for k in range(width))
+        f"COALESCE({agg('SUM', 'kw', k)}, '') || ' ' || COALESCE(CASE WHEN {agg('MAX', 'n', k)} < 1024 AND "
+        f"{count(k)} < 1024 THEN ({agg('MIN', 'n', k)} * 1024 + {agg('MAX', 'n', k)}) * 1024 + {count(k)} "
+        f"ELSE -1 END, 0)" for k in range(width))
     return (f"SELECT group_concat(r.id || ' ' || e.id || ' ' || (SELECT {text} FROM ("
             f"SELECT COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
             f"WHERE m.round_id = r.id AND m.entry_id = e.id{in_classes} GROUP BY m.criterion_id) t "
@@ -297,6 +300,19 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
 
 
 # --- loading marks --------------------------------------------------------------------------------------------------
+
+def _unpack(text: str) -> tuple:
+    """"round entry S packed [S packed ...]" -> (round, entry, S, low, high, count, ...); see _plain_sql."""
+    rid, eid, *figures = text.split(" ")
+    out = [int(rid), int(eid)]
+    for k in range(0, len(figures), 2):
+        packed = int(figures[k + 1])
+        if packed <= 0:  # no marks in the class, or too many to pack: not plain (read per criterion)
+            out += (None, None, None, -1)
+        else:
+            out += (int(figures[k]), packed >> 20, (packed >> 10) & 1023, packed & 1023)
+    return tuple(out)
+
 
 def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
     """A whole event's plain query, started in slices of entry ids on as many connections as there are cores
@@ -359,9 +375,8 @@ def _plain_rows(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[
     for rows in parts:
         if not sqlite:
             yield rows
-        else:  # SQLite's form: one text, "round entry S low high count ...,..." -- see _plain_sql
-            yield [tuple(int(x) if x else None for x in one.split(" ")) for one in (rows[0][0] or "").split(",")
-                   if one]
+        else:  # SQLite's form: one text, "round entry S packed ...,..." -- see _plain_sql
+            yield [_unpack(one) for one in (rows[0][0] or "").split(",") if one]
 
 
 def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None

@@ -203,3 +203,12 @@ def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
     db.session.commit()
     engine.invalidate()
     assert both(ev) == [("M0", 1, D("999998.50")), ("M1", 2, D("999998.00")), ("M2", 3, D("249999.50"))]
+
+
+def test_sqlite_class_figures_unpack():
+    """SQLite's plain query packs fewest/most marks and criteria marked in 10 bits each; -1 means not plain."""
+    from contestapp.results.engine import _unpack
+
+    packed = (5 * 1024 + 5) * 1024 + 19
+    assert _unpack(f"3 41 -250000 {packed} 7 -1") == (3, 41, -250000, 5, 5, 19, None, None, None, -1)
+    assert _unpack("3 41  -1") == (3, 41, None, None, None, -1)  # a class without marks
