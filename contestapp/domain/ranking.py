@@ -2,13 +2,15 @@
 
 Vetoed entries are ranked after all others (they keep their points for the bulletin but compete for nothing).
 In places <= unshared_places (排名不并列) a tie the chain cannot break needs a chief-judge decision (TieDecision).
+A decision applies only to a tie of exactly its entries; one that applies to no tie any more (results changed since)
+is reported as stale (`rank_outcome`), so the chief judge can decide again.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter, itemgetter
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from .scoring import EntryResult
 from .types import TieBreakKey
@@ -53,7 +55,7 @@ def _ranked(entry: str, rank: int, result: EntryResult, tied_with: tuple[str, ..
 
 def _chain_key(r: EntryResult, chain: Sequence[TieBreakKey]) -> tuple:
     key: list = []
-    rounds = None if r.members else r.rounds
+    rounds = None if r.members else r.rounds  # a team from its members' results: EntryResult.value (member sums)
     for k in chain:
         if rounds is not None and k.key == "round":  # EntryResult.value, inlined: asked of every tied entry
             v = None
@@ -104,6 +106,13 @@ def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -
         i = j
 
 
+class RankOutcome(NamedTuple):
+    """`rank`'s ranking, and the decisions that applied to no tie (stale: the tied set has changed since)."""
+
+    ranked: list[Ranked]
+    stale_decisions: list[TieDecision]
+
+
 def rank(
     results: Iterable[EntryResult],
     chain: Sequence[TieBreakKey],
@@ -111,15 +120,35 @@ def rank(
     decisions: Iterable[TieDecision] = (),
 ) -> list[Ranked]:
     """Rank results, best first (ties listed by entry). A decision applies to a tie in an unshared place whose
-    entries are exactly its entries; a stale one (results changed since) is ignored and the tie stays pending."""
+    entries are exactly its entries; a stale one (results changed since) is ignored and the tie stays pending
+    (`rank_outcome` also reports the stale ones)."""
+    return rank_outcome(results, chain, unshared_places, decisions).ranked
+
+
+def rank_outcome(
+    results: Iterable[EntryResult],
+    chain: Sequence[TieBreakKey],
+    unshared_places: int = 0,
+    decisions: Iterable[TieDecision] = (),
+) -> RankOutcome:
+    """`rank`, and the stale decisions: those that applied to no tie, in the order given (a later decision for the
+    same entries replaces an earlier one). A stale decision is not reported once a later decision names any of its
+    entries: the chief judge has decided again for them. Which decision applies is `rank`'s rule, unchanged."""
+    decisions = list(decisions)
     by_set = {frozenset(d.entries): d for d in decisions}
+    applied: set[frozenset] = set()
     out: list[Ranked] = []
     for group in _tied_groups(results, chain):
         place = len(out) + 1
         if len(group) == 1:
             out.append(_ranked(group[0].entry, place, group[0]))
             continue
-        d = by_set.get(frozenset(r.entry for r in group)) if place <= unshared_places else None
+        d = None
+        if place <= unshared_places:
+            tied = frozenset(r.entry for r in group)
+            d = by_set.get(tied)
+            if d is not None:
+                applied.add(tied)
         if d is not None:
             by_entry = {r.entry: r for r in group}
             out += (_ranked(e, place + n, by_entry[e], (), False, d.reason) for n, e in enumerate(d.entries))
@@ -127,7 +156,19 @@ def rank(
         names = tuple(r.entry for r in group)
         undecided = place <= unshared_places
         out += (_ranked(r.entry, place, r, tuple(n for n in names if n != r.entry), undecided) for r in group)
-    return out
+    return RankOutcome(out, _stale(decisions, applied))
+
+
+def _stale(decisions: Sequence[TieDecision], applied: set[frozenset]) -> list[TieDecision]:
+    latest = {frozenset(d.entries): i for i, d in enumerate(decisions)}  # the decision in force per entry set
+    stale = []
+    for entries, i in latest.items():
+        if entries in applied:
+            continue
+        if any(j > i and entries & other for other, j in latest.items()):  # decided again since for these entries
+            continue
+        stale.append(i)
+    return [decisions[i] for i in sorted(stale)]
 
 
 def pending_ties(ranked: Sequence[Ranked]) -> list[tuple[str, ...]]:

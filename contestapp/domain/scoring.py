@@ -202,6 +202,27 @@ class EntryResult:
     def round(self, code: str) -> Optional[RoundResult]:
         return next((r for r in self.rounds if r.round == code), None)
 
+    def round_score(self, code: str) -> Optional[Decimal]:
+        """The entry's score in a round, or None. A team scored from its members' results (`team_result`) has no
+        rounds of its own: its round score is the sum of its counted members' scores in that round (团体成绩 =
+        队员成绩之和), None when none of them has one. Exact: each member's score is already rounded half-up at the
+        round's places, so the Decimal sum keeps those places and rounds nothing. Exports, the ranking page and the
+        tie-break chain (`value`) all read round scores here."""
+        if self.members:
+            scores = [s for m in self.members if (s := m.round_score(code)) is not None]
+            return sum(scores, ZERO) if scores else None
+        for rr in self.rounds:  # looked up directly: ranking asks this of every tied entry
+            if rr.round == code:
+                return rr.score
+        return None
+
+    def round_scores(self) -> dict[str, Decimal]:
+        """Round code -> `round_score` for every round the entry (a team: any of its counted members) has."""
+        if not self.members:
+            return {rr.round: rr.score for rr in self.rounds}
+        codes = dict.fromkeys(code for m in self.members for code in m.round_scores())
+        return {code: score for code in codes if (score := self.round_score(code)) is not None}
+
     @cached_property
     def _figures(self) -> dict[tuple[str, Optional[str]], Decimal]:
         figures: dict[tuple[str, Optional[str]], Decimal] = {}
@@ -214,17 +235,14 @@ class EntryResult:
         return figures
 
     def value(self, key: TieBreakKey) -> Optional[Decimal]:
-        """The figure a tie-break key compares (teams: the sum over members)."""
+        """The figure a tie-break key compares (teams: the sum over members; a round score: `round_score`)."""
+        if key.key == "round":
+            return self.round_score(key.code or "")
         if self.members:
             values = [v for m in self.members if (v := m.value(key)) is not None]
             return sum(values, ZERO) if values else None
         if key.key == "time":
             return self.time
-        if key.key == "round":  # looked up directly: ranking asks this of every tied entry
-            for rr in self.rounds:
-                if rr.round == key.code:
-                    return rr.score
-            return None
         return self._figures.get((key.key, key.code))
 
 

@@ -38,12 +38,15 @@ def show_command(contest_ref, event_ref):
         click.echo(f"\n{contest.name} · {event.name}（{event.code}）")
         click.echo("\t".join(["名次", "编号", "姓名", "单位", "总成绩", *rounds]))
         for r, info in ranking.rows():
-            scores = {rr.round: str(rr.score) for rr in r.result.rounds}
+            scores = {code: str(score) for code, score in r.result.round_scores().items()}
             mark = "（并列待裁定）" if r.needs_decision else ("（一票否决）" if r.vetoed else "")
             click.echo("\t".join([str(r.rank), info.label, info.name, info.unit, str(r.total),
                                   *[scores.get(c, "") for c in rounds]]) + mark)
         for entry_id, why in ranking.unscored.items():
             click.echo(f"  未计成绩 {ranking.entries[entry_id].label}：{why}")
+        for d in ranking.stale_decisions:
+            click.echo(f"  裁判长裁定已失效：并列名次已变化，请重新裁定（{'、'.join(map(ranking.label_of, d.entries))}；"
+                       f"原裁定理由：{d.reason}）")
 
 
 @results_cli.command("export")

@@ -54,6 +54,7 @@ from contestapp.domain import (
     team_result,
 )
 from contestapp.domain.fast import RoundPlan, plain_part, plan_event, score_event_rows
+from contestapp.domain.ranking import rank_outcome
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus, TieDecision
@@ -110,9 +111,16 @@ class Ranking:
     by_key: dict[str, int]            # domain entry key -> entry id
     pending: list[tuple[str, ...]]
     version: int                      # bumped on each recomputation (for ETags / the big screen)
+    # the chief judge's decisions that match no tie now (the tied set changed since): not applied, to decide again
+    stale_decisions: list[DTieDecision] = field(default_factory=list)
 
     def entry_of(self, r: Ranked) -> EntryInfo:
         return self.entries[self.by_key[r.entry]]
+
+    def label_of(self, key: str) -> str:
+        """What listings show for a domain entry key (the secret code once drawn, else the number)."""
+        i = self.by_key.get(key)
+        return key if i is None else self.entries[i].label
 
     def rows(self) -> Iterable[tuple[Ranked, EntryInfo]]:
         for r in self.ranked:
@@ -612,10 +620,10 @@ def _rank(cache: _Cache, event: Event) -> Ranking:
         members: dict[int, EntryResult | str] = {**cache.unscored, **cache.results}
         teams, unscored = team_results(cache.spec, cache.entries, members)
         results = teams.values()
-    ranked = rank(results, cache.spec.chain, cache.spec.unshared_places, decisions)
+    ranked, stale = rank_outcome(results, cache.spec.chain, cache.spec.unshared_places, decisions)
     cache.version += 1
     return Ranking(event.id, cache.spec, ranked, unscored, cache.entries, by_key, pending_ties(ranked),
-                   cache.version)
+                   cache.version, stale)
 
 
 def ranking(event: Event) -> Ranking:

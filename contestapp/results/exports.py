@@ -1,8 +1,9 @@
 """Result exports: ranking as CSV / Excel / PDF, the marks workbook (成绩明细表), and a CJK PDF table helper.
 
 CSV columns: rank,entry,name,unit,total, then one column per round code (entry = 加密号, or 参赛编号 before the
-draw). PDFs embed a TrueType CJK subset found by `contestapp.certificates.fonts` (the font is set before anything
-is drawn, so no non-embedded base font appears).
+draw; a team ranked on its members' results has their summed round scores, `EntryResult.round_scores`). PDFs embed
+a TrueType CJK subset found by `contestapp.certificates.fonts` (the font is set before anything is drawn, so no
+non-embedded base font appears).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     header = ["rank", "entry", "name", "unit", "total", *rounds]
     rows = []
     for r, info in ranking.rows():
-        scores = {rr.round: str(rr.score) for rr in r.result.rounds}
+        scores = {code: str(score) for code, score in r.result.round_scores().items()}
         rows.append([str(r.rank), info.label, info.name, info.unit, str(r.total), *[scores.get(c, "") for c in rounds]])
     return header, rows
 

@@ -115,7 +115,7 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
             "rank": r.rank, "entry_id": info.id, "number": info.number, "code": info.code, "name": info.name,
             "unit": info.unit, "total": _num(r.total), "time": _num(r.result.time), "vetoed": r.vetoed,
             "passed": r.result.passed, "tied_with": list(r.tied_with), "decision": r.decision,
-            "rounds": {rr.round: _num(rr.score) for rr in r.result.rounds},
+            "rounds": {code: _num(score) for code, score in r.result.round_scores().items()},
             "explanation": detail.explanation.text(),
         })
     return {

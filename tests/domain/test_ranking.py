@@ -119,3 +119,89 @@ def test_criterion_and_team_tie_breaks_on_scored_results():
     t1 = team_result(ev, "T1", [x, entry("x2", 10, 10, 100)])  # 110, time 1000
     t2 = team_result(ev, "T2", [y, entry("y2", 10, 10, 150)])  # 110, time 950
     assert ranks(rank([t1, t2], ev.chain)) == [("T2", 1), ("T1", 2)]  # teams: lower total time
+
+
+# --- teams scored as the sum of their members: round scores ---------------------------------------------------------
+
+TWO_ROUNDS = EventSpec("e", "E", (
+    RoundSpec("practical", "实操", (CriterionSpec("a", "A", max=D(3)), CriterionSpec("b", "B", max=D(3))),
+              weight=D("0.7"), combine="sum"),
+    RoundSpec("theory", "理论", (CriterionSpec("paper", "试卷", "measurement"),), weight=D("0.3"))))
+
+
+def _scored(code, a, b, paper=None, event=TWO_ROUNDS):
+    from contestapp.domain import EntryRoundInput, Mark, score_entry
+
+    inputs = [EntryRoundInput(code, "practical", tuple(Mark(f"J{j}", c, D(v)) for c, marks in (("a", a), ("b", b))
+                                                       for j, v in enumerate(marks, 1)))]
+    if paper is not None:
+        inputs.append(EntryRoundInput(code, "theory", (Mark("J1", "paper", D(paper)),)))
+    return score_entry(event, code, inputs)
+
+
+def test_team_round_score_is_the_exact_sum_of_its_members_round_scores():
+    from contestapp.domain import team_result
+
+    m1 = _scored("m1", (1, 2, 2), (3, 3, 2), "88.5")   # practical 5/3 + 8/3 = 4.333.. -> 4.33
+    m2 = _scored("m2", (0, 1, 1), (1, 1, 2), "91")     # practical 2/3 + 4/3 = 2.00
+    m3 = _scored("m3", (2, 2, 3), (3, 3, 3))           # practical 7/3 + 3 = 5.333.. -> 5.33, no theory
+    assert [m.round_score("practical") for m in (m1, m2, m3)] == [D("4.33"), D("2.00"), D("5.33")]
+    team = team_result(TWO_ROUNDS, "T", [m1, m2, m3])
+    assert team.rounds == ()  # a team from its members' results has no rounds of its own ...
+    practical, theory = team.round_score("practical"), team.round_score("theory")
+    assert (str(practical), str(theory)) == ("11.66", "179.50")  # ... its round scores sum theirs, at 2 places
+    assert team.round_scores() == {"practical": D("11.66"), "theory": D("179.50")}
+    assert team.round_score("nope") is None and team_result(TWO_ROUNDS, "U", [m3]).round_score("theory") is None
+    # the tie-break chain reads the same figure
+    assert team.value(TieBreakKey("round", "practical")) == practical
+    assert m1.round_scores() == {"practical": D("4.33"), "theory": D("88.50")}
+
+
+def test_team_tie_breaks_on_the_sum_of_its_members_round_scores():
+    from contestapp.domain import team_result
+
+    # equal totals (0.7 x practical + 0.3 x theory): T1 has the better summed practical, T2 the better theory
+    t1 = team_result(TWO_ROUNDS, "T1", [_scored("a1", (3, 3, 3), (3, 3, 3), "40"),
+                                        _scored("a2", (1, 1, 1), (1, 1, 1), "40")])   # practical 8, theory 80
+    t2 = team_result(TWO_ROUNDS, "T2", [_scored("b1", (2, 2, 2), (2, 2, 2), "43"),
+                                        _scored("b2", (0, 0, 0), (1, 1, 1), "44")])    # practical 5, theory 87
+    assert t1.total == t2.total == D("29.60")
+    practical_first = (TieBreakKey("round", "practical", "desc"),)
+    theory_first = (TieBreakKey("round", "theory", "desc"),)
+    assert ranks(rank([t1, t2], practical_first)) == [("T1", 1), ("T2", 2)]
+    assert ranks(rank([t1, t2], theory_first)) == [("T2", 1), ("T1", 2)]
+
+
+# --- stale chief-judge decisions --------------------------------------------------------------------------------------
+
+def test_a_decision_that_matches_no_tie_any_more_is_reported_stale():
+    from contestapp.domain.ranking import rank_outcome
+
+    old = TieDecision(("b", "a"), "旧裁定")
+    results = [res("a", 85), res("b", 85), res("c", 85), res("d", 70)]  # c has joined the tie a-b
+    out = rank_outcome(results, CHAIN, unshared_places=3, decisions=[old])
+    assert out.stale_decisions == [old]
+    assert ranks(out.ranked) == ranks(rank(results, CHAIN, 3, [old])) == [("a", 1), ("b", 1), ("c", 1), ("d", 4)]
+    assert pending_ties(out.ranked) == [("a", "b", "c")]  # which decision applies is unchanged: none
+
+
+def test_stale_decisions_applied_superseded_and_outside_unshared_places():
+    from contestapp.domain.ranking import rank_outcome
+
+    results = [res("a", 90), res("b", 85), res("c", 85), res("d", 70), res("e", 70)]
+    applied = TieDecision(("c", "b"), "复核录像")
+    broken = TieDecision(("a", "b"), "a 与 b 曾并列")           # a and b no longer tie at all
+    shared = TieDecision(("e", "d"), "d 与 e 曾在前三名并列")     # d-e tie at place 4: shared, no decision applies
+    out = rank_outcome(results, CHAIN, unshared_places=3, decisions=[applied, broken, shared])
+    assert out.stale_decisions == [broken, shared]
+    assert ranks(out.ranked) == [("a", 1), ("c", 2), ("b", 3), ("d", 4), ("e", 4)]
+    # an earlier decision for the same entries is replaced by the later one, not stale
+    again = TieDecision(("b", "c"), "重新裁定")
+    out = rank_outcome(results, CHAIN, unshared_places=3, decisions=[applied, again])
+    assert out.stale_decisions == [] and out.ranked[1].decision == "重新裁定"
+    # once the chief judge has decided again for any of its entries, a stale decision is no longer reported
+    now = [res("a", 85), res("b", 85), res("c", 85)]
+    out = rank_outcome(now, CHAIN, unshared_places=3, decisions=[TieDecision(("b", "a"), "旧"),
+                                                                 TieDecision(("c", "a", "b"), "新")])
+    assert out.stale_decisions == [] and ranks(out.ranked) == [("c", 1), ("a", 2), ("b", 3)]
+    assert rank_outcome(now, CHAIN, 3).stale_decisions == []
