@@ -61,7 +61,7 @@ def _make_bare_app():
 
     app = Flask("bare")
     url = os.environ.get("DATABASE_URL", "sqlite://")
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))  # the app's engine options
 
     @app.put("/bare/<int:sheet_id>")
     def bare(sheet_id: int):

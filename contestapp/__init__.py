@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, g, render_template, request
 from flask_login import current_user
 
+from contestapp.common.verified import SessionInterface
 from contestapp.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,11 +86,15 @@ def create_app(config=None) -> Flask:
         n = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file cannot drop a connection: no ping
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+                                                   if k != "pool_pre_ping"}
     import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
+    app.session_interface = SessionInterface()  # signed cookies, verified once per process
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"

@@ -3,9 +3,10 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from contestapp.common.verified import CSRFProtect
 
 # Named constraints so that Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING = {
