@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -622,14 +623,16 @@ class Prepared:
         hit = self.compiled.get(dialect.name)
         if hit is None:
             compiled = self.build(dialect.name).compile(dialect=dialect)
-            hit = self.compiled[dialect.name] = (
-                str(compiled), compiled.positiontup, compiled._bind_processors)
+            processors = compiled._bind_processors
+            order = [(k, processors.get(k)) for k in compiled.positiontup] if compiled.positiontup else None
+            hit = self.compiled[dialect.name] = (str(compiled), order, processors)
         return hit
 
     def params(self, dialect, values: dict):
         sql, order, processors = self._for(dialect)
-        values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-        return sql, (tuple(values[k] for k in order) if order else values)
+        if order:  # positional (SQLite): the values in order, each through its type's processor if it has one
+            return sql, tuple(values[k] if p is None else p(values[k]) for k, p in order)
+        return sql, {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
 
     @staticmethod
     def runner():
@@ -933,31 +936,37 @@ class _SqliteWriters:
     changes: the version check, the upsert and the unique keys still decide. No-op on PostgreSQL (row locks)."""
 
     def __init__(self):
-        self.paths: dict[str, str | None] = {}
+        self.paths: dict[Any, str | None] = {}  # engine -> its lock file (None: not a SQLite file)
+        self.local = threading.local()          # each thread's own descriptors, by (process, lock file)
 
     def acquire(self, session) -> None:
-        url = session.get_bind().url
-        path = self.paths.get(str(url), "")
-        if path == "":
-            database = url.database if url.get_backend_name() == "sqlite" else None
-            path = self.paths[str(url)] = (f"{database}-writers.lock"
-                                           if database and database != ":memory:" and not database.startswith("file:")
-                                           else None)
-        if path is None or "sqlite_writer_lock" in session.info:
+        if "sqlite_writer_lock" in session.info:
             return
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
+        engine = session.get_bind()
+        path = self.paths.get(engine, "")
+        if path == "":
+            url = engine.url
+            database = url.database if url.get_backend_name() == "sqlite" else None
+            path = self.paths[engine] = (f"{database}-writers.lock"
+                                         if database and database != ":memory:" and not database.startswith("file:")
+                                         else None)
+        if path is None:
+            return
+        # One descriptor per thread and process, kept open: a flock belongs to an open file, so threads (and forked
+        # workers) must not share one, and opening the file on every save cost two system calls.
+        fds = self.local.__dict__.setdefault("fds", {})
+        key = (os.getpid(), path)
+        fd = fds.get(key)
+        if fd is None:
+            fd = fds[key] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         session.info["sqlite_writer_lock"] = fd
 
     @staticmethod
     def release(session) -> None:
         fd = session.info.pop("sqlite_writer_lock", None)
         if fd is not None:
-            os.close(fd)  # closing the descriptor releases the flock
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 _SQLITE_WRITERS = _SqliteWriters()

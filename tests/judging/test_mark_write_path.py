@@ -157,9 +157,9 @@ def test_the_sqlite_writers_lock_is_released_whatever_the_answer(app, jw):
     assert put(c, sheet["id"], 2, [{"criterion_id": crit["id"], "value": "2"}], "x1").status_code == 422
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
-        assert services._SQLITE_WRITERS.paths.get(str(url)) is None
+        assert services._SQLITE_WRITERS.paths.get(db.engine) is None
         return
-    path = services._SQLITE_WRITERS.paths[str(url)]
+    path = services._SQLITE_WRITERS.paths[db.engine]
     assert path and os.path.exists(path)
     fd = os.open(path, os.O_RDWR)
     try:
