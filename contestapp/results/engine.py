@@ -323,22 +323,20 @@ def _unpack(text: str) -> tuple:
 
 
 def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
-    """A whole event's plain query, started in slices of entry ids on as many connections as there are cores
-    (sqlite3 lets go of the GIL while a statement runs) when the event is big and the database a SQLite file this
-    request has not written to (other connections would not see uncommitted changes); None otherwise. SQLite runs a
-    statement on one core, PostgreSQL spreads its own over parallel workers. Started before the entries are read, so
-    that reading them (and parsing the first slices) overlaps the query."""
+    """A whole event's plain query, started in slices of entry ids on as many connections as there are cores, in
+    threads (the drivers let go of the GIL while a statement runs), when the event is big and this request has not
+    written anything (other connections would not see it); None otherwise. Each database runs a statement on one
+    core (PostgreSQL's own parallel plan for this query leaves the final aggregation to one process). Started after
+    the sheet key was read, so the sums are at least as new as the key; and before the entries are read, so that
+    reading them and scoring the first slices overlap the query."""
     from flask import current_app
 
-    url = db.engine.url
-    workers = _workers()
-    if (not cache.plain_sql or workers < 2 or url.get_backend_name() != "sqlite"
-            or url.database in (None, "", ":memory:")
-            or db.session.connection().connection.dbapi_connection.in_transaction):
+    if not cache.plain_sql or _workers() < 2 or not _unwritten():
         return None
     low, high, count = _sql(f"SELECT MIN(id), MAX(id), COUNT(*) FROM entries WHERE event_id = {int(event.id)}")[0]
     if count < current_app.config.get("RESULTS_PARALLEL_ENTRIES", 2000):
         return None
+    workers = _workers()
     engine, size = db.engine, -(-(high - low + 1) // (2 * workers))  # slices: score some while others are summed
 
     def run(sql: str) -> list[tuple]:
@@ -353,6 +351,17 @@ def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
     pool = _pool(workers)
     return [pool.submit(run, cache.plain_sql.format(entries=f"BETWEEN {a} AND {min(a + size - 1, high)}"))
             for a in range(low, high + 1, size)]
+
+
+def _unwritten() -> bool:
+    """Whether this request's transaction has written nothing, so that other connections see what it would see."""
+    name, url = db.engine.dialect.name, db.engine.url
+    if name == "sqlite":  # (sqlite3 opens a transaction before the first write only)
+        return (url.database not in (None, "", ":memory:")
+                and not db.session.connection().connection.dbapi_connection.in_transaction)
+    if name == "postgresql":  # a transaction gets an id when it first writes or locks a row
+        return _sql("SELECT txid_current_if_assigned()")[0][0] is None
+    return False
 
 
 def _workers() -> int:
