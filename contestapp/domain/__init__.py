@@ -5,7 +5,8 @@ Public API
               AwardLevel, TitleRule, DEFAULT_TIE_BREAK, OBJECTIVE_PANEL, SpecError, round_half_up
 - scoring:    Mark, EntryRoundInput, score_criterion, score_round, score_entry, score_event, team_result,
               CriterionResult, RoundResult, EntryResult, Explanation, Line, ScoringError
-- ranking:    rank(results, chain, unshared_places, decisions) -> [Ranked], TieDecision, pending_ties
+- ranking:    rank(results, chain, unshared_places, decisions) -> [Ranked], TieDecision, pending_ties,
+              rank_outcome(...) -> RankOutcome(ranked, stale_decisions) (decisions that match no tie any more)
 - awards:     assign_awards(rule, ranked) -> [Award], award_counts
 - titles:     grant_titles(rules, ranked, entrants, contest_date, awards) -> [TitleGrant], Entrant, age_on
 - fast:       PanelStats, RoundStats, fast_entry, fast_round, criterion_value, needs_values, chain_criteria, stats_of,
@@ -21,7 +22,7 @@ from .definition import DefinitionError, dump_contest, dumps_contest, loads_cont
 from .fast import PanelStats, RoundStats, chain_criteria, criterion_value, fast_entry, fast_round, needs_values, stats_of
 from .fast import score_event_rows
 from .draw import Draw, Lot, draw_lots, new_seed
-from .ranking import Ranked, TieDecision, pending_ties, rank
+from .ranking import Ranked, RankOutcome, TieDecision, pending_ties, rank, rank_outcome
 from .scoring import (
     CriterionResult,
     EntryResult,
@@ -61,7 +62,7 @@ __all__ = [
     "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "fast_entry", "fast_round", "needs_values",
     "stats_of", "score_event_rows",
     "Draw", "Lot", "draw_lots", "new_seed",
-    "Ranked", "TieDecision", "pending_ties", "rank",
+    "Ranked", "RankOutcome", "TieDecision", "pending_ties", "rank", "rank_outcome",
     "CriterionResult", "EntryResult", "EntryRoundInput", "Explanation", "Line", "Mark", "RoundResult",
     "ScoringError", "score_criterion", "score_entry", "score_event", "score_round", "team_result",
     "Entrant", "TitleGrant", "age_on", "grant_titles",

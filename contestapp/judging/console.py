@@ -1,5 +1,6 @@
 """The chief judge's read side: progress matrix, spread alerts, recusals and what the panel rule does with the judges
-left, and ties the chain cannot break. Built on the pure domain (score_criterion, score_event, rank)."""
+left, and ties the chain cannot break and tie decisions that no longer apply (from the results engine's ranking). Built
+on the pure domain (score_criterion) and `contestapp.results.engine`."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,17 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from contestapp.auth.models import User
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
-from contestapp.domain import EntryRoundInput, Mark as DMark, ScoringError, pending_ties, rank, score_criterion, score_event
-from contestapp.domain.ranking import TieDecision as DTie
+from contestapp.domain import Mark as DMark, ScoringError, score_criterion
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.judging.models import (
-    VOID_STATUS, Assignment, EntryRound, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
+    VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
 from contestapp.judging.services import judge_code
 
 
@@ -147,32 +148,64 @@ def recusal_report(contest: Contest) -> list[dict[str, Any]]:
     return out
 
 
-def event_ties(contest: Contest, event: Event) -> tuple[list[tuple[Entry, ...]], str | None]:
-    """Ties in places that may not be shared (排名不并列) the chain cannot break, or why they cannot be computed yet."""
+@dataclass
+class EventTies:
+    """The tie section of an event in the console. Entries are Entry rows; the page names them by `judge_code`."""
+
+    pending: list[tuple[Entry, ...]] = field(default_factory=list)   # ties the chain cannot break, to decide
+    # the chief judge's decisions that match no tie now (the tied set changed since): (entries in decided order,
+    # reason); not applied, to decide again
+    stale: list[tuple[tuple[Entry, ...], str]] = field(default_factory=list)
+    incomplete: list[tuple[Entry, str]] = field(default_factory=list)  # active entries without a result yet: why
+    note: str | None = None                                          # why ties cannot be computed at all
+
+
+def event_ties(contest: Contest, event: Event) -> EventTies:
+    """Ties in places that may not be shared (排名不并列) the chain cannot break, and the stale decisions, from the
+    results engine's ranking (`contestapp.results.engine.ranking`: the same figures as the results pages, teams
+    ranked on their members' results included). While an entry has no result yet the ties are held back."""
+    from contestapp.results import engine
+
     try:
         spec = spec_of(contest).event(event.code)
     except DefinitionFileError:
-        return [], "竞赛定义有误"
-    if spec is None or not spec.unshared_places:
-        return [], None
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(
-        Entry.event_id == event.id, Entry.status == EntryStatus.ACTIVE))}
-    inputs: dict[str, list[EntryRoundInput]] = defaultdict(list)
-    multipliers = {(er.entry_id, er.round_id): er.multiplier for er in db.session.scalars(
-        select(EntryRound).where(EntryRound.entry_id.in_(list(entries) or [0])))}
-    for rnd in event.rounds:
-        marks = submitted_marks(rnd)
-        for eid in entries:
-            flat = tuple(m for ms in marks.get(eid, {}).values() for m in ms)
-            inputs[str(eid)].append(EntryRoundInput(str(eid), rnd.code, flat, multipliers.get((eid, rnd.id))))
+        return EventTies(note="竞赛定义有误")
+    if spec is None:
+        return EventTies()
+    if not spec.unshared_places and db.session.scalar(
+            select(TieDecision.id).where(TieDecision.event_id == event.id).limit(1)) is None:
+        return EventTies()  # nothing to decide, nothing decided
     try:
-        results = score_event(spec, inputs)
+        ranking = engine.ranking(event)
     except ScoringError as exc:
-        return [], f"成绩尚不完整，暂无法判断并列：{exc}"
-    decisions = [DTie(tuple(str(i) for i in t.entry_ids), t.reason) for t in db.session.scalars(
-        select(TieDecision).where(TieDecision.event_id == event.id).order_by(TieDecision.id))]
-    ranked = rank(results.values(), spec.chain, spec.unshared_places, decisions)
-    return [tuple(entries[int(e)] for e in group) for group in pending_ties(ranked)], None
+        return EventTies(note=_("无法计算成绩：%(why)s", why=str(exc)))
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
+
+    def of(keys) -> tuple[Entry, ...]:
+        return tuple(entries[ranking.by_key[k]] for k in keys if ranking.by_key.get(k) in entries)
+
+    sums_members = spec.mode == "team" and spec.team_combine == "sum_members"
+    out = EventTies(stale=[(of(d.entries), d.reason) for d in ranking.stale_decisions])
+    for entry_id, why in ranking.unscored.items():
+        e = entries.get(entry_id)
+        if e is None or e.status != EntryStatus.ACTIVE:
+            continue
+        if sums_members and ranking.entries[entry_id].is_team:
+            why = _("队员成绩尚不完整")  # the engine's reason names the member (name and number): codes only here
+        out.incomplete.append((e, why))
+    out.incomplete.sort(key=lambda x: judge_code(x[0]) or "")
+    if not out.incomplete:
+        out.pending = [of(group) for group in ranking.pending]
+    return out
+
+
+def tie_decisions(event: Event) -> list[tuple[TieDecision, tuple[Entry, ...]]]:
+    """The event's recorded tie decisions, oldest first, each with its entries in the decided order."""
+    decisions = list(db.session.scalars(select(TieDecision).where(TieDecision.event_id == event.id)
+                                        .order_by(TieDecision.decided_at, TieDecision.id)))
+    ids = {i for d in decisions for i in d.entry_ids}
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(ids)))} if ids else {}
+    return [(d, tuple(entries[i] for i in d.entry_ids if i in entries)) for d in decisions]
 
 
 def decimal_text(value: Decimal | None) -> str:

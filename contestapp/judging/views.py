@@ -21,7 +21,7 @@ from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
     AssignForm, CardIssueForm, CardLoginForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm, TieForm)
 from contestapp.judging.models import (
-    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet, TieDecision)
+    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet)
 from contestapp.judging.services import JudgingError
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
@@ -286,10 +286,11 @@ def index(contest: Contest):
             m = console.progress_matrix(rnd)
             rounds.append({"round": rnd, "counts": m.counts, "confirmed": services.round_confirmed(rnd.id),
                            "all_signed": m.all_signed})
-        ties, why = console.event_ties(contest, event) if rounds else ([], None)
-        decisions = list(db.session.scalars(select(TieDecision).where(TieDecision.event_id == event.id)))
+        ties = console.event_ties(contest, event) if rounds else console.EventTies()
         events.append({"event": event, "rounds": rounds, "decryption": services.decryption_of(event),
-                       "draw": services.latest_draw(event), "ties": ties, "ties_note": why, "decisions": decisions})
+                       "draw": services.latest_draw(event), "ties": ties.pending, "stale": ties.stale,
+                       "incomplete": ties.incomplete, "ties_note": ties.note,
+                       "decisions": console.tie_decisions(event)})
     return render_template("judging/console.html", contest=contest, events=events, tie_form=TieForm(prefix="t"),
                            code_of=services.judge_code)
 
