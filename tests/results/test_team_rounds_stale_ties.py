@@ -191,3 +191,21 @@ def test_a_tie_decision_the_results_have_outgrown_is_shown_to_the_chief_judge(ap
     assert [(r.entry, r.rank) for r in ranking.ranked][:3] == [("T4", 1), ("T2", 2), ("T3", 3)]
     assert ranking.stale_decisions == [] and not ranking.pending
     assert WARNING not in client.get(page).get_data(as_text=True)
+
+
+def test_ties_waiting_for_a_decision_are_named_by_code(app, make, client, login_as):
+    from contestapp.entrants.models import Entry
+    from contestapp.results import engine
+
+    engine.invalidate()
+    contest, event = build(make, {**TEAMS, **TIED})
+    chief = make.user("chief", "chief_judge", contest.organisation)
+    make.member(contest, chief)
+    for number, code in (("T2", "K417"), ("T3", "K052")):
+        db.session.scalar(db.select(Entry).where(Entry.event_id == event.id, Entry.number == number)).code = code
+    db.session.commit()
+    login_as("chief")
+    html = client.get(f"/contests/{contest.id}/results/events/{event.id}").get_data(as_text=True)
+    banner = html[html.index("以下并列名次须由裁判长裁定"):]
+    banner = banner[:banner.index("</div>")]
+    assert "K417、K052" in banner and "T2" not in banner
