@@ -353,14 +353,28 @@ def sync_unit_recusals(rnd: Round) -> int:
     return added
 
 
+def _members_scored(event: Event) -> bool:
+    """Whether the event ranks teams as the sum of their members' results (then only the members are marked)."""
+    from contestapp.contests.definition import DefinitionFileError, spec_of
+
+    try:
+        spec = spec_of(event.contest).event(event.code)
+    except DefinitionFileError:  # reported on the console; the sheets follow the draw meanwhile
+        return False
+    return spec is not None and spec.mode == "team" and spec.team_combine == "sum_members"
+
+
 def ensure_sheets(rnd: Round) -> None:
     """Create the (empty) sheets of every assigned judge for every drawn, active, non-recused entry of a round."""
     sync_unit_recusals(rnd)
     judges = list(db.session.scalars(select(Assignment.judge_id).where(Assignment.round_id == rnd.id)))
     if not judges:
         return
-    entries = list(db.session.scalars(select(Entry.id).where(
-        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
+    scored = select(Entry.id).where(
+        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))
+    if _members_scored(rnd.event):  # a team ranked on its members' results is not marked itself
+        scored = scored.join(Entrant, Entrant.id == Entry.entrant_id).where(Entrant.kind != "team")
+    entries = list(db.session.scalars(scored))
     have = set(db.session.execute(select(ScoreSheet.judge_id, ScoreSheet.entry_id).where(
         ScoreSheet.round_id == rnd.id)).all())
     recused = set(db.session.execute(select(Recusal.judge_id, Recusal.entry_id).where(

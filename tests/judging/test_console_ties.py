@@ -238,3 +238,14 @@ def test_incomplete_results_are_named_by_code_and_hold_the_ties_back(app, team_e
     assert not flashes(section, PENDING) and 'name="t-order"' not in section
     for number, e in entries.items():  # neither the members' numbers nor their names
         assert number not in section and e.entrant.name not in section
+
+
+def test_judges_mark_the_members_of_a_team_ranked_on_its_members_results(team_event):
+    """Only the members are marked in a sum_members event: the teams' codes never reach a judge's tablet."""
+    from contestapp.judging.models import ScoreSheet
+
+    contest, event, entries = team_event
+    marked = {entry_id for entry_id, in db.session.execute(
+        select(ScoreSheet.entry_id).where(ScoreSheet.round_id == event.rounds[0].id)).all()}
+    numbers = {e.id: n for n, e in entries.items()}
+    assert {numbers[i] for i in marked} == {n for n in entries if n.startswith("MN-")}
