@@ -35,10 +35,22 @@ def definition():
     }
 
 
+def new_entry(ev, name: str, number: str, code: str):
+    """A person and their active entry in the event."""
+    from contestapp.entrants.models import Entrant, Entry
+
+    person = Entrant(contest_id=ev.contest_id, kind="person", name=name)
+    db.session.add(person)
+    db.session.flush()
+    entry = Entry(event_id=ev.id, entrant_id=person.id, number=number, code=code, status="active")
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 @pytest.fixture
 def event(app, make):
     from contestapp.contests.definition import create_contest
-    from contestapp.entrants.models import Entrant, Entry
     from contestapp.judging.models import Mark, ScoreSheet
 
     org = make.org("测试总工会")
@@ -48,12 +60,7 @@ def event(app, make):
     ev = contest.events[0]
     rng = random.Random(11)
     for i in range(40):
-        person = Entrant(contest_id=contest.id, kind="person", name=f"选手{i}")
-        db.session.add(person)
-        db.session.flush()
-        entry = Entry(event_id=ev.id, entrant_id=person.id, number=f"N{i:03d}", code=f"{i:03d}", status="active")
-        db.session.add(entry)
-        db.session.flush()
+        entry = new_entry(ev, f"选手{i}", f"N{i:03d}", f"{i:03d}")
         for rnd in ev.rounds:
             for j, judge in enumerate(judges):
                 sheet = ScoreSheet(entry=entry, round=rnd, judge=judge, status="submitted", source="paper")
@@ -174,7 +181,6 @@ def test_a_big_event_is_read_in_slices_at_once(app, event, monkeypatch):
 def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
     """Plain sums are 32-bit on PostgreSQL only when every criterion's range allows (marks are stored x 10^4)."""
     from contestapp.contests.definition import create_contest
-    from contestapp.entrants.models import Entrant, Entry
     from contestapp.judging.models import Mark, ScoreSheet
     from contestapp.results import engine
 
@@ -189,12 +195,7 @@ def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
     db.session.flush()
     ev = contest.events[0]
     for i, base in enumerate([D("999999.5"), D("999999"), D("250000.5")]):
-        person = Entrant(contest_id=contest.id, kind="person", name=f"测量{i}")
-        db.session.add(person)
-        db.session.flush()
-        entry = Entry(event_id=ev.id, entrant_id=person.id, number=f"M{i}", code=f"{i}", status="active")
-        db.session.add(entry)
-        db.session.flush()
+        entry = new_entry(ev, f"测量{i}", f"M{i}", f"{i}")
         for j, judge in enumerate(judges):
             sheet = ScoreSheet(entry=entry, round=ev.rounds[0], judge=judge, status="submitted", source="paper")
             db.session.add(sheet)
