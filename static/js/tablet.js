@@ -30,7 +30,9 @@
   var DEVICE = localStorage.getItem("contestapp.device") || ("tablet-" + uuid().slice(0, 8));
   localStorage.setItem("contestapp.device", DEVICE);
 
-  var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {} };
+  var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {}, hint: {} };
+  // message: what the server said about a sheet (cleared by its next accepted save); hint: what this tablet says
+  // before sending (a refused value, a submit that lacks marks or reasons), kept until the judge acts on it.
   var queue = load(QKEY, []);
   var conflicts = load(CKEY, {});
   var conflictNotes = load(NKEY, {});
@@ -256,9 +258,9 @@
     if (v[key] === undefined) return;
     var n = Object.assign({ note: "", document_no: "" }, notesOf(sheet)[key] || {});
     n[field] = text.trim();
-    if (field === "note" && n.note.length > 500) { state.message[sheet.id] = c.name + "：原因最多 500 字"; render(); return; }
-    if (field === "document_no" && n.document_no.length > 100) { state.message[sheet.id] = c.name + "：文号最多 100 字"; render(); return; }
-    delete state.message[sheet.id];
+    if (field === "note" && n.note.length > 500) { state.hint[sheet.id] = c.name + "：原因最多 500 字"; render(); return; }
+    if (field === "document_no" && n.document_no.length > 100) { state.hint[sheet.id] = c.name + "：文号最多 100 字"; render(); return; }
+    delete state.hint[sheet.id];
     var m = {}, notes = {};
     m[key] = v[key]; notes[key] = { note: n.note, document_no: n.document_no || "" };
     enqueueMarks(sheet.id, m, notes);
@@ -288,8 +290,8 @@
 
   function setValue(sheet, c, value) {
     var why = M.check(c, value);
-    if (why) { state.message[sheet.id] = c.name + "：" + why; render(); return; }
-    delete state.message[sheet.id];
+    if (why) { state.hint[sheet.id] = c.name + "：" + why; render(); return; }
+    delete state.hint[sheet.id];
     var m = {}; m[String(c.id)] = M.text(M.units(value));
     enqueueMarks(sheet.id, m);
     render();
@@ -343,6 +345,7 @@
     var notes = [];
     if (sheet.status === "returned" && sheet.returned_reason) notes.push("裁判长退回：" + sheet.returned_reason);
     if (state.message[sheet.id]) notes.push(state.message[sheet.id]);
+    if (state.hint[sheet.id]) notes.push(state.hint[sheet.id]);
     banner.innerHTML = "";
     notes.forEach(function (t) { banner.appendChild(el("p", { text: t })); });
     if (conflicts[sheet.id]) {
@@ -378,12 +381,13 @@
   document.getElementById("submit").addEventListener("click", function () {
     var sheet = currentSheet(); if (!sheet) return;
     var v = values(sheet);
+    delete state.hint[sheet.id];
     var missing = (state.criteria[sheet.round_id] || []).filter(function (c) {
       return c.kind !== "bonus" && c.kind !== "veto" && v[String(c.id)] === undefined; });
-    if (missing.length) { state.message[sheet.id] = "以下评分项尚未评分：" + missing.map(function (c) { return c.name; }).join("、"); render(); return; }
+    if (missing.length) { state.hint[sheet.id] = "以下评分项尚未评分：" + missing.map(function (c) { return c.name; }).join("、"); render(); return; }
     var noReason = missingReasons(sheet, state.criteria[sheet.round_id] || [], v);
     if (noReason.length) {
-      state.message[sheet.id] = "以下扣分（加分）须填写原因：" + noReason.map(function (c) {
+      state.hint[sheet.id] = "以下扣分（加分）须填写原因：" + noReason.map(function (c) {
         var n = notesOf(sheet)[String(c.id)] || {};
         return c.name + ((n.note || "").trim() ? "（通报文号）" : ""); }).join("、");
       render(); return;
@@ -397,7 +401,8 @@
     var dlg = document.getElementById("confirm-dialog");
     var sheet = currentSheet();
     if (dlg.returnValue !== "ok" || !sheet) return;
-    if (!document.getElementById("confirm-check").checked) { state.message[sheet.id] = "请勾选确认后再提交"; render(); return; }
+    if (!document.getElementById("confirm-check").checked) { state.hint[sheet.id] = "请勾选确认后再提交"; render(); return; }
+    delete state.hint[sheet.id];
     queue.push({ key: uuid(), sheet: sheet.id, type: "submit", version: null });
     save(QKEY, queue); render(); flush();
   });
