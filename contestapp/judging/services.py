@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import os
-import threading
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -951,7 +950,6 @@ class _SqliteWriters:
 
     def __init__(self):
         self.paths: dict[Any, str | None] = {}  # engine -> its lock file (None: not a SQLite file)
-        self.local = threading.local()          # each thread's own descriptors, by (process, lock file)
 
     def acquire(self, session) -> None:
         if "sqlite_writer_lock" in session.info:
@@ -966,21 +964,22 @@ class _SqliteWriters:
                                          else None)
         if path is None:
             return
-        # One descriptor per thread and process, kept open: a flock belongs to an open file, so threads (and forked
-        # workers) must not share one, and opening the file on every save cost two system calls.
-        fds = self.local.__dict__.setdefault("fds", {})
-        key = (os.getpid(), path)
-        fd = fds.get(key)
-        if fd is None:
-            fd = fds[key] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        # A descriptor of its own for each transaction: a flock belongs to an open file, so threads and forked
+        # workers must not share one (and a descriptor kept per thread would leak with servers that start a thread
+        # per request).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
         session.info["sqlite_writer_lock"] = fd
 
     @staticmethod
     def release(session) -> None:
         fd = session.info.pop("sqlite_writer_lock", None)
         if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)  # closing the descriptor releases the flock
 
 
 _SQLITE_WRITERS = _SqliteWriters()
