@@ -70,6 +70,12 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def sqlite_file(url) -> str | None:
+    """The file a SQLAlchemy URL opens if it is a SQLite file; None for another database or an in-memory one."""
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    return database if database and database != ":memory:" and not database.startswith("file:") else None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -449,6 +449,11 @@ class EventSpec:
         return next((r for r in self.rounds if r.code == code), None)
 
     @property
+    def ranks_members(self) -> bool:
+        """A team event whose teams are ranked on the sum of their members' results: only the members are marked."""
+        return self.mode == "team" and self.team_combine == "sum_members"
+
+    @property
     def chain(self) -> tuple[TieBreakKey, ...]:
         """The tie-break chain in force."""
         if self.tie_break is not None:

@@ -169,7 +169,7 @@ def event_ties(contest: Contest, event: Event) -> EventTies:
     try:
         spec = spec_of(contest).event(event.code)
     except DefinitionFileError:
-        return EventTies(note="竞赛定义有误")
+        return EventTies(note=_("竞赛定义有误"))
     if spec is None:
         return EventTies()
     if not spec.unshared_places and db.session.scalar(
@@ -184,13 +184,12 @@ def event_ties(contest: Contest, event: Event) -> EventTies:
     def of(keys) -> tuple[Entry, ...]:
         return tuple(entries[ranking.by_key[k]] for k in keys if ranking.by_key.get(k) in entries)
 
-    sums_members = spec.mode == "team" and spec.team_combine == "sum_members"
     out = EventTies(stale=[(of(d.entries), d.reason) for d in ranking.stale_decisions])
     for entry_id, why in ranking.unscored.items():
         e = entries.get(entry_id)
         if e is None or e.status != EntryStatus.ACTIVE:
             continue
-        if sums_members and ranking.entries[entry_id].is_team:
+        if spec.ranks_members and ranking.entries[entry_id].is_team:
             why = _("队员成绩尚不完整")  # the engine's reason names the member (name and number): codes only here
         out.incomplete.append((e, why))
     out.incomplete.sort(key=lambda x: judge_code(x[0]) or "")

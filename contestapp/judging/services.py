@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
 from contestapp.auth.models import LoginFailure, User
-from contestapp.common.db import Fixed, plain, utcnow
+from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.domain import draw_lots, new_seed
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
@@ -360,7 +360,7 @@ def _members_scored(event: Event) -> bool:
         spec = spec_of(event.contest).event(event.code)
     except DefinitionFileError:  # reported on the console; the sheets follow the draw meanwhile
         return False
-    return spec is not None and spec.mode == "team" and spec.team_combine == "sum_members"
+    return spec is not None and spec.ranks_members
 
 
 def ensure_sheets(rnd: Round) -> None:
@@ -957,11 +957,8 @@ class _SqliteWriters:
         engine = session.get_bind()
         path = self.paths.get(engine, "")
         if path == "":
-            url = engine.url
-            database = url.database if url.get_backend_name() == "sqlite" else None
-            path = self.paths[engine] = (f"{database}-writers.lock"
-                                         if database and database != ":memory:" and not database.startswith("file:")
-                                         else None)
+            database = sqlite_file(engine.url)
+            path = self.paths[engine] = f"{database}-writers.lock" if database else None
         if path is None:
             return
         # A descriptor of its own for each transaction: a flock belongs to an open file, so threads and forked

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
-from contestapp.common.db import plain
+from contestapp.common.db import plain, sqlite_file
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.domain import (
     EntryResult,
@@ -355,9 +355,9 @@ def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
 
 def _unwritten() -> bool:
     """Whether this request's transaction has written nothing, so that other connections see what it would see."""
-    name, url = db.engine.dialect.name, db.engine.url
+    name = db.engine.dialect.name
     if name == "sqlite":  # (sqlite3 opens a transaction before the first write only)
-        return (url.database not in (None, "", ":memory:")
+        return (sqlite_file(db.engine.url) is not None
                 and not db.session.connection().connection.dbapi_connection.in_transaction)
     if name == "postgresql":  # a transaction gets an id when it first writes or locks a row
         return _sql("SELECT txid_current_if_assigned()")[0][0] is None
@@ -507,10 +507,6 @@ def _changed_entries(cache: _Cache, since) -> set[int]:
         ScoreSheet.round_id.in_(list(cache.rounds)), ScoreSheet.updated_at >= since - SKEW)))
 
 
-def _sums_members(spec: EventSpec) -> bool:
-    return spec.mode == "team" and spec.team_combine == "sum_members"
-
-
 def _entry_key(event: Event, members: bool = False) -> tuple:
     if members:  # a team's result depends on who its members are
         return tuple(_sql("SELECT e.id, e.status, e.code, e.number, p.kind, p.team_id FROM entries e "
@@ -625,7 +621,7 @@ def _rank(cache: _Cache, event: Event) -> Ranking:
     decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason) for ids, reason in cache.decisions]
     results: Iterable[EntryResult] = cache.results.values()
     unscored = dict(cache.unscored)
-    if _sums_members(cache.spec):
+    if cache.spec.ranks_members:
         members: dict[int, EntryResult | str] = {**cache.unscored, **cache.results}
         teams, unscored = team_results(cache.spec, cache.entries, members)
         results = teams.values()
@@ -668,11 +664,11 @@ def _ranking(event: Event) -> Ranking:
     decisions = _decisions(event)
     if cache.ranking is None:
         started = _start_plain(cache, event)  # (after the sheet key: the sums are at least as new as the key)
-        cache.entries, cache.entry_key = _entries(event, _sums_members(cache.spec))
+        cache.entries, cache.entry_key = _entries(event, cache.spec.ranks_members)
         cache.sheet_key, cache.facts, cache.decisions = sheet_key, facts, decisions
         _score(cache, None, started)
     else:
-        entry_key = _entry_key(event, _sums_members(cache.spec))
+        entry_key = _entry_key(event, cache.spec.ranks_members)
         if (sheet_key, entry_key, facts, decisions) == (cache.sheet_key, cache.entry_key, cache.facts,
                                                         cache.decisions):
             return cache.ranking
@@ -744,7 +740,7 @@ def explain(event: Event, entry: Entry) -> EntryResult:
     """One entry's result with its explanation (成绩明细), by the full engine; raises ScoringError. A team scored as
     the sum of its members' results lists its members' explanations (`domain.team_result`)."""
     spec = event_spec(event)
-    if _sums_members(spec) and entry.entrant.kind == "team":
+    if spec.ranks_members and entry.entrant.kind == "team":
         entries = {i: info for i, info in _entries(event).items()
                    if i == entry.id or info.team_of == entry.entrant_id}
         inputs = inputs_by_entry(event, spec, [i for i in entries if i != entry.id])
@@ -776,7 +772,7 @@ def explain_all(event: Event, spec: Optional[EventSpec] = None) -> dict[int, Ent
             out[entry_id] = score_entry(spec, inputs[0].entry, inputs)
         except ScoringError as exc:
             out[entry_id] = str(exc)
-    if _sums_members(spec):  # and every team from its members' results (the team's explanation lists them)
+    if spec.ranks_members:  # and every team from its members' results (the team's explanation lists them)
         entries = _entries(event)
         teams, unscored = team_results(spec, entries, out)
         out.update(teams)
@@ -788,7 +784,7 @@ def recompute_from_scratch(event: Event) -> list[Ranked]:
     """The whole event by the full engine from single marks (the tests compare it with `ranking`)."""
     spec = event_spec(event)
     every = explain_all(event, spec)
-    if _sums_members(spec):  # teams are ranked, not their members
+    if spec.ranks_members:  # teams are ranked, not their members
         teams = {i for i, info in _entries(event).items() if info.is_team}
         every = {i: r for i, r in every.items() if i in teams}
     results = [r for r in every.values() if not isinstance(r, str)]
