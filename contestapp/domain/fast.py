@@ -409,10 +409,27 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
     n_rounds = len(rounds)
     new, D, RR, ER = object.__new__, Decimal, RoundResult, EntryResult
     no_time = not facts
-    # scores, subtotals and totals repeat across entries (a few thousand values for 10,000 entries): one Decimal each
-    scores: dict[tuple[int, int], Decimal] = {}
-    subtotals: dict[tuple[int, int], Decimal] = {}
+    # A round's result depends on (round, plain part, time) only, and parts repeat across entries (a few thousand
+    # distinct ones for 10,000 entries): one RoundResult (immutable) and its exact share of the total for each.
+    memo: dict[tuple, tuple[RoundResult, int]] = {}
     totals: dict[int, Decimal] = {}
+
+    def round_result(const: tuple, part: tuple[int, int], time: Optional[Decimal]) -> tuple[RoundResult, int]:
+        code, name, rplaces, scale, pass_mark, weight, shift = const
+        num, den = part
+        q, r = divmod((num if num >= 0 else -num) * scale, den)
+        if 2 * r >= den:
+            q += 1
+        if num < 0:
+            q = -q
+        score = D(q).scaleb(-rplaces)
+        rr = new(RR)
+        rr.__dict__.update({"round": code, "name": name, "score": score, "subtotal": D(num) / D(den),
+                            "bonus": ZERO, "multiplier": None, "time": time, "vetoed": False,
+                            "veto_reasons": (), "passed": pass_mark is None or score >= pass_mark, "criteria": (),
+                            "explanation": _EMPTY})
+        return rr, q * weight * shift
+
     for entry, parts in by_entry.items():
         if len(parts) != n_rounds or entry in grouped:
             continue
@@ -420,32 +437,21 @@ def _simple_event(event: EventSpec, grouped: Mapping, by_entry: Mapping[str, Map
         passed = True
         round_results = []
         times = []
-        for code, name, rplaces, scale, pass_mark, weight, shift in consts:
+        for const in consts:
+            code = const[0]
             part = parts.get(code)
             if part is None:
                 break
-            num, den = part
-            q, r = divmod((num if num >= 0 else -num) * scale, den)
-            if 2 * r >= den:
-                q += 1
-            if num < 0:
-                q = -q
-            score = scores.get((q, rplaces))
-            if score is None:
-                score = scores[q, rplaces] = D(q).scaleb(-rplaces)
-            subtotal = subtotals.get(part)
-            if subtotal is None:
-                subtotal = subtotals[part] = D(num) / D(den)
-            total += q * weight * shift
-            ok = pass_mark is None or score >= pass_mark
-            passed = passed and ok
             time = None if no_time else facts.get((entry, code), (None, None))[1]
+            key = (code, part, time)
+            got = memo.get(key)
+            if got is None:
+                got = memo[key] = round_result(const, part, time)
+            rr, share = got
+            total += share
+            passed = passed and rr.passed
             if time is not None:
                 times.append(time)
-            rr = new(RR)
-            rr.__dict__.update({"round": code, "name": name, "score": score, "subtotal": subtotal,
-                                "bonus": ZERO, "multiplier": None, "time": time, "vetoed": False,
-                                "veto_reasons": (), "passed": ok, "criteria": (), "explanation": _EMPTY})
             round_results.append(rr)
         else:
             # the total, half-up to the event's places, exactly (a negative total keeps its sign, as quantize does)

@@ -245,8 +245,9 @@ def _case(ids_values: list[tuple[int, int]], column: str = "m.criterion_id") -> 
 
 def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], classes: dict[int, tuple],
                sqlite: bool, narrow: bool = False) -> str:
-    """One row per (round, entry): per class of plain criteria, sum of weight x kept, fewest and most marks of a
-    criterion, number of criteria marked. Weights are scaled to one power of ten per round (the plan's), so the
+    """One row per (round, entry): per class of plain criteria, S = sum of weight x kept (0 without marks) and
+    packed = (fewest marks of a criterion x 1024 + most) x 1024 + criteria marked (0 without marks, -1 when a figure
+    does not fit 10 bits: not plain either way; `_figures`). Weights are scaled to one power of ten per round (the plan's), so the
     weight CASE is per criterion; a round's classes are numbered 0.. within the round. "{entries}" takes a
     condition on the entry id ("IS NOT NULL" for all: `_plain_rows`).
 
@@ -255,8 +256,8 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     inner rows of a 10,000-entry event in a temporary B-tree: 40% of the query), so there each (round, entry) pair
     of the event gets a correlated subquery: one seek into the covering index, the entry's criteria grouped in index
     order, no sort -- half the time. A scalar subquery gives one value, so the class figures come back as text,
-    "round entry S packed ..." (S '' where a class has no marks; packed = (low x 1024 + high) x 1024 + count), all of
-    them as one row, joined by commas (`_plain_rows` reads it): the sqlite3 module takes the GIL back for every row it
+    "round entry S packed ...", all of them as one row, joined by commas (`_plain_rows` reads it as integers in
+    one call): the sqlite3 module takes the GIL back for every row it
     returns, and a statement that returns one row runs start to end without it, beside Python work in the request's
     thread.
 
@@ -288,18 +289,17 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
     def count(k: int) -> str:
         return "COUNT(*)" if width == 1 else f"COUNT(CASE WHEN t.cls = {k} THEN 1 END)"
 
+    def packed(k: int) -> str:  # fewest and most marks of a criterion, criteria marked: 10 bits each, else -1
+        return (f"COALESCE(CASE WHEN {agg('MAX', 'n', k)} < 1024 AND {count(k)} < 1024 THEN "
+                f"({agg('MIN', 'n', k)} * 1024 + {agg('MAX', 'n', k)}) * 1024 + {count(k)} ELSE -1 END, 0)")
+
     if not sqlite:
-        outer = ", ".join(f"CAST({agg('SUM', 'kw', k)} AS BIGINT), {agg('MIN', 'n', k)}, {agg('MAX', 'n', k)}, "
-                          f"{count(k)}" for k in range(width))
+        outer = ", ".join(f"COALESCE(CAST({agg('SUM', 'kw', k)} AS BIGINT), 0), {packed(k)}" for k in range(width))
         return (f"SELECT t.round_id, t.entry_id, {outer} FROM ("
                 f"SELECT m.round_id, m.entry_id, COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
                 f"WHERE m.round_id IN ({_ids(classes)}){in_classes} AND m.entry_id {{entries}} "
                 "GROUP BY m.round_id, m.entry_id, m.criterion_id) t GROUP BY t.round_id, t.entry_id")
-    # per class: S, then fewest and most marks and criteria marked packed in 10 bits each (-1: too many to pack)
-    text = " || ' ' || ".join(
-        f"COALESCE({agg('SUM', 'kw', k)}, '') || ' ' || COALESCE(CASE WHEN {agg('MAX', 'n', k)} < 1024 AND "
-        f"{count(k)} < 1024 THEN ({agg('MIN', 'n', k)} * 1024 + {agg('MAX', 'n', k)}) * 1024 + {count(k)} "
-        f"ELSE -1 END, 0)" for k in range(width))
+    text = " || ' ' || ".join(f"COALESCE({agg('SUM', 'kw', k)}, 0) || ' ' || {packed(k)}" for k in range(width))
     return (f"SELECT group_concat(r.id || ' ' || e.id || ' ' || (SELECT {text} FROM ("
             f"SELECT COUNT(*) AS n, {kw} AS kw{cls_col} FROM marks m "
             f"WHERE m.round_id = r.id AND m.entry_id = e.id{in_classes} GROUP BY m.criterion_id) t "
@@ -309,17 +309,12 @@ def _plain_sql(plans: dict[str, RoundPlan], ids: dict[tuple[str, str], int], cla
 
 # --- loading marks --------------------------------------------------------------------------------------------------
 
-def _unpack(text: str) -> tuple:
-    """"round entry S packed [S packed ...]" -> (round, entry, S, low, high, count, ...); see _plain_sql."""
-    rid, eid, *figures = text.split(" ")
-    out = [int(rid), int(eid)]
-    for k in range(0, len(figures), 2):
-        packed = int(figures[k + 1])
-        if packed <= 0:  # no marks in the class, or too many to pack: not plain (read per criterion)
-            out += (None, None, None, -1)
-        else:
-            out += (int(figures[k]), packed >> 20, (packed >> 10) & 1023, packed & 1023)
-    return tuple(out)
+def _figures(packed: int) -> tuple:
+    """A class's packed figures (`_plain_sql`) -> (fewest marks of a criterion, most, criteria marked); a count of
+    -1 when the class has no marks or figures too big to pack (not plain)."""
+    if packed <= 0:
+        return None, None, -1
+    return packed >> 20, (packed >> 10) & 1023, packed & 1023
 
 
 def _start_plain(cache: _Cache, event: Event) -> Optional[list[Future]]:
@@ -379,21 +374,23 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def _plain_rows(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
-                ) -> Iterator[list[tuple]]:
+                ) -> Iterator[Iterable[tuple]]:
     """The plain query's rows (`_plain_sql`) for the given entries (None: all), as (round id, entry id, then per
-    class S, low, high, count): a list per slice that `_start_plain` started, as they complete, else one."""
+    class S, packed): one iterable per slice that `_start_plain` started, as they complete, else one."""
     if started:
         parts: Iterable[list[tuple]] = (f.result() for f in as_completed(started))
     elif entry_ids is not None:
         parts = [_sql(cache.plain_sql.format(entries=f"IN ({_ids(entry_ids)})"))]
     else:
         parts = [_sql(cache.plain_sql.format(entries="IS NOT NULL"))]
-    sqlite = db.engine.dialect.name == "sqlite"
+    if db.engine.dialect.name != "sqlite":
+        yield from parts
+        return
+    # SQLite's form: one text of integers, "round entry S packed ...,..." -- read in one call, cut into rows by zip
+    stride = 2 + 2 * max(len(plan.classes) for _, plan in cache.classes.values())
     for rows in parts:
-        if not sqlite:
-            yield rows
-        else:  # SQLite's form: one text, "round entry S packed ...,..." -- see _plain_sql
-            yield [_unpack(one) for one in (rows[0][0] or "").split(",") if one]
+        numbers = iter(map(int, (rows[0][0] or "").replace(",", " ").split()))
+        yield zip(*[numbers] * stride)
 
 
 def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[Future]] = None
@@ -416,11 +413,10 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[F
     plain: dict[tuple[str, str], tuple] = {}
     if cache.plain_sql:
         classes = cache.classes
-        # rounds of one class: plain_part inlined (one row per entry and round: 20,000 for a big event)
-        single = {rid: (code, len(plan.classes[0].codes), plan.classes[0].min_judges,
-                        1 if plan.classes[0].as_sum else plan.classes[0].drop_low + plan.classes[0].drop_high,
-                        plan.classes[0].as_sum, 10 ** (4 + plan.weight_places))
-                  for rid, (code, plan) in classes.items() if len(plan.classes) == 1}
+        # rounds of one class: plain_part inlined (one row per entry and round: 20,000 for a big event); whether a
+        # row is plain, and its denominator, depend on the round and the packed figures only: decided once for each
+        single = {rid: (code, plan) for rid, (code, plan) in classes.items() if len(plan.classes) == 1}
+        dens: dict[tuple[int, int], Optional[int]] = {}
         early = not cache.others
         for rows_ in _plain_rows(cache, entry_ids, started):
             uneven = []
@@ -431,15 +427,19 @@ def _load(cache: _Cache, entry_ids: Optional[set[int]], started: Optional[list[F
                     continue
                 one = single.get(row[0])
                 if one is not None:
-                    code, width, least, drops, as_sum, unit = one
-                    total, low_n, high_n, count = row[2:6]
-                    if count == width and low_n == high_n and low_n >= least:
-                        plain[e, code] = (total, unit if as_sum else (low_n - drops) * unit)
+                    try:
+                        den = dens[row[0], row[3]]
+                    except KeyError:
+                        part = plain_part(one[1], [(1, *_figures(row[3]))])
+                        den = dens[row[0], row[3]] = None if part is None else part[1]
+                    if den is not None:
+                        plain[e, one[0]] = (row[2], den)
                         continue
                     part = None
                 else:
                     code, plan = classes[row[0]]
-                    part = plain_part(plan, [row[2 + 4 * c: 6 + 4 * c] for c in range(len(plan.classes))])
+                    part = plain_part(plan, [(row[2 + 2 * c], *_figures(row[3 + 2 * c]))
+                                             for c in range(len(plan.classes))])
                 if part is None:
                     odd.add(entry_id)
                     uneven.append(e)

@@ -148,7 +148,7 @@ def test_the_plain_query_uses_the_covering_index(event):
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
         assert "COVERING INDEX ix_marks_round_entry_criterion_value" in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # no sort: each entry's criteria are grouped in index order
-    assert sum(len(part) for part in engine._plain_rows(cache, None)) == 80  # one per entry and round
+    assert sum(len(list(part)) for part in engine._plain_rows(cache, None)) == 80  # one per entry and round
 
 
 def test_a_big_event_is_read_in_slices_at_once(app, event, monkeypatch):
@@ -205,10 +205,10 @@ def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
     assert both(ev) == [("M0", 1, D("999998.50")), ("M1", 2, D("999998.00")), ("M2", 3, D("249999.50"))]
 
 
-def test_sqlite_class_figures_unpack():
-    """SQLite's plain query packs fewest/most marks and criteria marked in 10 bits each; -1 means not plain."""
-    from contestapp.results.engine import _unpack
+def test_class_figures_unpack():
+    """The plain query packs fewest/most marks and criteria marked in 10 bits each; 0 (no marks) and -1 (too big to
+    pack) are not plain."""
+    from contestapp.results.engine import _figures
 
-    packed = (5 * 1024 + 5) * 1024 + 19
-    assert _unpack(f"3 41 -250000 {packed} 7 -1") == (3, 41, -250000, 5, 5, 19, None, None, None, -1)
-    assert _unpack("3 41  -1") == (3, 41, None, None, None, -1)  # a class without marks
+    assert _figures((5 * 1024 + 4) * 1024 + 19) == (5, 4, 19)
+    assert _figures(0)[2] == -1 and _figures(-1)[2] == -1
