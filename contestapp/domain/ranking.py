@@ -26,8 +26,9 @@ class TieDecision:
     reason: str
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
+    """An entry's place. A named tuple (immutable, compared by its fields): rank() builds one per entry."""
+
     entry: str
     rank: int
     result: EntryResult
@@ -44,13 +45,7 @@ class Ranked:
         return self.result.vetoed
 
 
-def _ranked(entry: str, rank: int, result: EntryResult, tied_with: tuple[str, ...] = (), needs_decision: bool = False,
-            decision: Optional[str] = None) -> Ranked:
-    """Ranked(...) without the frozen dataclass's per-field __setattr__ (rank() builds one per entry)."""
-    r = object.__new__(Ranked)
-    r.__dict__.update({"entry": entry, "rank": rank, "result": result, "tied_with": tied_with,
-                       "needs_decision": needs_decision, "decision": decision})
-    return r
+_new_ranked = tuple.__new__
 
 
 def _chain_key(r: EntryResult, chain: Sequence[TieBreakKey]) -> tuple:
@@ -141,7 +136,8 @@ def rank_outcome(
     for group in _tied_groups(results, chain):
         place = len(out) + 1
         if len(group) == 1:
-            out.append(_ranked(group[0].entry, place, group[0]))
+            r = group[0]
+            out.append(_new_ranked(Ranked, (r.entry, place, r, (), False, None)))
             continue
         d = None
         if place <= unshared_places:
@@ -151,11 +147,12 @@ def rank_outcome(
                 applied.add(tied)
         if d is not None:
             by_entry = {r.entry: r for r in group}
-            out += (_ranked(e, place + n, by_entry[e], (), False, d.reason) for n, e in enumerate(d.entries))
+            out += (Ranked(e, place + n, by_entry[e], (), False, d.reason) for n, e in enumerate(d.entries))
             continue
         names = tuple(r.entry for r in group)
         undecided = place <= unshared_places
-        out += (_ranked(r.entry, place, r, tuple(n for n in names if n != r.entry), undecided) for r in group)
+        out += (_new_ranked(Ranked, (r.entry, place, r, names[:n] + names[n + 1:], undecided, None))
+                for n, r in enumerate(group))
     return RankOutcome(out, _stale(decisions, applied))
 
 
