@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the server's SECRET_KEY, also used at set-up: judge-card PINs are derived from it, so both must agree
+SECRET_KEY = "load-test"
 sys.path.insert(0, str(ROOT))
 
 
@@ -91,7 +93,9 @@ def setup(db_url: str, tablets: int, entries: int, criteria: int) -> list[tuple[
     from contestapp import create_app
     from contestapp.extensions import db
 
-    app = create_app(TestingConfig(db_url))
+    config = TestingConfig(db_url)
+    config.SECRET_KEY = SECRET_KEY
+    app = create_app(config)
     with app.app_context():
         from flask_migrate import upgrade
         from sqlalchemy import insert
@@ -335,7 +339,7 @@ def main(argv=None) -> int:
     print(f"set-up: {args.tablets} judges x {args.entries} entries x {args.criteria} criteria on {kind} "
           f"in {time.perf_counter() - t0:.1f}s")
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "load-test", "CONTESTAPP_ENV": "production",
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET_KEY, "CONTESTAPP_ENV": "production",
            "CONTESTAPP_SECURE_COOKIES": "0", "CONTESTAPP_INSTANCE": str(workdir / "instance"),
            "CONTESTAPP_LOGIN_MAX_FAILURES": "1000"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b",

@@ -6,10 +6,13 @@ mark is written to the audit log. Results are always recomputed from these rows;
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -130,8 +133,22 @@ class LotDraw(db.Model):
     drawn_by: Mapped[User | None] = relationship()
 
 
+CARD_PIN_PURPOSE = b"contestapp judge card pin v1:"
+
+
+def card_pin(code: str) -> str:
+    """The 6-digit PIN of the card `code`: derived from SECRET_KEY and the code, never stored, so the database alone
+    does not let anyone log in, yet the card can be reprinted any time. A new SECRET_KEY gives every card a new PIN
+    (the printed cards must then be reissued)."""
+    key = current_app.config["SECRET_KEY"]
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, CARD_PIN_PURPOSE + code.encode(),
+                      hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10 ** 6:06d}"
+
+
 class JudgeCard(db.Model):
-    """A judge's login card: a QR code (code and PIN) or the code and PIN typed in; valid on the contest days only."""
+    """A judge's login card: a QR code (code and PIN) or the code and PIN typed in; valid on the contest days only.
+    The PIN is `card_pin(code)`; only cards issued before PINs were derived keep theirs in `legacy_pin`."""
 
     __tablename__ = "judge_cards"
 
@@ -139,7 +156,9 @@ class JudgeCard(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)  # printed on the card, e.g. K7QM3F9A
-    pin: Mapped[str] = mapped_column(String(8))  # kept so the card can be reprinted; worthless once revoked
+    # the PIN stored in clear by versions before derived PINs, kept so those printed cards still work; NULL for
+    # every card issued since
+    legacy_pin: Mapped[str | None] = mapped_column(String(8))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -148,6 +167,11 @@ class JudgeCard(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     judge: Mapped[User] = relationship(foreign_keys=[judge_id])
+
+    @property
+    def pin(self) -> str:
+        """The PIN printed on the card (needs an app context for SECRET_KEY)."""
+        return self.legacy_pin or card_pin(self.code)
 
 
 class Assignment(db.Model):

@@ -224,9 +224,9 @@ def issue_card(contest: Contest, judge: User, actor, valid_from: date | None = N
             JudgeCard.contest_id == contest.id, JudgeCard.judge_id == judge.id, JudgeCard.revoked_at.is_(None))):
         old.revoked_at = utcnow()
         record(actor, "card.revoke", old, contest_id=contest.id, summary=f"补发时作废 {judge.display_name} 的登录卡")
-    card = JudgeCard(contest_id=contest.id, judge_id=judge.id, code=_new_card_code(),
-                     pin=f"{secrets.randbelow(10 ** 6):06d}", valid_from=start, valid_until=until,
-                     issued_by_id=getattr(actor, "id", None))
+    # no PIN is stored: card.pin derives it from SECRET_KEY and the code (models.card_pin)
+    card = JudgeCard(contest_id=contest.id, judge_id=judge.id, code=_new_card_code(), valid_from=start,
+                     valid_until=until, issued_by_id=getattr(actor, "id", None))
     db.session.add(card)
     db.session.flush()
     record(actor, "card.issue", card, contest_id=contest.id,
@@ -259,7 +259,8 @@ def card_login(code: str, pin: str, address: str) -> JudgeCard:
     if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
         raise CardLoginError(f"登录失败次数过多，请 {current_app.config['LOGIN_WINDOW_SECONDS'] // 60} 分钟后再试")
     card = db.session.scalar(select(JudgeCard).where(JudgeCard.code == code))
-    if card is None or not secrets.compare_digest(card.pin, pin.strip()):
+    # bytes, not str: compare_digest refuses non-ASCII text (a full-width digit typed on a tablet) with a TypeError
+    if card is None or not secrets.compare_digest(card.pin.encode(), pin.strip().encode()):
         db.session.add(LoginFailure(username=key, address=address))
         raise CardLoginError("登录卡号或 PIN 码错误")
     if card.revoked_at is not None:
