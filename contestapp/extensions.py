@@ -6,7 +6,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from contestapp.common.verified import CSRFProtect
+from contestapp.common.verified import CSRFProtect, session_identifier
 
 # Named constraints so that Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING = {
@@ -25,5 +25,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+login_manager._session_identifier_generator = session_identifier  # (remembered per address and User-Agent)
 csrf = CSRFProtect()
 babel = Babel()

@@ -37,16 +37,17 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions; a cookie already verified in this process is not verified again."""
 
     def open_session(self, app, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if value and app.secret_key:  # (a serializer is made only for a cookie not seen before)
+            hit = _sessions.get((app.secret_key, value))
+            if hit is not None and hit[1] > time.time():
+                return self.session_class(_copy(hit[0]))
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         key = (app.secret_key, value)
-        hit = _sessions.get(key)
-        if hit is not None and hit[1] > time.time():
-            return self.session_class(_copy(hit[0]))
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -66,12 +67,14 @@ class CSRFProtect(_CSRFProtect):
     """Flask-WTF's CSRF protection with the same checks and errors. A JSON request's token is looked for in the
     headers only (it has no form to parse), and, when tokens do not expire (WTF_CSRF_TIME_LIMIT = None, as here), a
     token already verified against the same session value is not verified again; the HTTPS referrer check runs on
-    every request as Flask-WTF runs it."""
+    every request as Flask-WTF runs it. (Request attributes are read once each: on a mark save this check cost as
+    much as one of its SQL statements.)"""
 
     def _get_csrf_token(self):
-        if request.is_json:
+        if _is_json(request.environ):
+            headers = request.headers
             for header in current_app.config["WTF_CSRF_HEADERS"]:
-                token = request.headers.get(header)
+                token = headers.get(header)
                 if token:
                     return token
             return None
@@ -79,8 +82,10 @@ class CSRFProtect(_CSRFProtect):
 
     def protect(self, apply_exemptions: bool = False):
         config = current_app.config
-        if (config["WTF_CSRF_TIME_LIMIT"] is not None or request.method not in config["WTF_CSRF_METHODS"]
-                or (apply_exemptions and (not request.endpoint or self._is_exempt()))):
+        req = request._get_current_object()
+        if (config["WTF_CSRF_TIME_LIMIT"] is not None or req.method not in config["WTF_CSRF_METHODS"]
+                or (apply_exemptions and (not req.endpoint or ((self._exempt_views or self._exempt_blueprints)
+                                                               and self._is_exempt())))):
             return super().protect(apply_exemptions)
         token = self._get_csrf_token()
         key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
@@ -89,10 +94,33 @@ class CSRFProtect(_CSRFProtect):
             super().protect(apply_exemptions)  # raises CSRFError unless the token is good
             _tokens.remember(key, True)
             return None
-        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
-            if not request.referrer:
+        if req.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
+            if not req.referrer:
                 self._error_response("The referrer header is missing.")
-            if not same_origin(request.referrer, f"https://{request.host}/"):
+            if not same_origin(req.referrer, f"https://{req.host}/"):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True
         return None
+
+
+def _is_json(environ) -> bool:
+    """`request.is_json` from the raw header (the property parses the Content-Type header on every access)."""
+    mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
+_identifiers = _Remembered()  # (X-Forwarded-For or address, User-Agent) -> Flask-Login's session identifier
+
+
+def session_identifier() -> str:
+    """Flask-Login's session identifier (a SHA-512 of the client's address and User-Agent, for session protection),
+    remembered per (address, User-Agent): the same inputs always give the same digest."""
+    from flask_login.utils import _create_identifier
+
+    headers = request.headers
+    key = (headers.get("X-Forwarded-For", request.remote_addr), headers.get("User-Agent"))
+    ident = _identifiers.get(key)
+    if ident is None:
+        ident = _create_identifier()
+        _identifiers.remember(key, ident)
+    return ident

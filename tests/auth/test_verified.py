@@ -70,3 +70,39 @@ def test_a_remembered_csrf_token_only_passes_with_its_own_session(app, make):
         assert r.status_code == 404
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_json_requests_token_is_read_from_its_headers_whatever_the_json_media_type(app, make):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        a = logged_in(app, make, "vjudge")
+        token = re.search(r'name="csrf-token" content="([^"]+)"', a.get("/judging/").get_data(as_text=True)).group(1)
+        for media_type in ("application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"):
+            r = a.post("/api/v1/sheets/999999/submit", data="{}", headers={"Content-Type": media_type,
+                                                                           "X-CSRFToken": token})
+            assert r.status_code == 404, media_type  # past the CSRF check: no such sheet
+            r = a.post("/api/v1/sheets/999999/submit", data="{}", headers={"Content-Type": media_type})
+            assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf", media_type
+        # a form post takes Flask-WTF's own path: the token in the form, or in the header
+        assert a.post("/api/v1/sheets/999999/submit", data={"csrf_token": token}).status_code == 404  # past the check
+        assert a.post("/api/v1/sheets/999999/submit", data={}).get_json()["error"]["code"] == "csrf"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_remembered_session_identifier_is_flask_logins_own(app):
+    """Session protection compares it with the one stored at login: the same address and User-Agent give the same
+    digest, another User-Agent or forwarded address another one."""
+    from flask_login.utils import _create_identifier
+
+    seen = set()
+    for headers, address in (({"User-Agent": "Tablet/1"}, "10.0.0.5"), ({"User-Agent": "Tablet/2"}, "10.0.0.5"),
+                             ({"User-Agent": "Tablet/1"}, "10.0.0.6"),
+                             ({"User-Agent": "Tablet/1", "X-Forwarded-For": "1.2.3.4"}, "10.0.0.5"), ({}, "10.0.0.5")):
+        for _ in range(2):  # computed, then remembered
+            with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": address}):
+                assert verified.session_identifier() == _create_identifier()
+                ident = verified.session_identifier()
+        seen.add(ident)
+    assert len(seen) == 5
+    assert app.login_manager._session_identifier_generator is verified.session_identifier
