@@ -869,9 +869,9 @@ def _origin() -> tuple[str | None, str | None]:
 
 
 def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
-    """Write marks to the judge's sheet in one transaction of five prepared statements: the version bump, the old
-    marks, one upsert of the changed marks, one audit row (old -> new, who, when, device, address) and the stored
-    answer. The same Idempotency-Key always gets the first answer back; a request based on an older version (or on a
+    """Write marks to the judge's sheet in one transaction of four prepared statements: the version bump (which
+    returns the old marks), one upsert of the changed marks, one audit row (old -> new, who, when, device, address)
+    and the stored answer. The same Idempotency-Key always gets the first answer back; a request based on an older version (or on a
     locked sheet) changes nothing and gets 409 `stale`. The caller commits; on DuplicateKey (the key was stored by
     another request first) it rolls back and calls `replay_or_refuse`."""
     if not key or len(key) > 80:
@@ -897,9 +897,10 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
         if replay is not None:
             return replay
         raise _stale(ctx, version)
-    status = moved[0]
+    status, stored_marks = moved
     to_decimal = _FIXED.process_result_value
-    old = {cid: to_decimal(raw, None) for cid, raw in run(_OLD_MARKS, {"sheet_id": ctx.id}).fetchall()}
+    figures = [int(x) for x in stored_marks.split()] if stored_marks else []  # "criterion value ..." (_MOVE)
+    old = {figures[i]: to_decimal(figures[i + 1], None) for i in range(0, len(figures), 2)}
     changed = [(cid, v) for cid, v in sent.items() if old.get(cid) != v]
     if changed:
         run(_UPSERT, [{"sheet_id": ctx.id, "criterion_id": cid, "entry_id": ctx.entry_id, "round_id": ctx.round_id,
@@ -1005,11 +1006,14 @@ def _binds(*names: str) -> dict:
 
 
 _SHEETS = ScoreSheet.__table__
-_MOVE = Prepared(lambda _: update(_SHEETS).where(
+# The version bump returns the sheet's status and its marks before this save, as one text "criterion value ...".
+_MOVE = Prepared(lambda dialect: update(_SHEETS).where(
     _SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
     or_(*(_SHEETS.c.status == literal_column(f"'{s}'") for s in EDITABLE)))
-    .values(version=bindparam("new"), updated_at=bindparam("now")).returning(_SHEETS.c.status))
-_OLD_MARKS = Prepared(lambda _: select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id")))
+    .values(version=bindparam("new"), updated_at=bindparam("now")).returning(
+        _SHEETS.c.status, literal_column(
+            f"(SELECT {'string_agg' if dialect == 'postgresql' else 'group_concat'}(m.criterion_id || ' ' || m.value, "
+            "' ') FROM marks m WHERE m.sheet_id = score_sheets.id)")))
 
 
 def _upsert(name: str):
