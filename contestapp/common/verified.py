@@ -29,7 +29,7 @@ class _Remembered(dict):
         self[key] = value
 
 
-_sessions = _Remembered()  # (secret, cookie) -> (session data, expires at)
+_sessions = _Remembered()  # (secret, cookie) and (secret, cookie name, Cookie header) -> (data, expires at)
 _tokens = _Remembered()    # (secret, session's CSRF value, signed token) -> True
 
 
@@ -37,24 +37,40 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions; a cookie already verified in this process is not verified again."""
 
     def open_session(self, app, request):
-        value = request.cookies.get(self.get_cookie_name(app))
+        # A tablet sends the same Cookie header with every save: remembered by the whole header first (parsing the
+        # header into request.cookies costs more than the rest of this), then by the session cookie's value.
+        name, header = self.get_cookie_name(app), request.environ.get("HTTP_COOKIE")
+        if header and app.secret_key:
+            hit = _sessions.get((app.secret_key, name, header))
+            if hit is not None and hit[1] > time.time():
+                return self.session_class(_copy(hit[0]))
+        value = request.cookies.get(name)
         if value and app.secret_key:  # (a serializer is made only for a cookie not seen before)
             hit = _sessions.get((app.secret_key, value))
             if hit is not None and hit[1] > time.time():
+                _sessions.remember((app.secret_key, name, header), hit)
                 return self.session_class(_copy(hit[0]))
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
         if not value:
             return self.session_class()
-        key = (app.secret_key, value)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        _sessions.remember(key, (data, signed_at.timestamp() + max_age))
+        known = (data, signed_at.timestamp() + max_age)
+        _sessions.remember((app.secret_key, value), known)
+        _sessions.remember((app.secret_key, name, header), known)
         return self.session_class(_copy(data))
+
+    def save_session(self, app, session, response):
+        if session and not self.should_set_cookie(app, session):  # Flask's own outcome, without reading the
+            if session.accessed:                                   # cookie settings first
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,13 @@ def test_a_remembered_session_cookie_is_a_copy_and_an_altered_one_is_refused(app
     c = logged_in(app, make)
     value = cookie(c)
     assert c.get("/api/v1/assignments").status_code == 200
-    assert c.get("/api/v1/assignments").status_code == 200  # from memory this time
+    r = c.get("/api/v1/assignments")  # from memory this time, by the whole Cookie header
+    assert r.status_code == 200 and "Cookie" in r.headers.get("Vary", "") and "Set-Cookie" not in r.headers
     assert any(k[1] == value for k in verified._sessions)
+    assert any(len(k) == 3 and value in k[2] for k in verified._sessions)
+    c.set_cookie("other", "x")  # another cookie beside it: another header, the same session
+    assert c.get("/api/v1/assignments").status_code == 200
+    c.delete_cookie("other")
     c.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
     assert c.get("/api/v1/assignments").status_code == 401  # altered: a new, empty session
     signed = app.session_interface.get_signing_serializer(app).dumps({"_flashes": [["info", "已保存"]]})
