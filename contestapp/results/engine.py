@@ -83,6 +83,7 @@ class EntryInfo:
     unit: str = ""
     kind: str = "person"              # the entrant's kind: person / team / unit
     team_of: Optional[int] = None     # a person's team (entrant id), for teams scored as the sum of members
+    code2: Optional[str] = None       # the second-level code of a two-level draw (二次加密号)
 
     @property
     def is_team(self) -> bool:
@@ -95,8 +96,9 @@ class EntryInfo:
 
     @property
     def label(self) -> str:
-        """What anonymous listings show: the secret code once drawn, else the number."""
-        return self.code or self.number
+        """What anonymous listings show: the code judges know the entry by once drawn (the second-level code of a
+        two-level draw, as on the tablets and the chief judge's console), else the number."""
+        return self.code2 or self.code or self.number
 
 
 @dataclass
@@ -509,23 +511,25 @@ def _changed_entries(cache: _Cache, since) -> set[int]:
 
 def _entry_key(event: Event, members: bool = False) -> tuple:
     if members:  # a team's result depends on who its members are
-        return tuple(_sql("SELECT e.id, e.status, e.code, e.number, p.kind, p.team_id FROM entries e "
+        return tuple(_sql("SELECT e.id, e.status, e.code, e.number, e.code2, p.kind, p.team_id FROM entries e "
                           f"JOIN entrants p ON p.id = e.entrant_id WHERE e.event_id = {int(event.id)} ORDER BY e.id"))
-    return tuple(_sql(f"SELECT id, status, code, number FROM entries WHERE event_id = {int(event.id)} ORDER BY id"))
+    return tuple(_sql(f"SELECT id, status, code, number, code2 FROM entries WHERE event_id = {int(event.id)} "
+                      "ORDER BY id"))
 
 
 def _entries(event: Event, members: Optional[bool] = None) -> Any:
     """The event's entries: {entry id: EntryInfo}; with `members` given, also their `_entry_key` (one query for
     both, for a cold ranking)."""
     rows = _sql(
-        "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id FROM entries e "
-        "JOIN entrants p ON p.id = e.entrant_id LEFT JOIN units u ON u.id = p.unit_id "
+        "SELECT e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id, e.code2 "
+        "FROM entries e JOIN entrants p ON p.id = e.entrant_id LEFT JOIN units u ON u.id = p.unit_id "
         f"WHERE e.event_id = {int(event.id)} ORDER BY e.id")
-    infos = {i: EntryInfo(i, number, code, status, eid, name or "", unit or "", kind or "person", team)
-             for i, number, code, status, eid, name, unit, kind, team in rows}
+    infos = {i: EntryInfo(i, number, code, status, eid, name or "", unit or "", kind or "person", team, code2)
+             for i, number, code, status, eid, name, unit, kind, team, code2 in rows}
     if members is None:
         return infos
-    key = tuple((r[0], r[3], r[2], r[1], r[7], r[8]) if members else (r[0], r[3], r[2], r[1]) for r in rows)
+    key = tuple((r[0], r[3], r[2], r[1], r[9], r[7], r[8]) if members else (r[0], r[3], r[2], r[1], r[9])
+                for r in rows)
     return infos, key
 
 

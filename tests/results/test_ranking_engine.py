@@ -212,3 +212,22 @@ def test_class_figures_unpack():
 
     assert _figures((5 * 1024 + 4) * 1024 + 19) == (5, 4, 19)
     assert _figures(0)[2] == -1 and _figures(-1)[2] == -1
+
+
+def test_listings_name_entries_by_the_code_judges_know_and_follow_a_new_draw(event):
+    """After a two-level draw the ranking names an entry by its second-level code, as the tablets and the chief
+    judge's console do (judging.services.judge_code); a redraw is seen by the cached ranking."""
+    from contestapp.entrants.models import Entry
+    from contestapp.judging.services import judge_code
+    from contestapp.results import engine
+
+    engine.invalidate()
+    entries = db.session.scalars(db.select(Entry).where(Entry.event_id == event.id).order_by(Entry.id)).all()
+    ranking = engine.ranking(event)
+    assert {ranking.entries[e.id].label for e in entries} == {e.code for e in entries}  # one level: the code
+    for i, e in enumerate(entries):
+        e.code2 = f"Z{i:03d}"
+    db.session.commit()
+    ranking = engine.ranking(event)  # cached: the entries' key sees the new codes
+    assert all(ranking.entries[e.id].label == judge_code(e) == f"Z{i:03d}" for i, e in enumerate(entries))
+    assert {ranking.label_of(r.entry) for r in ranking.ranked} <= {judge_code(e) for e in entries}
