@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import Organisation, User
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
+from contestapp.contests.triggers import install as install_criteria_triggers
 from contestapp.extensions import db
 
 
@@ -135,6 +136,8 @@ class Round(db.Model):
     weight: Mapped[Decimal] = mapped_column(Fixed, default=Decimal(1))
     order: Mapped[int] = mapped_column(default=0)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # moved by database triggers on every change to the round's criteria (contestapp.contests.triggers)
+    criteria_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="rounds")
     criteria: Mapped[list[Criterion]] = relationship(
@@ -181,3 +184,6 @@ class Criterion(db.Model):
             return CRITERION_KIND_LABELS[CriterionKind(self.kind)]
         except ValueError:
             return self.kind
+
+
+install_criteria_triggers(Criterion.__table__)

@@ -677,15 +677,15 @@ _SHEET_ROW = Prepared(lambda _: (
     select(ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.round_id, ScoreSheet.entry_id, ScoreSheet.status,
            ScoreSheet.version, Assignment.id.label("assignment_id"), cast(Assignment.criteria, Text).label("assigned"),
            Entry.code, Entry.code2, RoundConfirmation.id.label("confirmed"), Recusal.id.label("recused"),
-           Event.contest_id)
+           Event.contest_id, Round.criteria_version)
     .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
+    .join(Round, Round.id == ScoreSheet.round_id)
     .outerjoin(Assignment, and_(Assignment.judge_id == ScoreSheet.judge_id, Assignment.round_id == ScoreSheet.round_id))
     .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
     .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
     .where(ScoreSheet.id == bindparam("sheet_id"))
 ))
-# A round's criteria as the database stores them (Fixed columns as their integers, rules as JSON text): the rows
-# themselves are the cache key of the parsed criteria, so an edited definition is never served from the cache.
+# A round's criteria as the database stores them (Fixed columns as their integers, rules as JSON text).
 _CT = Criterion.__table__
 _CRITERIA_RAW = Prepared(lambda _: (
     select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, _CT.c.max, _CT.c.min, _CT.c.step, cast(_CT.c.rules, Text))
@@ -707,15 +707,21 @@ class CriterionRow(NamedTuple):
 
 
 _FIXED = Fixed()
-_CRITERIA_CACHE: dict[int, tuple[tuple, list[CriterionRow], dict[int, CriterionSpec]]] = {}
+_CRITERIA_CACHE: dict[int, tuple[Any, list[CriterionRow], dict[int, CriterionSpec]]] = {}
 
 
-def round_criteria(round_id: int) -> tuple[list[CriterionRow], dict[int, CriterionSpec]]:
-    """A round's criteria in order and their specs by id. One small query every time; parsing (Decimals, rules,
-    CriterionSpec) only when the rows differ from the ones last parsed for the round (per process)."""
-    raw = tuple(Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall())
+def round_criteria(round_id: int, version: int | None = None) -> tuple[list[CriterionRow],
+                                                                      dict[int, CriterionSpec]]:
+    """A round's criteria in order and their specs by id, parsed (Decimals, rules, CriterionSpec) once per process
+    for as long as they stay as they were. The cache key is the round's `criteria_version` when the caller has read
+    it (the sheet's query does; database triggers move it on every change to the criteria), else the rows
+    themselves (one small query). The rows are read after the version, so they are at least as new as it."""
     hit = _CRITERIA_CACHE.get(round_id)
-    if hit is not None and hit[0] == raw:
+    key = ("version", version)
+    if version is not None and hit is not None and hit[0] == key:
+        return hit[1], hit[2]
+    raw = tuple(Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall())
+    if version is None and hit is not None and hit[0] == raw:
         return hit[1], hit[2]
     fixed = _FIXED.process_result_value
     rows = [CriterionRow(cid, code, name, kind, fixed(high, None), fixed(low, None), fixed(step, None),
@@ -724,7 +730,7 @@ def round_criteria(round_id: int) -> tuple[list[CriterionRow], dict[int, Criteri
     specs = {c.id: criterion_spec(c) for c in rows}
     if len(_CRITERIA_CACHE) > 1000:
         _CRITERIA_CACHE.clear()
-    _CRITERIA_CACHE[round_id] = (raw, rows, specs)
+    _CRITERIA_CACHE[round_id] = (raw if version is None else key, rows, specs)
     return rows, specs
 
 
@@ -750,19 +756,20 @@ class SheetContext:
 
 def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
-    judge is not assigned to. Two Core statements, both built once; the criteria are parsed once per round."""
+    judge is not assigned to. One Core statement, built once; the criteria are read and parsed again only when the
+    round's criteria_version has moved (`round_criteria`)."""
     row = Prepared.runner()(_SHEET_ROW, {"sheet_id": sheet_id}).fetchone()
     if row is None:
         raise JudgingError("not_found", "评分表不存在", 404)
     (sid, judge_id, round_id, entry_id, status, version, assignment_id, assigned, code, code2, confirmed, recused,
-     contest_id) = row
+     contest_id, criteria_version) = row
     if judge_id != judge.id:
         raise JudgingError("not_found", "评分表不存在", 404)
     if recused is not None or status == VOID_STATUS:
         raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
     if assignment_id is None:
         raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
-    criteria, specs = round_criteria(round_id)
+    criteria, specs = round_criteria(round_id, criteria_version)
     return SheetContext(sid, round_id, entry_id, status, version,
                         assigned_criteria(criteria, json.loads(assigned) if assigned else None), code2 or code,
                         confirmed is not None, contest_id, specs)
