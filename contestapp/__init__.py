@@ -5,10 +5,12 @@ import importlib
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from contestapp.common.verified import SessionInterface
 from contestapp.extensions import babel, csrf, db, login_manager, migrate
+from contestapp.i18n import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +99,8 @@ def create_app(config=None) -> Flask:
     app.session_interface = SessionInterface()  # signed cookies, verified once per process
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = N_("请先登录")
+    login_manager.localize_callback = gettext  # the message is flashed in the reader's language
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "contestapp" / "translations"))
@@ -122,15 +125,15 @@ def create_app(config=None) -> Flask:
 
 def _register_error_pages(app: Flask) -> None:
     messages = {
-        400: ("请求有误", "提交的内容无法处理，请检查后重试。"),
-        401: ("请先登录", "此页面需要登录后访问。"),
-        403: ("无权访问", "您没有权限访问此页面。如需权限，请联系竞赛组织者。"),
-        404: ("页面不存在", "您访问的页面不存在或已被删除。"),
-        405: ("请求方式不允许", "此页面不支持该请求方式。"),
-        409: ("内容已变化", "数据已被他人修改，请刷新后重试。"),
-        413: ("文件过大", "上传的文件超过了允许的大小。"),
-        429: ("请求过于频繁", "请稍后再试。"),
-        500: ("服务器错误", "系统出现错误，已记录。请稍后重试或联系管理员。"),
+        400: (N_("请求有误"), N_("提交的内容无法处理，请检查后重试。")),
+        401: (N_("请先登录"), N_("此页面需要登录后访问。")),
+        403: (N_("无权访问"), N_("您没有权限访问此页面。如需权限，请联系竞赛组织者。")),
+        404: (N_("页面不存在"), N_("您访问的页面不存在或已被删除。")),
+        405: (N_("请求方式不允许"), N_("此页面不支持该请求方式。")),
+        409: (N_("内容已变化"), N_("数据已被他人修改，请刷新后重试。")),
+        413: (N_("文件过大"), N_("上传的文件超过了允许的大小。")),
+        429: (N_("请求过于频繁"), N_("请稍后再试。")),
+        500: (N_("服务器错误"), N_("系统出现错误，已记录。请稍后重试或联系管理员。")),
     }
 
     def handler(error):
@@ -157,5 +160,5 @@ def _register_error_pages(app: Flask) -> None:
             from flask import jsonify
 
             return jsonify(error={"code": "csrf", "message": "表单已过期或来源不明，请刷新页面后重试"}), 400
-        return render_template("error.html", code=400, title="表单已过期",
-                               text="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。", description=None), 400
+        return render_template("error.html", code=400, title=N_("表单已过期"),
+                               text=N_("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"), description=None), 400

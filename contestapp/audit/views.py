@@ -14,15 +14,16 @@ from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
 from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, ORGANISER, roles_required
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTION_LABELS = {
-    "mark.write": "评分录入/修改", "sheet.submit": "签名提交", "sheet.return": "退回评分表",
-    "round.confirm": "确认轮次", "event.decrypt": "解密", "recusal.auto": "自动回避", "recusal.declare": "申请回避",
-    "draw.seeded": "随机抽签", "draw.manual": "导入人工抽签", "draw.print": "打印抽签表", "card.issue": "制作登录卡",
-    "card.revoke": "作废登录卡", "card.print": "打印登录卡", "card.login": "登录卡登录", "tie.decide": "并列裁定",
-    "assignment.set": "分配裁判", "assignment.remove": "取消分配",
+    "mark.write": N_("评分录入/修改"), "sheet.submit": N_("签名提交"), "sheet.return": N_("退回评分表"),
+    "round.confirm": N_("确认轮次"), "event.decrypt": N_("解密"), "recusal.auto": N_("自动回避"), "recusal.declare": N_("申请回避"),
+    "draw.seeded": N_("随机抽签"), "draw.manual": N_("导入人工抽签"), "draw.print": N_("打印抽签表"), "card.issue": N_("制作登录卡"),
+    "card.revoke": N_("作废登录卡"), "card.print": N_("打印登录卡"), "card.login": N_("登录卡登录"), "tie.decide": N_("并列裁定"),
+    "assignment.set": N_("分配裁判"), "assignment.remove": N_("取消分配"),
 }
 HEADERS = ["时间", "操作", "操作人", "竞赛", "对象", "摘要", "地址", "设备", "数据"]
 LIMIT = 500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -20,24 +21,24 @@ bp = Blueprint("manage", __name__)
 
 
 class UserForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired(message="此项必填"), Length(max=80),
-                                              Regexp(r"^[A-Za-z0-9_.\-]+$", message="用户名只能包含字母、数字、点、下划线和连字符")])
-    display_name = StringField("姓名/显示名称", validators=[DataRequired(message="此项必填"), Length(max=100)])
-    role = SelectField("角色")
-    organisation_id = SelectField("所属组织", coerce=int)
-    unit_name = StringField("所在单位（裁判回避用）", validators=[Optional(), Length(max=200)])
-    phone = StringField("手机号", validators=[Optional(), Regexp(r"^1\d{10}$", message="手机号应为11位数字")])
-    email = StringField("电子邮箱（用于提醒，可不填）",
-                        validators=[Optional(), Length(max=EMAIL_MAX), Regexp(EMAIL_PATTERN, message="电子邮箱格式不正确")],
+    username = StringField(_l("用户名"), validators=[DataRequired(message=_l("此项必填")), Length(max=80),
+                                              Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、点、下划线和连字符"))])
+    display_name = StringField(_l("姓名/显示名称"), validators=[DataRequired(message=_l("此项必填")), Length(max=100)])
+    role = SelectField(_l("角色"))
+    organisation_id = SelectField(_l("所属组织"), coerce=int)
+    unit_name = StringField(_l("所在单位（裁判回避用）"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为11位数字"))])
+    email = StringField(_l("电子邮箱（用于提醒，可不填）"),
+                        validators=[Optional(), Length(max=EMAIL_MAX), Regexp(EMAIL_PATTERN, message=_l("电子邮箱格式不正确"))],
                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
-    password = PasswordField("密码（新建必填；修改时留空表示不改）", validators=[Optional(), Length(min=8, message="密码至少 8 位")])
-    active = BooleanField("启用", default=True)
+    password = PasswordField(_l("密码（新建必填；修改时留空表示不改）"), validators=[Optional(), Length(min=8, message=_l("密码至少 8 位"))])
+    active = BooleanField(_l("启用"), default=True)
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("组织名称", validators=[DataRequired(message="此项必填"), Length(max=200)])
-    level = SelectField("层级", choices=[(k.value, v) for k, v in ORG_LEVEL_LABELS.items()])
-    parent_id = SelectField("上级组织", coerce=int)
+    name = StringField(_l("组织名称"), validators=[DataRequired(message=_l("此项必填")), Length(max=200)])
+    level = SelectField(_l("层级"), choices=[(k.value, _l(v)) for k, v in ORG_LEVEL_LABELS.items()])
+    parent_id = SelectField(_l("上级组织"), coerce=int)
 
 
 def _scope() -> set[int] | None:
@@ -56,7 +57,7 @@ def _organisations() -> list[Organisation]:
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
     roles = [r for r in Role if current_user.role == ADMIN or r != Role.ADMIN]
-    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in roles]
+    form.role.choices = [(r.value, _(ROLE_LABELS[r])) for r in roles]
     form.organisation_id.choices = [(o.id, o.name) for o in _organisations()]
     return form
 
@@ -127,7 +128,8 @@ def user_form(user_id: int | None = None):
 def organisations():
     orgs = _organisations()
     form = OrganisationForm()
-    form.parent_id.choices = [(o.id, o.name) for o in orgs] + ([(0, "（无，顶级组织）")] if current_user.role == ADMIN else [])
+    top = [(0, _("（无，顶级组织）"))] if current_user.role == ADMIN else []
+    form.parent_id.choices = [(o.id, o.name) for o in orgs] + top
     if form.validate_on_submit():
         if db.session.scalar(select(Organisation.id).where(Organisation.name == form.name.data)):
             form.name.errors.append("该组织已存在")

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class OrgLevel(StrEnum):
@@ -25,9 +26,9 @@ class OrgLevel(StrEnum):
 
 
 ORG_LEVEL_LABELS = {
-    OrgLevel.PROVINCE: "省总工会", OrgLevel.CITY: "市总工会", OrgLevel.COUNTY: "县(区)总工会",
-    OrgLevel.INDUSTRY: "产业工会", OrgLevel.TOWN: "乡镇(街道)总工会", OrgLevel.PROJECT: "重点工程指挥部",
-    OrgLevel.UNIT: "基层单位",
+    OrgLevel.PROVINCE: N_("省总工会"), OrgLevel.CITY: N_("市总工会"), OrgLevel.COUNTY: N_("县(区)总工会"),
+    OrgLevel.INDUSTRY: N_("产业工会"), OrgLevel.TOWN: N_("乡镇(街道)总工会"), OrgLevel.PROJECT: N_("重点工程指挥部"),
+    OrgLevel.UNIT: N_("基层单位"),
 }
 
 
@@ -41,8 +42,8 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ADMIN: "系统管理员", Role.ORGANISER: "组织者", Role.CHIEF_JUDGE: "裁判长", Role.JUDGE: "裁判/评委",
-    Role.ARBITRATOR: "仲裁组成员", Role.UNIT: "单位账号",
+    Role.ADMIN: N_("系统管理员"), Role.ORGANISER: N_("组织者"), Role.CHIEF_JUDGE: N_("裁判长"), Role.JUDGE: N_("裁判/评委"),
+    Role.ARBITRATOR: N_("仲裁组成员"), Role.UNIT: N_("单位账号"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class CertificateKind(StrEnum):
@@ -27,8 +28,8 @@ class CertificateKind(StrEnum):
 
 
 KIND_LABELS = {
-    CertificateKind.AWARD: "获奖证书", CertificateKind.TITLE: "称号证书",
-    CertificateKind.CRAFTSMAN: "工匠称号证书", CertificateKind.HONOUR: "荣誉证书",
+    CertificateKind.AWARD: N_("获奖证书"), CertificateKind.TITLE: N_("称号证书"),
+    CertificateKind.CRAFTSMAN: N_("工匠称号证书"), CertificateKind.HONOUR: N_("荣誉证书"),
 }
 
 
@@ -154,8 +155,8 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
-BATCH_STATUS_LABELS = {BatchStatus.QUEUED: "排队中", BatchStatus.RUNNING: "生成中", BatchStatus.DONE: "已完成",
-                       BatchStatus.FAILED: "失败"}
+BATCH_STATUS_LABELS = {BatchStatus.QUEUED: N_("排队中"), BatchStatus.RUNNING: N_("生成中"), BatchStatus.DONE: N_("已完成"),
+                       BatchStatus.FAILED: N_("失败")}
 
 
 class CertificateBatch(db.Model):

@@ -63,12 +63,14 @@ from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest, Event
 from contestapp.domain.idcard import mask_id_number
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 log = logging.getLogger(__name__)
 
 KINDS = tuple(k.value for k in CertificateKind)
 BUILTIN_FOR_KIND = {"award": "award", "title": "title", "craftsman": "craftsman", "honour": "honour"}
-SOURCES = {"awards": "竞赛获奖名单", "craftsman": "工匠命名名单", "merit": "立功竞赛荣誉名单", "issued": "已发证书（重印）"}
+SOURCES = {"awards": N_("竞赛获奖名单"), "craftsman": N_("工匠命名名单"), "merit": N_("立功竞赛荣誉名单"),
+           "issued": N_("已发证书（重印）")}
 SIG_LENGTH = 16  # hex digits of HMAC-SHA256 kept in the link (64 bits)
 SERIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PATTERN_FIELDS = ("year", "contest", "event", "kind", "seq")
@@ -657,7 +659,7 @@ def create_batch(contest: Contest, source: str, kind: str, event: Event | None, 
     printer_offset(contest, kind, printer or None)  # refuse an uncalibrated printer now, not in the job
     batch = CertificateBatch(contest_id=contest.id, source=source, kind=kind, event_id=event.id if event else None,
                              mode=mode, printer=printer or None, created_by=getattr(actor, "id", None),
-                             status=BatchStatus.QUEUED, phase="排队中")
+                             status=BatchStatus.QUEUED, phase=N_("排队中"))
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -686,7 +688,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
 
     try:
         batch.status = BatchStatus.RUNNING
-        step(0, 0, "检查名单和字形")
+        step(0, 0, N_("检查名单和字形"))
         layout = layout_for(contest, batch.kind)
         offset = printer_offset(contest, batch.kind, batch.printer)
         font_set = fonts()
@@ -708,7 +710,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         records = [certificate_data(c, contest, setup, base) for c in certs]
         n = len(records)
         total = 2 * n
-        step(0, total, "生成合并 PDF")
+        step(0, total, N_("生成合并 PDF"))
         stem = f"batch-{batch.id}-{contest.code}-{batch.kind}" + (f"-{event.code}" if event else "")
         stem = safe_filename(stem)
         title = f"{contest.name} {KIND_LABELS[CertificateKind(batch.kind)]}" + (f" · {event.name}" if event else "")
@@ -716,7 +718,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         render_batch(layout, records, batch_dir() / f"{stem}.pdf", mode=batch.mode, offset=offset, fonts=font_set,
                      title=title, progress=lambda d, t: step(d, total, "生成合并 PDF"), progress_every=every)
         batch.pdf_name = f"{stem}.pdf"
-        step(n, total, "生成单人 PDF")
+        step(n, total, N_("生成单人 PDF"))
         tmp = batch_dir() / f"{stem}.zip.part"
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
             for i, (cert, rec) in enumerate(zip(certs, records), 1):
@@ -729,7 +731,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         how = f"批次 {batch.id}，" + ("套打" if batch.mode == "overlay" else "全彩") + \
             (f"，打印机 {batch.printer}" if batch.printer else "")
         batch.reprinted = mark_printed(certs, actor, how)
-        batch.status, batch.phase, batch.finished_at = BatchStatus.DONE, "已完成", utcnow()
+        batch.status, batch.phase, batch.finished_at = BatchStatus.DONE, N_("已完成"), utcnow()
         db.session.commit()
     except (MissingGlyphError, CertificateDataError, CertificateError, FontError, LayoutError) as exc:
         _fail(batch_id, str(exc))
@@ -742,7 +744,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
 def _fail(batch_id: int, message: str) -> None:
     db.session.rollback()
     batch = db.session.get(CertificateBatch, batch_id)
-    batch.status, batch.phase, batch.error, batch.finished_at = BatchStatus.FAILED, "失败", message, utcnow()
+    batch.status, batch.phase, batch.error, batch.finished_at = BatchStatus.FAILED, N_("失败"), message, utcnow()
     db.session.commit()
 
 
@@ -819,7 +821,7 @@ def batch_summary(batch: CertificateBatch) -> dict:
     # a batch still "running" an hour after it started was cut off by a restart (10,000 certificates take minutes)
     stalled = (batch.status in (BatchStatus.RUNNING, BatchStatus.QUEUED)
                and (utcnow() - batch.created_at).total_seconds() > 3600)
-    return {"id": batch.id, "status": batch.status, "status_label": "已中断" if stalled else batch.status_label,
+    return {"id": batch.id, "status": batch.status, "status_label": N_("已中断") if stalled else batch.status_label,
             "phase": batch.phase, "done": batch.done, "total": batch.total, "percent": batch.percent,
             "issued": batch.issued, "reprinted": batch.reprinted, "error": batch.error,
             "finished": batch.status in (BatchStatus.DONE, BatchStatus.FAILED) or stalled,

@@ -128,7 +128,10 @@ def batch(contest: Contest, batch_id: int):
 @contest_access(ORGANISER)
 def batch_status(contest: Contest, batch_id: int):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
-    return jsonify(services.batch_summary(b))
+    info = services.batch_summary(b)
+    label, phase = info["status_label"], info["phase"]
+    info["status_label"], info["phase"] = _(label), _(phase) if phase else ""
+    return jsonify(info)
 
 
 @bp.route("/batches/<int:batch_id>/download/<any(pdf, zip):which>")

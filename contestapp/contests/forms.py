@@ -13,7 +13,7 @@ REQUIRED = DataRequired(message=_l("此项必填"))
 class ContestForm(FlaskForm):
     code = StringField(_l("竞赛代码"), validators=[REQUIRED, Length(max=64), CODE])
     name = StringField(_l("竞赛名称"), validators=[REQUIRED, Length(max=200)])
-    kind = SelectField(_l("竞赛类型"), choices=[(k.value, v) for k, v in CONTEST_KIND_LABELS.items()])
+    kind = SelectField(_l("竞赛类型"), choices=[(k.value, _l(v)) for k, v in CONTEST_KIND_LABELS.items()])
     organisation_id = SelectField(_l("主办单位"), coerce=int)
     year = IntegerField(_l("年度"), validators=[REQUIRED, NumberRange(2000, 2100, message=_l("年度无效"))])
     starts_on = DateField(_l("竞赛日期（计算年龄的基准日）"), validators=[REQUIRED])
@@ -29,7 +29,7 @@ class DefinitionUploadForm(FlaskForm):
 class EventForm(FlaskForm):
     code = StringField(_l("赛项代码"), validators=[REQUIRED, Length(max=64), CODE])
     name = StringField(_l("赛项名称"), validators=[REQUIRED, Length(max=200)])
-    mode = SelectField(_l("形式"), choices=[(k.value, v) for k, v in EVENT_MODE_LABELS.items()])
+    mode = SelectField(_l("形式"), choices=[(k.value, _l(v)) for k, v in EVENT_MODE_LABELS.items()])
     combine = SelectField(_l("轮次合成方式"), choices=[
         ("weighted_sum", _l("加权求和")), ("sum", _l("求和")), ("mean", _l("平均")), ("best", _l("取最好成绩"))])
     places = IntegerField(_l("总成绩小数位"), default=2, validators=[NumberRange(0, 6)])
@@ -56,7 +56,7 @@ class RoundForm(FlaskForm):
 class CriterionForm(FlaskForm):
     code = StringField(_l("评分项代码"), validators=[REQUIRED, Length(max=64), CODE])
     name = StringField(_l("评分项名称"), validators=[REQUIRED, Length(max=300)])
-    kind = SelectField(_l("类型"), choices=[(k.value, v) for k, v in CRITERION_KIND_LABELS.items()])
+    kind = SelectField(_l("类型"), choices=[(k.value, _l(v)) for k, v in CRITERION_KIND_LABELS.items()])
     max = DecimalField(_l("最高分"), places=None, validators=[REQUIRED])
     min = DecimalField(_l("最低分"), default=0, places=None, validators=[Optional()])
     step = DecimalField(_l("分值步长（空为不限）"), places=None, validators=[Optional()])

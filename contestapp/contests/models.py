@@ -18,6 +18,7 @@ from contestapp.auth.models import Organisation, User
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
 from contestapp.contests.triggers import install as install_criteria_triggers
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class ContestKind(StrEnum):
@@ -28,8 +29,8 @@ class ContestKind(StrEnum):
 
 
 CONTEST_KIND_LABELS = {
-    ContestKind.SKILLS: "职工技能竞赛", ContestKind.MERIT: "重点工程立功竞赛",
-    ContestKind.CRAFTSMAN: "工匠评选", ContestKind.POINTS: "积分考核",
+    ContestKind.SKILLS: N_("职工技能竞赛"), ContestKind.MERIT: N_("重点工程立功竞赛"),
+    ContestKind.CRAFTSMAN: N_("工匠评选"), ContestKind.POINTS: N_("积分考核"),
 }
 
 
@@ -43,8 +44,8 @@ class ContestStatus(StrEnum):
 
 
 CONTEST_STATUS_LABELS = {
-    ContestStatus.DRAFT: "筹备中", ContestStatus.REGISTRATION: "报名中", ContestStatus.RUNNING: "进行中",
-    ContestStatus.PUBLICITY: "公示中", ContestStatus.FINAL: "已定稿", ContestStatus.ARCHIVED: "已归档",
+    ContestStatus.DRAFT: N_("筹备中"), ContestStatus.REGISTRATION: N_("报名中"), ContestStatus.RUNNING: N_("进行中"),
+    ContestStatus.PUBLICITY: N_("公示中"), ContestStatus.FINAL: N_("已定稿"), ContestStatus.ARCHIVED: N_("已归档"),
 }
 
 
@@ -100,7 +101,7 @@ class EventMode(StrEnum):
     UNIT = "unit"
 
 
-EVENT_MODE_LABELS = {EventMode.INDIVIDUAL: "个人赛", EventMode.TEAM: "团体赛", EventMode.UNIT: "单位"}
+EVENT_MODE_LABELS = {EventMode.INDIVIDUAL: N_("个人赛"), EventMode.TEAM: N_("团体赛"), EventMode.UNIT: N_("单位")}
 
 
 class Event(db.Model):
@@ -155,9 +156,9 @@ class CriterionKind(StrEnum):
 
 
 CRITERION_KIND_LABELS = {
-    CriterionKind.MEASUREMENT: "客观评分", CriterionKind.JUDGEMENT: "主观评分", CriterionKind.DEDUCTION: "扣分",
-    CriterionKind.BONUS: "加分", CriterionKind.TIME: "用时",
-    CriterionKind.VETO: "一票否决",
+    CriterionKind.MEASUREMENT: N_("客观评分"), CriterionKind.JUDGEMENT: N_("主观评分"), CriterionKind.DEDUCTION: N_("扣分"),
+    CriterionKind.BONUS: N_("加分"), CriterionKind.TIME: N_("用时"),
+    CriterionKind.VETO: N_("一票否决"),
 }
 
 

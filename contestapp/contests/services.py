@@ -11,6 +11,7 @@ from contestapp.auth.models import Organisation
 from contestapp.auth.permissions import ADMIN, managed_organisation_ids
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 EDITABLE = {ContestStatus.DRAFT, ContestStatus.REGISTRATION}
 
@@ -157,7 +158,7 @@ def set_status(contest: Contest, status: str, actor) -> None:
 
 
 # "unit": a participating unit's account in a merit contest or points assessment (fills its self-assessment).
-MEMBER_ROLES = {"chief_judge": "裁判长", "judge": "裁判/评委", "arbitrator": "仲裁组成员", "unit": "参赛单位账号"}
+MEMBER_ROLES = {"chief_judge": N_("裁判长"), "judge": N_("裁判/评委"), "arbitrator": N_("仲裁组成员"), "unit": N_("参赛单位账号")}
 
 
 def member_candidates(contest: Contest) -> list:

@@ -153,7 +153,7 @@ def event_form(contest: Contest, event_id: int | None = None):
     form = EventForm(obj=event, data=(event.rules if event and request.method == "GET" else None))
     return _save(form, lambda: services.save_event(contest, event, form, current_user),
                  url_for(".show", contest_id=contest.id), "contests/node_form.html",
-                 contest=contest, title=("编辑赛项" if event else "添加赛项"))
+                 contest=contest, title=(_("编辑赛项") if event else _("添加赛项")))
 
 
 @bp.route("/<int:contest_id>/events/<int:event_id>/rounds/new", methods=["GET", "POST"])
@@ -170,7 +170,7 @@ def round_form(contest: Contest, event_id: int | None = None, round_id: int | No
     form = RoundForm(obj=rnd, data=data)
     return _save(form, lambda: services.save_round(contest, event, rnd, form, current_user),
                  url_for(".show", contest_id=contest.id), "contests/node_form.html",
-                 contest=contest, title=f"{event.name}：" + ("编辑轮次" if rnd else "添加轮次"))
+                 contest=contest, title=f"{event.name}：" + (_("编辑轮次") if rnd else _("添加轮次")))
 
 
 @bp.route("/<int:contest_id>/rounds/<int:round_id>/criteria/new", methods=["GET", "POST"])
@@ -184,7 +184,7 @@ def criterion_form(contest: Contest, round_id: int | None = None, criterion_id: 
     form = CriterionForm(obj=criterion, data=(criterion.rules if criterion and request.method == "GET" else None))
     return _save(form, lambda: services.save_criterion(contest, rnd, criterion, form, current_user),
                  url_for(".show", contest_id=contest.id), "contests/node_form.html",
-                 contest=contest, title=f"{rnd.event.name} · {rnd.name}：" + ("编辑评分项" if criterion else "添加评分项"))
+                 contest=contest, title=f"{rnd.event.name} · {rnd.name}：" + (_("编辑评分项") if criterion else _("添加评分项")))
 
 
 @bp.route("/<int:contest_id>/<any(event, round, criterion):kind>/<int:node_id>/delete", methods=["POST"])

@@ -18,6 +18,7 @@ from contestapp.auth.models import Organisation, User
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
 from contestapp.domain.idcard import mask_id_number
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class Stage(StrEnum):
@@ -31,8 +32,8 @@ class Stage(StrEnum):
 
 
 STAGE_LABELS = {
-    Stage.NOMINATION: "申报中", Stage.CHECKING: "资格审查", Stage.REVIEW: "专家评审",
-    Stage.VOTE: "网络投票", Stage.NAMING: "拟定名单", Stage.PUBLICITY: "公示中", Stage.NAMED: "已命名",
+    Stage.NOMINATION: N_("申报中"), Stage.CHECKING: N_("资格审查"), Stage.REVIEW: N_("专家评审"),
+    Stage.VOTE: N_("网络投票"), Stage.NAMING: N_("拟定名单"), Stage.PUBLICITY: N_("公示中"), Stage.NAMED: N_("已命名"),
 }
 STAGE_ORDER = list(Stage)
 
@@ -79,11 +80,11 @@ class NominationStatus(StrEnum):
 
 
 NOMINATION_STATUS_LABELS = {
-    NominationStatus.DRAFT: "草稿", NominationStatus.SUBMITTED: "已提交", NominationStatus.RETURNED: "退回补充",
-    NominationStatus.ELIGIBLE: "审查通过", NominationStatus.INELIGIBLE: "不符合条件",
-    NominationStatus.DIRECT: "直接认定",
+    NominationStatus.DRAFT: N_("草稿"), NominationStatus.SUBMITTED: N_("已提交"), NominationStatus.RETURNED: N_("退回补充"),
+    NominationStatus.ELIGIBLE: N_("审查通过"), NominationStatus.INELIGIBLE: N_("不符合条件"),
+    NominationStatus.DIRECT: N_("直接认定"),
 }
-EMPLOYER_TYPES = ("国有企业", "民营企业", "外资企业", "集体企业", "事业单位", "机关", "社会组织", "其他")
+EMPLOYER_TYPES = (N_("国有企业"), N_("民营企业"), N_("外资企业"), N_("集体企业"), N_("事业单位"), N_("机关"), N_("社会组织"), N_("其他"))
 
 
 class Nomination(db.Model):

@@ -42,6 +42,7 @@ from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.domain.types import ONE
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -760,7 +761,7 @@ def final_standings(call: CraftsmanCall) -> list[Standing]:
     codes = [r.code for r in event_spec.rounds]
     shortlist = [n for n in nominations_of(contest, NominationStatus.ELIGIBLE) if n.shortlisted]
     if not shortlist:
-        raise CraftsmanError("尚未确定入围名单")
+        raise CraftsmanError(N_("尚未确定入围名单"))
     inputs = _inputs(contest, codes, shortlist)
     missing = [n.name for n in shortlist if {i.round for i in inputs[str(n.id)]} != set(codes)]
     if missing:

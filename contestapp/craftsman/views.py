@@ -44,7 +44,7 @@ def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | 
 
 def _fail(exc: Exception) -> None:
     db.session.rollback()
-    flash(str(exc), "error")
+    flash(_(str(exc)), "error")  # a service's fixed message (marked N_) in the reader's language
 
 
 # --- office: console, call, eligibility check --------------------------------------------------------------------
@@ -129,7 +129,7 @@ def advance(contest: Contest):
         _fail(exc)
     else:
         db.session.commit()
-        flash(_("评选阶段：%(stage)s", stage=call.stage_label), "success")
+        flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
     return redirect(url_for(".console", contest_id=contest.id))
 
 
@@ -159,7 +159,7 @@ def decide(contest: Contest, nomination_id: int):
         _fail(exc)
         return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
     db.session.commit()
-    flash(f"{n.name}：{n.status_label}", "success")
+    flash(f"{n.name}：{_(n.status_label)}", "success")
     return redirect(url_for(".console", contest_id=contest.id))
 
 
@@ -173,7 +173,7 @@ def review(contest: Contest):
     try:
         standings = services.review_standings(call)
     except CraftsmanError as exc:
-        problem = str(exc)
+        problem = _(str(exc))
     return render_template("craftsman/review.html", contest=contest, call=call, standings=standings,
                            problem=problem, experts=services.experts_of(contest),
                            progress=services.tablet_progress(contest))
@@ -213,7 +213,7 @@ def naming(contest: Contest):
         try:
             proposal = services.propose(call)
         except CraftsmanError as exc:
-            problem = str(exc)
+            problem = _(str(exc))
     named = [n for n in services.nominations_of(contest) if n.named]
     return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
                            problem=problem, named=named, titles=services.titles_of(contest),
@@ -259,7 +259,7 @@ def certificates(contest: Contest):
     try:
         services.render_certificates(contest, out)
     except CraftsmanError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".naming", contest_id=contest.id))
 
     return download(out.getvalue(), contest.name + "-工匠称号证书.pdf", PDF)

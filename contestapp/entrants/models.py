@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.domain.idcard import mask_id_number
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class EntrantKind(StrEnum):
@@ -60,7 +61,7 @@ class Entrant(db.Model):
 
     @property
     def gender_label(self) -> str:
-        return {"M": "男", "F": "女"}.get(self.gender or "", "")
+        return {"M": N_("男"), "F": N_("女")}.get(self.gender or "", "")
 
     @property
     def unit_name(self) -> str:

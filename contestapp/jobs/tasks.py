@@ -12,13 +12,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.jobs.runner import job
 from contestapp.merit.models import Period, PeriodStatus
 
 REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this long before the deadline
 
 
-@job("open_periods", "开启考评期（考评表、自评表）", minutes=10, trigger="interval")
+@job("open_periods", N_("开启考评期（考评表、自评表）"), minutes=10, trigger="interval")
 def open_periods(now: datetime) -> str:
     from contestapp.merit.services import open_period
 
@@ -31,7 +32,7 @@ def open_periods(now: datetime) -> str:
     return ("已开启：" + "；".join(done)) if done else "无到期的考评期"
 
 
-@job("remind_missing", "提醒未交考评表/自评表", trigger="cron", hour=9, minute=0)
+@job("remind_missing", N_("提醒未交考评表/自评表"), trigger="cron", hour=9, minute=0)
 def remind_missing(now: datetime) -> str:
     """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
     carrying that day's notices (recorded in `mail_log`)."""
@@ -58,7 +59,7 @@ def remind_missing(now: datetime) -> str:
     return f"发送提醒 {sent} 条，邮件 {mail_daily(keys, zone_day)} 封"
 
 
-@job("close_periods", "考评截止", minutes=10, trigger="interval")
+@job("close_periods", N_("考评截止"), minutes=10, trigger="interval")
 def close_periods(now: datetime) -> str:
     from contestapp.merit.services import close_period, open_period
 
@@ -73,7 +74,7 @@ def close_periods(now: datetime) -> str:
     return ("已截止：" + "、".join(closed)) if closed else "无到期的截止"
 
 
-@job("bulletins", "计算排名并生成通报", minutes=10, trigger="interval")
+@job("bulletins", N_("计算排名并生成通报"), minutes=10, trigger="interval")
 def bulletins(now: datetime) -> str:
     from contestapp.jobs.runner import holder_id
     from contestapp.merit.services import publish_period
@@ -93,7 +94,7 @@ def bulletins(now: datetime) -> str:
 RESULTS_HOOK = "end_publicity_if_due"
 
 
-@job("finalise_results", "公示期满、成绩定稿（所有竞赛）", minutes=15, trigger="interval")
+@job("finalise_results", N_("公示期满、成绩定稿（所有竞赛）"), minutes=15, trigger="interval")
 def finalise_results(now: datetime) -> str:
     try:
         module = importlib.import_module("contestapp.results.services")
@@ -106,7 +107,7 @@ def finalise_results(now: datetime) -> str:
     return f"定稿 {len(done.get('finalised', []))} 个赛项；等待 {len(done.get('waiting', []))} 个（有待仲裁的申诉或问题）"
 
 
-@job("backup", "数据库备份", trigger="cron", hour=2, minute=30, grace=6 * 3600)
+@job("backup", N_("数据库备份"), trigger="cron", hour=2, minute=30, grace=6 * 3600)
 def backup(now: datetime) -> str:
     from contestapp.jobs.backup import backup_database
 

@@ -54,7 +54,7 @@ def run_now(name: str):
         flash(_("没有该任务"), "error")
         return redirect(url_for(".index"))
     run = run_job(name)
-    flash(f"{JOBS[name].label}：{run.status} {run.message or ''}"[:300], "success" if run.status == "ok" else "error")
+    flash(f"{_(JOBS[name].label)}：{run.status} {run.message or ''}"[:300], "success" if run.status == "ok" else "error")
     return redirect(url_for(".index"))
 
 

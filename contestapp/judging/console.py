@@ -103,15 +103,30 @@ def spread_alerts(contest: Contest, rnd: Round) -> list[dict[str, Any]]:
     return alerts
 
 
+def rule_text(rule) -> str:
+    """A panel rule in the page's language: in Chinese exactly `PanelRule.describe()` (the domain's text, which
+    explanations keep); tests/test_english_locale.py checks the two agree."""
+    if rule.aggregate == "trimmed":
+        how = _("求和") if rule.reduce == "sum" else _("取平均")
+        text = _("去掉%(high)s个最高分和%(low)s个最低分后%(how)s", high=rule.drop_high, low=rule.drop_low, how=how)
+    else:
+        text = {"mean": _("取平均"), "median": _("取中位数")}[rule.aggregate]
+    if rule.places is not None:
+        text += _("，保留%(places)s位小数", places=rule.places)
+    return text
+
+
 def panel_effect(rule, assigned: int, recused: int) -> str:
     left = assigned - recused
     if left >= rule.min_judges:
-        return f"剩余 {left} 名裁判，按规则{rule.describe()}"
+        return _("剩余 %(n)s 名裁判，按规则%(rule)s", n=left, rule=rule_text(rule))
     if rule.fallback == "error":
-        return f"剩余 {left} 名裁判，少于规则要求的 {rule.min_judges} 名：无法计分，须增派裁判"
-    how = "平均" if rule.fallback == "mean" else "中位数"
-    extra = f"再乘以 {rule.kept}（保持求和的量纲）" if rule.aggregate == "trimmed" and rule.reduce == "sum" else ""
-    return f"剩余 {left} 名裁判，少于规则要求的 {rule.min_judges} 名：改取剩余评分的{how}{extra}"
+        return _("剩余 %(n)s 名裁判，少于规则要求的 %(min)s 名：无法计分，须增派裁判", n=left, min=rule.min_judges)
+    how = _("平均") if rule.fallback == "mean" else _("中位数")
+    extra = (_("再乘以 %(k)s（保持求和的量纲）", k=rule.kept)
+             if rule.aggregate == "trimmed" and rule.reduce == "sum" else "")
+    return _("剩余 %(n)s 名裁判，少于规则要求的 %(min)s 名：改取剩余评分的%(how)s%(extra)s", n=left,
+             min=rule.min_judges, how=how, extra=extra)
 
 
 def recusal_report(contest: Contest) -> list[dict[str, Any]]:
@@ -141,7 +156,7 @@ def recusal_report(contest: Contest) -> list[dict[str, Any]]:
             k = len(recused_by_entry[r.entry_id] & assigned[rnd.id])
             rspec = spec.event(event.code).round(rnd.code) if spec else None
             if rspec is None:
-                effects.append(f"{rnd.name}：{n - k} 名裁判")
+                effects.append(f"{rnd.name}：" + _("%(n)s 名裁判", n=n - k))
                 continue
             effects.append(f"{rnd.name}：{panel_effect(rspec.panel, n, k)}")
         out.append({"recusal": r, "code": judge_code(r.entry), "event": event.name, "effects": effects})

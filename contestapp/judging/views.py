@@ -16,6 +16,7 @@ from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging import console, pdf, services
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
@@ -30,8 +31,8 @@ bp.before_request(check_card_session)
 
 add_tab(Tab("judging", "评分", "judging_console.index", (ORGANISER, CHIEF_JUDGE), order=30))
 
-STATE_LABELS = {"not_started": "未开始", "draft": "草稿", "submitted": "已提交", "returned": "已退回",
-                "void": "已作废", "recused": "回避"}
+STATE_LABELS = {"not_started": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交"), "returned": N_("已退回"),
+                "void": N_("已作废"), "recused": N_("回避")}
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -87,14 +88,15 @@ def _judges(contest: Contest) -> list[User]:
 
 def _assign_form(contest: Contest) -> AssignForm:
     form = AssignForm(prefix="a")
-    form.judge_id.choices = [(j.id, f"{j.display_name}（{j.unit_name or '无单位'}）") for j in _judges(contest)]
+    form.judge_id.choices = [(j.id, _("%(name)s（%(unit)s）", name=j.display_name, unit=j.unit_name or _("无单位")))
+                             for j in _judges(contest)]
     form.round_ids.choices = [(r.id, f"{e.name}·{r.name}") for e in contest.events for r in e.rounds]
     return form
 
 
 def _card_form(contest: Contest) -> CardIssueForm:
     form = CardIssueForm(prefix="c")
-    form.judge_id.choices = [(0, "全部裁判")] + [(j.id, j.display_name) for j in _judges(contest)]
+    form.judge_id.choices = [(0, _("全部裁判"))] + [(j.id, j.display_name) for j in _judges(contest)]
     return form
 
 
@@ -166,7 +168,7 @@ def draw_sheet(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     d = services.latest_draw(event)
     if d is None:
-        abort(404, description="该赛项尚未抽签")
+        abort(404, description=_("该赛项尚未抽签"))
     ids = [lot["entry_id"] for lot in d.lots]
     people = {eid: (number, name, unit) for eid, number, name, unit in db.session.execute(
         select(Entry.id, Entry.number, Entrant.name, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id)
@@ -336,7 +338,7 @@ def return_sheet(contest: Contest, sheet_id: int):
     form = ReturnForm(prefix="r")
     try:
         if not form.validate_on_submit():
-            raise JudgingError("reason_required", "请填写退回理由")
+            raise JudgingError("reason_required", _("请填写退回理由"))
         services.return_sheet(s, current_user, form.reason.data)
     except JudgingError as exc:
         db.session.rollback()
@@ -404,7 +406,7 @@ def decrypted(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     dec = services.decryption_of(event)
     if dec is None:
-        abort(403, description="该赛项尚未解密")
+        abort(403, description=_("该赛项尚未解密"))
     rows = db.session.execute(select(Entry, Entrant.name, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id)
                               .outerjoin(Unit, Entrant.unit_id == Unit.id).where(Entry.event_id == event.id)).all()
     rows.sort(key=lambda r: services.judge_code(r[0]) or "")
@@ -419,12 +421,12 @@ def tie(contest: Contest, event_id: int):
     form = TieForm(prefix="t")
     try:
         if not form.validate_on_submit():
-            raise JudgingError("bad_tie", "请填写名次顺序和裁定理由")
+            raise JudgingError("bad_tie", _("请填写名次顺序和裁定理由"))
         by_code = {services.judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
         codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
         unknown = [c for c in codes if c not in by_code]
         if unknown:
-            raise JudgingError("bad_tie", "未知的加密号：" + "、".join(unknown))
+            raise JudgingError("bad_tie", _("未知的加密号：") + "、".join(unknown))
         services.record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
     except JudgingError as exc:
         db.session.rollback()

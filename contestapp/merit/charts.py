@@ -4,24 +4,30 @@ from __future__ import annotations
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c2185b", "#455a64",
            "#9e9d24"]
 
 
+def _attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
+
+
 def line_chart(labels: list[str], series: dict[str, list], width: int = 720, height: int = 300) -> Markup:
     """One line per entrant over the periods; gaps where a period has no score."""
     values = [v for vs in series.values() for v in vs if v is not None]
     if not labels or not values:
-        return Markup('<p class="muted">尚无已通报的考评期</p>')
+        return Markup('<p class="muted">%s</p>') % _("尚无已通报的考评期")
     lo, hi = min(min(values), Decimal(0)), max(max(values), Decimal(100))
     left, right, top, bottom = 44, 160, 14, 36
     w, h = width - left - right, height - top - bottom
     x = lambda i: left + (w * i / max(len(labels) - 1, 1))  # noqa: E731
     y = lambda v: top + h - float((v - lo) / (hi - lo or 1)) * h  # noqa: E731
+    title = _attr(_("各期得分走势"))
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="各期得分走势" xmlns="http://www.w3.org/2000/svg" font-size="11">']
+             f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="11">']
     for t in range(5):
         v = lo + (hi - lo) * t / 4
         parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
@@ -46,12 +52,13 @@ def line_chart(labels: list[str], series: dict[str, list], width: int = 720, hei
 def bar_chart(items: list[tuple[str, Decimal]], width: int = 520) -> Markup:
     """Horizontal bars: points lost per indicator."""
     if not items:
-        return Markup('<p class="muted">未失分</p>')
+        return Markup('<p class="muted">%s</p>') % _("未失分")
     top_value = max(v for _, v in items) or Decimal(1)
     row, label_w = 22, 170
     height = row * len(items) + 6
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="失分分布" '
-             f'xmlns="http://www.w3.org/2000/svg" font-size="11">']
+    title = _attr(_("失分分布"))
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="11">']
     for i, (label, v) in enumerate(items):
         bw = float(v / top_value) * (width - label_w - 50)
         yy = i * row + 3

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 UNIT_ROLES = {"construction": "施工", "supervision": "监理", "design": "设计"}
 SECTION_TYPES = ("项目部", "标段", "工区")
@@ -64,8 +65,8 @@ class PeriodStatus(StrEnum):
     PUBLISHED = "published"
 
 
-PERIOD_STATUS_LABELS = {PeriodStatus.SCHEDULED: "未开始", PeriodStatus.OPEN: "考评中",
-                        PeriodStatus.CLOSED: "已截止", PeriodStatus.PUBLISHED: "已通报"}
+PERIOD_STATUS_LABELS = {PeriodStatus.SCHEDULED: N_("未开始"), PeriodStatus.OPEN: N_("考评中"),
+                        PeriodStatus.CLOSED: N_("已截止"), PeriodStatus.PUBLISHED: N_("已通报")}
 
 
 class Period(db.Model):
@@ -267,4 +268,4 @@ class Evidence(db.Model):
 
     @property
     def status_label(self) -> str:
-        return {"pending": "待审核", "confirmed": "已确认", "rejected": "未通过"}.get(self.status, self.status)
+        return {"pending": N_("待审核"), "confirmed": N_("已确认"), "rejected": N_("未通过")}.get(self.status, self.status)

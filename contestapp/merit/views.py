@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -73,7 +74,7 @@ def save_project(contest: Contest):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash("项目信息已保存", "success")
+        flash(_("项目信息已保存"), "success")
     return _back(contest)
 
 
@@ -87,7 +88,7 @@ def generate(contest: Contest):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"已生成 {len(periods)} 个考评期", "success")
+        flash(_("已生成 %(n)s 个考评期", n=len(periods)), "success")
     return _back(contest)
 
 
@@ -103,7 +104,7 @@ def period_weights(contest: Contest):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"已保存考评期权重（修改 {len(changes)} 项）" if changes else "权重没有修改", "success")
+        flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
     return _back(contest)
 
 
@@ -124,7 +125,7 @@ def import_participants(contest: Contest):
         return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
     count = participants.import_participants(contest, checked, current_user)
     db.session.commit()
-    flash(f"已导入 {count} 条（参建单位、班组、个人）", "success")
+    flash(_("已导入 %(n)s 条（参建单位、班组、个人）", n=count), "success")
     return _back(contest)
 
 
@@ -137,6 +138,11 @@ def import_template(contest: Contest):
                      as_attachment=True)
 
 
+def _bottom_words() -> list[str]:
+    """How a rank counted from the bottom is written in the rewards table: 倒数, or its translation."""
+    return list(dict.fromkeys(w.strip().lower() for w in ("倒数", _("倒数"))))
+
+
 @bp.route("/rewards", methods=["POST"])
 @contest_access(ORGANISER)
 def save_rewards(contest: Contest):
@@ -146,18 +152,22 @@ def save_rewards(contest: Contest):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            bottom = parts[0].startswith("倒数")
-            first, _, last = parts[0].removeprefix("倒数").partition("-")
+            bottom = False
+            for word in _bottom_words():  # 倒数, and the word the page shows in its language
+                if parts[0].lower().startswith(word):
+                    bottom, parts[0] = True, parts[0][len(word):]
+                    break
+            first, _sep, last = parts[0].partition("-")
             rows.append((int(first), int(last or first), parts[1], Decimal(parts[2] if len(parts) > 2 else "0"),
                          bottom))
         services.save_rewards(contest, rows, current_user)
     except (ValueError, IndexError, InvalidOperation, SpecError) as exc:
         db.session.rollback()
-        flash(f"奖惩表格式有误（每行：名次范围,名称,金额；如 1-1,流动红旗奖金,5000 或 倒数1-1,末位约谈,-2000）：{exc}",
-              "error")
+        flash(_("奖惩表格式有误（每行：名次范围,名称,金额；如 1-1,流动红旗奖金,5000 或 倒数1-1,末位约谈,-2000）：%(error)s",
+                error=exc), "error")
     else:
         db.session.commit()
-        flash("奖惩表已保存", "success")
+        flash(_("奖惩表已保存"), "success")
     return _back(contest)
 
 
@@ -200,7 +210,7 @@ def publish(contest: Contest, period_id: int):
         services.close_period(p, now)
     made = services.publish_period(p, now, by=f"user:{current_user.username}")
     db.session.commit()
-    flash("已生成排名与通报" if made else "该考评期尚未开放或已通报", "success" if made else "error")
+    flash(_("已生成排名与通报") if made else _("该考评期尚未开放或已通报"), "success" if made else "error")
     return _back(contest, ".period", period_id=p.id)
 
 
@@ -235,7 +245,7 @@ def year(contest: Contest):
 def honours(contest: Contest):
     granted = services.assign_honours(contest, current_user)
     db.session.commit()
-    flash(f"已评定年度荣誉 {len(granted)} 项（一票否决的单位不参评）", "success")
+    flash(_("已评定年度荣誉 %(n)s 项（一票否决的单位不参评）", n=len(granted)), "success")
     return _back(contest, ".year")
 
 
@@ -250,10 +260,10 @@ def honour_tie(contest: Contest, rule_id: int):
             services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
         except (ValueError, services.MeritError) as exc:
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, services.MeritError) else "选择无效", "error")
+            flash(str(exc) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
         else:
             db.session.commit()
-            flash("并列已确定", "success")
+            flash(_("并列已确定"), "success")
             return _back(contest, ".year")
     pending = services.pending_ties(contest).get(rule.id, [])
     granted = db.session.scalar(select(func.count(Honour.id)).where(Honour.rule_id == rule.id,
@@ -276,7 +286,7 @@ def honour_rules(contest: Contest):
         if quota is not None and quota >= 1:
             rule.quota = quota
     db.session.commit()
-    flash("荣誉名称和名额已保存", "success")
+    flash(_("荣誉名称和名额已保存"), "success")
     return _back(contest, ".year")
 
 
@@ -290,7 +300,7 @@ def review(contest: Contest, entry_id: int):
         services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
     except (InvalidOperation, services.MeritError) as exc:
         db.session.rollback()
-        flash(str(exc) if isinstance(exc, services.MeritError) else "请输入数字", "error")
+        flash(str(exc) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
     else:
         db.session.commit()
     return _back(contest, ".year")
@@ -325,11 +335,12 @@ def self_sheet(contest: Contest, sheet_id: int):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("自评已保存", "success")
+            flash(_("自评已保存"), "success")
             return _back(contest, ".self_list")
     rows = _sheet_form(contest, rnd, {m.criterion_id: m.value for m in sheet.marks},
                        {m.criterion_id: m.note for m in sheet.marks})
-    return render_template("merit/sheet.html", contest=contest, title=f"{sheet.period.name} 自评：{sheet.entry.entrant.name}",
+    title = _("%(period)s 自评：%(name)s", period=sheet.period.name, name=sheet.entry.entrant.name)
+    return render_template("merit/sheet.html", contest=contest, title=title,
                            rows=rows, locked=sheet.status == "submitted" or sheet.period.status != "open",
                            kind=contest.kind)
 
@@ -370,7 +381,7 @@ def assess(contest: Contest, sheet_id: int):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("考评表已保存", "success")
+            flash(_("考评表已保存"), "success")
             return _back(contest, ".assess_list")
     notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
     rows = _sheet_form(contest, sheet.round, {m.criterion_id: m.value for m in sheet.marks},
@@ -379,7 +390,8 @@ def assess(contest: Contest, sheet_id: int):
         n = notes.get(row["c"].id)
         row["doc"] = n.document_no if n else ""
     period = db.session.scalar(select(Period).where(Period.contest_id == contest.id, Period.code == sheet.round.code))
-    return render_template("merit/sheet.html", contest=contest, title=f"{sheet.round.name} 考评：{sheet.entry.entrant.name}",
+    title = _("%(period)s 考评：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
+    return render_template("merit/sheet.html", contest=contest, title=title,
                            rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
                            kind=contest.kind)
 
@@ -406,7 +418,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"已补填原因 {len(changed)} 项" if changed else "没有修改", "success" if changed else "info")
+            flash(_("已补填原因 %(n)s 项", n=len(changed)) if changed else _("没有修改"), "success" if changed else "info")
             return _back(contest, ".period", period_id=p.id)
     existing = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
     marks = {m.criterion_id: m.value for m in sheet.marks}
@@ -457,7 +469,7 @@ def evidence(contest: Contest):
                 flash(str(exc), "error")
             else:
                 db.session.commit()
-                flash("佐证材料已上传，待审核", "success")
+                flash(_("佐证材料已上传，待审核"), "success")
                 return _back(contest, ".evidence")
         else:
             for errors in form.errors.values():
@@ -490,7 +502,7 @@ def evidence_review(contest: Contest, evidence_id: int):
     ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
     services.review_evidence(ev, request.form.get("confirm") == "1", request.form.get("note", ""), current_user)
     db.session.commit()
-    flash(f"{ev.filename}：{ev.status_label}", "success")
+    flash(f"{ev.filename}：{_(ev.status_label)}", "success")
     return _back(contest, ".evidence")
 
 

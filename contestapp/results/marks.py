@@ -22,6 +22,7 @@ from contestapp.contests.models import Contest
 from contestapp.entrants.models import Entry
 from contestapp.entrants.roster import RosterFileError, read_table
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus
 from contestapp.results.models import MarkBatch
 
@@ -310,19 +311,22 @@ class Disagreement:
     what: str          # event/round/entry/criterion/judge, or event/round/entry (round facts)
     first: Optional[str]
     second: Optional[str]
+    kind: str = ""     # what `what` begins with: 评分 or 轮次记录
+    key: str = ""      # the rest of `what`
 
 
 def disagreements(first: MarkBatch, second: MarkBatch) -> list[Disagreement]:
     """Every difference between two keyings of the same sheets (a value, or a row present in one only)."""
     out = []
-    for a_rows, b_rows, width, label in ((first.rows, second.rows, 5, "评分"),
-                                         (first.extras, second.extras, 3, "轮次记录")):
+    for a_rows, b_rows, width, label in ((first.rows, second.rows, 5, N_("评分")),
+                                         (first.extras, second.extras, 3, N_("轮次记录"))):
         a = {tuple(r[:width]): tuple(r[width:]) for r in a_rows}
         b = {tuple(r[:width]): tuple(r[width:]) for r in b_rows}
         for key in sorted(a.keys() | b.keys()):
             if a.get(key) != b.get(key):
                 fmt = lambda v: None if v is None else " / ".join("" if x is None else str(x) for x in v)  # noqa: E731
-                out.append(Disagreement(f"{label} " + "/".join(key), fmt(a.get(key)), fmt(b.get(key))))
+                where = "/".join(key)
+                out.append(Disagreement(f"{label} {where}", fmt(a.get(key)), fmt(b.get(key)), label, where))
     return out
 
 

@@ -18,6 +18,7 @@ from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.contests.models import Event
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class Stage(StrEnum):
@@ -26,7 +27,7 @@ class Stage(StrEnum):
     FINAL = "final"
 
 
-STAGE_LABELS = {Stage.DRAFT: "未公布", Stage.PUBLICITY: "公示中", Stage.FINAL: "已定稿"}
+STAGE_LABELS = {Stage.DRAFT: N_("未公布"), Stage.PUBLICITY: N_("公示中"), Stage.FINAL: N_("已定稿")}
 
 
 class EventResultState(db.Model):
@@ -89,11 +90,11 @@ class ResultSnapshot(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return {"preliminary": "公示成绩", "final": "最终成绩"}.get(self.kind, self.kind)
+        return {"preliminary": N_("公示成绩"), "final": N_("最终成绩")}.get(self.kind, self.kind)
 
     @property
     def status_label(self) -> str:
-        return {"effective": "有效", "pending": "待审批", "rejected": "已否决"}.get(self.status, self.status)
+        return {"effective": N_("有效"), "pending": N_("待审批"), "rejected": N_("已否决")}.get(self.status, self.status)
 
 
 class ImmutableSnapshotError(RuntimeError):
@@ -125,7 +126,8 @@ class AppealStatus(StrEnum):
     REJECTED = "rejected"
 
 
-APPEAL_STATUS_LABELS = {AppealStatus.PENDING: "待仲裁", AppealStatus.UPHELD: "申诉成立", AppealStatus.REJECTED: "驳回"}
+APPEAL_STATUS_LABELS = {AppealStatus.PENDING: N_("待仲裁"), AppealStatus.UPHELD: N_("申诉成立"),
+                        AppealStatus.REJECTED: N_("驳回")}
 
 
 class Appeal(db.Model):
@@ -181,4 +183,4 @@ class MarkBatch(db.Model):
 
     @property
     def status_label(self) -> str:
-        return {"pending": "待核对", "confirmed": "已入库", "discarded": "已作废"}.get(self.status, self.status)
+        return {"pending": N_("待核对"), "confirmed": N_("已入库"), "discarded": N_("已作废")}.get(self.status, self.status)
