@@ -31,6 +31,27 @@ def database_url(kind: str, tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture(params=DATABASES)
+def empty_database(request, tmp_path):
+    """A URL to an empty database for migration tests: a new SQLite file, or a new PostgreSQL schema (dropped after)."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    schema = f"mig_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def _app(request, tmp_path_factory):
     os.environ["CONTESTAPP_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))

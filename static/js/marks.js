@@ -23,24 +23,41 @@
     return (neg ? "-" : "") + whole + (frac ? "." + frac : "");
   }
 
-  // Why a value is not acceptable (Chinese, same wording as the server), or null.
+  // The page's texts by key (templates/judging/_tablet_text.html renders them, in the page's language, into
+  // <script type="application/json" id="tablet-text">), with {name} placeholders filled from `values`. A key the
+  // page lacks gives `fallback` (or the key itself).
+  var TEXT = null;
+  function t(key, values, fallback) {
+    if (TEXT === null) {
+      var node = document.getElementById("tablet-text");
+      try { TEXT = node ? JSON.parse(node.textContent) : {}; } catch (e) { TEXT = {}; }
+    }
+    var s = Object.prototype.hasOwnProperty.call(TEXT, key) ? TEXT[key] : (fallback === undefined ? key : fallback);
+    return String(s).replace(/\{(\w+)\}/g, function (m, k) {
+      return values && values[k] !== undefined && values[k] !== null ? String(values[k]) : m;
+    });
+  }
+
+  // Why a value is not acceptable (the server's wording, in the page's language), or null.
   function check(c, value) {
     var v = units(value);
-    if (v === null) return "须为数字（最多 4 位小数）";
+    if (v === null) return t("check.number");
     var max = units(c.max), min = units(c.min), step = c.step ? units(c.step) : null;
-    if (c.kind === "time") return v < 0 ? "用时不能为负" : null;
-    if (c.kind === "veto") return (v === 0 || v === SCALE) ? null : "否决项只能填 0 或 1";
+    if (c.kind === "time") return v < 0 ? t("check.time") : null;
+    if (c.kind === "veto") return (v === 0 || v === SCALE) ? null : t("check.veto");
     if (c.kind === "deduction" && c.deduction_per) {
-      return (v >= 0 && v % SCALE === 0) ? null : "扣分次数须为非负整数";
+      return (v >= 0 && v % SCALE === 0) ? null : t("check.count");
     }
     var low = min, high = max;
     if (c.kind === "deduction") { low = 0; high = max - min; }
-    if (v < low || v > high) return "分数须在 " + text(low) + " 到 " + text(high) + " 之间";
+    if (v < low || v > high) return t("check.range", { low: text(low), high: text(high) });
     if (c.choices && c.choices.length) {
       var ok = c.choices.some(function (x) { return units(x.value) === v; });
-      if (!ok) return "分数须为规定档次之一：" + c.choices.map(function (x) { return x.label + " " + x.value; }).join("、");
+      if (!ok) {
+        return t("check.choices", { choices: c.choices.map(function (x) { return x.label + " " + x.value; }).join(t("separator")) });
+      }
     }
-    if (step && (v - low) % step !== 0) return "分数须为 " + c.step + " 的整数倍";
+    if (step && (v - low) % step !== 0) return t("check.step", { step: c.step });
     return null;
   }
 
@@ -81,7 +98,7 @@
   // Quick buttons for judgement scales: the choices, or every step of a short scale (at most 11 values).
   function quickValues(c) {
     if (c.choices && c.choices.length) return c.choices.map(function (x) { return { label: x.label, value: x.value }; });
-    if (c.kind === "veto") return [{ label: "否", value: "0" }, { label: "是（否决）", value: "1" }];
+    if (c.kind === "veto") return [{ label: t("veto.no"), value: "0" }, { label: t("veto.yes"), value: "1" }];
     if (c.kind !== "judgement" || !c.step) return [];
     var lo = units(c.min), hi = units(c.max), st = units(c.step);
     if ((hi - lo) / st > 10) return [];
@@ -90,5 +107,6 @@
     return out;
   }
 
-  global.ContestMarks = { units: units, text: text, check: check, total: total, stepValue: stepValue, quickValues: quickValues };
+  global.ContestMarks = { units: units, text: text, check: check, total: total, stepValue: stepValue, quickValues: quickValues,
+                          t: t };
 })(window);

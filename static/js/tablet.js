@@ -1,12 +1,14 @@
 /* contestapp tablet: the judge's assignments and score sheets in one page that keeps working offline.
 
    Every change of a mark is put in a queue kept in localStorage (it survives a reload or a flat battery) and shown
-   as "未发送" until the server has it. The queue is sent in order; each request carries its own Idempotency-Key, so
-   a retry after a lost answer never writes twice, and the sheet version the tablet last saw, so a sheet returned or
-   changed meanwhile is refused (409 stale) and nothing on the server is overwritten: the unsent values are kept
+   as not yet sent until the server has it. The queue is sent in order; each request carries its own Idempotency-Key,
+   so a retry after a lost answer never writes twice, and the sheet version the tablet last saw, so a sheet returned
+   or changed meanwhile is refused (409 stale) and nothing on the server is overwritten: the unsent values are kept
    and shown to the judge, who can apply them again after checking. In a merit (points) contest a non-zero
-   deduction, bonus or veto needs its reason (and some a 文号): they travel with the mark in the same queue and
-   request, and a sheet is not submitted while one is empty. Written for contestapp; no dependencies. */
+   deduction, bonus or veto needs its reason (and some a document number): they travel with the mark in the same
+   queue and request, and a sheet is not submitted while one is empty. What the tablet says comes from the page, in
+   the page's language (templates/judging/_tablet_text.html, looked up by key with ContestMarks.t).
+   Written for contestapp; no dependencies. */
 (function () {
   "use strict";
   var M = window.ContestMarks;
@@ -15,8 +17,7 @@
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var QKEY = "contestapp.queue." + USER, DKEY = "contestapp.data." + USER, CKEY = "contestapp.conflicts." + USER;
   var NKEY = "contestapp.conflictNotes." + USER;
-  var KIND = { measurement: "客观评分", judgement: "主观评分", deduction: "扣分", bonus: "加分", time: "用时（秒）", veto: "一票否决" };
-  var STATUS = { not_started: "未开始", draft: "草稿", submitted: "已提交", returned: "已退回", void: "已作废" };
+  var t = M.t;
 
   function load(key, fallback) {
     try { var v = JSON.parse(localStorage.getItem(key)); return v === null ? fallback : v; } catch (e) { return fallback; }
@@ -162,7 +163,7 @@
           delete state.message[op.sheet];
           render(); return flush();
         }
-        var err = (res.body && res.body.error) || { code: "http", message: "服务器错误（" + res.status + "）" };
+        var err = (res.body && res.body.error) || { code: "http", message: t("server_error", { status: res.status }) };
         if (res.status === 409 || res.status === 403 || res.status === 404) return conflict(op.sheet, err);
         if (res.status === 422) {  // refused value: drop it, say why
           queue.shift(); save(QKEY, queue);
@@ -196,7 +197,7 @@
     state.busy = false;
     var n = document.getElementById("net");
     n.className = "net net-err";
-    n.textContent = "登录已失效或页面已过期：未发送的评分仍保存在本机。请重新登录后再打开本页，评分会自动发送。";
+    n.textContent = t("auth_lost");
   }
 
   function setOnline(on) { state.online = on; renderNet(); }
@@ -204,9 +205,9 @@
   function renderNet() {
     var n = document.getElementById("net");
     var count = queue.length;
-    if (!state.online) { n.className = "net net-off"; n.textContent = "离线：评分保存在本机" + (count ? "，" + count + " 项未发送" : "") + "，联网后自动发送"; }
-    else if (count) { n.className = "net net-wait"; n.textContent = "正在发送 " + count + " 项…"; }
-    else { n.className = "net net-ok"; n.textContent = "已联网，全部评分已发送"; }
+    if (!state.online) { n.className = "net net-off"; n.textContent = count ? t("net.offline_unsent", { n: count }) : t("net.offline"); }
+    else if (count) { n.className = "net net-wait"; n.textContent = t("net.sending", { n: count }); }
+    else { n.className = "net net-ok"; n.textContent = t("net.online"); }
   }
 
   // --- views ------------------------------------------------------------------------------------------------------
@@ -224,12 +225,12 @@
     if (s.status === "not_started" && Object.keys(values(s)).length) return "draft";
     return s.status;
   }
-  function statusLabel(st) { return st === "submitting" ? "提交待发送" : STATUS[st] || st; }
+  function statusLabel(st) { return t("status." + st, null, st); }
 
   function renderList() {
     var box = document.getElementById("rounds");
     box.innerHTML = "";
-    document.getElementById("list-note").textContent = state.rounds.length ? "点选加密号开始评分。" : "暂无评分任务。";
+    document.getElementById("list-note").textContent = state.rounds.length ? t("list.choose") : t("list.empty");
     state.rounds.forEach(function (r) {
       var done = r.sheets.filter(function (s) { return s.status === "submitted"; }).length;
       var grid = el("div", { className: "entry-grid" });
@@ -239,27 +240,30 @@
         grid.appendChild(el("a", { className: "entry st-" + st, href: "#sheet-" + s.id, "data-code": s.code, "data-status": st }, [
           el("b", { text: s.code }),
           el("span", { className: "badge", text: statusLabel(st) }),
-          el("span", { className: "small", text: filled + " / " + state.criteria[r.round_id].length + " 项 · 合计 " + M.total(state.criteria[r.round_id], v) }),
-          hasPending(s.id) ? el("span", { className: "badge badge-warn unsent", text: "未发送" }) : null,
-          conflicts[s.id] ? el("span", { className: "badge badge-err", text: "需核对" }) : null
+          el("span", { className: "small", text: t("list.filled", { filled: filled, count: state.criteria[r.round_id].length,
+                                                                     total: M.total(state.criteria[r.round_id], v) }) }),
+          hasPending(s.id) ? el("span", { className: "badge badge-warn unsent", text: t("unsent") }) : null,
+          conflicts[s.id] ? el("span", { className: "badge badge-err", text: t("to_check") }) : null
         ]));
       });
       box.appendChild(el("section", { className: "card" }, [
-        el("h2", { text: r.event + " · " + r.round + (r.confirmed ? "（已确认）" : "") }),
-        el("p", { className: "muted", text: "已提交 " + done + " / " + r.sheets.length }),
+        el("h2", { text: r.event + " · " + r.round + (r.confirmed ? t("list.confirmed") : "") }),
+        el("p", { className: "muted", text: t("list.submitted", { done: done, count: r.sheets.length }) }),
         el("div", { className: "progress" }, [el("span", { style: "width:" + (r.sheets.length ? 100 * done / r.sheets.length : 0) + "%" })]),
         grid
       ]));
     });
   }
 
+  function named(c, problem) { return t("named_problem", { name: c.name, problem: problem }); }
+
   function setNote(sheet, c, field, text) {
     var v = values(sheet), key = String(c.id);
     if (v[key] === undefined) return;
     var n = Object.assign({ note: "", document_no: "" }, notesOf(sheet)[key] || {});
     n[field] = text.trim();
-    if (field === "note" && n.note.length > 500) { state.hint[sheet.id] = c.name + "：原因最多 500 字"; render(); return; }
-    if (field === "document_no" && n.document_no.length > 100) { state.hint[sheet.id] = c.name + "：文号最多 100 字"; render(); return; }
+    if (field === "note" && n.note.length > 500) { state.hint[sheet.id] = named(c, t("reason.too_long")); render(); return; }
+    if (field === "document_no" && n.document_no.length > 100) { state.hint[sheet.id] = named(c, t("document.too_long")); render(); return; }
     delete state.hint[sheet.id];
     var m = {}, notes = {};
     m[key] = v[key]; notes[key] = { note: n.note, document_no: n.document_no || "" };
@@ -272,14 +276,14 @@
     var n = notesOf(sheet)[String(c.id)] || {};
     var box = el("div", { className: "reason" });
     var note = el("input", { type: "text", className: "reason-input", maxLength: 500, value: n.note || "", disabled: locked,
-      placeholder: (c.kind === "deduction" ? "扣分" : c.kind === "veto" ? "否决" : "加分") + "原因（必填）",
-      "data-note": c.code, "aria-label": c.name + " 原因" });
+      placeholder: t(c.kind === "deduction" ? "reason.deduction" : c.kind === "veto" ? "reason.veto" : "reason.bonus"),
+      "data-note": c.code, "aria-label": t("reason.label", { name: c.name }) });
     note.style.cssText = "flex:1 1 20rem;min-height:48px;font-size:1.1rem;margin-top:.5rem";
     note.addEventListener("change", function () { setNote(sheet, c, "note", note.value); });
     box.appendChild(note);
     if (c.document_required) {
       var doc = el("input", { type: "text", className: "doc-input", maxLength: 100, value: n.document_no || "", disabled: locked,
-        placeholder: "通报文号（必填）", "data-document": c.code, "aria-label": c.name + " 文号" });
+        placeholder: t("document.placeholder"), "data-document": c.code, "aria-label": t("document.label", { name: c.name }) });
       doc.style.cssText = "flex:0 1 14rem;min-height:48px;font-size:1.1rem;margin:.5rem 0 0 .5rem";
       doc.addEventListener("change", function () { setNote(sheet, c, "document_no", doc.value); });
       box.appendChild(doc);
@@ -290,7 +294,7 @@
 
   function setValue(sheet, c, value) {
     var why = M.check(c, value);
-    if (why) { state.hint[sheet.id] = c.name + "：" + why; render(); return; }
+    if (why) { state.hint[sheet.id] = named(c, why); render(); return; }
     delete state.hint[sheet.id];
     var m = {}; m[String(c.id)] = M.text(M.units(value));
     enqueueMarks(sheet.id, m);
@@ -299,10 +303,12 @@
 
   function criterionCard(sheet, c, v, pending, locked) {
     var value = v[String(c.id)];
-    var desc = KIND[c.kind] || c.kind;
-    if (c.kind === "deduction" && c.deduction_per) desc += " · 每处扣 " + c.deduction_per + " 分，满分 " + c.max + " 扣完为止";
-    else if (c.kind === "deduction") desc += " · 最多扣 " + M.text(M.units(c.max) - M.units(c.min)) + " 分";
-    else if (c.kind !== "time" && c.kind !== "veto") desc += " · 满分 " + c.max + (c.step ? " · 步长 " + c.step : "");
+    var desc = t("kind." + c.kind, null, c.kind);
+    if (c.kind === "deduction" && c.deduction_per) desc += " · " + t("rule.per_item", { per: c.deduction_per, max: c.max });
+    else if (c.kind === "deduction") desc += " · " + t("rule.at_most", { n: M.text(M.units(c.max) - M.units(c.min)) });
+    else if (c.kind !== "time" && c.kind !== "veto") {
+      desc += " · " + t("rule.max", { max: c.max }) + (c.step ? " · " + t("rule.step", { step: c.step }) : "");
+    }
     var control = el("div", { className: "control" });
     var quick = M.quickValues(c);
     if (quick.length) {
@@ -321,12 +327,13 @@
       control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "+1", disabled: locked, text: "+",
         onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], 1)); } }));
       if (c.kind === "deduction" && c.deduction_per) {
-        control.appendChild(el("span", { className: "muted", text: "处，扣 " + (value === undefined ? 0 : M.text(M.units(value) / 10000 * M.units(c.deduction_per))) + " 分" }));
+        var off = value === undefined ? 0 : M.text(M.units(value) / 10000 * M.units(c.deduction_per));
+        control.appendChild(el("span", { className: "muted", text: t("rule.items_deducted", { n: off }) }));
       }
     }
     return el("div", { className: "criterion" + (pending ? " pending" : ""), "data-criterion-card": c.code }, [
       el("div", { className: "crit-head" }, [el("b", { text: c.name }), el("span", { className: "muted small", text: desc }),
-        pending ? el("span", { className: "badge badge-warn unsent", text: "未发送" }) : null]),
+        pending ? el("span", { className: "badge badge-warn unsent", text: t("unsent") }) : null]),
       control,
       reasonInputs(sheet, c, value, locked)
     ]);
@@ -339,11 +346,11 @@
     document.getElementById("sheet-round").textContent = (round.event || "") + " · " + (round.round || "");
     document.getElementById("sheet-code").textContent = sheet.code;
     var badge = document.getElementById("sheet-status");
-    badge.textContent = statusLabel(st) + (hasPending(sheet.id) ? " · 未发送" : "");
+    badge.textContent = statusLabel(st) + (hasPending(sheet.id) ? " · " + t("unsent") : "");
     badge.className = "badge st-" + st;
     var banner = document.getElementById("sheet-banner");
     var notes = [];
-    if (sheet.status === "returned" && sheet.returned_reason) notes.push("裁判长退回：" + sheet.returned_reason);
+    if (sheet.status === "returned" && sheet.returned_reason) notes.push(t("sheet.returned", { reason: sheet.returned_reason }));
     if (state.message[sheet.id]) notes.push(state.message[sheet.id]);
     if (state.hint[sheet.id]) notes.push(state.hint[sheet.id]);
     banner.innerHTML = "";
@@ -351,13 +358,14 @@
     if (conflicts[sheet.id]) {
       var kept = conflicts[sheet.id];
       var byId = {}; criteria.forEach(function (c) { byId[String(c.id)] = c; });
-      banner.appendChild(el("p", { text: "服务器上的评分未被覆盖。本机未发送的评分：" + Object.keys(kept).map(function (k) { return (byId[k] ? byId[k].name : k) + " " + kept[k]; }).join("；") }));
+      var unsent = Object.keys(kept).map(function (k) { return (byId[k] ? byId[k].name : k) + " " + kept[k]; });
+      banner.appendChild(el("p", { text: t("conflict.kept", { marks: unsent.join(t("conflict.separator")) }) }));
       banner.appendChild(el("div", { className: "actions" }, [
-        editable(sheet) ? el("button", { type: "button", className: "btn btn-huge", id: "reapply", text: "核对后重新应用本机评分", onclick: function () {
+        editable(sheet) ? el("button", { type: "button", className: "btn btn-huge", id: "reapply", text: t("conflict.reapply"), onclick: function () {
           var k = conflicts[sheet.id], kn = conflictNotes[sheet.id];
           delete conflicts[sheet.id]; save(CKEY, conflicts); delete conflictNotes[sheet.id]; save(NKEY, conflictNotes);
           enqueueMarks(sheet.id, k, kn); render(); } }) : null,
-        el("button", { type: "button", className: "btn btn-huge", id: "discard", text: "放弃本机评分", onclick: function () {
+        el("button", { type: "button", className: "btn btn-huge", id: "discard", text: t("conflict.discard"), onclick: function () {
           delete conflicts[sheet.id]; save(CKEY, conflicts); delete conflictNotes[sheet.id]; save(NKEY, conflictNotes); render(); } })
       ]));
     }
@@ -384,16 +392,19 @@
     delete state.hint[sheet.id];
     var missing = (state.criteria[sheet.round_id] || []).filter(function (c) {
       return c.kind !== "bonus" && c.kind !== "veto" && v[String(c.id)] === undefined; });
-    if (missing.length) { state.hint[sheet.id] = "以下评分项尚未评分：" + missing.map(function (c) { return c.name; }).join("、"); render(); return; }
+    if (missing.length) {
+      state.hint[sheet.id] = t("submit.missing", { names: missing.map(function (c) { return c.name; }).join(t("separator")) });
+      render(); return;
+    }
     var noReason = missingReasons(sheet, state.criteria[sheet.round_id] || [], v);
     if (noReason.length) {
-      state.hint[sheet.id] = "以下扣分（加分）须填写原因：" + noReason.map(function (c) {
+      state.hint[sheet.id] = t("submit.no_reason", { names: noReason.map(function (c) {
         var n = notesOf(sheet)[String(c.id)] || {};
-        return c.name + ((n.note || "").trim() ? "（通报文号）" : ""); }).join("、");
+        return c.name + ((n.note || "").trim() ? t("submit.document") : ""); }).join(t("separator")) });
       render(); return;
     }
     var dlg = document.getElementById("confirm-dialog");
-    document.getElementById("confirm-text").textContent = "加密号 " + sheet.code + "，合计 " + M.total(state.criteria[sheet.round_id], v) + " 分。";
+    document.getElementById("confirm-text").textContent = t("submit.confirm", { code: sheet.code, total: M.total(state.criteria[sheet.round_id], v) });
     document.getElementById("confirm-check").checked = false;
     dlg.showModal();
   });
@@ -401,14 +412,14 @@
     var dlg = document.getElementById("confirm-dialog");
     var sheet = currentSheet();
     if (dlg.returnValue !== "ok" || !sheet) return;
-    if (!document.getElementById("confirm-check").checked) { state.hint[sheet.id] = "请勾选确认后再提交"; render(); return; }
+    if (!document.getElementById("confirm-check").checked) { state.hint[sheet.id] = t("submit.tick"); render(); return; }
     delete state.hint[sheet.id];
     queue.push({ key: uuid(), sheet: sheet.id, type: "submit", version: null });
     save(QKEY, queue); render(); flush();
   });
   document.getElementById("recuse").addEventListener("click", function () {
     var sheet = currentSheet(); if (!sheet) return;
-    var reason = window.prompt("请填写回避理由（如：亲属、同事、师徒关系）");
+    var reason = window.prompt(t("recusal.prompt"));
     if (!reason) return;
     fetch(API + "sheets/" + sheet.id + "/recusal", { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF, "X-Device-Id": DEVICE }, body: JSON.stringify({ reason: reason }) })

@@ -4,18 +4,16 @@ every PIN."""
 from __future__ import annotations
 
 import subprocess
-import uuid
 
-import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from config import TestingConfig
 from contestapp import create_app
 from contestapp.extensions import db
 from contestapp.judging import services
 from contestapp.judging.models import JudgeCard, card_pin
-from tests.conftest import PG_URL, Factory
+from tests.conftest import Factory
 from tests.judging.conftest import Fresh, signed_in
 
 BEFORE_DERIVED_PINS = "2725a1ea1c1b"  # the revision whose judge_cards.pin held every PIN in clear
@@ -106,22 +104,6 @@ def test_the_card_sheet_prints_derived_and_legacy_pins(app, jw, tmp_path):
 
 
 # --- the migration keeps the PINs of cards already printed ---------------------------------------------------------
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'pins.db'}"
-        return
-    schema = f"pins_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
 
 def test_the_migration_keeps_printed_pins_both_ways(empty_database):
     app = create_app(TestingConfig(empty_database))
