@@ -1,0 +1,548 @@
+"""Every page in English: each role signs in with the English locale and opens every page it can reach in a
+demo-like world (the `flask demo` skills contest with published results, certificates and an appeal; a merit
+project with scored periods, honours and a 1+X evidence contest; a craftsman selection walked through its stages).
+No Chinese may remain on a page once the user data shown on it is taken out: names of people, units, contests,
+events, rounds, criteria, and other values users typed or imported (listed column by column in DATA_COLUMNS).
+A new untranslated label therefore fails this test, on whichever page it appears.
+
+Also: every HTML page of the application is reached at least once (so a new page is walked too, or the world below
+needs extending), and the judge's tablet page carries the tablet script's strings in the page's language.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from io import BytesIO
+
+import pytest
+from sqlalchemy import select
+
+from contestapp.extensions import db
+from tests.conftest import PASSWORD, ROOT
+from tests.merit.merit_helpers import at, merit, score  # noqa: F401  (merit: a fixture)
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+EN = {"Accept-Language": "en"}
+DEMO_PASSWORD = "demo12345"
+# the language switch names the other language in that language
+NATIVE_NAMES = ("中文",)
+
+# --- user data: what users typed or imported, shown as it is in every language ----------------------------------
+# (model, column): plain columns are taken whole; JSON columns give every string inside them.
+DATA_COLUMNS = {
+    "auth.Organisation": ["name"],
+    "auth.User": ["display_name", "unit_name"],
+    "contests.Contest": ["name", "location", "rules"],
+    "contests.Event": ["name", "rules"],
+    "contests.Round": ["name", "rules"],
+    "contests.Criterion": ["name", "rules"],
+    "entrants.Entrant": ["name", "trade", "vocational_level", "category"],
+    "entrants.Unit": ["name", "role"],
+    "judging.LotDraw": ["witnesses"],
+    "judging.Recusal": ["reason"],
+    "judging.ScoreSheet": ["returned_reason"],
+    "judging.TieDecision": ["reason"],
+    "results.Appeal": ["appellant", "text", "decision"],
+    "results.ResultSnapshot": ["reason", "data"],
+    "awards.AwardGrant": ["name", "reason"],
+    "certificates.Certificate": ["holder", "unit", "award", "event_name", "fields", "revoke_reason"],
+    "certificates.CertificateSetup": ["issuer", "date_text"],
+    "certificates.CertificateLayout": ["document"],
+    "merit.Project": ["name", "owner", "location"],
+    "merit.Period": ["name"],
+    "merit.HonourRule": ["label"],
+    "merit.RankReward": ["label"],
+    "merit.Honour": ["label", "entrant_name", "unit_name"],
+    "merit.MarkNote": ["note", "document_no"],
+    "merit.SelfMark": ["note"],
+    "merit.AnnualReview": ["note"],
+    "merit.Evidence": ["filename", "note", "review_note"],
+    "craftsman.CraftsmanCall": ["title", "notice", "eligibility", "targets", "confirmed_warnings"],
+    "craftsman.Nomination": ["name", "employer", "employer_type", "job", "trade", "vocational_level", "honours",
+                             "innovations", "statement", "summary", "office_note", "direct_reason"],
+    "craftsman.NominationFile": ["original_name"],
+    "craftsman.CraftsmanTitle": ["holder", "unit", "title"],
+    "audit.AuditEntry": ["actor_name"],
+}
+
+
+def data_values() -> list[str]:
+    """Every string with Chinese in it held in a DATA_COLUMNS column, longest first (so a name is taken out whole
+    before a shorter name inside it)."""
+    import importlib
+
+    found: set[str] = set()
+
+    def collect(value):
+        if isinstance(value, str):
+            if HAN.search(value):
+                found.add(value.strip())
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                collect(k)
+                collect(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                collect(v)
+
+    for path in (ROOT / "contestapp" / "certificates" / "layouts").glob("*.json"):  # the built-in layouts
+        collect(json.loads(path.read_text(encoding="utf-8")))
+    for name, columns in DATA_COLUMNS.items():
+        area, model = name.split(".")
+        cls = getattr(importlib.import_module(f"contestapp.{area}.models"), model)
+        for row in db.session.execute(select(*(getattr(cls, c) for c in columns))):
+            for value in row:
+                collect(value)
+    # a multi-line text is shown line by line, or as paragraphs; the merit charts cut long names (merit/charts.py:
+    # a series' name to 12 characters, a bar's to 16) and show a period's name without 考评
+    for text in list(found):
+        found.update(line.strip() for line in text.splitlines() if HAN.search(line))
+        found.update(v for v in (text[:12], text[:16], text.replace("考评", "")) if HAN.search(v))
+    return sorted(found, key=len, reverse=True)
+
+
+class _Texts(HTMLParser):
+    """The text a user can see or hear: text nodes, the attributes that are read out or shown, inline scripts.
+
+    Text inside an element marked lang="zh-CN" is left out: Chinese on purpose, e.g. a result's explanation
+    (成绩明细, written by the scoring domain), the audit trail's summaries, a job's log (records kept as written)."""
+
+    ATTRS = {"placeholder", "title", "aria-label", "alt", "label", "data-confirm"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.script: str | None = None
+        self.open: list[tuple[str, bool]] = []  # (tag, marked Chinese)
+
+    @property
+    def chinese_on_purpose(self) -> bool:
+        return any(zh for _tag, zh in self.open)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        zh = (attrs.get("lang") or "").lower().startswith("zh") and tag != "html"
+        if not (zh or self.chinese_on_purpose):
+            for name, value in attrs.items():
+                if value and (name in self.ATTRS or (name == "value" and tag in ("input", "button")
+                                                      and attrs.get("type") in ("submit", "button", "reset"))):
+                    self.texts.append(value)
+        if tag == "script":
+            self.script = attrs.get("type") or "text/javascript"
+        if tag not in self.VOID:
+            self.open.append((tag, zh))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.script = None
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                del self.open[i:]
+                break
+
+    def handle_data(self, data):
+        if self.chinese_on_purpose:
+            return
+        if self.script == "application/json":
+            self.texts.extend(_strings_of(json.loads(data)))
+        elif self.script is not None:  # inline script: its string literals, \\u escapes read
+            self.texts.append(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), data))
+        elif data.strip():
+            self.texts.append(data)
+
+
+def _strings_of(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings_of(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_of(v)]
+    return []
+
+
+def chinese_left(html: str, data: list[str]) -> list[str]:
+    """The pieces of visible text that still hold Chinese once the user data in them is taken out."""
+    parser = _Texts()
+    parser.feed(html)
+    texts = [t for t in parser.texts if HAN.search(t)]
+    joined = "\n".join(texts)
+    shown = [value for value in data if value in joined]
+    left = []
+    for text in texts:
+        for value in shown:
+            if value in text:
+                text = text.replace(value, "\u2063")
+        for name in NATIVE_NAMES:
+            text = text.replace(name, "")
+        if HAN.search(text):
+            left.append(" ".join(text.replace("\u2063", "…").split()))
+    return left
+
+
+# --- the world -----------------------------------------------------------------------------------------------------
+
+def build_skills() -> dict:
+    """`flask demo` (a skills contest on its first afternoon), then: the first event confirmed, decrypted, published,
+    an appeal decided, finalised with awards, certificates issued (one revoked) and a batch queued; on the second
+    event a sheet returned to its judge and a paper keying entered twice with one disagreement."""
+    from contestapp.auth.models import User
+    from contestapp.certificates import services as certificates
+    from contestapp.contests.models import Contest
+    from contestapp.demo import DEMO_CODE, _assigned_codes, create_demo
+    from contestapp.entrants.models import Entry
+    from contestapp.judging import services as judging
+    from contestapp.judging.models import ScoreSheet
+    from contestapp.results import services as results
+    from contestapp.results.marks import check_files, store_batch
+
+    create_demo()
+    contest = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    organiser, chief, arbiter = users["organiser"], users["chief"], users["arbiter"]
+    first, second = contest.events
+    for rnd in judging.judged_rounds(first):
+        judging.confirm_round(rnd, chief)
+    judging.decrypt_event(first, chief)
+    results.publish_preliminary(first, organiser)
+    entry = db.session.scalars(select(Entry).where(Entry.event_id == first.id).order_by(Entry.id)).first()
+    appeal = results.lodge_appeal(first, entry, "选手本人", "实操第二项扣分有误", organiser)
+    results.decide_appeal(appeal, False, "经复核，扣分有据", arbiter)
+    results.lodge_appeal(second, None, "领队", "第二赛项计时有误", organiser)
+    results.finalise(first, organiser)
+    results.state_of(first).board_enabled = True  # the public big screen
+    issued = certificates.issue(contest, certificates.requests_from(contest, "awards", "award", first), actor=organiser)
+    certificates.revoke(issued.certificates[0], "姓名有误，已重新颁发", organiser)
+    batch = certificates.create_batch(contest, "issued", "award", None, "full", None, organiser)
+
+    submitted = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
+        ScoreSheet.round.has(event_id=second.id), ScoreSheet.status == "submitted").order_by(ScoreSheet.id)).first()
+    judging.return_sheet(submitted, chief, "第二项评分与记录不符，请复核")
+    open_sheet = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
+        ScoreSheet.round.has(event_id=second.id), ScoreSheet.status != "submitted").order_by(ScoreSheet.id)).first()
+    keyings = []
+    for value in (0, 1):
+        rows = ["event,round,entry,criterion,judge,value"]
+        codes = set(_assigned_codes(open_sheet))
+        for k, c in enumerate(c for c in open_sheet.round.criteria if c.code in codes):
+            rows.append(f"{second.code},{open_sheet.round.code},{open_sheet.entry.number},{c.code},"
+                        f"{open_sheet.judge.username},{c.min if k else c.min + value}")
+        checked = check_files(contest, "\n".join(rows).encode(), "paper.csv")
+        assert checked.ok, checked.problems
+        keyings.append(store_batch(contest, checked, organiser, "paper.csv", None, keyings[0] if keyings else None))
+    db.session.commit()
+    return {"contest": contest, "event": first, "round": first.rounds[0], "criterion": first.rounds[0].criteria[0],
+            "entry": entry, "sheet": submitted, "judge": submitted.judge, "snapshot": results.official_snapshot(first),
+            "certificate_batch": batch, "marks_batch": keyings[0], "serial": issued.certificates[1].serial,
+            "signature": certificates.sign_serial(issued.certificates[1].serial)}
+
+
+def build_merit(merit, make) -> dict:
+    """The metro project of tests/merit: April scored (a deduction with its reason, a bonus), April closed and
+    published, the second period open; honours tied across a quota; a unit's self-assessment; and a 1+X points
+    contest with one piece of evidence uploaded."""
+    from contestapp.entrants.models import Unit
+    from contestapp.merit import services
+    from contestapp.merit.models import SelfSheet, UnitProfile
+    from tests.merit.merit_helpers import UNITS, run_all, sheets_of
+
+    contest, judges = merit["contest"], merit["judges"]
+    april, may, _ = services.periods_of(contest)
+    run_all(at(2025, 4, 1))
+    score(april, judges, {UNITS[1]: {"safety": ("1", "基坑临边防护缺失", "")},
+                          UNITS[0]: {"honour_owner": ("3", "业主季度表彰", "业主〔2025〕12号")}})
+    own = db.session.scalars(select(SelfSheet).where(SelfSheet.period_id == april.id).order_by(SelfSheet.id)).first()
+    run_all(at(2025, 5, 6))
+    rule = services.ensure_honour_rules(contest)[0]
+    rule.quota = 1
+    services.assign_honours(contest, merit["organiser"])
+    open_sheet = next(iter(sheets_of(may, judges[0]).values()))
+    noted = sheets_of(april, judges[0])[UNITS[1]]  # submitted, with a deduction and its reason
+
+    org = make.org("某县总工会", "county")
+    make.user("county", "organiser", org)
+    chair = make.user("union_a", "unit", org)
+    points = make.contest(org, "points-1x.json", code="p1x")
+    make.roster(points, 4)
+    make.member(points, chair)
+    unit = db.session.scalars(select(Unit).where(Unit.contest_id == points.id).order_by(Unit.name)).first()
+    db.session.add(UnitProfile(contest_id=points.id, unit_id=unit.id, user_id=chair.id))
+    services.save_project(points, {"name": "职工积分制", "schedule": "yearly", "starts_on": date(2025, 1, 1),
+                                   "ends_on": date(2025, 12, 31)}, merit["organiser"])
+    entry = services.entries_of_unit(points, unit)[0]
+    criterion = next(c for c in points.events[0].rounds[0].criteria if c.code == "wages")
+    evidence = services.store_evidence(points, entry, criterion, "集体合同.pdf", b"%PDF-1.4 test", "2025年集体合同",
+                                       chair)
+    db.session.commit()
+    return {"contest": contest, "period": april, "sheet": open_sheet, "noted": noted, "judge": judges[0], "rule": rule,
+            "self_sheet": own, "points": points, "evidence": evidence}
+
+
+class _Sms:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, phone, text):
+        self.sent.append((phone, text))
+
+    def code_for(self, phone):
+        return re.search(r"\d{6}", [t for p, t in self.sent if p == phone][-1]).group(0)
+
+
+def craftsman_stages(app, make):
+    """A craftsman selection, yielded at each stage: nominations (one a draft), checks (one ineligible, one returned,
+    one direct), expert review, the shortlist and public vote, publicity of the confirmed list (a target missed),
+    and titles named after an objection was decided."""
+    from contestapp.craftsman import services
+    from contestapp.craftsman.models import Stage
+    from contestapp.domain.idcard import make_id_number
+    from contestapp.results import services as results
+    from tests.craftsman.craftsman_helpers import build_world, marks_for, nominate
+
+    w = build_world(make, units=6, experts=6)
+    call, contest, office, experts = w["call"], w["contest"], w["organiser"], w["experts"]
+    call.quota, call.shortlist_size = 4, 5
+    app.extensions["craftsman_sms"] = sms = _Sms()
+    old = {"id_number": make_id_number("330881", date(1960, 3, 3), 6, "M")}  # 65 on the reference date
+    noms = [nominate(call, w["units"][i % 6], i, front_line=i > 1, **(old if i == 6 else {})) for i in range(8)]
+    draft = nominate(call, w["units"][0], 20, submit=False)
+    db.session.commit()
+    ctx = {"contest_id": contest.id, "nomination_id": noms[0].id, "craftsman.unit_nomination:nomination_id": draft.id,
+           "file_id": noms[0].files[0].id if noms[0].files else None}
+    yield ctx
+
+    services.set_stage(call, Stage.CHECKING, office)
+    services.decide(call, noms[6], "ineligible", "", office)
+    services.decide(call, noms[7], "return", "请补充技能等级证书", office)
+    services.decide(call, noms[5], "direct", "省级技能大赛一等奖（直接认定）", office)
+    for n in noms[:5]:
+        services.decide(call, n, "eligible", "", office)
+    db.session.commit()
+    yield ctx
+
+    services.start_review(call, office)
+    quality = {n.id: Decimal("0.9") - Decimal("0.05") * k for k, n in enumerate(noms[:5])}
+    for n in noms[:5]:
+        for j, expert in enumerate(experts):
+            if not services.is_recused(expert, n):
+                services.record_marks(expert, n, "review", marks_for(quality[n.id], j))
+    db.session.commit()
+    yield ctx
+
+    for s in services.make_shortlist(call, office):
+        for j, expert in enumerate(experts):
+            if not services.is_recused(expert, s.nomination):
+                services.record_marks(expert, s.nomination, "defence",
+                                      {"defence": (Decimal(100) * quality[s.nomination.id] + j % 3).to_integral_value()})
+    services.set_stage(call, Stage.VOTE, office)
+    for k in range(3):
+        phone = f"1390000{k:04d}"
+        services.request_code(call, phone, f"10.1.0.{k}", f"dev{k}")
+        services.cast_vote(call, noms[k], phone, sms.code_for(phone), f"10.1.0.{k}", f"dev{k}")
+    db.session.commit()
+    yield ctx
+
+    services.confirm_list(call, office, acknowledged=True)
+    objection = results.lodge_appeal(contest.events[0], None, "匿名群众", "反映某候选人材料不实", office)
+    db.session.commit()
+    yield ctx
+
+    results.decide_appeal(objection, False, "经核查，材料属实", office)
+    services.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
+    db.session.commit()
+    yield ctx
+
+
+# --- the walk ------------------------------------------------------------------------------------------------------
+
+# GET endpoints that answer with something other than a page (files, JSON, redirects): not walked
+NOT_PAGES = {
+    "static", "main.health", "auth.set_language", "api_v1.assignments", "api_v1.openapi", "api_v1.sheet",
+    "board.board_data", "awards.pdf", "awards.xlsx", "certificates.batch_download", "certificates.batch_status",
+    "certificates.calibration", "certificates.layout_preview", "contests.export_definition", "entrants.export",
+    "entrants.template", "judging_console.cards_pdf", "judging_console.draw_sheet", "judging_console.sheets_pdf",
+    "merit.evidence_file", "merit.import_template", "merit.bulletin", "results.export", "results.marks_export",
+    "craftsman.certificates", "craftsman.material", "craftsman.photo",
+}
+
+
+class Walk:
+    """Opens every page for each signed-in user (and anonymously), in English, and gathers the Chinese left."""
+
+    def __init__(self, app):
+        self.app = app
+        self.left: dict[str, list[str]] = defaultdict(list)  # Chinese text -> pages (user url)
+        self.rendered: set[str] = set()                       # endpoints seen as an HTML page
+        self.pages = 0
+
+    def client(self, username, password):
+        from tests.conftest import login
+
+        client = self.app.test_client()
+        client.set_cookie("lang", "en")
+        if username:
+            login(client, username, password)
+        return client
+
+    def __call__(self, users: list[tuple[str | None, str]], contexts: list[dict]):
+        from tests.test_access import build_url
+
+        data = data_values()
+        rules = [r for r in self.app.url_map.iter_rules() if "GET" in r.methods and r.endpoint not in NOT_PAGES]
+        for username, password in users:
+            client = self.client(username, password)
+            seen = set()
+            for rule in rules:
+                for ctx in contexts:
+                    values = {arg: ctx.get(f"{rule.endpoint}:{arg}", ctx.get(arg)) for arg in rule.arguments}
+                    if any(v is None for v in values.values()):
+                        continue
+                    url = build_url(rule, values)
+                    if url in seen:
+                        continue
+                    seen.add(url)
+                    response = client.get(url, headers=EN)
+                    if response.mimetype != "text/html" or 300 <= response.status_code < 400:
+                        continue  # error pages are pages too
+                    self.pages += 1
+                    if response.status_code == 200:
+                        self.rendered.add(rule.endpoint)
+                    html = response.get_data(as_text=True)
+                    assert '<html lang="en">' in html, url
+                    for text in chinese_left(html, data):
+                        self.left[text].append(f"{username or 'anonymous'} {url}")
+
+    def report(self) -> str:
+        lines = []
+        for text, pages in sorted(self.left.items(), key=lambda kv: kv[1][0]):
+            lines.append(f"{text!r}  on {len(pages)} page(s), e.g. {pages[0]}")
+        return "\n".join(lines)
+
+
+def test_every_page_in_english(app, make, merit):  # noqa: F811
+    walk = Walk(app)
+    skills = build_skills()
+    s = {"contest_id": skills["contest"].id, "event_id": skills["event"].id, "round_id": skills["round"].id,
+         "criterion_id": skills["criterion"].id, "entry_id": skills["entry"].id, "sheet_id": skills["sheet"].id,
+         "judge_id": skills["judge"].id, "snapshot_id": skills["snapshot"].id, "layout": "award",
+         "certificates.batch:batch_id": skills["certificate_batch"].id,
+         "results.batch:batch_id": skills["marks_batch"].id,
+         "serial": f"{skills['serial']}?sig={skills['signature']}",  # the link printed on the certificate
+         "user_id": skills["judge"].id}
+    m = build_merit(merit, make)
+    metro = {"contest_id": m["contest"].id, "period_id": m["period"].id, "sheet_id": m["sheet"].id,
+             "merit.self_sheet:sheet_id": m["self_sheet"].id, "merit.sheet_notes:sheet_id": m["noted"].id,
+             "rule_id": m["rule"].id,
+             "event_id": m["contest"].events[0].id}
+    points = {"contest_id": m["points"].id, "evidence_id": m["evidence"].id}
+    demo = [(name, DEMO_PASSWORD) for name in ("admin", "organiser", "chief", "arbiter", "judge1")]
+    walk([(None, ""), *demo, ("organiser1", PASSWORD), ("assessor1", PASSWORD), ("unit_a", PASSWORD),
+          ("county", PASSWORD), ("union_a", PASSWORD)], [s, metro, points])
+    for ctx in craftsman_stages(app, make):
+        walk([(None, ""), ("office", PASSWORD), ("unit0", PASSWORD), ("expert0", PASSWORD)], [ctx])
+    assert not walk.left, f"Chinese left on English pages:\n{walk.report()}"
+    pages = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint not in NOT_PAGES}
+    missing = sorted(pages - walk.rendered)
+    assert not missing, f"pages never rendered: {missing}; extend the world above so each is walked"
+
+
+# --- the tablet's scripts ------------------------------------------------------------------------------------------
+
+SCRIPTS = [ROOT / "static" / "js" / "tablet.js", ROOT / "static" / "js" / "marks.js"]
+
+
+def tablet_text(client) -> dict[str, str]:
+    html = client.get("/judging/").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="tablet-text">(.*?)</script>', html, re.S)
+    assert found, "the tablet page carries its scripts' texts"
+    return json.loads(found.group(1))
+
+
+@pytest.fixture
+def judge_client(app, make, client):
+    org = make.org()
+    make.user("tabletjudge", "judge", org)
+    db.session.commit()
+    from tests.conftest import login
+
+    login(client, "tabletjudge")
+    return client
+
+
+def test_the_tablet_scripts_get_their_texts_from_the_page_in_its_language(judge_client):
+    from contestapp.contests.models import CriterionKind
+    from contestapp.judging.models import SheetStatus
+
+    client = judge_client
+    client.set_cookie("lang", "en")
+    english = tablet_text(client)
+    client.set_cookie("lang", "zh_CN")
+    chinese = tablet_text(client)
+    assert english.keys() == chinese.keys()
+    # every key the scripts ask for is on the page (statuses and kinds are asked for by their codes)
+    code = "\n".join(path.read_text(encoding="utf-8") for path in SCRIPTS)
+    wanted = set(re.findall(r'\bt\("([\w.]+)"', code)) - {"status.", "kind."}
+    wanted |= {f"status.{s}" for s in (*SheetStatus, "not_started", "void", "submitting")}
+    wanted |= {f"kind.{k}" for k in CriterionKind}
+    assert wanted - english.keys() == set()
+    # the scripts hold no Chinese of their own: the template is the one source
+    assert not HAN.search(code), "a Chinese text in static/js: put it in templates/judging/_tablet_text.html"
+    # Chinese as before, English in English, the same {placeholders}
+    assert chinese["unsent"] == "未发送" and english["unsent"] == "Not yet sent"
+    assert chinese["net.offline_unsent"].replace("{n}", "3") == "离线：评分保存在本机，3 项未发送，联网后自动发送"
+    assert english["status.submitted"] == "Submitted" and english["kind.deduction"] == "Deduction"
+    left = {k: v for k, v in english.items() if HAN.search(v)}
+    assert not left, f"tablet texts without English: {left}"
+    placeholder = re.compile(r"\{\w+\}")
+    assert all(sorted(placeholder.findall(english[k])) == sorted(placeholder.findall(chinese[k])) for k in english)
+
+
+def test_the_english_catalogue_keeps_brace_placeholders():
+    english = json.loads((ROOT / "contestapp" / "translations" / "en.json").read_text(encoding="utf-8"))
+    placeholder = re.compile(r"\{\w+\}")
+    wrong = [k for k, v in english.items() if sorted(placeholder.findall(k)) != sorted(placeholder.findall(v))]
+    assert not wrong, f"{{placeholders}} differ between Chinese and English: {wrong}"
+
+
+def test_labels_named_by_the_domain_have_english():
+    """The pure domain names schedules and vocational levels in Chinese (values that are stored); the forms mark
+    them for the catalogue (merit/forms.py, craftsman/forms.py): a new one needs its mark and its English."""
+    from babel.messages.mofile import read_mo
+
+    from contestapp.domain.eligibility import LEVEL_NAMES
+    from contestapp.domain.periods import SCHEDULE_LABELS
+
+    with (ROOT / "contestapp" / "translations" / "en" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
+        compiled = {m.id: m.string for m in read_mo(f) if m.id}
+    for label in (*SCHEDULE_LABELS.values(), *LEVEL_NAMES):
+        assert compiled.get(label), f"no English for {label}"
+
+
+@pytest.mark.parametrize("rule", [
+    {}, {"aggregate": "median"}, {"aggregate": "trimmed", "drop_high": 1, "drop_low": 1, "min_judges": 3},
+    {"aggregate": "trimmed", "drop_high": 2, "drop_low": 1, "reduce": "sum", "places": 2, "min_judges": 5},
+    {"places": 3}])
+def test_the_recusal_page_states_the_panel_rule_as_the_domain_does(app, rule):
+    """judging/console.rule_text gives PanelRule.describe() in the page's language: in Chinese, the same text."""
+    from flask_babel import refresh
+
+    from contestapp.domain.types import PanelRule
+    from contestapp.judging.console import rule_text
+
+    panel = PanelRule(**rule)
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        refresh()  # the test's app context is shared: forget the locale of an earlier request
+        assert rule_text(panel) == panel.describe()
+    with app.test_request_context("/", headers=EN):
+        refresh()
+        assert not HAN.search(rule_text(panel)), rule_text(panel)
