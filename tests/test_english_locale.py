@@ -546,3 +546,20 @@ def test_the_recusal_page_states_the_panel_rule_as_the_domain_does(app, rule):
     with app.test_request_context("/", headers=EN):
         refresh()
         assert not HAN.search(rule_text(panel)), rule_text(panel)
+
+
+def test_a_services_fixed_message_is_shown_in_the_readers_language(app, make, client):
+    """Services raise their fixed messages marked N_() (still Chinese in Python: the CLI and logs); the views
+    translate them when they show them."""
+    org = make.org()
+    make.user("org1", "organiser", org)
+    contest = make.contest(org)
+    db.session.commit()
+    from tests.conftest import login
+
+    login(client, "org1")
+    url = f"/contests/{contest.id}/results/events/{contest.events[0].id}/appeals"
+    page = client.post(url, data={"appellant": "", "text": ""}, headers=EN, follow_redirects=True)
+    assert "Give the appellant and the appeal" in page.get_data(as_text=True)
+    page = client.post(url, data={"appellant": "", "text": ""}, follow_redirects=True)
+    assert "请填写申诉人和申诉内容" in page.get_data(as_text=True)

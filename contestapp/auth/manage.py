@@ -100,7 +100,7 @@ def user_form(user_id: int | None = None):
                 user = create_user(form.username.data, form.password.data, form.role.data, form.display_name.data,
                                    org, form.unit_name.data or None)
             except ValueError as exc:
-                form.username.errors.append(str(exc))
+                form.username.errors.append(_(str(exc)))
                 return render_template("auth/user_form.html", form=form, user=user)
         else:
             clash = db.session.scalar(select(User.id).where(User.username == form.username.data, User.id != user.id))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from contestapp.auth.models import LoginFailure, Organisation, Role, User
 from contestapp.common.db import utcnow
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 
 class LoginError(Exception):
@@ -34,9 +35,9 @@ def authenticate(username: str, password: str, address: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.check_password(password):
         db.session.add(LoginFailure(username=username, address=address))
-        raise LoginError("用户名或密码错误")
+        raise LoginError(N_("用户名或密码错误"))
     if not user.active:
-        raise LoginError("该账号已停用，请联系管理员")
+        raise LoginError(N_("该账号已停用，请联系管理员"))
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     return user
 
@@ -45,7 +46,7 @@ def create_user(username: str, password: str, role: str, display_name: str | Non
                 organisation: Organisation | None = None, unit_name: str | None = None) -> User:
     Role(role)  # refuse an unknown role early
     if len(password) < 8:
-        raise ValueError("密码至少 8 位")
+        raise ValueError(N_("密码至少 8 位"))
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"用户名 {username} 已存在")
     user = User(username=username, display_name=display_name or username, role=role,

@@ -40,7 +40,7 @@ def login():
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except LoginError as exc:
             db.session.commit()  # keep the failure record for rate limiting
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=form.remember.data)
         db.session.commit()

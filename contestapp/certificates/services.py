@@ -219,7 +219,7 @@ def _allocate_serials(contest: Contest, pattern: str, kind: str, event_code: str
         serials += [s for s in fresh if s not in taken]
         if len(serials) == count:
             return serials
-    raise CertificateError("无法分配证书编号：编号格式产生的编号已被占用，请修改编号格式")
+    raise CertificateError(N_("无法分配证书编号：编号格式产生的编号已被占用，请修改编号格式"))
 
 
 # --- signing and verification ----------------------------------------------------------------------------------------
@@ -324,9 +324,9 @@ def save_layout(contest: Contest, kind: str, document: dict | None, actor) -> Ce
 def save_printer(contest: Contest, kind: str, printer: str, dx: Decimal, dy: Decimal, actor) -> PrinterOffset:
     printer = printer.strip()
     if not printer:
-        raise CertificateError("请填写打印机名称")
+        raise CertificateError(N_("请填写打印机名称"))
     if abs(dx) > 50 or abs(dy) > 50:
-        raise CertificateError("校准偏移不能超过 ±50 毫米")
+        raise CertificateError(N_("校准偏移不能超过 ±50 毫米"))
     row = layout_row(contest, kind, create=True)
     offset = next((p for p in row.printers if p.printer == printer), None)
     if offset is None:
@@ -397,7 +397,7 @@ def issue(contest: Contest, requests: Sequence[CertificateRequest], layout: Layo
     other problems CertificateError. The caller commits.
     """
     if not requests:
-        raise CertificateError("没有需要发放的证书")
+        raise CertificateError(N_("没有需要发放的证书"))
     kinds = {r.kind for r in requests}
     if len(kinds) != 1 or not kinds <= set(KINDS):
         raise CertificateError(f"一次只能发放一种证书（{', '.join(sorted(kinds))}）")
@@ -494,7 +494,7 @@ def _fill(cert: Certificate, r: CertificateRequest, events: Mapping[str, Event])
 def revoke(cert: Certificate, reason: str, actor) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise CertificateError("撤销证书必须填写原因")
+        raise CertificateError(N_("撤销证书必须填写原因"))
     if cert.status == CertificateStatus.REVOKED:
         raise CertificateError(f"证书 {cert.serial} 已于此前撤销")
     cert.status, cert.revoked_at, cert.revoke_reason = CertificateStatus.REVOKED, utcnow(), reason[:500]
@@ -554,7 +554,7 @@ def requests_from_awards(contest: Contest, kind: str = "award", event: Event | N
         from contestapp.awards.models import AwardGrant
         from contestapp.results.services import official_snapshot
     except ImportError:  # pragma: no cover - before the awards area is installed
-        raise CertificateError("获奖名单模块尚未启用：请在成绩定稿后再发证") from None
+        raise CertificateError(N_("获奖名单模块尚未启用：请在成绩定稿后再发证")) from None
     from contestapp.entrants.models import Entrant, Entry
 
     wanted = "title" if kind == "title" else "award"
@@ -582,7 +582,7 @@ def requests_from_craftsman(contest: Contest) -> list[CertificateRequest]:
     try:
         from contestapp.craftsman.models import CraftsmanTitle, Nomination
     except ImportError:  # pragma: no cover
-        raise CertificateError("工匠评选模块尚未启用") from None
+        raise CertificateError(N_("工匠评选模块尚未启用")) from None
     out = []
     rows = db.session.execute(select(CraftsmanTitle, Nomination).join(Nomination, Nomination.id ==
                                                                      CraftsmanTitle.nomination_id)
@@ -592,7 +592,7 @@ def requests_from_craftsman(contest: Contest) -> list[CertificateRequest]:
                                       id_number=getattr(n, "id_number", None), unit=t.unit, rank=rank,
                                       serial=t.serial, source="craftsman"))
     if not out:
-        raise CertificateError("还没有命名的工匠，无法发证")
+        raise CertificateError(N_("还没有命名的工匠，无法发证"))
     return out
 
 
@@ -601,7 +601,7 @@ def requests_from_merit(contest: Contest, event: Event | None = None) -> list[Ce
     try:
         from contestapp.merit.models import Honour, HonourRule
     except ImportError:  # pragma: no cover
-        raise CertificateError("立功竞赛模块尚未启用") from None
+        raise CertificateError(N_("立功竞赛模块尚未启用")) from None
     from contestapp.entrants.models import Entrant, Entry
 
     stmt = (select(Honour, Entrant, Event).join(HonourRule, HonourRule.id == Honour.rule_id)
@@ -616,7 +616,7 @@ def requests_from_merit(contest: Contest, event: Event | None = None) -> list[Ce
                                       id_number=person.id_number, entrant_id=person.id, event_code=ev.code,
                                       unit=h.unit_name or "", rank=h.rank, source="merit"))
     if not out:
-        raise CertificateError("没有已确定的荣誉名单")
+        raise CertificateError(N_("没有已确定的荣誉名单"))
     return out
 
 
@@ -628,7 +628,7 @@ def issued_certificates(contest: Contest, kind: str, event: Event | None = None)
     certs = list(db.session.scalars(stmt.order_by(Certificate.event_order, Certificate.rank, Certificate.position,
                                                   Certificate.id)))
     if not certs:
-        raise CertificateError("没有已发放的有效证书可重印")
+        raise CertificateError(N_("没有已发放的有效证书可重印"))
     return certs
 
 
@@ -655,7 +655,7 @@ def create_batch(contest: Contest, source: str, kind: str, event: Event | None, 
     if kind not in KINDS:
         raise CertificateError(f"未知的证书类型：{kind}")
     if mode not in ("full", "overlay"):
-        raise CertificateError("打印方式须为 full（全彩）或 overlay（套打）")
+        raise CertificateError(N_("打印方式须为 full（全彩）或 overlay（套打）"))
     printer_offset(contest, kind, printer or None)  # refuse an uncalibrated printer now, not in the job
     batch = CertificateBatch(contest_id=contest.id, source=source, kind=kind, event_id=event.id if event else None,
                              mode=mode, printer=printer or None, created_by=getattr(actor, "id", None),
@@ -703,7 +703,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
             certs = result.certificates
             batch.issued = result.new
             if not certs:
-                raise CertificateError("名单中的证书均已撤销，没有可打印的证书")
+                raise CertificateError(N_("名单中的证书均已撤销，没有可打印的证书"))
         db.session.commit()  # the certificates exist from here on, with their serials
 
         setup = setup_of(contest)

@@ -108,7 +108,7 @@ def issue(contest: Contest):
                                       request.form.get("mode", "full"), request.form.get("printer", "").strip(),
                                       current_user)
     except services.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     db.session.commit()
     services.start_batch(batch.id, request.url_root)
@@ -153,7 +153,7 @@ def revoke(contest: Contest, cert_id: int):
     try:
         services.revoke(cert, request.form.get("reason", ""), current_user)
     except services.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(request.referrer or url_for(".index", contest_id=contest.id))
     db.session.commit()
     flash(_("证书 %(serial)s 已撤销", serial=cert.serial), "success")
@@ -170,7 +170,7 @@ def print_one(contest: Contest, cert_id: int):
                                    request.url_root)
     except PRINT_ERRORS as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(request.referrer or url_for(".index", contest_id=contest.id))
     db.session.commit()
     return _attachment(pdf, services.zip_member_name(cert))
@@ -234,9 +234,9 @@ def layout_preview(contest: Contest, layout: str):
     try:
         pdf = services.preview_pdf(contest, kind, document, mode, request.values.get("printer") or None)
     except PRINT_ERRORS as exc:
-        return jsonify(errors=[str(exc)]), 400
+        return jsonify(errors=[_(str(exc))]), 400
     except (FileNotFoundError, OSError) as exc:  # an image path that does not exist
-        return jsonify(errors=[str(exc)]), 400
+        return jsonify(errors=[_(str(exc))]), 400
     return _preview_response(pdf, request.values.get("format", "png"))
 
 
@@ -251,7 +251,7 @@ def printer_save(contest: Contest, layout: str):
     except InvalidOperation:
         flash(_("偏移量须为数字（毫米，可带小数）"), "error")
     except services.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("打印机校准已保存"), "success")
@@ -266,7 +266,7 @@ def calibration(contest: Contest, layout: str):
     try:
         pdf = services.calibration_pdf(contest, kind, printer)
     except PRINT_ERRORS as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
     return _attachment(pdf, f"校准页-{KIND_LABELS[CertificateKind(kind)]}{'-' + printer if printer else ''}.pdf")
 

@@ -41,7 +41,7 @@ def organisations_for(user) -> list[Organisation]:
 
 def check_editable(contest: Contest) -> None:
     if contest.status not in EDITABLE:
-        raise SetupError("竞赛已开始评分，评分结构已锁定；如需修改请联系管理员")
+        raise SetupError(N_("竞赛已开始评分，评分结构已锁定；如需修改请联系管理员"))
 
 
 def _set_rule(rules: dict[str, Any], key: str, value) -> dict[str, Any]:
@@ -125,7 +125,7 @@ def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, fo
     if any(c.code == form.code.data and c is not criterion for c in rnd.criteria):
         raise SetupError(f"评分项代码 {form.code.data} 已存在")
     if form.max.data is not None and form.min.data is not None and form.max.data <= form.min.data:
-        raise SetupError("最高分须大于最低分")
+        raise SetupError(N_("最高分须大于最低分"))
     criterion.code, criterion.name, criterion.kind = form.code.data, form.name.data, form.kind.data
     criterion.max, criterion.min, criterion.step = form.max.data, form.min.data or Decimal(0), form.step.data
     rules = _set_rule(criterion.rules, "weight", form.weight.data if form.weight.data not in (None, 1) else None)
@@ -150,7 +150,7 @@ def set_status(contest: Contest, status: str, actor) -> None:
 
     ContestStatus(status)
     if status not in EDITABLE and problems_of(contest):
-        raise SetupError("竞赛定义仍有问题，请先修正后再开始竞赛")
+        raise SetupError(N_("竞赛定义仍有问题，请先修正后再开始竞赛"))
     old = contest.status
     contest.status = status
     record(actor, "contest.status", contest, contest_id=contest.id, data={"old": old, "new": status},
@@ -175,7 +175,7 @@ def add_member(contest: Contest, username: str, role: str, actor) -> ContestMemb
     from contestapp.auth.models import User
 
     if role not in MEMBER_ROLES:
-        raise SetupError("角色无效")
+        raise SetupError(N_("角色无效"))
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         raise SetupError(f"找不到账号 {username}")

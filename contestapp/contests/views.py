@@ -46,7 +46,7 @@ def create():
         try:
             contest = services.save_contest(None, form, current_user)
         except services.SetupError as exc:
-            form.code.errors.append(str(exc))
+            form.code.errors.append(_(str(exc)))
         else:
             db.session.commit()
             flash(_("竞赛已创建，请添加赛项、轮次和评分项，或导入竞赛定义文件"), "success")
@@ -95,7 +95,7 @@ def edit(contest: Contest):
         try:
             services.save_contest(contest, form, current_user)
         except services.SetupError as exc:
-            form.code.errors.append(str(exc))
+            form.code.errors.append(_(str(exc)))
         else:
             db.session.commit()
             flash(_("已保存"), "success")
@@ -110,7 +110,7 @@ def set_status(contest: Contest):
         services.set_status(contest, request.form.get("status", ""), current_user)
     except (services.SetupError, ValueError) as exc:
         db.session.rollback()
-        flash(str(exc) if isinstance(exc, services.SetupError) else _("状态无效"), "error")
+        flash(_(str(exc)) if isinstance(exc, services.SetupError) else _("状态无效"), "error")
     else:
         db.session.commit()
         flash(_("竞赛状态已改为：%(status)s", status=contest.status_label), "success")
@@ -137,7 +137,7 @@ def _save(form, save, redirect_to, template, **context):
             save()
         except services.SetupError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             flash(_("已保存"), "success")
@@ -200,7 +200,7 @@ def delete_node(contest: Contest, kind: str, node_id: int):
         services.delete_node(contest, node, current_user)
     except services.SetupError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("已删除"), "success")
@@ -218,7 +218,7 @@ def members(contest: Contest):
             services.add_member(contest, request.form.get("username", ""), request.form.get("role", ""), current_user)
         except services.SetupError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             flash(_("已添加"), "success")

@@ -68,7 +68,7 @@ def call_of(contest: Contest) -> CraftsmanCall | None:
 def require_call(contest: Contest) -> CraftsmanCall:
     call = call_of(contest)
     if call is None:
-        raise CraftsmanError("尚未发布申报通知")
+        raise CraftsmanError(N_("尚未发布申报通知"))
     return call
 
 
@@ -77,14 +77,14 @@ def save_call(contest: Contest, values: dict[str, Any], actor) -> CraftsmanCall:
     eligibility (dict of EligibilityRules fields), targets (list of Target fields), vote_enabled, vote_weight,
     publicity_days."""
     if contest.kind != "craftsman":
-        raise CraftsmanError("只有工匠评选可以发布申报通知")
+        raise CraftsmanError(N_("只有工匠评选可以发布申报通知"))
     rules_of_values(values.get("eligibility") or {})  # refuse bad rules early
     targets_of_values(values.get("targets") or [])
     if values["quota"] < 1 or values["shortlist_size"] < values["quota"]:
-        raise CraftsmanError("名额须至少为 1，入围人数不能少于名额")
+        raise CraftsmanError(N_("名额须至少为 1，入围人数不能少于名额"))
     weight = Decimal(str(values.get("vote_weight") or 0))
     if not Decimal(0) <= weight < 1:
-        raise CraftsmanError("投票权重须在 0 到 1 之间（不含 1）")
+        raise CraftsmanError(N_("投票权重须在 0 到 1 之间（不含 1）"))
     call = call_of(contest)
     if call is None:
         call = CraftsmanCall(contest_id=contest.id)
@@ -134,9 +134,9 @@ def set_stage(call: CraftsmanCall, stage: str, actor) -> None:
     try:
         target = Stage(stage)
     except ValueError:
-        raise CraftsmanError("阶段无效") from None
+        raise CraftsmanError(N_("阶段无效")) from None
     if target == Stage.VOTE and not call.vote_enabled:
-        raise CraftsmanError("本次评选未开启网络投票")
+        raise CraftsmanError(N_("本次评选未开启网络投票"))
     old = call.stage
     call.stage = target
     record(actor, "craftsman.stage", call, contest_id=call.contest_id, summary=f"评选阶段：{old} → {target}")
@@ -167,7 +167,7 @@ REQUIRED_TO_SUBMIT = {"name": "姓名", "id_number": "身份证号", "employer":
 
 def _unit_org(user: User):
     if user.role not in (Role.UNIT, Role.ADMIN) or user.organisation is None:
-        raise CraftsmanError("只有单位账号可以推荐候选人")
+        raise CraftsmanError(N_("只有单位账号可以推荐候选人"))
     return user.organisation
 
 
@@ -177,15 +177,15 @@ def save_nomination(call: CraftsmanCall, unit_user: User, nomination: Nomination
     org = _unit_org(unit_user)
     if nomination is None:
         if not nominations_open(call, now):
-            raise CraftsmanError("申报已截止")
+            raise CraftsmanError(N_("申报已截止"))
     else:
         check_unit_owns(unit_user, nomination)
         if not nomination.editable:
-            raise CraftsmanError("推荐表已提交，不能修改")
+            raise CraftsmanError(N_("推荐表已提交，不能修改"))
         if nomination.status == NominationStatus.DRAFT and not nominations_open(call, now):
-            raise CraftsmanError("申报已截止")
+            raise CraftsmanError(N_("申报已截止"))
     if not (values.get("name") or "").strip():
-        raise CraftsmanError("请填写候选人姓名")
+        raise CraftsmanError(N_("请填写候选人姓名"))
     try:
         parsed = parse_id_number(values.get("id_number") or "")
     except IdNumberError as exc:
@@ -195,7 +195,7 @@ def save_nomination(call: CraftsmanCall, unit_user: User, nomination: Nomination
             Nomination.contest_id == call.contest_id, Nomination.id_number == parsed.number,
             Nomination.id != (nomination.id if nomination is not None and nomination.id else 0)))
     if dup is not None:
-        raise CraftsmanError("该身份证号的候选人已被推荐")
+        raise CraftsmanError(N_("该身份证号的候选人已被推荐"))
     if nomination is None:
         nomination = Nomination(contest_id=call.contest_id, unit_org_id=org.id, created_by_id=unit_user.id)
         db.session.add(nomination)
@@ -209,7 +209,7 @@ def save_nomination(call: CraftsmanCall, unit_user: User, nomination: Nomination
 
 def check_unit_owns(user: User, nomination: Nomination) -> None:
     if user.role != Role.ADMIN and user.organisation_id != nomination.unit_org_id:
-        raise CraftsmanError("无权操作其他单位的推荐表")
+        raise CraftsmanError(N_("无权操作其他单位的推荐表"))
 
 
 def missing_for_submit(nomination: Nomination) -> list[str]:
@@ -225,11 +225,11 @@ def missing_for_submit(nomination: Nomination) -> list[str]:
 def submit_nomination(call: CraftsmanCall, nomination: Nomination, actor, now: datetime | None = None) -> None:
     check_unit_owns(actor, nomination)
     if not nomination.editable:
-        raise CraftsmanError("推荐表已提交")
+        raise CraftsmanError(N_("推荐表已提交"))
     if nomination.status == NominationStatus.DRAFT and not nominations_open(call, now):
-        raise CraftsmanError("申报已截止，不能再提交")
+        raise CraftsmanError(N_("申报已截止，不能再提交"))
     if nomination.status == NominationStatus.RETURNED and call.stage not in (Stage.NOMINATION, Stage.CHECKING):
-        raise CraftsmanError("资格审查已结束，不能再提交")
+        raise CraftsmanError(N_("资格审查已结束，不能再提交"))
     missing = missing_for_submit(nomination)
     if missing:
         raise CraftsmanError("推荐表还缺少：" + "、".join(missing))
@@ -267,11 +267,11 @@ def decide(call: CraftsmanCall, nomination: Nomination, decision: str, note: str
     """The office's eligibility decision: eligible, ineligible (with the reason), direct recognition (with the
     reason) or return for completion (with a note for the unit)."""
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
-        raise CraftsmanError("资格审查已结束")
+        raise CraftsmanError(N_("资格审查已结束"))
     if decision not in DECISIONS:
-        raise CraftsmanError("审查结论无效")
+        raise CraftsmanError(N_("审查结论无效"))
     if nomination.status in (NominationStatus.DRAFT, NominationStatus.RETURNED):
-        raise CraftsmanError("推荐表尚未提交")
+        raise CraftsmanError(N_("推荐表尚未提交"))
     note = (note or "").strip()
     report = run_checks(call, nomination)
     if decision == "ineligible" and not note:
@@ -310,7 +310,7 @@ def check_filename(name: str) -> str:
     """The display name, or CraftsmanError for names that try to leave the folder or hide control characters."""
     raw = name or ""
     if not raw.strip():
-        raise CraftsmanError("文件名为空")
+        raise CraftsmanError(N_("文件名为空"))
     if ("/" in raw or "\\" in raw or ".." in raw or raw.startswith(".") or ":" in raw
             or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw) or len(raw) > 200):
         raise CraftsmanError(f"文件名“{raw[:60]}”不允许（不能包含路径、“..”或控制字符）")
@@ -329,25 +329,25 @@ def store_file(nomination: Nomination, filename: str, stream, actor, kind: str =
     JPEG; the size is limited; the file is written under UPLOAD_DIR with a generated name."""
     check_unit_owns(actor, nomination)
     if not nomination.editable:
-        raise CraftsmanError("推荐表已提交，不能再上传材料")
+        raise CraftsmanError(N_("推荐表已提交，不能再上传材料"))
     if kind not in ("material", "photo"):
-        raise CraftsmanError("材料类别无效")
+        raise CraftsmanError(N_("材料类别无效"))
     name = check_filename(filename)
     ext = Path(name).suffix.lower()
     declared = EXTENSIONS.get(ext)
     if declared is None:
-        raise CraftsmanError("只接受 PDF、JPG 或 PNG 文件")
+        raise CraftsmanError(N_("只接受 PDF、JPG 或 PNG 文件"))
     if kind == "photo" and declared == "pdf":
-        raise CraftsmanError("照片须为 JPG 或 PNG 图片")
+        raise CraftsmanError(N_("照片须为 JPG 或 PNG 图片"))
     limit = max_file_bytes()
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise CraftsmanError(f"文件超过 {limit // (1024 * 1024)} MB 的上限")
     if not data:
-        raise CraftsmanError("文件为空")
+        raise CraftsmanError(N_("文件为空"))
     actual = sniff(data[:16])
     if actual != declared:
-        raise CraftsmanError("文件内容与扩展名不符（只接受真实的 PDF、JPG 或 PNG 文件）")
+        raise CraftsmanError(N_("文件内容与扩展名不符（只接受真实的 PDF、JPG 或 PNG 文件）"))
     if len(nomination.files) >= MAX_FILES:
         raise CraftsmanError(f"每份推荐表最多上传 {MAX_FILES} 个文件")
     if kind == "photo":
@@ -369,14 +369,14 @@ def file_path(f: NominationFile) -> Path:
     base = (upload_dir() / str(f.nomination.contest_id)).resolve()
     path = (base / f.stored_name).resolve()
     if path.parent != base:  # stored names are generated; this is a second lock on the door
-        raise CraftsmanError("文件路径无效")
+        raise CraftsmanError(N_("文件路径无效"))
     return path
 
 
 def delete_file(nomination: Nomination, f: NominationFile, actor) -> None:
     check_unit_owns(actor, nomination)
     if not nomination.editable:
-        raise CraftsmanError("推荐表已提交，不能删除材料")
+        raise CraftsmanError(N_("推荐表已提交，不能删除材料"))
     path = file_path(f)
     nomination.files.remove(f)
     db.session.flush()
@@ -459,7 +459,7 @@ def may_see_nomination(user: User, nomination: Nomination) -> bool:
 
 def event_of(contest: Contest):
     if not contest.events:
-        raise CraftsmanError("评选尚未定义评审轮次（请导入工匠评选定义文件）")
+        raise CraftsmanError(N_("评选尚未定义评审轮次（请导入工匠评选定义文件）"))
     return contest.events[0]
 
 
@@ -479,7 +479,7 @@ def start_review(call: CraftsmanCall, actor) -> int:
     directly recognised are named without review). Returns the number of entries created."""
     contest = db.session.get(Contest, call.contest_id)
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
-        raise CraftsmanError("评审已开始")
+        raise CraftsmanError(N_("评审已开始"))
     if _round(contest, REVIEW_ROUND) is None:
         raise CraftsmanError(f"评选定义中缺少代码为 {REVIEW_ROUND} 的专家评审轮次")
     problems = panel_problems(contest)
@@ -550,7 +550,7 @@ def _open_defence(contest: Contest, shortlisted_entries: set[int], actor) -> int
     marked = set(db.session.scalars(select(ScoreSheet.entry_id).join(Mark, Mark.sheet_id == ScoreSheet.id)
                                     .where(ScoreSheet.round_id == rnd.id)))
     if marked - shortlisted_entries:
-        raise CraftsmanError("答辩已有评分，不能再改变入围名单")
+        raise CraftsmanError(N_("答辩已有评分，不能再改变入围名单"))
     _open_round(contest, DEFENCE_ROUND, actor)
     recused = set(db.session.execute(select(Recusal.judge_id, Recusal.entry_id)
                                      .where(Recusal.contest_id == contest.id)).all())
@@ -633,11 +633,11 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     if rnd is None:
         raise CraftsmanError(f"没有轮次 {round_code}")
     if expert.id not in {e.id for e in experts_of(contest)}:
-        raise CraftsmanError("不是本次评选的评审专家")
+        raise CraftsmanError(N_("不是本次评选的评审专家"))
     if is_recused(expert, nomination):
         raise CraftsmanError(f"{expert.display_name} 与 {nomination.name} 同单位，须回避")
     if round_code == DEFENCE_ROUND and not nomination.shortlisted:
-        raise CraftsmanError("只有入围候选人参加答辩")
+        raise CraftsmanError(N_("只有入围候选人参加答辩"))
     entry = entry_of(nomination)
     if has_recusal(expert, entry):
         raise CraftsmanError(f"{expert.display_name} 已回避 {nomination.name}")
@@ -645,9 +645,9 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id,
                                                        ScoreSheet.round_id == rnd.id, ScoreSheet.judge_id == expert.id))
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED:
-        raise CraftsmanError("评分表已提交；修改须由组织者退回并说明原因")
+        raise CraftsmanError(N_("评分表已提交；修改须由组织者退回并说明原因"))
     if sheet is not None and sheet.status not in (SheetStatus.DRAFT, SheetStatus.RETURNED):
-        raise CraftsmanError("该评分表已作废")
+        raise CraftsmanError(N_("该评分表已作废"))
     if sheet is None:
         sheet = ScoreSheet(entry_id=entry.id, round_id=rnd.id, judge_id=expert.id, source="tablet")
         db.session.add(sheet)
@@ -733,7 +733,7 @@ def review_standings(call: CraftsmanCall) -> list[Standing]:
 def make_shortlist(call: CraftsmanCall, actor) -> list[Standing]:
     """入围: the best `shortlist_size` by review score (a tie across the cut takes every tied candidate)."""
     if call.stage != Stage.REVIEW:
-        raise CraftsmanError("只能在专家评审阶段确定入围名单")
+        raise CraftsmanError(N_("只能在专家评审阶段确定入围名单"))
     standings = review_standings(call)
     cut = [s for s in standings if s.rank <= call.shortlist_size]
     cut_ids = {s.nomination.id for s in cut}
@@ -831,9 +831,9 @@ def propose(call: CraftsmanCall) -> Proposal:
 def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime | None = None) -> Proposal:
     """The organiser confirms the proposed list; missed targets must be acknowledged explicitly. Publicity starts."""
     if call.stage not in (Stage.REVIEW, Stage.VOTE, Stage.NAMING):
-        raise CraftsmanError("当前阶段不能确定命名名单")
+        raise CraftsmanError(N_("当前阶段不能确定命名名单"))
     if call.vote_enabled and call.stage == Stage.REVIEW:
-        raise CraftsmanError("本次评选设有网络投票，请先完成投票")
+        raise CraftsmanError(N_("本次评选设有网络投票，请先完成投票"))
     proposal = propose(call)
     if proposal.warnings and not acknowledged:
         raise CraftsmanError("名单有未达到的要求，请确认已知悉后再提交：" + "；".join(proposal.warnings))
@@ -969,7 +969,7 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
     """命名: after publicity, each named candidate receives the title with a numbered certificate serial."""
     now = now or utcnow()
     if call.stage != Stage.PUBLICITY:
-        raise CraftsmanError("须先确定名单并完成公示")
+        raise CraftsmanError(N_("须先确定名单并完成公示"))
     if call.publicity_ends and now < call.publicity_ends:
         raise CraftsmanError(f"公示期至 {call.publicity_ends.astimezone(ZONE):%Y-%m-%d %H:%M}，公示结束后才能命名")
     contest = db.session.get(Contest, call.contest_id)
@@ -1037,7 +1037,7 @@ def render_certificates(contest: Contest, out) -> int:
 
     records = certificate_records(contest)
     if not records:
-        raise CraftsmanError("还没有命名，无法生成证书")
+        raise CraftsmanError(N_("还没有命名，无法生成证书"))
     return render_batch("craftsman", records, out, title=f"{contest.name} 工匠称号证书").pages
 
 
@@ -1063,7 +1063,7 @@ def vote_open(call: CraftsmanCall) -> bool:
 def check_phone(phone: str) -> str:
     phone = (phone or "").strip().replace(" ", "")
     if len(phone) != 11 or not phone.isdigit() or phone[0] != "1":
-        raise CraftsmanError("请输入 11 位手机号码")
+        raise CraftsmanError(N_("请输入 11 位手机号码"))
     return phone
 
 
@@ -1072,7 +1072,7 @@ def request_code(call: CraftsmanCall, phone: str, address: str, device: str, now
     from contestapp.craftsman.sms import SmsError, get_sender
 
     if not vote_open(call):
-        raise CraftsmanError("投票未开放")
+        raise CraftsmanError(N_("投票未开放"))
     phone = check_phone(phone)
     now = now or utcnow()
     voter = _hash("phone", phone)
@@ -1100,9 +1100,9 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
               now: datetime | None = None) -> Vote:
     """One vote per verified phone per day; limited per address and per device per day."""
     if not vote_open(call):
-        raise CraftsmanError("投票未开放")
+        raise CraftsmanError(N_("投票未开放"))
     if nomination.contest_id != call.contest_id or not nomination.shortlisted:
-        raise CraftsmanError("该候选人不在投票名单中")
+        raise CraftsmanError(N_("该候选人不在投票名单中"))
     phone = check_phone(phone)
     now = now or utcnow()
     voter = _hash("phone", phone)
@@ -1110,12 +1110,12 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
         VoteCode.contest_id == call.contest_id, VoteCode.voter == voter, VoteCode.used.is_(False),
         VoteCode.expires_at > now).order_by(VoteCode.id.desc()).limit(1))
     if vc is None:
-        raise CraftsmanError("请先获取验证码（验证码 10 分钟内有效）")
+        raise CraftsmanError(N_("请先获取验证码（验证码 10 分钟内有效）"))
     if vc.attempts >= 5:
-        raise CraftsmanError("验证码错误次数过多，请重新获取")
+        raise CraftsmanError(N_("验证码错误次数过多，请重新获取"))
     if not hmac.compare_digest(vc.code_hash, _hash("code", voter + (code or "").strip())):
         vc.attempts += 1
-        raise CraftsmanError("验证码错误")
+        raise CraftsmanError(N_("验证码错误"))
     day = local_day(now)
     start = datetime(day.year, day.month, day.day, tzinfo=ZONE)
     today = select(func.count(Vote.id)).where(Vote.contest_id == call.contest_id, Vote.at >= start)
@@ -1130,7 +1130,7 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
         with db.session.begin_nested():  # the unique key (contest, voter, day) arbitrates concurrent votes
             db.session.add(vote)
     except IntegrityError:
-        raise CraftsmanError("您今天已经投过票了，请明天再来") from None
+        raise CraftsmanError(N_("您今天已经投过票了，请明天再来")) from None
     vc.used = True
     return vote
 

@@ -505,7 +505,7 @@ def vote_cast(contest_id: int):
         return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
     except CraftsmanError as exc:
         db.session.commit() if "验证码错误" == str(exc) else db.session.rollback()  # keep the failed attempt
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")

@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from contestapp.domain.idcard import IdNumberError, make_id_number, parse_id_number
+from contestapp.i18n import N_
 
 # Column headers as units fill them in; aliases accept the variants seen in real sheets.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -95,7 +96,7 @@ def read_table(content: bytes, filename: str) -> list[list[str]]:
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file
-            raise RosterFileError("无法读取该 Excel 文件，请确认是 .xlsx 格式（不支持旧版 .xls）") from None
+            raise RosterFileError(N_("无法读取该 Excel 文件，请确认是 .xlsx 格式（不支持旧版 .xls）")) from None
         sheet = book.worksheets[0]
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
@@ -108,9 +109,9 @@ def read_table(content: bytes, filename: str) -> list[list[str]]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise RosterFileError("无法识别 CSV 文件的编码（支持 UTF-8 与 GBK）")
+            raise RosterFileError(N_("无法识别 CSV 文件的编码（支持 UTF-8 与 GBK）"))
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    raise RosterFileError("只接受 .xlsx 或 .csv 文件")
+    raise RosterFileError(N_("只接受 .xlsx 或 .csv 文件"))
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -130,7 +131,7 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
     while table and not any(table[0]):
         table = table[1:]
     if not table:
-        raise RosterFileError("文件是空的")
+        raise RosterFileError(N_("文件是空的"))
     index, missing = _header_map(table[0])
     if missing:
         raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用报名表模板。")
@@ -209,7 +210,7 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
             events=events, phone=phone, trade=get("trade") or None, vocational_level=get("vocational_level") or None,
             category=category, number=number, team=get("team") or None))
     if not result.rows and not result.problems:
-        raise RosterFileError("文件中没有数据行")
+        raise RosterFileError(N_("文件中没有数据行"))
     if result.problems:
         result.rows = []  # all or nothing
     return result

@@ -72,7 +72,7 @@ def import_preview(contest: Contest):
     try:
         checked = services.check_roster(contest, content, filename)
     except RosterFileError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     token = None
     if checked.ok:

@@ -22,6 +22,7 @@ from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, Unit
 from contestapp.entrants.roster import RosterFileError, read_table
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.merit.models import SECTION_TYPES, UNIT_ROLES, UnitProfile
 
 HEADERS = ["名称", "类别", "参建角色", "所属单位", "身份证号", "账号"]
@@ -69,7 +70,7 @@ def check_participants(contest: Contest, content: bytes, filename: str) -> Check
     while table and not any(table[0]):
         table = table[1:]
     if not table:
-        raise RosterFileError("文件是空的")
+        raise RosterFileError(N_("文件是空的"))
     index = {}
     for i, title in enumerate(table[0]):
         for key, names in ALIASES.items():
@@ -149,7 +150,7 @@ def check_participants(contest: Contest, content: bytes, filename: str) -> Check
         result.rows.append(Row(number, name, kind, kind_text if kind == EntrantKind.UNIT else None, role, unit,
                                id_number, gender, birth, account_id))
     if not result.rows and not result.problems:
-        raise RosterFileError("文件中没有数据行")
+        raise RosterFileError(N_("文件中没有数据行"))
     if result.problems:
         result.rows = []
     del existing_entrants

@@ -28,6 +28,7 @@ from contestapp.domain.scoring import EntryRoundInput, Mark as DMark, ScoringErr
 from contestapp.domain.types import ZERO, CriterionSpec, EventSpec, RoundSpec
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus, Unit
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
 from contestapp.merit.models import (
     AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, PeriodStanding, PeriodStatus, Project,
@@ -65,14 +66,14 @@ def project_of(contest: Contest) -> Project | None:
 
 def save_project(contest: Contest, data: dict[str, Any], actor) -> Project:
     if contest.kind not in MERIT_KINDS:
-        raise MeritError("只有立功竞赛和积分考核可以设置项目与考评期")
+        raise MeritError(N_("只有立功竞赛和积分考核可以设置项目与考评期"))
     project = project_of(contest) or Project(contest_id=contest.id, name=contest.name, settings={})
     for key in ("name", "owner", "budget", "location", "starts_on", "ends_on", "schedule", "deadline_days",
                 "red_flags", "review_weight", "top_flag"):
         if key in data and data[key] is not None:
             setattr(project, key, data[key])
     if project.starts_on and project.ends_on and project.ends_on < project.starts_on:
-        raise MeritError("项目结束日期不能早于开始日期")
+        raise MeritError(N_("项目结束日期不能早于开始日期"))
     db.session.add(project)
     db.session.flush()
     record(actor, "merit.project", project, contest_id=contest.id, summary=f"保存项目信息 {project.name}")
@@ -96,15 +97,15 @@ def generate_periods(contest: Contest, actor, start: date | None = None, end: da
     round: the indicator sheet) in every event. Rounds already scored are kept; periods already open stay."""
     project = project_of(contest)
     if project is None:
-        raise MeritError("请先填写项目信息（含考评周期和起止日期）")
+        raise MeritError(N_("请先填写项目信息（含考评周期和起止日期）"))
     start = start or project.starts_on or contest.starts_on
     end = end or project.ends_on or (date(contest.year, 12, 31) if contest.year else None)
     if start is None or end is None:
-        raise MeritError("请填写项目的开始和结束日期")
+        raise MeritError(N_("请填写项目的开始和结束日期"))
     plans = plan_periods(project.schedule, start, end, project.deadline_days)
     existing = {p.code: p for p in periods_of(contest)}
     if any(p.status != PeriodStatus.SCHEDULED and p.code not in {pl.code for pl in plans} for p in existing.values()):
-        raise MeritError("已开始的考评期不能删除；请调整日期范围")
+        raise MeritError(N_("已开始的考评期不能删除；请调整日期范围"))
     if project.schedule == "yearly" and len(plans) == 1 and contest.events and len(contest.events[0].rounds) == 1:
         only = contest.events[0].rounds[0].code  # a yearly sheet (1+X): its one round is the period
         plans = [type(plans[0])(only, plans[0].name, plans[0].starts_on, plans[0].ends_on, plans[0].deadline)]
@@ -284,9 +285,9 @@ def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], sub
     contest = rnd.event.contest
     period = _period_for_round(rnd)
     if period is not None and period.status != PeriodStatus.OPEN:
-        raise MeritError("该考评期未开放或已截止")
+        raise MeritError(N_("该考评期未开放或已截止"))
     if sheet.status == SheetStatus.SUBMITTED:
-        raise MeritError("考评表已提交；如需修改请由组织者退回")
+        raise MeritError(N_("考评表已提交；如需修改请由组织者退回"))
     rspec = criterion_specs(contest, rnd)
     problems = check_inputs(rspec, values, complete=submit, kind=contest.kind)
     if problems:
@@ -398,9 +399,9 @@ def save_mark_notes(sheet: ScoreSheet, actor, notes: dict[str, SheetInput]) -> l
     contest = rnd.event.contest
     period = _period_for_round(rnd)
     if period is None or period.status not in (PeriodStatus.OPEN, PeriodStatus.CLOSED):
-        raise MeritError("该考评期已通报或未开放，不能再补填原因")
+        raise MeritError(N_("该考评期已通报或未开放，不能再补填原因"))
     if sheet.status != SheetStatus.SUBMITTED:
-        raise MeritError("考评表尚未提交，请在考评表中填写原因")
+        raise MeritError(N_("考评表尚未提交，请在考评表中填写原因"))
     rspec = criterion_specs(contest, rnd)
     by_code = {c.code: c for c in rnd.criteria}
     marks = {m.criterion_id: m.value for m in sheet.marks}
@@ -449,9 +450,9 @@ def save_self_assessment(sheet: SelfSheet, actor, values: dict[str, SheetInput],
     """The unit's own column (自评)."""
     period = sheet.period
     if period.status != PeriodStatus.OPEN:
-        raise MeritError("该考评期未开放或已截止")
+        raise MeritError(N_("该考评期未开放或已截止"))
     if sheet.status == "submitted":
-        raise MeritError("自评已提交")
+        raise MeritError(N_("自评已提交"))
     contest = period.contest
     rnd = rounds_of(period)[sheet.entry.event_id]
     rspec = criterion_specs(contest, rnd)
@@ -806,20 +807,20 @@ def settle_honour_tie(rule: HonourRule, chosen: Iterable[int], reason: str, acto
     pending = list(db.session.scalars(select(Honour).where(Honour.rule_id == rule.id, Honour.pending.is_(True))
                                       .order_by(Honour.rank, Honour.id)))
     if not pending:
-        raise MeritError("该荣誉没有待确定的并列")
+        raise MeritError(N_("该荣誉没有待确定的并列"))
     granted = db.session.scalar(select(func.count(Honour.id)).where(Honour.rule_id == rule.id,
                                                                      Honour.pending.is_(False))) or 0
     free = rule.quota - granted
     chosen = {int(i) for i in chosen}
     by_entry = {h.entry_id: h for h in pending}
     if not chosen <= set(by_entry):
-        raise MeritError("只能在并列的名单中选择")
+        raise MeritError(N_("只能在并列的名单中选择"))
     if len(chosen) != free:
         raise MeritError(f"剩余名额 {free} 个，请选择 {free} 个（已选 {len(chosen)} 个）")
     if not reason:
-        raise MeritError("请填写确定理由")
+        raise MeritError(N_("请填写确定理由"))
     if len(reason) > 500:
-        raise MeritError("理由过长（至多 500 字）")
+        raise MeritError(N_("理由过长（至多 500 字）"))
     out = []
     for entry_id, h in by_entry.items():
         if entry_id in chosen:
@@ -882,7 +883,7 @@ def save_period_weights(contest: Contest, raw: dict[int, str], actor) -> list[tu
 
 def save_review(entry: Entry, score: Decimal, note: str, actor) -> AnnualReview:
     if not ZERO <= score <= Decimal(100):
-        raise MeritError("年度考评得分须在 0 到 100 之间")
+        raise MeritError(N_("年度考评得分须在 0 到 100 之间"))
     review = db.session.scalar(select(AnnualReview).where(AnnualReview.entry_id == entry.id)) or \
         AnnualReview(entry_id=entry.id, score=score)
     old = review.score if review.id else None
@@ -951,14 +952,14 @@ def store_evidence(contest: Contest, entry: Entry, criterion: Criterion, filenam
 
     ext = PurePath(filename or "").suffix.lower()
     if ext not in EVIDENCE_TYPES:
-        raise MeritError("佐证材料只接受 PDF、JPG、PNG 文件")
+        raise MeritError(N_("佐证材料只接受 PDF、JPG、PNG 文件"))
     ctype, magic = EVIDENCE_TYPES[ext]
     if not content.startswith(magic):
-        raise MeritError("文件内容与扩展名不符")
+        raise MeritError(N_("文件内容与扩展名不符"))
     if len(content) > EVIDENCE_MAX_BYTES:
         raise MeritError(f"文件不能超过 {EVIDENCE_MAX_BYTES // 1024 // 1024} MB")
     if criterion.kind != "bonus":
-        raise MeritError("只有“X”专项加分需要佐证材料")
+        raise MeritError(N_("只有“X”专项加分需要佐证材料"))
     stored = secrets.token_hex(16) + ext
     (evidence_dir(contest.id) / stored).write_bytes(content)
     ev = Evidence(contest_id=contest.id, entry_id=entry.id, criterion_id=criterion.id,

@@ -71,7 +71,7 @@ def save_project(contest: Contest):
         services.save_project(contest, data, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("项目信息已保存"), "success")
@@ -85,7 +85,7 @@ def generate(contest: Contest):
         periods = services.generate_periods(contest, current_user)
     except (services.MeritError, SpecError) as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("已生成 %(n)s 个考评期", n=len(periods)), "success")
@@ -101,7 +101,7 @@ def period_weights(contest: Contest):
         changes = services.save_period_weights(contest, raw, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
@@ -119,7 +119,7 @@ def import_participants(contest: Contest):
     try:
         checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
     except RosterFileError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return _back(contest)
     if not checked.ok:
         return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
@@ -260,7 +260,7 @@ def honour_tie(contest: Contest, rule_id: int):
             services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
         except (ValueError, services.MeritError) as exc:
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
+            flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
         else:
             db.session.commit()
             flash(_("并列已确定"), "success")
@@ -300,7 +300,7 @@ def review(contest: Contest, entry_id: int):
         services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
     except (InvalidOperation, services.MeritError) as exc:
         db.session.rollback()
-        flash(str(exc) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
+        flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
     else:
         db.session.commit()
     return _back(contest, ".year")
@@ -332,7 +332,7 @@ def self_sheet(contest: Contest, sheet_id: int):
             services.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             flash(_("自评已保存"), "success")
@@ -378,7 +378,7 @@ def assess(contest: Contest, sheet_id: int):
             services.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             flash(_("考评表已保存"), "success")
@@ -415,7 +415,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
             changed = services.save_mark_notes(sheet, current_user, notes)
         except services.MeritError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             flash(_("已补填原因 %(n)s 项", n=len(changed)) if changed else _("没有修改"), "success" if changed else "info")
@@ -466,7 +466,7 @@ def evidence(contest: Contest):
                                         form.note.data or "", current_user)
             except services.MeritError as exc:
                 db.session.rollback()
-                flash(str(exc), "error")
+                flash(_(str(exc)), "error")
             else:
                 db.session.commit()
                 flash(_("佐证材料已上传，待审核"), "success")

@@ -295,7 +295,7 @@ def store_batch(contest: Contest, checked: Checked, actor, filename: str, extras
     """Store one keying (checked, error-free) without counting it."""
     assert checked.ok
     if pair is not None and (pair.contest_id != contest.id or pair.status != "pending" or pair.pair_id is not None):
-        raise MarksFileError("只能对待核对的第一次录入进行第二次录入")
+        raise MarksFileError(N_("只能对待核对的第一次录入进行第二次录入"))
     batch = MarkBatch(contest_id=contest.id, pair_id=pair.id if pair else None, filename=filename[:200],
                       extras_filename=(extras_filename or None), rows=checked.rows, extras=checked.extras,
                       status="pending", keyed_by_id=getattr(actor, "id", None))
@@ -334,9 +334,9 @@ def confirm_batch(contest: Contest, second: MarkBatch, actor) -> int:
     """Import the marks once two different people keyed identical sheets; re-checked against the database now."""
     first = db.session.get(MarkBatch, second.pair_id) if second.pair_id else None
     if first is None or first.status != "pending" or second.status != "pending":
-        raise MarksFileError("须先完成两次录入，且两次录入都待核对")
+        raise MarksFileError(N_("须先完成两次录入，且两次录入都待核对"))
     if first.keyed_by_id is not None and first.keyed_by_id == second.keyed_by_id:
-        raise MarksFileError("两次录入须由两个不同的人完成")
+        raise MarksFileError(N_("两次录入须由两个不同的人完成"))
     diff = disagreements(first, second)
     if diff:
         raise MarksFileError(f"两次录入有 {len(diff)} 处不一致，请核对纸质评分表并重新录入")
@@ -354,6 +354,6 @@ def confirm_batch(contest: Contest, second: MarkBatch, actor) -> int:
 
 def discard_batch(batch: MarkBatch, actor) -> None:
     if batch.status != "pending":
-        raise MarksFileError("该批次不是待核对状态")
+        raise MarksFileError(N_("该批次不是待核对状态"))
     batch.status = "discarded"
     record(actor, "marks.batch_discard", batch, contest_id=batch.contest_id, summary=f"作废录入批次 #{batch.id}")

@@ -16,6 +16,7 @@ from contestapp.common.db import plain, utcnow
 from contestapp.contests.models import Contest, Event
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.results import engine
 from contestapp.results.models import Appeal, AppealStatus, EventResultState, ResultSnapshot, SnapshotKind, Stage
@@ -63,7 +64,7 @@ def shows_names(event: Event, state: EventResultState) -> bool:
 def update_settings(event: Event, actor, *, appeal_hours: int, publicity_days: int, board_enabled: bool,
                     public_names: bool) -> EventResultState:
     if not 0 <= appeal_hours <= 720 or not 1 <= publicity_days <= 60:
-        raise ResultsError("申诉时限须在 0–720 小时之间，公示期须在 1–60 个工作日之间")
+        raise ResultsError(N_("申诉时限须在 0–720 小时之间，公示期须在 1–60 个工作日之间"))
     state = state_of(event)
     before = {"appeal_hours": state.appeal_hours, "publicity_days": state.publicity_days,
               "board_enabled": state.board_enabled, "public_names": state.public_names}
@@ -104,7 +105,7 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
     if ranking.pending:
         raise ResultsError("存在待裁判长裁定的并列名次：" + "；".join("、".join(t) for t in ranking.pending))
     if not ranking.ranked:
-        raise ResultsError("没有可发布的成绩")
+        raise ResultsError(N_("没有可发布的成绩"))
     full = engine.explain_all(event, ranking.spec)
     rows = []
     for r, info in ranking.rows():
@@ -161,7 +162,7 @@ def publish_preliminary(event: Event, actor, now: Optional[datetime] = None) -> 
     now = now or utcnow()
     state = state_of(event)
     if state.stage == Stage.FINAL:
-        raise ResultsError("成绩已定稿；如需更正请创建更正版本")
+        raise ResultsError(N_("成绩已定稿；如需更正请创建更正版本"))
     snap = _new_snapshot(event, SnapshotKind.PRELIMINARY, actor, now, None)
     state.stage = Stage.PUBLICITY
     state.publicity_starts_at = now
@@ -178,9 +179,9 @@ def finalise(event: Event, actor, now: Optional[datetime] = None) -> ResultSnaps
     now = now or utcnow()
     state = state_of(event)
     if state.stage == Stage.FINAL:
-        raise ResultsError("成绩已定稿")
+        raise ResultsError(N_("成绩已定稿"))
     if state.stage != Stage.PUBLICITY:
-        raise ResultsError("须先发布公示成绩，公示期满后才能定稿")
+        raise ResultsError(N_("须先发布公示成绩，公示期满后才能定稿"))
     pending = pending_appeals(event)
     if pending:
         raise ResultsError(f"还有 {pending} 件申诉待仲裁，不能定稿")
@@ -219,12 +220,12 @@ def propose_correction(event: Event, reason: str, actor, now: Optional[datetime]
     now = now or utcnow()
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ResultsError("请填写更正原因（至少 4 个字）")
+        raise ResultsError(N_("请填写更正原因（至少 4 个字）"))
     if state_of(event).stage != Stage.FINAL:
-        raise ResultsError("成绩尚未定稿；定稿前的修改通过申诉仲裁完成")
+        raise ResultsError(N_("成绩尚未定稿；定稿前的修改通过申诉仲裁完成"))
     if db.session.scalar(select(ResultSnapshot.id).where(ResultSnapshot.event_id == event.id,
                                                          ResultSnapshot.status == "pending")):
-        raise ResultsError("已有一个待审批的更正版本")
+        raise ResultsError(N_("已有一个待审批的更正版本"))
     snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, reason, status="pending")
     record(actor, "results.correction", snap, contest_id=event.contest_id,
            summary=f"{event.name}：提出成绩更正 {snap.number}：{reason}")
@@ -237,11 +238,11 @@ def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] =
 
     now = now or utcnow()
     if snap.status != "pending":
-        raise ResultsError("该版本不是待审批状态")
+        raise ResultsError(N_("该版本不是待审批状态"))
     if approver.id == snap.created_by_id:
-        raise ResultsError("提出更正的人不能批准自己的更正")
+        raise ResultsError(N_("提出更正的人不能批准自己的更正"))
     if approver.id == snap.approved_by_1_id:
-        raise ResultsError("您已批准过；须另一人批准")
+        raise ResultsError(N_("您已批准过；须另一人批准"))
     event = snap.event
     if snap.approved_by_1_id is None:
         snap.approved_by_1_id = approver.id
@@ -260,7 +261,7 @@ def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] =
 
 def reject_correction(snap: ResultSnapshot, actor) -> ResultSnapshot:
     if snap.status != "pending":
-        raise ResultsError("该版本不是待审批状态")
+        raise ResultsError(N_("该版本不是待审批状态"))
     snap.status = "rejected"
     record(actor, "results.correction_reject", snap, contest_id=snap.event.contest_id,
            summary=f"否决更正 {snap.number}")
@@ -280,12 +281,12 @@ def lodge_appeal(event: Event, entry: Optional[Entry], appellant: str, text: str
     lodged_at = lodged_at or utcnow()
     appellant, text = (appellant or "").strip(), (text or "").strip()
     if not appellant or not text:
-        raise ResultsError("请填写申诉人和申诉内容")
+        raise ResultsError(N_("请填写申诉人和申诉内容"))
     if entry is not None and entry.event_id != event.id:
-        raise ResultsError("该参赛者不在本赛项")
+        raise ResultsError(N_("该参赛者不在本赛项"))
     state = state_of(event)
     if state.stage == Stage.FINAL:
-        raise ResultsError("成绩已定稿，不再受理申诉")
+        raise ResultsError(N_("成绩已定稿，不再受理申诉"))
     deadline = appeal_deadline(state)
     if deadline is not None and lodged_at > deadline:
         raise ResultsError(f"申诉已超过时限（赛项结束后 {state.appeal_hours} 小时内提出），不予受理")
@@ -326,15 +327,15 @@ def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
     now = now or utcnow()
     decision = (decision or "").strip()
     if appeal.status != AppealStatus.PENDING:
-        raise ResultsError("该申诉已裁决")
+        raise ResultsError(N_("该申诉已裁决"))
     if not decision:
-        raise ResultsError("请填写仲裁决定及理由")
+        raise ResultsError(N_("请填写仲裁决定及理由"))
     if changes and not upheld:
-        raise ResultsError("驳回的申诉不能修改评分")
+        raise ResultsError(N_("驳回的申诉不能修改评分"))
     done = []
     for mark, value in changes:
         if mark.sheet.round.event_id != appeal.event_id:
-            raise ResultsError("只能修改本赛项的评分")
+            raise ResultsError(N_("只能修改本赛项的评分"))
         done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.decision = decision

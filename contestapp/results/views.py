@@ -63,7 +63,7 @@ def event(contest: Contest, event_id: int):
 
         if not isinstance(exc, (DefinitionFileError, ScoringError)):
             raise
-        flash(f"无法计算成绩：{exc}", "error")
+        flash(_("无法计算成绩：%(why)s", why=exc), "error")
         ranking = None
     state = services.state_of(event, create=False)
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
@@ -81,7 +81,7 @@ def entry(contest: Contest, event_id: int, entry_id: int):
     try:
         result = engine.explain(event, entry)
     except ScoringError as exc:
-        error = str(exc)
+        error = _(str(exc))
     ranking = engine.ranking(event)
     ranked = next((r for r in ranking.ranked if r.entry == entry.number), None)
     return render_template("results/entry.html", contest=contest, event=event, entry=entry, result=result,
@@ -118,7 +118,7 @@ def _run(action, contest: Contest, event: Event, ok: str):
         action()
     except services.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(ok, "success")
@@ -240,7 +240,7 @@ def decide_appeal(contest: Contest, appeal_id: int):
         flash(_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"), "error")
         return _back(contest, event)
     except services.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return _back(contest, event)
     return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
                                                current_user, changes), contest, event, _("仲裁决定已记录"))
@@ -275,7 +275,7 @@ def upload_batch(contest: Contest):
         checked = check_files(contest, upload.read(), upload.filename, extras.read() if has_extras else None,
                               extras.filename if has_extras else "")
     except MarksFileError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".marks", contest_id=contest.id))
     if not checked.ok:
         return render_template("results/marks_errors.html", contest=contest, problems=checked.problems,
@@ -284,7 +284,7 @@ def upload_batch(contest: Contest):
         batch = store_batch(contest, checked, current_user, upload.filename, extras.filename if has_extras else None,
                             pair)
     except MarksFileError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for(".marks", contest_id=contest.id))
     db.session.commit()
     flash(_("已保存录入批次 #%(id)s（%(n)s 条评分），尚未计入成绩", id=batch.id, n=len(checked.rows)), "success")
@@ -315,7 +315,7 @@ def confirm(contest: Contest, batch_id: int):
         count = confirm_batch(contest, batch, current_user)
     except MarksFileError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("两次录入一致，已导入 %(n)s 条评分", n=count), "success")
@@ -329,7 +329,7 @@ def discard(contest: Contest, batch_id: int):
     try:
         discard_batch(batch, current_user)
     except MarksFileError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
         db.session.commit()
         flash(_("已作废"), "success")
