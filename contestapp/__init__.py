@@ -146,7 +146,7 @@ def _register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error={"code": str(code), "message": description or title}), code
+            return jsonify(error={"code": str(code), "message": description or gettext(title)}), code
         return render_template("error.html", code=code, title=title, text=text,
                                description=description if description and code in (400, 403, 409) else None), code
 
@@ -159,6 +159,6 @@ def _register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error={"code": "csrf", "message": "表单已过期或来源不明，请刷新页面后重试"}), 400
+            return jsonify(error={"code": "csrf", "message": gettext(N_("表单已过期或来源不明，请刷新页面后重试"))}), 400
         return render_template("error.html", code=400, title=N_("表单已过期"),
                                text=N_("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"), description=None), 400
