@@ -11,12 +11,14 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from flask import Blueprint, current_app, g, jsonify, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_accessed
 from sqlalchemy import bindparam, select
 
 from contestapp.auth.models import SessionUser, User
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging import services
 from contestapp.judging.models import JudgeCard
 from contestapp.judging.services import JudgingError
@@ -38,7 +40,7 @@ def _refuse_invalid_card(card, user_id: int) -> None:
             or not card.valid_from <= today <= card.valid_until):
         logout_user()
         session.pop("card_id", None)
-        deny(401, "登录卡已失效，请重新登录")
+        deny(401, _("登录卡已失效，请重新登录"))
 
 
 _CARD = select(JudgeCard.judge_id, JudgeCard.revoked_at, JudgeCard.valid_from, JudgeCard.valid_until).where(
@@ -96,7 +98,7 @@ bp.before_request(load_api_user)
 @bp.errorhandler(JudgingError)
 def judging_error(exc: JudgingError):
     db.session.rollback()
-    body = {"code": exc.code, "message": exc.message}
+    body = {"code": exc.code, "message": _(exc.message)}
     if exc.detail is not None:
         body["detail"] = exc.detail
     return jsonify(error=body), exc.status
@@ -105,7 +107,7 @@ def judging_error(exc: JudgingError):
 def _json_body():
     payload = request.get_json(silent=True)
     if payload is None:
-        raise JudgingError("bad_request", "请求体须为 JSON", 400)
+        raise JudgingError("bad_request", N_("请求体须为 JSON"), 400)
     return payload
 
 

@@ -35,6 +35,7 @@ from contestapp.domain import draw_lots, new_seed
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import (
     VOID_STATUS, Assignment, Decryption, JudgeCard, LotDraw, Mark, MarkWrite, Recusal, RoundConfirmation,
     ScoreSheet, SheetStatus, TieDecision)
@@ -83,10 +84,10 @@ def draw_event(event: Event, actor, levels: int = 1, workstations: int | None = 
                seed: int | None = None, witnesses: str = "") -> LotDraw:
     """Draw workstation numbers and codes for every active entry with a recorded seed (same seed, same draw)."""
     if _marks_exist(event):
-        raise JudgingError("marks_exist", "该赛项已有评分，不能重新抽签", 409)
+        raise JudgingError("marks_exist", N_("该赛项已有评分，不能重新抽签"), 409)
     entries = _active_entries(event)
     if not entries:
-        raise JudgingError("no_entries", "该赛项没有参赛者，无法抽签")
+        raise JudgingError("no_entries", N_("该赛项没有参赛者，无法抽签"))
     seed = new_seed() if seed is None else seed
     try:
         drawn = draw_lots([str(e.id) for e in entries], seed, levels, workstations)
@@ -126,10 +127,10 @@ def read_manual_draw(content: bytes) -> list[dict[str, str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise JudgingError("bad_file", "文件须为 UTF-8 编码的 CSV") from None
+        raise JudgingError("bad_file", N_("文件须为 UTF-8 编码的 CSV")) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or [h.strip() for h in rows[0][:3]] != list(MANUAL_COLUMNS[:3]):
-        raise JudgingError("bad_file", "第一行须为表头：参赛编号,工位号,加密号[,二次加密号]")
+        raise JudgingError("bad_file", N_("第一行须为表头：参赛编号,工位号,加密号[,二次加密号]"))
     header = [h.strip() for h in rows[0]]
     return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if any(c.strip() for c in r)]
 
@@ -137,7 +138,7 @@ def read_manual_draw(content: bytes) -> list[dict[str, str]]:
 def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDraw:
     """Numbers drawn by hand: all rows must be right, or nothing is imported (problems listed by row)."""
     if _marks_exist(event):
-        raise JudgingError("marks_exist", "该赛项已有评分，不能重新抽签", 409)
+        raise JudgingError("marks_exist", N_("该赛项已有评分，不能重新抽签"), 409)
     entries = {e.number: e for e in _active_entries(event)}
     problems: list[str] = []
     seen: dict[str, set] = defaultdict(set)
@@ -215,11 +216,11 @@ def issue_card(contest: Contest, judge: User, actor, valid_from: date | None = N
                valid_until: date | None = None) -> JudgeCard:
     """A new card for `judge`, valid on the contest days; the judge's earlier cards for the contest are revoked."""
     if judge.role != "judge":
-        raise JudgingError("not_judge", "只能为裁判制作登录卡")
+        raise JudgingError("not_judge", N_("只能为裁判制作登录卡"))
     start = valid_from or contest.starts_on or local_today()
     until = valid_until or contest.ends_on or start
     if until < start:
-        raise JudgingError("bad_dates", "有效期结束日期不能早于开始日期")
+        raise JudgingError("bad_dates", N_("有效期结束日期不能早于开始日期"))
     for old in db.session.scalars(select(JudgeCard).where(
             JudgeCard.contest_id == contest.id, JudgeCard.judge_id == judge.id, JudgeCard.revoked_at.is_(None))):
         old.revoked_at = utcnow()
@@ -262,9 +263,9 @@ def card_login(code: str, pin: str, address: str) -> JudgeCard:
     # bytes, not str: compare_digest refuses non-ASCII text (a full-width digit typed on a tablet) with a TypeError
     if card is None or not secrets.compare_digest(card.pin.encode(), pin.strip().encode()):
         db.session.add(LoginFailure(username=key, address=address))
-        raise CardLoginError("登录卡号或 PIN 码错误")
+        raise CardLoginError(N_("登录卡号或 PIN 码错误"))
     if card.revoked_at is not None:
-        raise CardLoginError("该登录卡已作废，请向组织者领取新卡")
+        raise CardLoginError(N_("该登录卡已作废，请向组织者领取新卡"))
     if not card_valid(card):
         raise CardLoginError(f"该登录卡仅在 {card.valid_from} 至 {card.valid_until} 有效")
     card.last_used_at = utcnow()
@@ -294,7 +295,7 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
     ensure_member(contest, judge)
     for rnd in rounds:
         if rnd.event.contest_id != contest.id:
-            raise JudgingError("not_found", "轮次不属于该竞赛", 404)
+            raise JudgingError("not_found", N_("轮次不属于该竞赛"), 404)
         codes = [c.code for c in rnd.criteria]
         chosen = [c for c in (criteria or []) if c in codes] or None
         if criteria and not chosen:
@@ -319,7 +320,7 @@ def unassign(assignment: Assignment, actor) -> None:
         ScoreSheet.judge_id == assignment.judge_id, ScoreSheet.round_id == assignment.round_id))
     for sheet in sheets:
         if sheet.marks:
-            raise JudgingError("has_marks", "该裁判已在本轮评分，不能取消分配", 409)
+            raise JudgingError("has_marks", N_("该裁判已在本轮评分，不能取消分配"), 409)
         db.session.delete(sheet)
     record(actor, "assignment.remove", assignment, contest_id=assignment.contest_id,
            summary=f"取消 {assignment.judge.display_name} 的 {assignment.round.name} 评分任务")
@@ -399,7 +400,7 @@ def declare_conflict(judge: User, entry: Entry, reason: str, actor) -> Recusal:
     """A declared conflict (回避): the judge's sheets for the entry are voided (kept, never counted)."""
     reason = (reason or "").strip()
     if not reason:
-        raise JudgingError("reason_required", "请填写回避理由")
+        raise JudgingError("reason_required", N_("请填写回避理由"))
     rec = db.session.scalar(select(Recusal).where(Recusal.judge_id == judge.id, Recusal.entry_id == entry.id))
     if rec is not None:
         return rec
@@ -760,15 +761,15 @@ def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     round's criteria_version has moved (`round_criteria`)."""
     row = Prepared.runner()(_SHEET_ROW, {"sheet_id": sheet_id}).fetchone()
     if row is None:
-        raise JudgingError("not_found", "评分表不存在", 404)
+        raise JudgingError("not_found", N_("评分表不存在"), 404)
     (sid, judge_id, round_id, entry_id, status, version, assignment_id, assigned, code, code2, confirmed, recused,
      contest_id, criteria_version) = row
     if judge_id != judge.id:
-        raise JudgingError("not_found", "评分表不存在", 404)
+        raise JudgingError("not_found", N_("评分表不存在"), 404)
     if recused is not None or status == VOID_STATUS:
-        raise JudgingError("recused", "您已回避该参赛者，不能查看或评分", 403)
+        raise JudgingError("recused", N_("您已回避该参赛者，不能查看或评分"), 403)
     if assignment_id is None:
-        raise JudgingError("not_assigned", "您未被分配评此轮次", 403)
+        raise JudgingError("not_assigned", N_("您未被分配评此轮次"), 403)
     criteria, specs = round_criteria(round_id, criteria_version)
     return SheetContext(sid, round_id, entry_id, status, version,
                         assigned_criteria(criteria, json.loads(assigned) if assigned else None), code2 or code,
@@ -808,10 +809,10 @@ def _parse_value(raw: Any) -> Decimal:
 def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criterion, Decimal]]]:
     """(version, [(criterion, value)]) from a request body, each value checked by CriterionSpec.check_mark."""
     if not isinstance(payload, dict) or not isinstance(payload.get("marks"), list):
-        raise JudgingError("bad_request", "请求格式错误：须包含 version 和 marks", 400)
+        raise JudgingError("bad_request", N_("请求格式错误：须包含 version 和 marks"), 400)
     version = payload.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise JudgingError("bad_request", "请求须包含评分表版本号 version（整数）", 400)
+        raise JudgingError("bad_request", N_("请求须包含评分表版本号 version（整数）"), 400)
     by_id = {c.id: c for c in ctx.criteria}
     specs = ctx.specs or {}
     out: list[tuple[Criterion, Decimal]] = []
@@ -820,7 +821,7 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
         crit = by_id.get(item.get("criterion_id")) if isinstance(item, dict) else None
         if crit is None:
             problems.append({"criterion_id": item.get("criterion_id") if isinstance(item, dict) else None,
-                             "message": "评分项不存在或未分配给您"})
+                             "message": N_("评分项不存在或未分配给您")})
             continue
         try:
             value = _parse_value(item.get("value"))
@@ -838,7 +839,7 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
     if problems:
         raise JudgingError("invalid_mark", problems[0]["message"], 422, detail=problems)
     if not out:
-        raise JudgingError("bad_request", "没有要保存的评分", 400)
+        raise JudgingError("bad_request", N_("没有要保存的评分"), 400)
     return version, out
 
 
@@ -851,7 +852,7 @@ def _replay(judge_id: int, key: str, digest: str) -> dict | None:
     if row is None:
         return None
     if row[0] != digest:
-        raise JudgingError("key_reused", "同一 Idempotency-Key 已用于另一请求", 422)
+        raise JudgingError("key_reused", N_("同一 Idempotency-Key 已用于另一请求"), 422)
     return row[1]
 
 
@@ -859,11 +860,11 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
     sheet = ctx.sheet
     db.session.refresh(sheet)
     if sheet.status == SheetStatus.SUBMITTED:
-        message = "该评分表已提交并锁定，不能再修改"
+        message = N_("该评分表已提交并锁定，不能再修改")
     elif sheet.status == SheetStatus.RETURNED:
         message = f"该评分表已被裁判长退回（{sheet.returned_reason or ''}），请刷新后核对再录入"
     else:
-        message = "该评分表已在其他设备上修改，请刷新后核对再录入；本机未发送的评分已保留"
+        message = N_("该评分表已在其他设备上修改，请刷新后核对再录入；本机未发送的评分已保留")
     return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})
 
 
@@ -882,11 +883,11 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
     locked sheet) changes nothing and gets 409 `stale`. The caller commits; on DuplicateKey (the key was stored by
     another request first) it rolls back and calls `replay_or_refuse`."""
     if not key or len(key) > 80:
-        raise JudgingError("key_required", "缺少 Idempotency-Key 请求头（最长 80 字符）", 400)
+        raise JudgingError("key_required", N_("缺少 Idempotency-Key 请求头（最长 80 字符）"), 400)
     digest = _digest({"sheet": ctx.id, "body": payload})
     version, marks = parse_marks(ctx, payload)
     if ctx.confirmed:
-        raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
+        raise JudgingError("confirmed", N_("本轮已由裁判长确认，不能再修改"), 409)
     sent = {c.id: v for c, v in marks}  # a criterion sent twice: the last value counts
     # Reasons (merit / points contests only; other contests ignore them): looked up only when some were sent.
     with_notes = any(isinstance(i, dict) and ("note" in i or "document_no" in i) for i in payload["marks"])
@@ -946,7 +947,7 @@ def replay_or_refuse(ctx: SheetContext, judge: User, payload: Any, key: str) -> 
     """After a unique-key conflict on the stored answer: the first request's answer, or why this one is refused."""
     replay = _replay(judge.id, key, _digest({"sheet": ctx.id, "body": payload}))
     if replay is None:
-        raise JudgingError("conflict", "评分保存冲突，请重试", 409)
+        raise JudgingError("conflict", N_("评分保存冲突，请重试"), 409)
     return replay
 
 
@@ -1054,14 +1055,14 @@ def signature_of(sheet: ScoreSheet, judge: User, values: dict[int, Decimal]) -> 
 def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "") -> dict[str, Any]:
     """Sign and lock the sheet: every required criterion must be marked and the version must be current."""
     if not isinstance(payload, dict) or not isinstance(payload.get("version"), int):
-        raise JudgingError("bad_request", "请求须包含评分表版本号 version（整数）", 400)
+        raise JudgingError("bad_request", N_("请求须包含评分表版本号 version（整数）"), 400)
     if payload.get("confirm") is not True:
-        raise JudgingError("confirm_required", "请确认评分无误后再签名提交", 400)
+        raise JudgingError("confirm_required", N_("请确认评分无误后再签名提交"), 400)
     sheet, version = ctx.sheet, payload["version"]
     if sheet.status == SheetStatus.SUBMITTED and sheet.version == version + 1 and sheet.signature:
         return sheet_for_judge(ctx)  # the same submission again (a retry): already done
     if ctx.confirmed:
-        raise JudgingError("confirmed", "本轮已由裁判长确认，不能再修改", 409)
+        raise JudgingError("confirmed", N_("本轮已由裁判长确认，不能再修改"), 409)
     values = _marks_by_sheet([sheet.id]).get(sheet.id, {})
     missing = [c.name for c in ctx.criteria if c.kind not in OPTIONAL_KINDS and c.id not in values]
     if missing:
@@ -1101,11 +1102,11 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
 def return_sheet(sheet: ScoreSheet, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise JudgingError("reason_required", "请填写退回理由")
+        raise JudgingError("reason_required", N_("请填写退回理由"))
     if sheet.status != SheetStatus.SUBMITTED:
-        raise JudgingError("not_submitted", "只能退回已提交的评分表", 409)
+        raise JudgingError("not_submitted", N_("只能退回已提交的评分表"), 409)
     if round_confirmed(sheet.round_id):
-        raise JudgingError("confirmed", "本轮已确认，不能退回", 409)
+        raise JudgingError("confirmed", N_("本轮已确认，不能退回"), 409)
     sheet.status, sheet.version, sheet.returned_reason, sheet.signature = (
         SheetStatus.RETURNED.value, sheet.version + 1, reason[:500], None)
     record(actor, "sheet.return", sheet, contest_id=sheet.round.event.contest_id,
@@ -1124,10 +1125,10 @@ def round_sheets(rnd: Round) -> list[ScoreSheet]:
 
 def confirm_round(rnd: Round, actor) -> RoundConfirmation:
     if round_confirmed(rnd.id):
-        raise JudgingError("confirmed", "本轮已确认", 409)
+        raise JudgingError("confirmed", N_("本轮已确认"), 409)
     sheets = round_sheets(rnd)
     if not sheets:
-        raise JudgingError("no_sheets", "本轮没有评分表", 409)
+        raise JudgingError("no_sheets", N_("本轮没有评分表"), 409)
     open_ = [s for s in sheets if s.status != SheetStatus.SUBMITTED]
     if open_:
         raise JudgingError("not_all_signed", f"还有 {len(open_)} 张评分表未签名提交，不能确认", 409)
@@ -1151,10 +1152,10 @@ def decryption_of(event: Event) -> Decryption | None:
 def decrypt_event(event: Event, actor) -> Decryption:
     """Reveal names behind codes (解密), only once every judged round of the event is confirmed; logged."""
     if decryption_of(event):
-        raise JudgingError("decrypted", "该赛项已解密", 409)
+        raise JudgingError("decrypted", N_("该赛项已解密"), 409)
     rounds = judged_rounds(event)
     if not rounds:
-        raise JudgingError("no_rounds", "该赛项没有裁判评分的轮次", 409)
+        raise JudgingError("no_rounds", N_("该赛项没有裁判评分的轮次"), 409)
     pending = [r.name for r in rounds if not round_confirmed(r.id)]
     if pending:
         raise JudgingError("not_confirmed", "以下轮次尚未确认，不能解密：" + "、".join(pending), 409)
@@ -1169,12 +1170,12 @@ def decrypt_event(event: Event, actor) -> Decryption:
 def record_tie(event: Event, entry_ids: list[int], reason: str, actor) -> TieDecision:
     reason = (reason or "").strip()
     if not reason:
-        raise JudgingError("reason_required", "请填写裁定理由")
+        raise JudgingError("reason_required", N_("请填写裁定理由"))
     if len(entry_ids) < 2 or len(set(entry_ids)) != len(entry_ids):
-        raise JudgingError("bad_tie", "请按名次先后列出至少两个不同的参赛者")
+        raise JudgingError("bad_tie", N_("请按名次先后列出至少两个不同的参赛者"))
     known = set(db.session.scalars(select(Entry.id).where(Entry.event_id == event.id, Entry.id.in_(entry_ids))))
     if known != set(entry_ids):
-        raise JudgingError("bad_tie", "所列参赛者不属于该赛项")
+        raise JudgingError("bad_tie", N_("所列参赛者不属于该赛项"))
     tie = TieDecision(event_id=event.id, entry_ids=list(entry_ids), reason=reason[:500], decided_by=actor.id)
     db.session.add(tie)
     db.session.flush()

@@ -51,7 +51,7 @@ def card_login():
             card = services.card_login(form.code.data, form.pin.data, request.remote_addr or "")
         except services.CardLoginError as exc:
             db.session.commit()  # keep the failure for rate limiting
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
             return render_template("judging/card_login.html", form=form), 401
         login_user(card.judge)
         session["card_id"] = card.id
@@ -133,7 +133,7 @@ def draw(contest: Contest, event_id: int):
                                 witnesses=form.witnesses.data or "")
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return _back(contest, "#draws")
     db.session.commit()
     flash(_("%(event)s 抽签完成：%(n)s 人，随机种子 %(seed)s（已记录，可复核）", event=event.name, n=len(d.lots), seed=d.seed),
@@ -153,7 +153,7 @@ def draw_import(contest: Contest, event_id: int):
         services.import_manual_draw(event, services.read_manual_draw(form.file.data.read()), current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         for problem in (exc.detail or [])[:20]:
             flash(problem, "error")
         return _back(contest, "#draws")
@@ -212,7 +212,7 @@ def assign(contest: Contest):
         services.assign(contest, judge, rounds, codes, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return _back(contest, "#judges")
     db.session.commit()
     flash(_("已分配 %(name)s", name=judge.display_name), "success")
@@ -227,7 +227,7 @@ def unassign(contest: Contest, assignment_id: int):
         services.unassign(a, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
     else:
         db.session.commit()
         flash(_("已取消分配"), "success")
@@ -247,7 +247,7 @@ def issue_cards(contest: Contest):
             services.issue_card(contest, judge, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return _back(contest, "#cards")
     db.session.commit()
     flash(_("已制作 %(n)s 张登录卡（原有卡片已作废）", n=len(judges)), "success")
@@ -342,7 +342,7 @@ def return_sheet(contest: Contest, sheet_id: int):
         services.return_sheet(s, current_user, form.reason.data)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
     db.session.commit()
     flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=services.judge_code(s.entry)), "success")
@@ -357,7 +357,7 @@ def confirm(contest: Contest, round_id: int):
         services.confirm_round(rnd, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
     else:
         db.session.commit()
         flash(_("%(event)s·%(round)s 已确认", event=rnd.event.name, round=rnd.name), "success")
@@ -393,7 +393,7 @@ def decrypt(contest: Contest, event_id: int):
         services.decrypt_event(event, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     db.session.commit()
     flash(_("%(event)s 已解密（已记录解密人和时间）", event=event.name), "success")
@@ -430,7 +430,7 @@ def tie(contest: Contest, event_id: int):
         services.record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
     except JudgingError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
     else:
         db.session.commit()
         flash(_("并列裁定已记录"), "success")
