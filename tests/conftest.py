@@ -266,3 +266,18 @@ def tablet(chromium):
     context = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN")
     yield context
     context.close()
+
+
+class RecordingSender:
+    """A text-message sender for tests (app.extensions["craftsman_sms"]): keeps what was sent, reads codes back."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, phone, text):
+        self.sent.append((phone, text))
+
+    def code_for(self, phone):
+        import re
+
+        return re.search(r"\d{6}", [t for p, t in self.sent if p == phone][-1]).group(0)

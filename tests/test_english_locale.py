@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from contestapp.extensions import db
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, RecordingSender
 from tests.merit.merit_helpers import at, merit, score  # noqa: F401  (merit: a fixture)
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -288,17 +288,6 @@ def build_merit(merit, make) -> dict:
             "self_sheet": own, "points": points, "evidence": evidence}
 
 
-class _Sms:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, phone, text):
-        self.sent.append((phone, text))
-
-    def code_for(self, phone):
-        return re.search(r"\d{6}", [t for p, t in self.sent if p == phone][-1]).group(0)
-
-
 def craftsman_stages(app, make):
     """A craftsman selection, yielded at each stage: nominations (one a draft), checks (one ineligible, one returned,
     one direct), expert review, the shortlist and public vote, publicity of the confirmed list (a target missed),
@@ -312,7 +301,7 @@ def craftsman_stages(app, make):
     w = build_world(make, units=6, experts=6)
     call, contest, office, experts = w["call"], w["contest"], w["organiser"], w["experts"]
     call.quota, call.shortlist_size = 4, 5
-    app.extensions["craftsman_sms"] = sms = _Sms()
+    app.extensions["craftsman_sms"] = sms = RecordingSender()
     old = {"id_number": make_id_number("330881", date(1960, 3, 3), 6, "M")}  # 65 on the reference date
     noms = [nominate(call, w["units"][i % 6], i, front_line=i > 1, **(old if i == 6 else {})) for i in range(8)]
     draft = nominate(call, w["units"][0], 20, submit=False)

@@ -11,22 +11,12 @@ from decimal import Decimal
 import pytest
 
 from contestapp.extensions import db
+from tests.conftest import RecordingSender
 from tests.craftsman.craftsman_helpers import build_world, marks_for, nominate
 
 INELIGIBLE = {3: {"birth_year": 1960}, 7: {"vocational_level": "中级工", "years_in_trade": 3}}
 DIRECT = 12
 MANAGERS = (0, 1, 2)  # the best three are not front-line workers: the 80% front-line target is missed
-
-
-class RecordingSender:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, phone, text):
-        self.sent.append((phone, text))
-
-    def code_for(self, phone):
-        return re.search(r"\d{6}", [t for p, t in self.sent if p == phone][-1]).group(0)
 
 
 def _pdffonts(pdf: bytes) -> list[list[str]]:
