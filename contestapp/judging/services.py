@@ -708,22 +708,17 @@ class CriterionRow(NamedTuple):
 
 
 _FIXED = Fixed()
-_CRITERIA_CACHE: dict[int, tuple[Any, list[CriterionRow], dict[int, CriterionSpec]]] = {}
+_CRITERIA_CACHE: dict[int, tuple[int, list[CriterionRow], dict[int, CriterionSpec]]] = {}
 
 
-def round_criteria(round_id: int, version: int | None = None) -> tuple[list[CriterionRow],
-                                                                      dict[int, CriterionSpec]]:
+def round_criteria(round_id: int, version: int) -> tuple[list[CriterionRow], dict[int, CriterionSpec]]:
     """A round's criteria in order and their specs by id, parsed (Decimals, rules, CriterionSpec) once per process
-    for as long as they stay as they were. The cache key is the round's `criteria_version` when the caller has read
-    it (the sheet's query does; database triggers move it on every change to the criteria), else the rows
-    themselves (one small query). The rows are read after the version, so they are at least as new as it."""
+    while the round's `criteria_version` (read by the caller; database triggers move it on every change to the
+    criteria) stays the one they were read at. The rows are read after the version, so they are at least as new."""
     hit = _CRITERIA_CACHE.get(round_id)
-    key = ("version", version)
-    if version is not None and hit is not None and hit[0] == key:
+    if hit is not None and hit[0] == version:
         return hit[1], hit[2]
-    raw = tuple(Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall())
-    if version is None and hit is not None and hit[0] == raw:
-        return hit[1], hit[2]
+    raw = Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall()
     fixed = _FIXED.process_result_value
     rows = [CriterionRow(cid, code, name, kind, fixed(high, None), fixed(low, None), fixed(step, None),
                          json.loads(rules) if rules else {})
@@ -731,7 +726,7 @@ def round_criteria(round_id: int, version: int | None = None) -> tuple[list[Crit
     specs = {c.id: criterion_spec(c) for c in rows}
     if len(_CRITERIA_CACHE) > 1000:
         _CRITERIA_CACHE.clear()
-    _CRITERIA_CACHE[round_id] = (raw if version is None else key, rows, specs)
+    _CRITERIA_CACHE[round_id] = (version, rows, specs)
     return rows, specs
 
 
