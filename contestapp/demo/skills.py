@@ -1,4 +1,4 @@
-"""`flask demo`: a realistic city skills contest with accounts, units and about 40 contestants."""
+"""Demo: a realistic city skills contest with accounts, units and about 40 contestants."""
 from __future__ import annotations
 
 import random
@@ -8,19 +8,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from contestapp.auth.models import Organisation, User
-from contestapp.auth.services import create_user
+from contestapp.auth.models import User
 from contestapp.contests.definition import create_contest, read_definition
 from contestapp.contests.models import Contest, ContestMember, ContestStatus
 from contestapp.domain.idcard import make_id_number
 from contestapp.entrants.roster import check_rows
 from contestapp.entrants.services import event_lookup, import_roster
 from contestapp.common.db import utcnow
+from contestapp.demo.common import PASSWORD, World
 from contestapp.extensions import db
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "city-skills.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city-skills.json"
 DEMO_CODE = "demo-city-skills"
-PASSWORD = "demo12345"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严覃武洪"
 GIVEN_M = ["建国", "志强", "伟", "磊", "军", "勇", "杰", "涛", "明", "超", "海军", "国华", "永刚", "晓东", "文斌", "立新", "振华", "建军", "宏伟", "德明", "昇", "堃", "喆"]
@@ -49,17 +48,15 @@ def _roster_table(event_names: list[str], rng: random.Random) -> list[list[str]]
     return table
 
 
-def create_demo(reset: bool = False) -> list[tuple[str, str, str]]:
-    """Build the demo (once; `reset` rebuilds it) and return (who, login, secret) lines to print."""
+def build(world: World, reset: bool = False) -> list[tuple[str, str, str]]:
+    """Build the skills contest (once; `reset` rebuilds it) and return (who, login, secret) lines to print."""
     existing = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
     if existing is not None:
         if not reset:
             return _accounts()
         db.session.delete(existing)
         db.session.flush()
-    province = _org("浙江省总工会", "province", None)
-    city = _org("杭州市总工会", "city", province)
-    _org("西湖区总工会", "county", city)
+    city = world.orgs["杭州市总工会"]
     users = {}
     for username, role, name, unit in [
         ("admin", "admin", "系统管理员", None),
@@ -70,13 +67,11 @@ def create_demo(reset: bool = False) -> list[tuple[str, str, str]]:
             [("赵文", "杭州技师学院"), ("钱立", "浙江机电职业技术学院"), ("孙强", "国网杭州供电公司"),
              ("周敏", "杭州市职业技能鉴定中心"), ("吴涛", "浙江建设技师学院"), ("郑华", "杭州第一技师学院")], start=1)],
     ]:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = create_user(username, PASSWORD, role, name, city, unit)
-        users[username] = user
+        users[username] = world.user(username, role, name, city, unit)
+    today = world.today
     data = read_definition(EXAMPLE.read_bytes(), EXAMPLE.name)
-    data = {**data, "code": DEMO_CODE, "name": f"{date.today().year}年杭州市职工职业技能竞赛（演示）",
-            "year": date.today().year, "date": date.today().isoformat()}
+    data = {**data, "code": DEMO_CODE, "name": f"{today.year}年杭州市职工职业技能竞赛（演示）",
+            "year": today.year, "date": today.isoformat()}
     contest = create_contest(data, city, users["admin"])
     contest.location = "杭州技师学院实训基地"
     contest.status = ContestStatus.REGISTRATION
@@ -168,15 +163,6 @@ def _mark(criterion, level: float, rng: random.Random) -> Decimal:
     top, step = Decimal(criterion.max), Decimal(criterion.step or 1)
     raw = Decimal(str(max(0.0, min(1.0, level + rng.gauss(0, 0.05))))) * top
     return min(top, (raw / step).quantize(Decimal(1)) * step)
-
-
-def _org(name: str, level: str, parent: Organisation | None) -> Organisation:
-    org = db.session.scalar(select(Organisation).where(Organisation.name == name))
-    if org is None:
-        org = Organisation(name=name, level=level, parent=parent)
-        db.session.add(org)
-        db.session.flush()
-    return org
 
 
 def _accounts(card=None) -> list[tuple[str, str, str]]:

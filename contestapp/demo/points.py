@@ -1,0 +1,8 @@
+"""Demo: the points contest (to be built)."""
+from __future__ import annotations
+
+from contestapp.demo.common import World
+
+
+def build(world: World) -> list[tuple[str, str, str]]:
+    return []
