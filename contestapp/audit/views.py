@@ -2,14 +2,12 @@
 append-only)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from contestapp.common.http import XLSX, download
+from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
 from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, ORGANISER, roles_required
@@ -69,18 +67,7 @@ def index():
         entries = list(db.session.scalars(query))
         rows = [_row(e, names) for e in entries]
         if fmt == "csv":
-            out = io.StringIO()
-            csv.writer(out).writerows([HEADERS] + rows)
-            return download("\ufeff" + out.getvalue(), "审计日志.csv", "text/csv")
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("审计日志")
-        sheet.append(HEADERS)
-        for r in rows:
-            sheet.append(r)
-        buf = io.BytesIO()
-        book.save(buf)
-        return download(buf.getvalue(), "审计日志.xlsx", XLSX)
+            return download(csv_bytes(HEADERS, rows), "审计日志.csv", "text/csv")
+        return download(xlsx_bytes([("审计日志", HEADERS, rows)]), "审计日志.xlsx", XLSX)
     return render_template("audit/index.html", entries=entries, contests=contests, chosen=chosen, names=names,
                            actions=ACTION_LABELS, limit=LIMIT)

@@ -15,6 +15,7 @@ from datetime import date
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from contestapp.common.tables import safe_row
 from contestapp.domain.idcard import IdNumberError, make_id_number, parse_id_number
 from contestapp.i18n import N_
 
@@ -259,7 +260,7 @@ def roster_workbook(rows: list[list[str]]) -> bytes:
     """The roster in the template's columns, so an exported file can be edited and imported elsewhere."""
     book, sheet = _styled_book(TEMPLATE_HEADERS + ["工位号", "加密号"], "参赛名单")
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))  # a name or unit such as =HYPERLINK(...) stays text
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -7,14 +7,12 @@ non-embedded base font appears).
 """
 from __future__ import annotations
 
-import csv
 import io
 from typing import Iterable, Optional, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
+from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.contests.models import Criterion, Event, Round
 from contestapp.extensions import db
 from contestapp.results.engine import Ranking, _raw, dec
@@ -25,29 +23,12 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
     header = ["rank", "entry", "name", "unit", "total", *rounds]
     rows = []
     for r, info in ranking.rows():
-        scores = {code: str(score) for code, score in r.result.round_scores().items()}
-        rows.append([str(r.rank), info.label, info.name, info.unit, str(r.total), *[scores.get(c, "") for c in rounds]])
+        scores = r.result.round_scores()
+        rows.append([r.rank, info.label, info.name, info.unit, r.total, *[scores.get(c, "") for c in rounds]])
     return header, rows
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")  # with BOM: Chinese Excel opens it correctly
-
-
-def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    book = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        ws = book.create_sheet(title[:31])
-        ws.append(list(header))
-        for row in rows:
-            ws.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+to_csv, to_xlsx = csv_bytes, xlsx_bytes  # every cell through contestapp.common.tables (no live formulas)
 
 
 def pdf_table(title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[str]],

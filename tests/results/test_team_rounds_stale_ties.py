@@ -107,8 +107,18 @@ def test_cli_export_fills_a_teams_round_columns_with_its_members_sums(app, teams
     from openpyxl import load_workbook
 
     sheet = load_workbook(xlsx).active
-    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+    def shown(cell):  # numbers are numbers, shown with their places by the cell's number format
+        if cell.value is None:
+            return ""
+        if isinstance(cell.value, (int, float)):
+            places = len(cell.number_format.partition(".")[2])
+            return f"{cell.value:.{places}f}"
+        return str(cell.value)
+
+    rows = [[shown(c) for c in row] for row in sheet.iter_rows()]
     assert rows == EXPECTED
+    assert isinstance(sheet["E2"].value, (int, float))  # totals are numbers in Excel (sortable, summable)
     shown = app.test_cli_runner().invoke(args=["results", "show", contest.code, "--event", event.code])
     assert "1\tT2\t乙队\t\t61.99\t4.77\t195.50" in shown.output
 
@@ -119,7 +129,8 @@ def test_team_round_scores_agree_in_the_export_page_snapshot_and_second_engine(t
 
     contest, event = teams
     ranking = engine.ranking(event)
-    assert exports.ranking_table(ranking) == (EXPECTED[0], EXPECTED[1:])
+    header, rows = exports.ranking_table(ranking)  # numbers as numbers (exports keep them numeric)
+    assert (header, [[str(v) for v in row] for row in rows]) == (EXPECTED[0], EXPECTED[1:])
     full = {r.entry: r.result.round_scores() for r in engine.recompute_from_scratch(event)}  # the full engine
     assert full == {"T2": {"practical": D("4.77"), "theory": D("195.50")},
                     "T1": {"practical": D("4.90"), "theory": D("179.50")}}
