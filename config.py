@@ -41,6 +41,12 @@ class Config:
         self.LOGIN_MAX_FAILURES = int(os.environ.get("CONTESTAPP_LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_WINDOW_SECONDS = int(os.environ.get("CONTESTAPP_LOGIN_WINDOW_SECONDS", "900"))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CONTESTAPP_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+        # Uploaded tables (rosters, paper marks, merit participants): read by contestapp.common.uploads within these.
+        self.UPLOAD_MAX_ROWS = int(os.environ.get("CONTESTAPP_UPLOAD_MAX_ROWS", "200000"))
+        self.UPLOAD_MAX_COLUMNS = int(os.environ.get("CONTESTAPP_UPLOAD_MAX_COLUMNS", "64"))
+        self.UPLOAD_MAX_CELL_CHARS = int(os.environ.get("CONTESTAPP_UPLOAD_MAX_CELL_CHARS", "2000"))
+        self.UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("CONTESTAPP_UPLOAD_MAX_UNZIPPED_MB", "200")) * 1024 * 1024
+        self.UPLOAD_MAX_SECONDS = float(os.environ.get("CONTESTAPP_UPLOAD_MAX_SECONDS", "20"))
         self.CERT_FONT = os.environ.get("CONTESTAPP_CERT_FONT")  # path[:subfont index] of a TrueType CJK font
         self.UPLOAD_DIR = os.environ.get("CONTESTAPP_UPLOAD_DIR", str(instance / "uploads"))
         self.BACKUP_DIR = os.environ.get("CONTESTAPP_BACKUP_DIR", str(instance / "backups"))

@@ -6,16 +6,16 @@ any bad row imports nothing.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from contestapp.common.tables import safe_row
+from contestapp.common.uploads import UploadError, read_table  # noqa: F401  (read_table: the one reader)
 from contestapp.domain.idcard import IdNumberError, make_id_number, parse_id_number
 from contestapp.i18n import N_
 
@@ -41,7 +41,6 @@ GENDER_VALUES = {"男": "M", "女": "F", "M": "M", "F": "F"}
 LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师", "五级", "四级", "三级", "二级", "一级")
 _PHONE = re.compile(r"^1\d{10}$")
 _SPLIT = re.compile(r"[、,，;；/]+")
-MAX_ROWS = 50_000
 
 
 @dataclass
@@ -78,41 +77,8 @@ class RosterCheck:
         return not self.problems
 
 
-class RosterFileError(ValueError):
-    """The file as a whole cannot be read (wrong type, no header row...); the message is for the user."""
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns long digit strings into numbers; ID numbers must be text columns
-    return str(value).strip()
-
-
-def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """All rows of the first sheet (xlsx) or of a CSV file in UTF-8 or GBK (Chinese Excel saves CSV as GBK)."""
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise RosterFileError(N_("无法读取该 Excel 文件，请确认是 .xlsx 格式（不支持旧版 .xls）")) from None
-        sheet = book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    if lower.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise RosterFileError(N_("无法识别 CSV 文件的编码（支持 UTF-8 与 GBK）"))
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    raise RosterFileError(N_("只接受 .xlsx 或 .csv 文件"))
+# The file as a whole cannot be read (wrong type, no header row, over a limit...); the message is for the user.
+RosterFileError = UploadError
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -136,8 +102,6 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
     index, missing = _header_map(table[0])
     if missing:
         raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用报名表模板。")
-    if len(table) - 1 > MAX_ROWS:
-        raise RosterFileError(f"一次最多导入 {MAX_ROWS} 行")
     seen: dict[str, int] = {}
     numbers: dict[tuple[str, str], int] = {}
     for offset, raw in enumerate(table[1:], start=2):

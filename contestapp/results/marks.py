@@ -20,7 +20,7 @@ from contestapp.auth.models import User
 from contestapp.common.db import plain, utcnow
 from contestapp.contests.models import Contest
 from contestapp.entrants.models import Entry
-from contestapp.entrants.roster import RosterFileError, read_table
+from contestapp.common.uploads import UploadError, read_table
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus
@@ -34,7 +34,6 @@ ALIASES = {
     "judge": ("judge", "裁判", "裁判账号"), "value": ("value", "分数", "评分"),
     "multiplier": ("multiplier", "难度系数"), "time": ("time", "用时", "用时(秒)", "用时（秒）"),
 }
-MAX_ROWS = 2_000_000
 
 
 class MarksFileError(ValueError):
@@ -65,7 +64,7 @@ class Checked:
 def _table(content: bytes, filename: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     try:
         table = read_table(content, filename)
-    except RosterFileError as exc:
+    except UploadError as exc:
         raise MarksFileError(f"{filename}：{exc}") from None
     table = [r for r in table if any(c for c in r)]
     if not table:
@@ -79,8 +78,6 @@ def _table(content: bytes, filename: str, columns: tuple[str, ...]) -> list[tupl
     missing = [c for c in columns if c not in index and not (columns is EXTRA_COLUMNS and c in ("multiplier", "time"))]
     if missing:
         raise MarksFileError(f"{filename}：缺少列 {', '.join(missing)}（表头须为 {','.join(columns)}）")
-    if len(table) - 1 > MAX_ROWS:
-        raise MarksFileError(f"{filename}：行数超过 {MAX_ROWS}")
     out = []
     for n, row in enumerate(table[1:], start=2):
         out.append((n, {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}))
