@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, fields, is_dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Any, Literal, Mapping, Union, get_args, get_origin, get_type_hints
 
+from .numbers import NumberError, read_decimal, read_int
 from .types import ContestSpec, Problem, SpecError
 
 FORMAT = "contestapp.contest/1"
@@ -115,8 +116,10 @@ class _Reader:
         if tp is bool:
             return v if isinstance(v, bool) else self.fail(path, "must be true or false / 须为 true 或 false")
         if tp is int:
-            ok = isinstance(v, int) and not isinstance(v, bool)
-            return v if ok else self.fail(path, "must be a whole number / 须为整数")
+            try:
+                return read_int(v)
+            except NumberError as exc:
+                return self.fail(path, f"{exc.english} / {exc}")
         if tp is date:
             return self.date(v, path)
         if is_dataclass(tp):
@@ -124,13 +127,12 @@ class _Reader:
         raise TypeError(f"no reader for {tp!r}")  # a programming error, not a file error
 
     def decimal(self, v: Any, path: str) -> Any:
-        if isinstance(v, bool) or not isinstance(v, (str, int, float, Decimal)):
-            return self.fail(path, "must be a number, e.g. \"30.5\" / 须为数字")
+        """A plain decimal within what the database keeps (contestapp.domain.numbers): "1e-30", "1e1000000" or
+        "0.00001" are refused here, by path, rather than failing later in arithmetic or at the insert."""
         try:
-            d = Decimal(repr(v) if isinstance(v, float) else v)  # repr: 0.3, not 0.2999...
-        except InvalidOperation:
-            return self.fail(path, "must be a number, e.g. \"30.5\" / 须为数字")
-        return d if d.is_finite() else self.fail(path, "must be a finite number / 须为有限数值")
+            return read_decimal(v)
+        except NumberError as exc:
+            return self.fail(path, f"{exc.english} / {exc}")
 
     def date(self, v: Any, path: str) -> Any:
         if isinstance(v, date):  # YAML gives dates already parsed
