@@ -526,10 +526,9 @@ def certificates_query(contest: Contest, q: str = "", kind: str | None = None, e
         stmt = stmt.where(Certificate.event_id == event_id)
     if status:
         stmt = stmt.where(Certificate.status == status)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Certificate.holder.like(like), Certificate.serial.like(like),
-                              Certificate.award.like(like), Certificate.unit.like(like)))
+    if q:  # matched literally: % and _ are not wildcards (autoescape)
+        stmt = stmt.where(or_(*(column.contains(q, autoescape=True) for column in (
+            Certificate.holder, Certificate.serial, Certificate.award, Certificate.unit))))
     return stmt.order_by(Certificate.kind, Certificate.event_order, Certificate.rank, Certificate.position,
                          Certificate.id)
 

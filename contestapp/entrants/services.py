@@ -107,11 +107,12 @@ def entrant_query(contest: Contest, q: str = "", event_id: int | None = None, un
     query = (select(Entrant).where(Entrant.contest_id == contest.id)
              .options(selectinload(Entrant.unit), selectinload(Entrant.entries).selectinload(Entry.event))
              .order_by(Entrant.id))
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Entrant.name.like(like), Entrant.phone.like(like),
-                                Entrant.id_number.like(f"%{q.strip()}"),
-                                Entrant.id.in_(select(Entry.entrant_id).where(Entry.number.like(like)))))
+    if q:  # what was typed is matched literally: % and _ are not wildcards (autoescape)
+        q = q.strip()
+        query = query.where(or_(Entrant.name.contains(q, autoescape=True), Entrant.phone.contains(q, autoescape=True),
+                                Entrant.id_number.endswith(q, autoescape=True),
+                                Entrant.id.in_(select(Entry.entrant_id).where(
+                                    Entry.number.contains(q, autoescape=True)))))
     if event_id:
         query = query.where(Entrant.id.in_(select(Entry.entrant_id).where(Entry.event_id == event_id)))
     if unit_id:

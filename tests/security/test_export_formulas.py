@@ -73,3 +73,17 @@ def test_the_roster_and_audit_exports_carry_no_formula(app, client, make, login_
         else:
             sheet = load_workbook(io.BytesIO(response.data)).active
             assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_entrant_search_takes_percent_and_underscore_literally(app, client, make, login_as):
+    org = make.org()
+    make.user("org1", "organiser", org)
+    contest = make.contest(org)
+    make.roster(contest, count=3)
+    db.session.commit()
+    login_as("org1")
+    everyone = client.get(f"/contests/{contest.id}/entrants/?q=%25").get_data(as_text=True)
+    assert "选手000" not in everyone  # "%" is a character searched for, not "match anything"
+    underscore = client.get(f"/contests/{contest.id}/entrants/?q=_").get_data(as_text=True)
+    assert "选手001" not in underscore
+    assert "选手001" in client.get(f"/contests/{contest.id}/entrants/?q=选手001").get_data(as_text=True)
