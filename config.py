@@ -85,6 +85,8 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in the environment for production (生产环境必须设置 SECRET_KEY)")
         self.SESSION_COOKIE_SECURE = _bool("CONTESTAPP_SECURE_COOKIES", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Redirect plain HTTP to HTTPS in the app (usually nginx does it; HSTS is sent on TLS requests either way).
+        self.FORCE_HTTPS = _bool("CONTESTAPP_FORCE_HTTPS", False)
 
 
 CONFIGS = {

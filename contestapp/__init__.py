@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from contestapp.common.verified import SessionInterface
+from contestapp.common.headers import init_headers
 from contestapp.extensions import babel, csrf, db, login_manager, migrate
 from contestapp.i18n import N_
 
@@ -96,6 +97,7 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
+    init_headers(app)
     app.session_interface = SessionInterface()  # signed cookies, verified once per process
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -259,6 +259,19 @@ def chromium():
         browser.close()
 
 
+def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page. The pages' Content-Security-Policy forbids eval, which
+    playwright's wait_for_function uses; page.evaluate goes through the DevTools protocol instead. Prefer
+    `playwright.sync_api.expect(locator)` assertions where one fits."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > end:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def tablet(chromium):
     """A 10-inch tablet (iPad gen 7: 810x1080, touch) in Chinese."""

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
 from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
 from contestapp.common.nav import Tab, add_tab
@@ -394,6 +395,7 @@ def submit(nomination_id: int):
 
 @bp.route("/files/<int:file_id>")
 @roles_required(UNIT, ORGANISER, JUDGE)
+@untrusted_file
 def material(file_id: int):
     """A candidate's material: only for the nominating unit, the contest's organisers and its unrecused experts."""
     f = db.session.get(NominationFile, file_id)
@@ -514,6 +516,7 @@ def vote_cast(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/photo/<int:nomination_id>")
 @public
+@untrusted_file
 def photo(contest_id: int, nomination_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     n = get_or_404(Nomination, nomination_id, contest_id=contest.id)

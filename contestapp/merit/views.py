@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404)
+from contestapp.common.headers import untrusted_file
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.periods import SCHEDULE_LABELS
@@ -483,6 +484,7 @@ def evidence(contest: Contest):
 
 @bp.route("/evidence/<int:evidence_id>")
 @contest_access(ORGANISER, JUDGE, UNIT)
+@untrusted_file
 def evidence_file(contest: Contest, evidence_id: int):
     ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
     if ev.entry_id not in {e.id for e in _evidence_scope(contest)}:

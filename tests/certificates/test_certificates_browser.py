@@ -1,9 +1,12 @@
 """The certificate console in a real browser on a tablet: edit a layout and watch the live preview follow (errors
 shown by path), then issue a batch and watch its progress reach the download buttons."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from contestapp.extensions import db
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import PASSWORD, Factory, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +36,7 @@ def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet)
         page.tap("button[type=submit]")
 
     page.goto(f"{base}/contests/{cid}/certificates/layouts/award")
-    page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+    wait_for_js(page, "document.getElementById('preview').naturalWidth > 0")
     first = page.eval_on_selector("#preview", "i => i.naturalWidth")
     assert first > 600  # A4 landscape at 60 dpi
     text = page.input_value("#document")
@@ -41,7 +44,7 @@ def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet)
     page.wait_for_selector("#layout-errors:not([hidden])")
     assert "fields[1].min_size" in page.inner_text("#layout-errors")
     page.fill("#document", text.replace("荣誉证书", "获奖证书", 1))
-    page.wait_for_function("document.getElementById('preview').src.startsWith('blob:')")
+    expect(page.locator("#preview")).to_have_attribute("src", re.compile("^blob:"))
     assert page.is_hidden("#layout-errors")
 
     page.goto(f"{base}/contests/{cid}/certificates/")

@@ -11,6 +11,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.browser
@@ -88,7 +89,7 @@ def mark_entry(page, code, m1, deductions, offline=False):
     page.check("#confirm-check")
     page.tap("#confirm-ok")
     if not offline:
-        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+        expect(page.locator("#net")).to_contain_text("全部评分已发送")
     page.tap("#back")
 
 
@@ -119,8 +120,7 @@ def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
         assert sorted(sheets_on_server(app))[0] == ("draft", 0)  # nothing reached the server
 
         tablet.set_offline(False)
-        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0",
-                               timeout=20000)
+        expect(page.locator("#net")).to_contain_text("全部评分已发送", timeout=20000)
         assert sheets_on_server(app) == [("submitted", 2)] * 4
 
         # the chief judge returns one sheet
@@ -146,14 +146,13 @@ def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
         page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="returned"]')
         page.tap(f'a.entry[data-code="{codes[1]}"]')
         # the sheet is refreshed from the server after the tap: wait for it rather than race it
-        page.wait_for_function("document.getElementById('sheet-banner').innerText.indexOf('模块一评分偏低') >= 0",
-                               timeout=10000)
+        expect(page.locator("#sheet-banner")).to_contain_text("模块一评分偏低", timeout=10000)
         page.fill('input[data-criterion="m1"]', "22.5")
         page.press('input[data-criterion="m1"]', "Enter")
         page.tap("#submit")
         page.check("#confirm-check")
         page.tap("#confirm-ok")
-        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+        expect(page.locator("#net")).to_contain_text("全部评分已发送")
         page.tap("#back")
         page.wait_for_selector(f'a.entry[data-code="{codes[1]}"][data-status="submitted"]')
 

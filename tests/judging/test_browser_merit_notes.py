@@ -3,11 +3,13 @@ reason is empty, and the reason travels with the mark to merit_mark_notes (Debia
 test_browser_judge)."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
@@ -84,22 +86,20 @@ def test_tablet_asks_for_the_reason_of_a_deduction(merit_served, chromium):
             page.press(f'input[data-criterion="{code}"]', "Enter")
         page.wait_for_selector('input[data-note="quality"]')  # a non-zero deduction asks why
         assert page.locator('input[data-note="safety"]').count() == 0  # a zero one does not
-        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+        expect(page.locator("#net")).to_contain_text("全部评分已发送")
         page.tap("#submit")
-        page.wait_for_function(
-            "document.getElementById('sheet-banner').innerText.indexOf('以下扣分（加分）须填写原因') >= 0")
+        expect(page.locator("#sheet-banner")).to_contain_text("以下扣分（加分）须填写原因")
         assert not page.locator("#confirm-dialog").is_visible()
         page.fill('input[data-note="quality"]', "混凝土养护不到位")
         page.press('input[data-note="quality"]', "Enter")
-        page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+        expect(page.locator("#net")).to_contain_text("全部评分已发送")
         page.evaluate("localStorage.clear()")
         page.reload()  # the sheet stays open (#sheet-…): its reason is prefilled from the server
-        page.wait_for_function("(document.querySelector('input[data-note=\"quality\"]') || {}).value"
-                               " === '混凝土养护不到位'")
+        expect(page.locator('input[data-note="quality"]')).to_have_value("混凝土养护不到位")
         page.tap("#submit")
         page.check("#confirm-check")
         page.tap("#confirm-ok")
-        page.wait_for_function("document.getElementById('sheet-status').textContent.indexOf('已提交') === 0")
+        expect(page.locator("#sheet-status")).to_have_text(re.compile("^已提交"))
     finally:
         tablet.close()
     from contestapp.extensions import db

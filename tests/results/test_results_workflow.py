@@ -264,4 +264,5 @@ def test_big_screen_shows_codes_until_decrypted_and_allowed(skills, client):
     response = client.get(f"/board/{event.id}/data.json")
     assert response.get_json()["rows"][0] == [1, "周甲", "87.00"]
     assert client.get(f"/board/{event.id}/data.json", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
-    assert "fetch(" in client.get(f"/board/{event.id}").get_data(as_text=True)
+    page = client.get(f"/board/{event.id}").get_data(as_text=True)
+    assert "js/board.js" in page and f"/board/{event.id}/data.json" in page  # the page polls the data it was given
