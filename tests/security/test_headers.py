@@ -60,6 +60,6 @@ def test_the_browser_reports_no_csp_violation_on_the_main_pages(live_server, tab
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.click("button[type=submit]")
-    for path in (f"/contests/{cid}", f"/contests/{cid}/entrants/", f"/contests/{cid}/certificates/layout/award"):
+    for path in (f"/contests/{cid}", f"/contests/{cid}/entrants/", f"/contests/{cid}/certificates/layouts/award"):
         page.goto(base + path)
     assert violations == []
