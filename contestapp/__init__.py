@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from contestapp.common.verified import SessionInterface
-from contestapp.extensions import babel, csrf, db, login_manager, migrate
+from contestapp.extensions import babel, cache, csrf, db, login_manager, migrate
 from contestapp.i18n import N_
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +96,7 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
+    cache.init_app(app)
     app.session_interface = SessionInterface()  # signed cookies, verified once per process
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
