@@ -87,8 +87,17 @@ class Explanation:
 NO_EXPLANATION = Explanation(())
 
 
+class _Compact:
+    """Pickled as (class, field values): results are cached by the tens of thousands (results.engine)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return self.__class__, tuple(getattr(self, f) for f in self.__slots__)
+
+
 @dataclass(slots=True)
-class CriterionResult:
+class CriterionResult(_Compact):
     code: str
     name: str
     kind: str
@@ -108,7 +117,7 @@ class CriterionResult:
 
 
 @dataclass(slots=True)
-class RoundResult:
+class RoundResult(_Compact):
     round: str
     name: str
     score: Decimal
@@ -131,7 +140,7 @@ class RoundResult:
 
 
 @dataclass(slots=True)
-class EntryResult:
+class EntryResult(_Compact):
     """An entry's result in an event; a team's result from its members' results has `members` and no `rounds`."""
 
     entry: str

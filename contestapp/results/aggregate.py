@@ -29,6 +29,7 @@ from contestapp.results.models import EntryVersion, EventVersion, PanelStat
 SUBMITTED = SheetStatus.SUBMITTED.value
 STATUS_REASONS = {"withdrawn": "已退赛", "disqualified": "取消资格"}
 PANEL = PanelStat.__table__.c
+ENTRIES = Entry.__table__.c
 
 
 def dec(raw: Optional[int]) -> Optional[Decimal]:
@@ -43,7 +44,7 @@ def raw(column):
 
 # --- entries ----------------------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class EntryInfo:
     id: int
     number: str
@@ -55,6 +56,10 @@ class EntryInfo:
     kind: str = "person"              # the entrant's kind: person / team / unit
     team_of: Optional[int] = None     # a person's team (entrant id), for teams scored as the sum of members
     code2: Optional[str] = None       # the second-level code of a two-level draw (二次加密号)
+
+    def __reduce__(self):  # pickled as (class, field values): a ranking in the cache holds thousands
+        return EntryInfo, (self.id, self.number, self.code, self.status, self.entrant_id, self.name, self.unit,
+                           self.kind, self.team_of, self.code2)
 
     @property
     def is_team(self) -> bool:
@@ -74,12 +79,11 @@ class EntryInfo:
 
 def entries(event_id: int) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
     """The event's entries ({id: EntryInfo}) and their versions ({id: version}), in one query."""
+    e, p, u, v = ENTRIES, Entrant.__table__.c, Unit.__table__.c, EntryVersion.__table__.c
     rows = db.session.execute(
-        select(Entry.id, Entry.number, Entry.code, Entry.status, Entry.entrant_id, Entrant.name, Unit.name,
-               Entrant.kind, Entrant.team_id, Entry.code2, EntryVersion.version)
-        .join(Entrant, Entrant.id == Entry.entrant_id).outerjoin(Unit, Unit.id == Entrant.unit_id)
-        .outerjoin(EntryVersion, EntryVersion.entry_id == Entry.id)
-        .where(Entry.event_id == event_id).order_by(Entry.id)).all()
+        select(e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id, e.code2, v.version)
+        .join_from(Entry.__table__, Entrant.__table__, p.id == e.entrant_id).outerjoin(Unit.__table__, u.id == p.unit_id)
+        .outerjoin(EntryVersion.__table__, v.entry_id == e.id).where(e.event_id == event_id).order_by(e.id)).all()
     infos = {r[0]: EntryInfo(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
              for r in rows}
     return infos, {r[0]: r[10] for r in rows}

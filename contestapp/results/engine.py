@@ -15,9 +15,14 @@ How an event is ranked:
 
 A transaction that has written something reads its own changes, which nobody else sees yet: it neither reads nor
 fills the cache.
+
+Each process also keeps the last ranking it used per event (`_recent`), so that a hit or a re-rank does not
+unpickle the shared copy again; it is used only while the event's version in the database is the one it was
+computed at -- the same key as the shared cache's, so it can never answer differently from another worker.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -26,7 +31,7 @@ from contestapp.domain import EntryResult, EventSpec, Ranked, TieDecision as DTi
 from contestapp.domain import score_event_stats
 from contestapp.domain.ranking import rank_outcome
 from contestapp.entrants.models import Entry, EntryStatus  # noqa: F401  (Entry: callers name it through here)
-from contestapp.extensions import cache
+from contestapp.extensions import cache, db
 from contestapp.results import aggregate
 from contestapp.results.aggregate import STATUS_REASONS, EntryInfo, Shape, event_spec, team_results
 from contestapp.results.inputs import explain, explain_all, recompute_from_scratch
@@ -71,8 +76,21 @@ def _key(*parts) -> str:
     return "results:" + ":".join(str(p) for p in parts)
 
 
+_recent: dict[tuple[str, int], Ranking] = {}  # (database, event id) -> the last ranking this process used
+_recent_lock = threading.Lock()
+
+
+def _remember(event_id: int, computed: Ranking) -> None:
+    with _recent_lock:
+        if len(_recent) > 200:
+            _recent.clear()
+        _recent[str(db.engine.url), event_id] = computed
+
+
 def invalidate(event_id: Optional[int] = None) -> None:
     """Forget cached rankings (never needed for correctness: versions key them); the next ranking starts cold."""
+    with _recent_lock:
+        _recent.clear()
     if event_id is None:
         cache.clear()
     else:
@@ -138,15 +156,22 @@ def ranking(event: Event) -> Ranking:
     version = aggregate.event_version(event.id)
     if version is None or aggregate.wrote():
         return _compute(event, version, None)
+    recent = _recent.get((str(db.engine.url), event.id))
+    if recent is not None and recent.version == version:
+        return recent
     key = _key("ranking", event.id, version)
     found = cache.get(key)
     if found is not None:
+        _remember(event.id, found)
         return found
-    latest = cache.get(_key("latest", event.id))
-    previous = cache.get(_key("ranking", event.id, latest)) if latest is not None else None
+    previous = recent
+    if previous is None:
+        latest = cache.get(_key("latest", event.id))
+        previous = cache.get(_key("ranking", event.id, latest)) if latest is not None else None
     computed = _compute(event, version, previous)
     cache.set(key, computed)
     cache.set(_key("latest", event.id), version)
+    _remember(event.id, computed)
     return computed
 
 

@@ -197,6 +197,7 @@ class PanelStat(db.Model):
     (`Fixed`: x 10^4). Written only by the database's triggers; the ranking's aggregate query reads it."""
 
     __tablename__ = "panel_stats"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered by the key on SQLite: one range scan per round
 
     round_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)

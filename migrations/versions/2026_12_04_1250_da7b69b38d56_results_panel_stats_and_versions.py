@@ -287,7 +287,8 @@ def upgrade():
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('low', sa.BigInteger(), nullable=False),
     sa.Column('high', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('round_id', 'entry_id', 'criterion_id', name=op.f('pk_panel_stats'))
+    sa.PrimaryKeyConstraint('round_id', 'entry_id', 'criterion_id', name=op.f('pk_panel_stats')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('panel_stats', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_panel_stats_entry_id'), ['entry_id'], unique=False)
