@@ -228,3 +228,18 @@ def test_listings_name_entries_by_the_code_judges_know_and_follow_a_new_draw(eve
     ranking = engine.ranking(event)  # cached: the entries' key sees the new codes
     assert all(ranking.entries[e.id].label == judge_code(e) == f"Z{i:03d}" for i, e in enumerate(entries))
     assert {ranking.label_of(r.entry) for r in ranking.ranked} <= {judge_code(e) for e in entries}
+
+
+def test_rebuild_stats_command_gives_what_the_triggers_kept(app, event):
+    from contestapp.results.models import PanelStat
+
+    def stats():
+        return sorted(tuple(r) for r in db.session.execute(db.select(
+            PanelStat.round_id, PanelStat.entry_id, PanelStat.criterion_id, PanelStat.n, PanelStat.total)))
+
+    kept = stats()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["results", "rebuild-stats"])
+    assert result.exit_code == 0 and "已重算" in result.output, result.output
+    db.session.remove()
+    assert stats() == kept and len(kept) > 200  # (40 entries x 6 criteria, less bonuses nobody gave)
