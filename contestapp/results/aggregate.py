@@ -90,7 +90,8 @@ def entries(event_id: int) -> tuple[dict[int, EntryInfo], dict[int, Optional[int
 
 
 def event_version(event_id: int) -> Optional[int]:
-    return db.session.scalar(select(EventVersion.version).where(EventVersion.event_id == event_id))
+    v = EventVersion.__table__.c
+    return db.session.execute(select(v.version).where(v.event_id == event_id)).scalar()
 
 
 def wrote() -> bool:
@@ -105,9 +106,9 @@ def wrote() -> bool:
 
 
 def decisions(event_id: int) -> tuple:
-    rows = db.session.execute(select(TieDecision.entry_ids, TieDecision.reason)
-                              .where(TieDecision.event_id == event_id).order_by(TieDecision.decided_at,
-                                                                               TieDecision.id))
+    t = TieDecision.__table__.c
+    rows = db.session.execute(select(t.entry_ids, t.reason).where(t.event_id == event_id)
+                              .order_by(t.decided_at, t.id))
     return tuple((tuple(ids), reason) for ids, reason in rows)
 
 
@@ -169,12 +170,12 @@ class Shape:
 
 def definition_key(event: Event) -> str:
     """A digest of the event's definition as stored (the event's rules, its rounds and criteria)."""
+    r, c = Round.__table__.c, Criterion.__table__.c
     rows = db.session.execute(
-        select(Round.id, Round.code, Round.weight, Round.rules, Criterion.id, Criterion.code, Criterion.kind,
-               Criterion.max, Criterion.min, Criterion.step, Criterion.rules)
-        .join(Criterion, Criterion.round_id == Round.id).where(Round.event_id == event.id)
-        .order_by(Round.order, Round.id, Criterion.order, Criterion.id)).all()
-    text = repr((event.code, event.rules, [tuple(r) for r in rows]))
+        select(r.id, r.code, r.weight, r.rules, c.id, c.code, c.kind, c.max, c.min, c.step, c.rules)
+        .join_from(Round.__table__, Criterion.__table__, c.round_id == r.id).where(r.event_id == event.id)
+        .order_by(r.order, r.id, c.order, c.id)).all()
+    text = repr((event.code, event.rules, [tuple(row) for row in rows]))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -309,10 +310,10 @@ def load(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = N
 
 def facts(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = None) -> dict[tuple, tuple]:
     """(entry number, round code) -> (multiplier, time) of the given entries (None: all)."""
-    stmt = select(EntryRound.entry_id, EntryRound.round_id, raw(EntryRound.multiplier), raw(EntryRound.time)).where(
-        EntryRound.round_id.in_(list(shape.rounds)))
+    f = EntryRound.__table__.c
+    stmt = select(f.entry_id, f.round_id, raw(f.multiplier), raw(f.time)).where(f.round_id.in_(list(shape.rounds)))
     if entry_ids is not None:
-        stmt = stmt.where(EntryRound.entry_id.in_(list(entry_ids)))
+        stmt = stmt.where(f.entry_id.in_(list(entry_ids)))
     return {(number[e], shape.rounds[r]): (dec(m), dec(t)) for e, r, m, t in db.session.execute(stmt) if e in number}
 
 

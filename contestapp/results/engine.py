@@ -26,6 +26,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
+from flask import current_app
+
 from contestapp.contests.models import Event
 from contestapp.domain import EntryResult, EventSpec, Ranked, TieDecision as DTieDecision, pending_ties
 from contestapp.domain import score_event_stats
@@ -59,6 +61,12 @@ class Ranking:
     results: dict[int, EntryResult | str] = field(default_factory=dict)  # every active entry's result, or why not
     versions: dict[int, Optional[int]] = field(default_factory=dict)     # entry id -> version scored at
 
+    def __getstate__(self) -> dict:  # the ranked rows as plain tuples: pickled without a call per row
+        return {**self.__dict__, "ranked": [tuple(r) for r in self.ranked]}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, ranked=[Ranked._make(r) for r in state["ranked"]])
+
     def entry_of(self, r: Ranked) -> EntryInfo:
         return self.entries[self.by_key[r.entry]]
 
@@ -72,8 +80,20 @@ class Ranking:
             yield r, self.entries[self.by_key[r.entry]]
 
 
+FORMAT = 1  # of what is cached: a release that changes the pickled classes moves it on
+
+
 def _key(*parts) -> str:
-    return "results:" + ":".join(str(p) for p in parts)
+    return f"results{FORMAT}:" + ":".join(str(p) for p in parts)
+
+
+def _get(key: str):
+    """A cached value, or None; an entry another release wrote that this one cannot read counts as absent."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001  (unpickling: AttributeError, ImportError, EOFError, ...): recompute instead
+        current_app.logger.warning("results cache: unreadable entry %s, recomputed", key)
+        return None
 
 
 _recent: dict[tuple[str, int], Ranking] = {}  # (database, event id) -> the last ranking this process used
@@ -99,7 +119,7 @@ def invalidate(event_id: Optional[int] = None) -> None:
 
 def _shape(event: Event) -> Shape:
     key = aggregate.definition_key(event)
-    shape = cache.get(_key("shape", key))
+    shape = _get(_key("shape", key))
     if shape is None:
         shape = aggregate.shape_of(event, key)
         cache.set(_key("shape", key), shape)
@@ -160,14 +180,14 @@ def ranking(event: Event) -> Ranking:
     if recent is not None and recent.version == version:
         return recent
     key = _key("ranking", event.id, version)
-    found = cache.get(key)
+    found = _get(key)
     if found is not None:
         _remember(event.id, found)
         return found
     previous = recent
     if previous is None:
-        latest = cache.get(_key("latest", event.id))
-        previous = cache.get(_key("ranking", event.id, latest)) if latest is not None else None
+        latest = _get(_key("latest", event.id))
+        previous = _get(_key("ranking", event.id, latest)) if latest is not None else None
     computed = _compute(event, version, previous)
     cache.set(key, computed)
     cache.set(_key("latest", event.id), version)
@@ -179,7 +199,7 @@ def board(event: Event, names: bool) -> list[list]:
     """The big screen's rows (rank, label -- the name when allowed --, total), cached with the event's version."""
     version = aggregate.event_version(event.id)
     key = _key("board", event.id, version, int(names))
-    rows = None if version is None else cache.get(key)
+    rows = None if version is None else _get(key)
     if rows is None:
         current = ranking(event)
         rows = [[r.rank, (info.name or info.label) if names else info.label, str(r.total)]
