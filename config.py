@@ -55,6 +55,20 @@ class Config:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1). 0 = none, so a
         # client cannot forge its address in the audit log or around rate limits.
         self.PROXIES = int(os.environ.get("CONTESTAPP_PROXIES", "0"))
+        self.__dict__.update(cache_settings(os.environ.get("CONTESTAPP_CACHE_URL", ""), instance))
+
+
+def cache_settings(url: str, instance: Path) -> dict:
+    """Flask-Caching settings for CONTESTAPP_CACHE_URL: redis://host:port/db (every host of a deployment shares
+    it), file:///path, or nothing: a directory under the instance folder, shared by the workers of one machine.
+    Cached rankings are keyed by versions kept in the database, so any of these only ever serves current data."""
+    common = {"CACHE_KEY_PREFIX": "contestapp:", "CACHE_DEFAULT_TIMEOUT": 6 * 3600}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
+    if url == "simple":  # one process only (tests, a single-worker server)
+        return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    folder = url[len("file://"):] if url.startswith("file://") else str(instance / "cache")
+    return {**common, "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": folder, "CACHE_THRESHOLD": 2000}
 
 
 class DevelopmentConfig(Config):
@@ -76,6 +90,8 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url or "sqlite://"
         self.WTF_CSRF_ENABLED = False
         self.LOGIN_MAX_FAILURES = 5
+        if not os.environ.get("CONTESTAPP_CACHE_URL"):
+            self.__dict__.update(cache_settings("simple", Path(self.INSTANCE_PATH)))
 
 
 class ProductionConfig(Config):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +29,6 @@ login_manager = LoginManager()
 login_manager._session_identifier_generator = session_identifier  # (remembered per address and User-Agent)
 csrf = CSRFProtect()
 babel = Babel()
+# Shared by every worker and host (Redis when CONTESTAPP_CACHE_URL names one); keys carry versions kept in the
+# database, so nothing cached can be stale (results.engine).
+cache = Cache()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the app and its tests need, if missing: a CJK TrueType font (certificates),
-# poppler-utils (PDF checks), chromium (browser tests) and wrk (benchmarks).
+# poppler-utils (PDF checks), chromium (browser tests), wrk (benchmarks) and redis-server (the shared cache's
+# Redis backend, tested with two app instances).
 # Usage: scripts/ensure-system.sh [fonts|all]
 set -euo pipefail
 what=${1:-all}
@@ -11,6 +12,7 @@ if [ "$what" = all ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -30,3 +30,30 @@ def test_migrations_downgrade_and_upgrade_again(empty_database):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM contests")).scalar() == 0
         db.engine.dispose()
+
+
+def _triggers(conn) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    return set(conn.execute(text("SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                 "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")).scalars())
+
+
+def test_migrations_create_the_triggers_the_models_create(empty_database):
+    """The triggers that keep rankings' inputs current (and the criteria version) exist after the migrations just
+    as after create_all, and fill the statistics of data written before them."""
+    app = create_app(TestingConfig(empty_database))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            migrated = _triggers(conn)
+        downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        with db.engine.connect() as conn:
+            created = _triggers(conn)
+        db.drop_all()
+        db.engine.dispose()
+    assert migrated == created and {"results_marks_insert", "results_marks"} & created

@@ -34,7 +34,7 @@ def ranked_from_snapshot(snap: ResultSnapshot) -> list[Ranked]:
 
 def apply_awards(snap: ResultSnapshot) -> list[AwardGrant]:
     """Write the awards and titles of an effective final snapshot (once per snapshot)."""
-    from contestapp.results.engine import event_spec
+    from contestapp.results.aggregate import event_spec
 
     if snap.status != "effective" or snap.kind != "final":
         return []

@@ -34,7 +34,7 @@ from contestapp.contests.definition import spec_of
 from contestapp.contests.models import Contest, ContestMember, Round
 from contestapp.craftsman.models import (
     STAGE_ORDER, CraftsmanCall, CraftsmanTitle, Nomination, NominationFile, NominationStatus, Stage, Vote, VoteCode)
-from contestapp.domain import EntryRoundInput, Mark as DMark, rank, score_event
+from contestapp.domain import EntryRoundInput, rank, score_event
 from contestapp.domain.eligibility import (
     Candidate, EligibilityReport, EligibilityRules, Target, TargetResult, check_eligibility, check_targets,
     find_bursts, merge_votes)
@@ -44,6 +44,7 @@ from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
+from contestapp.results.inputs import entry_inputs
 
 ZONE = ZoneInfo("Asia/Shanghai")
 REVIEW_ROUND = "review"
@@ -680,23 +681,17 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
 
 
 def _inputs(contest: Contest, round_codes: Sequence[str], nominations: Sequence[Nomination]):
-    """EntryRoundInputs from submitted sheets, keyed by nomination id (as text)."""
+    """The experts' submitted marks as the domain's inputs (`results.inputs`), keyed by nomination id (as text);
+    experts are named by pseudonym (explanations go into the published naming list)."""
     event = event_of(contest)
-    rounds = {r.id: r for r in event.rounds if r.code in round_codes}
     by_entrant = {n.entrant_id: n for n in nominations if n.entrant_id}
-    rows = db.session.execute(
-        select(Entry.entrant_id, ScoreSheet.round_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.value)
-        .join(ScoreSheet, ScoreSheet.entry_id == Entry.id).join(Mark, Mark.sheet_id == ScoreSheet.id)
-        .where(Entry.event_id == event.id, ScoreSheet.round_id.in_(rounds), ScoreSheet.status == SheetStatus.SUBMITTED,
-               Entry.entrant_id.in_(by_entrant))).all()
-    crit_code = {c.id: c.code for r in rounds.values() for c in r.criteria}
-    marks: dict[tuple[int, int], list[DMark]] = {}
-    for entrant_id, round_id, judge_id, criterion_id, value in rows:
-        marks.setdefault((entrant_id, round_id), []).append(DMark(f"E{judge_id}", crit_code[criterion_id], value))
+    nomination_of = {entry_id: str(by_entrant[entrant_id].id) for entry_id, entrant_id in db.session.execute(
+        select(Entry.id, Entry.entrant_id).where(Entry.event_id == event.id, Entry.entrant_id.in_(by_entrant)))}
+    inputs = entry_inputs(event, spec_of(contest).event(event.code), nomination_of, round_codes,
+                          key=nomination_of.__getitem__, judges="expert")
     out: dict[str, list[EntryRoundInput]] = {str(n.id): [] for n in nominations}
-    for (entrant_id, round_id), ms in marks.items():
-        out[str(by_entrant[entrant_id].id)].append(EntryRoundInput(str(by_entrant[entrant_id].id),
-                                                                   rounds[round_id].code, tuple(ms)))
+    for entry_id, data in inputs.items():
+        out[nomination_of[entry_id]] = data
     return out
 
 

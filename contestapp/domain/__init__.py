@@ -3,15 +3,17 @@
 Public API
 - types:      ContestSpec, EventSpec, RoundSpec, CriterionSpec, PanelRule, Choice, TieBreakKey, AwardRule,
               AwardLevel, TitleRule, DEFAULT_TIE_BREAK, OBJECTIVE_PANEL, SpecError, round_half_up
-- scoring:    Mark, EntryRoundInput, score_criterion, score_round, score_entry, score_event, team_result,
-              CriterionResult, RoundResult, EntryResult, Explanation, Line, ScoringError
+- scores:     Mark, EntryRoundInput, PanelStats, RoundStats (inputs); CriterionResult, RoundResult, EntryResult,
+              Explanation, Line (results); ScoringError
+- panel:      the panel rule, once: panel_value, criterion_value, score_criterion, needs_values, stats_of
+- scoring:    the one engine: score_round / score_entry / score_event (single marks, explained) and
+              score_round_stats / score_entry_stats (per-criterion statistics, unexplained), team_result,
+              chain_criteria -- both through the same round and entry arithmetic
+- batch:      plan_event, plain_part, score_event_stats (a whole event from one aggregate query's rows)
 - ranking:    rank(results, chain, unshared_places, decisions) -> [Ranked], TieDecision, pending_ties,
               rank_outcome(...) -> RankOutcome(ranked, stale_decisions) (decisions that match no tie any more)
 - awards:     assign_awards(rule, ranked) -> [Award], award_counts
 - titles:     grant_titles(rules, ranked, entrants, contest_date, awards) -> [TitleGrant], Entrant, age_on
-- fast:       PanelStats, RoundStats, fast_entry, fast_round, criterion_value, needs_values, chain_criteria, stats_of,
-              score_event_rows (a whole event from aggregate rows)
-              (the same results from per-criterion aggregates, no explanation; for ranking from a database)
 - draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
 - definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
 - periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods)
@@ -19,25 +21,14 @@ Public API
 """
 from .awards import Award, assign_awards, award_counts
 from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
-from .fast import PanelStats, RoundStats, chain_criteria, criterion_value, fast_entry, fast_round, needs_values, stats_of
-from .fast import score_event_rows
+from .batch import RoundPlan, plain_part, plan_event, score_event_stats
+from .panel import criterion_value, needs_values, score_criterion, stats_of
+from .scores import (CriterionResult, EntryResult, EntryRoundInput, Explanation, Line, Mark, PanelStats, RoundResult,
+                     RoundStats, ScoringError)
 from .draw import Draw, Lot, draw_lots, new_seed
 from .ranking import Ranked, RankOutcome, TieDecision, pending_ties, rank, rank_outcome
-from .scoring import (
-    CriterionResult,
-    EntryResult,
-    EntryRoundInput,
-    Explanation,
-    Line,
-    Mark,
-    RoundResult,
-    ScoringError,
-    score_criterion,
-    score_entry,
-    score_event,
-    score_round,
-    team_result,
-)
+from .scoring import (chain_criteria, score_entry, score_entry_stats, score_event, score_round, score_round_stats,
+                      team_result)
 from .titles import Entrant, TitleGrant, age_on, grant_titles
 from .types import (
     DEFAULT_TIE_BREAK,
@@ -59,8 +50,8 @@ from .types import (
 __all__ = [
     "Award", "assign_awards", "award_counts",
     "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest",
-    "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "fast_entry", "fast_round", "needs_values",
-    "stats_of", "score_event_rows",
+    "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "needs_values", "stats_of",
+    "RoundPlan", "plain_part", "plan_event", "score_event_stats", "score_entry_stats", "score_round_stats",
     "Draw", "Lot", "draw_lots", "new_seed",
     "Ranked", "RankOutcome", "TieDecision", "pending_ties", "rank", "rank_outcome",
     "CriterionResult", "EntryResult", "EntryRoundInput", "Explanation", "Line", "Mark", "RoundResult",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Optional, Sequence
 
 from .ranking import Ranked
-from .scoring import ScoringError
+from .scores import ScoringError
 from .types import AwardLevel, AwardRule, round_half_up
 
 

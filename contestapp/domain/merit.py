@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Mapping, Optional, Sequence
 
 from .ranking import Ranked
-from .scoring import EntryResult, Explanation, Line, _fmt
+from .panel import fmt as _fmt
+from .scores import EntryResult, Explanation, Line
 from .types import ONE, ZERO, SpecError, round_half_up
 
 

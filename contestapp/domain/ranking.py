@@ -12,7 +12,7 @@ from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Iterable, Iterator, NamedTuple, Optional, Sequence
 
-from .scoring import EntryResult
+from .scores import EntryResult
 from .types import TieBreakKey
 
 _MISSING = (1, Decimal(0))  # a missing figure sorts after every present one, whatever the order

@@ -61,11 +61,16 @@ def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
     from zero), whatever its decimal expansion, and a value a hair below never does."""
     if isinstance(value, Decimal):
         return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    scaled = Fraction(value) * 10 ** places
-    q, r = divmod(abs(scaled.numerator), scaled.denominator)
-    if 2 * r >= scaled.denominator:
+    value = Fraction(value)
+    return half_up(value.numerator, value.denominator, places)
+
+
+def half_up(num: int, den: int, places: int) -> Decimal:
+    """round_half_up(num / den, places) exactly, in integers (den > 0): the one rounding of an exact figure."""
+    q, r = divmod(abs(num) * 10 ** places, den)
+    if 2 * r >= den:
         q += 1
-    return Decimal(-q if scaled.numerator < 0 else q).scaleb(-places)
+    return Decimal(-q if num < 0 else q).scaleb(-places)
 
 
 def exact(value: Decimal | Fraction | int) -> Fraction:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,7 +24,7 @@ from contestapp.domain.merit import (
     HonourRule as HonourSpec, PeriodScore, RankBand, allocate_honours, flag_top, rank_rewards, red_flags, year_result)
 from contestapp.domain.periods import plan_periods
 from contestapp.domain.ranking import Ranked, rank
-from contestapp.domain.scoring import EntryRoundInput, Mark as DMark, ScoringError, score_round
+from contestapp.domain.scoring import EntryResult, ScoringError, score_round
 from contestapp.domain.types import ZERO, CriterionSpec, EventSpec, RoundSpec
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus, Unit
 from contestapp.extensions import db
@@ -33,6 +33,7 @@ from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
 from contestapp.merit.models import (
     AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, PeriodStanding, PeriodStatus, Project,
     RankReward, SelfMark, SelfSheet, UnitProfile)
+from contestapp.results.inputs import SheetMark, entry_inputs, sheet_input, submitted_marks
 
 MERIT_KINDS = ("merit", "points")
 DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas are edited per contest
@@ -41,6 +42,9 @@ DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas a
     "individual": [("advanced_person", "先进个人", 10), ("may_day_medal", "推荐五一劳动奖章", 1),
                    ("builder", "建设功臣", 5), ("merit_person", "记功个人", 10)],
 }
+
+
+BLANK_AS_ZERO = ("deduction",)  # a deduction an assessor's submitted sheet leaves blank is 0
 
 
 class MeritError(ValueError):
@@ -494,46 +498,37 @@ class Standing:
         return self.entry.entrant.name
 
 
-def _inputs(rnd: Round, rspec: RoundSpec, contest: Contest) -> tuple[dict[int, list[DMark]], dict[int, list[dict]]]:
-    """Submitted marks by entry (deductions a sheet left empty count 0), and the notes behind them."""
-    sheets = db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id,
-                                                         ScoreSheet.status == SheetStatus.SUBMITTED)
-                                .options(selectinload(ScoreSheet.marks), selectinload(ScoreSheet.judge))).all()
+def _counts(rnd: Round, rspec: RoundSpec, contest: Contest) -> Callable[[SheetMark], bool]:
+    """Which submitted marks count: all, except (1+X points) a special item's bonus without confirmed evidence."""
+    if contest.kind != "points":
+        return lambda m: True
+    evidence_ok = set(db.session.execute(select(Evidence.entry_id, Evidence.criterion_id).where(
+        Evidence.contest_id == contest.id, Evidence.status == "confirmed")).all())
+    bonus = {c.id for c in rnd.criteria if rspec.criterion(c.code).kind == "bonus"}
+    return lambda m: not (m.criterion_id in bonus and m.value and (m.entry_id, m.criterion_id) not in evidence_ok)
+
+
+def _notes(rnd: Round, rspec: RoundSpec, counts: Callable[[SheetMark], bool]) -> dict[int, list[dict]]:
+    """The notes behind each entry's deductions, bonuses and vetoes, and the marks that do not count."""
+    marks = submitted_marks([rnd.id])
+    notes = {(n.sheet_id, n.criterion_id): n for n in db.session.scalars(
+        select(MarkNote).where(MarkNote.sheet_id.in_({m.sheet_id for m in marks})))}
     codes = {c.id: c.code for c in rnd.criteria}
-    notes = defaultdict(dict)
-    for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets]))):
-        notes[n.sheet_id][n.criterion_id] = n
-    evidence_ok: set[tuple[int, int]] | None = None
-    if contest.kind == "points":  # special items count only with confirmed evidence
-        evidence_ok = set(db.session.execute(select(Evidence.entry_id, Evidence.criterion_id).where(
-            Evidence.contest_id == contest.id, Evidence.status == "confirmed")).all())
-    marks: dict[int, list[DMark]] = defaultdict(list)
     why: dict[int, list[dict]] = defaultdict(list)
-    for s in sheets:
-        seen = set()
-        judge = s.judge.username if s.judge else str(s.judge_id)
-        for m in s.marks:
-            code = codes[m.criterion_id]
-            spec = rspec.criterion(code)
-            seen.add(code)
-            if evidence_ok is not None and spec.kind == "bonus" and m.value and \
-                    (s.entry_id, m.criterion_id) not in evidence_ok:
-                why[s.entry_id].append({"criterion": spec.name, "kind": "evidence", "value": str(m.value),
-                                        "note": "佐证材料未确认，不计分", "document_no": None, "judge": judge})
-                continue
-            marks[s.entry_id].append(DMark(judge, code, m.value))
-            note = notes[s.id].get(m.criterion_id)
-            if spec.kind == "deduction" and m.value > 0 or spec.kind in ("bonus", "veto") and m.value != 0:
-                points = m.value * spec.deduction_per if spec.deduction_per else m.value
-                why[s.entry_id].append({"criterion": spec.name, "kind": spec.kind, "value": str(points),
-                                        "count": str(m.value) if spec.deduction_per else None,
-                                        "note": note.note if note and note.note.strip() else "（未填写原因）",
-                                        "missing": not (note and note.note.strip()),
-                                        "document_no": note.document_no if note else None, "judge": judge})
-        for spec in rspec.criteria:
-            if spec.kind == "deduction" and spec.code not in seen:
-                marks[s.entry_id].append(DMark(judge, spec.code, ZERO))
-    return marks, why
+    for m in marks:
+        spec = rspec.criterion(codes[m.criterion_id])
+        if not counts(m):
+            why[m.entry_id].append({"criterion": spec.name, "kind": "evidence", "value": str(m.value),
+                                    "note": "佐证材料未确认，不计分", "document_no": None, "judge": m.judge})
+        elif spec.kind == "deduction" and m.value > 0 or spec.kind in ("bonus", "veto") and m.value != 0:
+            note = notes.get((m.sheet_id, m.criterion_id))
+            points = m.value * spec.deduction_per if spec.deduction_per else m.value
+            why[m.entry_id].append({"criterion": spec.name, "kind": spec.kind, "value": str(points),
+                                    "count": str(m.value) if spec.deduction_per else None,
+                                    "note": note.note if note and note.note.strip() else "（未填写原因）",
+                                    "missing": not (note and note.note.strip()),
+                                    "document_no": note.document_no if note else None, "judge": m.judge})
+    return why
 
 
 def _self_scores(period: Period, rspec: RoundSpec, rnd: Round) -> dict[int, Decimal]:
@@ -543,11 +538,10 @@ def _self_scores(period: Period, rspec: RoundSpec, rnd: Round) -> dict[int, Deci
                                     .where(SelfSheet.period_id == period.id, SelfSheet.status == "submitted",
                                            Entry.event_id == rnd.event_id)
                                     .options(selectinload(SelfSheet.marks))):
-        marks = [DMark("self", codes[m.criterion_id], m.value) for m in sheet.marks if m.criterion_id in codes]
-        have = {m.criterion for m in marks}
-        marks += [DMark("self", c.code, ZERO) for c in rspec.criteria if c.kind == "deduction" and c.code not in have]
+        values = {codes[m.criterion_id]: m.value for m in sheet.marks if m.criterion_id in codes}
         try:
-            out[sheet.entry_id] = score_round(rspec, EntryRoundInput(str(sheet.entry_id), rspec.code, tuple(marks))).score
+            out[sheet.entry_id] = score_round(rspec, sheet_input(str(sheet.entry_id), rspec, "self", values,
+                                                                 BLANK_AS_ZERO)).score
         except ScoringError:
             continue
     return out
@@ -573,24 +567,24 @@ def compute_period(period: Period) -> dict[int, tuple[Event, list[Standing]]]:
             continue
         espec: EventSpec = spec.event(event.code)  # type: ignore[assignment]
         rspec = espec.round(rnd.code)
-        marks, why = _inputs(rnd, rspec, contest)
+        counts = _counts(rnd, rspec, contest)
+        inputs = entry_inputs(event, espec, round_codes=[rnd.code], key=str, blank_as_zero=BLANK_AS_ZERO,
+                              counts=counts)
+        why = _notes(rnd, rspec, counts)
         selfs = _self_scores(period, rspec, rnd)
         standings: dict[int, Standing] = {}
         results = []
         for entry in active_entries(event.id):
             st = Standing(entry, self_score=selfs.get(entry.id), notes=why.get(entry.id, []))
             standings[entry.id] = st
-            if not marks.get(entry.id):
+            if entry.id not in inputs:
                 st.problem = "未考评"
                 continue
             try:
-                st.result = score_round(rspec, EntryRoundInput(str(entry.id), rnd.code, tuple(marks[entry.id])))
+                st.result = r = score_round(rspec, inputs[entry.id][0])
             except ScoringError as exc:
                 st.problem = str(exc)
                 continue
-            from contestapp.domain.scoring import EntryResult
-
-            r = st.result
             results.append(EntryResult(str(entry.id), r.score, r.time, r.vetoed, r.veto_reasons, r.passed, (r,),
                                        r.explanation))
         ranked = rank(results, espec.chain if espec.tie_break is not None else ())

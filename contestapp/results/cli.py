@@ -1,4 +1,5 @@
-"""`flask results show|export|end-publicity` and `flask marks import`. Commands commit; services do not."""
+"""`flask results show|export|end-publicity|rebuild-stats` and `flask marks import`. Commands commit; services do
+not."""
 from __future__ import annotations
 
 import sys
@@ -11,6 +12,19 @@ from contestapp.extensions import db
 
 results_cli = AppGroup("results", help="成绩与排名 / results and rankings")
 marks_cli = AppGroup("marks", help="纸质评分导入 / marks from paper")
+
+
+@results_cli.command("rebuild-stats")
+def rebuild_stats_command():
+    """重算全部评分统计（数据库触发器平时自动维护） / recompute the panel statistics from the marks."""
+    from sqlalchemy import select
+
+    from contestapp.contests.models import Round
+    from contestapp.results.aggregate import rebuild
+
+    count = rebuild(db.session.scalars(select(Round.id)).all())
+    db.session.commit()
+    click.echo(f"已重算 {count} 条评分统计")
 
 
 def _event(contest, ref):

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.contests.models import Criterion, Event, Round
 from contestapp.extensions import db
-from contestapp.results.engine import Ranking, _raw, dec
+from contestapp.results.aggregate import dec, raw as _raw
+from contestapp.results.engine import Ranking
 
 
 def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[str]]]:

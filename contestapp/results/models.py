@@ -1,8 +1,10 @@
-"""Results workflow: an event's stage (draft -> publicity -> final), snapshots, appeals, keyed paper mark batches.
+"""Results workflow: an event's stage (draft -> publicity -> final), snapshots, appeals, keyed paper mark batches;
+and the ranking's inputs that the database keeps current (panel statistics and versions, see `triggers`).
 
-Nothing here stores a score that the raw marks could contradict: live rankings are always recomputed from
-`marks`; a snapshot is a frozen, numbered copy of a ranking at the moment it was published, kept as the record
-of what was published (never read back to compute anything but awards on that very snapshot).
+Nothing here stores a score that the raw marks could contradict: live rankings are computed from the panel
+statistics, which the database's triggers recompute from `marks` in the transaction that changes them; a snapshot
+is a frozen, numbered copy of a ranking at the moment it was published, kept as the record of what was published
+(never read back to compute anything but awards on that very snapshot).
 """
 from __future__ import annotations
 
@@ -10,15 +12,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
 from contestapp.common.db import UTCDateTime, utcnow
-from contestapp.contests.models import Event
-from contestapp.entrants.models import Entry
+from contestapp.contests.models import Event, Round
+from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_
+from contestapp.judging.models import EntryRound, Mark, ScoreSheet, TieDecision
+from contestapp.results.triggers import install as install_triggers
 
 
 class Stage(StrEnum):
@@ -184,3 +188,45 @@ class MarkBatch(db.Model):
     @property
     def status_label(self) -> str:
         return {"pending": N_("待核对"), "confirmed": N_("已入库"), "discarded": N_("已作废")}.get(self.status, self.status)
+
+
+# --- the ranking's inputs, kept current by the database (contestapp/results/triggers.py) ------------------------------
+
+class PanelStat(db.Model):
+    """Per (round, entry, criterion): count, sum, lowest and highest of the marks on submitted sheets, as stored
+    (`Fixed`: x 10^4). Written only by the database's triggers; the ranking's aggregate query reads it."""
+
+    __tablename__ = "panel_stats"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered by the key on SQLite: one range scan per round
+
+    round_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)
+    criterion_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+    total: Mapped[int] = mapped_column(BigInteger)
+    low: Mapped[int] = mapped_column(BigInteger)
+    high: Mapped[int] = mapped_column(BigInteger)
+
+
+class EntryVersion(db.Model):
+    """A new random number on every change of what the entry's result depends on (triggers)."""
+
+    __tablename__ = "entry_versions"
+
+    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventVersion(db.Model):
+    """A new random number on every change of what the event's ranking depends on (triggers): the key of every
+    cached ranking and big screen of the event."""
+
+    __tablename__ = "event_versions"
+
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+install_triggers({"marks": Mark.__table__, "score_sheets": ScoreSheet.__table__, "entry_rounds": EntryRound.__table__,
+                  "entries": Entry.__table__, "entrants": Entrant.__table__, "units": Unit.__table__,
+                  "tie_decisions": TieDecision.__table__, "events": Event.__table__, "rounds": Round.__table__})

@@ -17,7 +17,7 @@ from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.results import engine, exports, services
+from contestapp.results import aggregate, engine, exports, services
 from contestapp.results.marks import MarksFileError, check_files, confirm_batch, disagreements, discard_batch, store_batch
 from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
 
@@ -339,14 +339,12 @@ def discard(contest: Contest, batch_id: int):
 # --- big screen (public) ---------------------------------------------------------------------------------------------
 
 def board_rows(event: Event) -> dict:
-    """The leaderboard as JSON-ready data: rank, label (code, or name when allowed), total, and a version."""
+    """The leaderboard as JSON-ready data: rank, label (code, or name when allowed), total, and a version. The rows
+    come from the shared cache, keyed by the event's data version (every worker and host serves the same)."""
     state = services.state_of(event, create=False)
-    ranking = engine.ranking(event)
     names = services.shows_names(event, state)
-    rows = [[r.rank, (info.name or info.label) if names else info.label, str(r.total)]
-            for r, info in ranking.rows() if not r.vetoed]
-    return {"event": event.name, "contest": event.contest.name, "version": ranking.version, "names": names,
-            "rows": rows}
+    return {"event": event.name, "contest": event.contest.name, "version": str(aggregate.event_version(event.id)),
+            "names": names, "rows": engine.board(event, names)}
 
 
 def _board_event(event_id: int) -> Event:

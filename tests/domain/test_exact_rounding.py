@@ -4,7 +4,7 @@ from decimal import Decimal as D, ROUND_HALF_UP
 from fractions import Fraction
 
 from contestapp.domain import EntryRoundInput, EventSpec, Mark, PanelRule, RoundSpec, score_entry, score_round
-from contestapp.domain.fast import fast_round, plain_part, plan_event, score_event_rows, stats_of
+from contestapp.domain import score_round_stats, plain_part, plan_event, score_event_stats, stats_of
 from contestapp.domain.types import CriterionSpec, round_half_up, to_decimal
 
 THREE = PanelRule("mean", min_judges=3)
@@ -42,7 +42,7 @@ def test_full_engine_rounds_an_exact_half_up():
 
 def test_fast_engine_rounds_an_exact_half_up_from_stats_and_from_a_plain_sum():
     stats = {code: stats_of([D(v) for v in values]) for code, values in MARKS.items()}
-    assert fast_round(ROUND, stats).score == D("9.1")
+    assert score_round_stats(ROUND, stats).score == D("9.1")
     event = EventSpec("e", "E", (ROUND,), combine="sum", places=1)
     plan = plan_event(event)["r"]
     assert plan.codes == {"a", "b", "c"} and plan.simple
@@ -50,8 +50,8 @@ def test_fast_engine_rounds_an_exact_half_up_from_stats_and_from_a_plain_sum():
     total = sum(int(sum(D(v) for v in values).scaleb(4)) for values in MARKS.values())
     part = plain_part(plan, [(total, 3, 3, 3)])
     assert part is not None and Fraction(*part) == Fraction("9.05")
-    assert fast_round(ROUND, {}, plain=part, plan=plan).score == D("9.1")
-    results, errors = score_event_rows(event, [], plain={("A", "r"): part})
+    assert score_round_stats(ROUND, {}, plain=part, plan=plan).score == D("9.1")
+    results, errors = score_event_stats(event, [], plain={("A", "r"): part})
     assert not errors and results["A"].total == D("9.1")
     assert results["A"].total == score_entry(event, "A", [EntryRoundInput("A", "r", _marks())]).total
 
@@ -73,7 +73,7 @@ def test_weighted_thirds_and_a_multiplier_stay_exact():
     full = score_round(rs, EntryRoundInput("A", "r", marks, D("1.5")))
     expected = (Fraction("21.05") / 3 * Fraction("0.7") + Fraction("24.02") / 3 * Fraction("0.3")) * Fraction("1.5")
     assert full.score == round_half_up(expected, 2)
-    fast = fast_round(rs, {"a": stats_of([D("7.01"), D("7.02"), D("7.02")]),
+    fast = score_round_stats(rs, {"a": stats_of([D("7.01"), D("7.02"), D("7.02")]),
                            "b": stats_of([D("8.00"), D("8.01"), D("8.01")])}, D("1.5"))
     assert (fast.score, fast.subtotal) == (full.score, full.subtotal)
 

@@ -1,5 +1,6 @@
-"""The ranking engine (panel rule and weighted sum in SQL, one division per entry and round in Python) equals the full
-engine from single marks: on mixed rules, drafts and returned sheets, uneven panels, after changes."""
+"""The ranking (panel statistics kept by the database, one aggregate query, the domain's engine) equals the scoring of
+single marks: on mixed rules, drafts and returned sheets, uneven panels, after changes; and it re-scores only what
+changed."""
 import random
 from decimal import Decimal as D
 
@@ -136,82 +137,78 @@ def test_entry_without_submitted_sheets_is_unscored(event):
     both(event)
 
 
-def test_the_plain_query_uses_the_covering_index(event):
-    from contestapp.results import engine
+def test_the_aggregate_query_reads_the_panel_statistics_in_key_order(event):
+    """One row per (round, entry) from panel_stats, grouped in primary-key order (no sort, no marks read)."""
+    from contestapp.results import aggregate, engine
 
-    engine.invalidate()
-    engine.ranking(event)
-    cache = engine._caches[engine._cache_key(event.id)]
-    sql = cache.plain_sql.format(entries="IS NOT NULL")
+    shape = engine._shape(event)
+    stmt = aggregate.plain_select(shape)
     conn = db.session.connection()
     if conn.dialect.name == "sqlite":
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-        assert "COVERING INDEX ix_marks_round_entry_criterion_value" in plan, plan
-        assert "TEMP B-TREE" not in plan, plan  # no sort: each entry's criteria are grouped in index order
-    assert sum(len(list(part)) for part in engine._plain_rows(cache, None)) == 80  # one per entry and round
+        assert "panel_stats" in plan and "marks" not in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    assert len(db.session.execute(stmt).all()) == 80  # one per entry and round
 
 
-def test_a_big_event_is_read_in_slices_at_once(app, event, monkeypatch):
-    """Slices of entries on several connections at once give the same ranking; a request that has written something
-    reads on the session's own connection (other connections cannot see its changes)."""
-    from contestapp.judging.models import ScoreSheet
-    from contestapp.results import engine
+def test_the_triggers_keep_the_statistics_equal_to_a_rebuild_from_the_marks(event):
+    """Whoever writes (ORM, Core, deletes, status changes), panel_stats equals what the marks give."""
+    from sqlalchemy import update
 
-    monkeypatch.setitem(app.config, "RESULTS_PARALLEL_ENTRIES", 10)
-    monkeypatch.setattr(engine, "_workers", lambda: 2)
-    started = []
-    real = engine._start_plain
-    monkeypatch.setattr(engine, "_start_plain", lambda *a: started.append(real(*a)) or started[-1])
-    engine.invalidate()
-    sequential = both(event)
-    assert started[-1] is not None and len(started[-1]) == 4
-    # a change written but not committed: other connections cannot see it, so the session's own reads it
-    first = db.session.scalars(db.select(ScoreSheet).order_by(ScoreSheet.id)).first()
-    for sheet in db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.entry_id == first.entry_id)):
-        sheet.status, sheet.version = "draft", sheet.version + 1
-    db.session.flush()
-    engine.invalidate()
-    changed = both(event)
-    assert started[-1] is None and len(changed) == len(sequential) - 1
-    db.session.rollback()
-    engine.invalidate()
-    assert both(event) == sequential
-
-
-def test_marks_too_big_for_32_bits_are_summed_exactly(app, make):
-    """Plain sums are 32-bit on PostgreSQL only when every criterion's range allows (marks are stored x 10^4)."""
-    from contestapp.contests.definition import create_contest
     from contestapp.judging.models import Mark, ScoreSheet
+    from contestapp.results import aggregate
+    from contestapp.results.models import PanelStat
+
+    def stats():
+        return sorted(tuple(r) for r in db.session.execute(db.select(
+            PanelStat.round_id, PanelStat.entry_id, PanelStat.criterion_id, PanelStat.n, PanelStat.total,
+            PanelStat.low, PanelStat.high)))
+
+    sheets = db.session.scalars(db.select(ScoreSheet).order_by(ScoreSheet.id)).all()
+    sheets[0].status = "returned"
+    db.session.delete(sheets[7].marks[0])
+    db.session.delete(sheets[12])
+    db.session.execute(update(Mark).where(Mark.sheet_id == sheets[20].id).values(value=D(5)))  # Core, no ORM
+    db.session.commit()
+    kept = stats()
+    aggregate.rebuild([r.id for r in event.rounds])
+    assert stats() == kept
+
+
+def test_one_changed_mark_rescores_one_entry(event, monkeypatch):
+    from contestapp.judging.models import ScoreSheet
+    from contestapp.results import aggregate, engine
+
+    engine.invalidate()
+    engine.ranking(event)  # cold: every entry
+    loads = []
+    real = aggregate.load
+    monkeypatch.setattr(aggregate, "load", lambda shape, number, only=None: loads.append(only) or real(
+        shape, number, only))
+    sheet = db.session.scalars(db.select(ScoreSheet).order_by(ScoreSheet.id)).first()
+    sheet.marks[0].value = D(0)
+    db.session.commit()
+    both(event)
+    assert loads[0] == {sheet.entry_id}
+    loads.clear()
+    engine.ranking(event)  # nothing changed: the cached ranking
+    assert loads == []
+
+
+def test_a_writing_transaction_neither_reads_nor_fills_the_shared_cache(event):
+    """Changes not yet committed are this transaction's own: its ranking sees them, and nobody else gets it."""
+    from contestapp.entrants.models import Entry
     from contestapp.results import engine
 
-    org = make.org("测量总工会")
-    judges = [make.user(f"mj{i}", "judge", org) for i in range(3)]
-    contest = create_contest({
-        "code": "big", "name": "大数测量", "kind": "skills", "year": 2025, "date": "2025-05-20",
-        "events": [{"code": "m", "name": "测量", "rounds": [{
-            "code": "r", "name": "测量轮", "panel": {"aggregate": "mean", "min_judges": 3},
-            "criteria": [{"code": "len", "name": "长度", "kind": "measurement", "max": "1000000", "step": "0.5"}]}]}],
-    }, org, None)
-    db.session.flush()
-    ev = contest.events[0]
-    for i, base in enumerate([D("999999.5"), D("999999"), D("250000.5")]):
-        entry = new_entry(ev, f"测量{i}", f"M{i}", f"{i}")
-        for j, judge in enumerate(judges):
-            sheet = ScoreSheet(entry=entry, round=ev.rounds[0], judge=judge, status="submitted", source="paper")
-            db.session.add(sheet)
-            sheet.marks.append(Mark(criterion_id=ev.rounds[0].criteria[0].id, value=base - j))
-    db.session.commit()
     engine.invalidate()
-    assert both(ev) == [("M0", 1, D("999998.50")), ("M1", 2, D("999998.00")), ("M2", 3, D("249999.50"))]
-
-
-def test_class_figures_unpack():
-    """The plain query packs fewest/most marks and criteria marked in 10 bits each; 0 (no marks) and -1 (too big to
-    pack) are not plain."""
-    from contestapp.results.engine import _figures
-
-    assert _figures((5 * 1024 + 4) * 1024 + 19) == (5, 4, 19)
-    assert _figures(0)[2] == -1 and _figures(-1)[2] == -1
+    before = [(r.entry, r.rank) for r in engine.ranking(event).ranked]
+    entry = db.session.scalar(db.select(Entry).where(Entry.event_id == event.id, Entry.number == "N001"))
+    entry.status = "withdrawn"
+    db.session.flush()
+    assert "N001" not in [r.entry for r in engine.ranking(event).ranked]
+    db.session.rollback()
+    assert [(r.entry, r.rank) for r in engine.ranking(event).ranked] == before
 
 
 def test_listings_name_entries_by_the_code_judges_know_and_follow_a_new_draw(event):
@@ -231,3 +228,18 @@ def test_listings_name_entries_by_the_code_judges_know_and_follow_a_new_draw(eve
     ranking = engine.ranking(event)  # cached: the entries' key sees the new codes
     assert all(ranking.entries[e.id].label == judge_code(e) == f"Z{i:03d}" for i, e in enumerate(entries))
     assert {ranking.label_of(r.entry) for r in ranking.ranked} <= {judge_code(e) for e in entries}
+
+
+def test_rebuild_stats_command_gives_what_the_triggers_kept(app, event):
+    from contestapp.results.models import PanelStat
+
+    def stats():
+        return sorted(tuple(r) for r in db.session.execute(db.select(
+            PanelStat.round_id, PanelStat.entry_id, PanelStat.criterion_id, PanelStat.n, PanelStat.total)))
+
+    kept = stats()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["results", "rebuild-stats"])
+    assert result.exit_code == 0 and "已重算" in result.output, result.output
+    db.session.remove()
+    assert stats() == kept and len(kept) > 200  # (40 entries x 6 criteria, less bonuses nobody gave)

@@ -1,4 +1,4 @@
-"""The fast engine (aggregates in, results out) agrees with the full engine (single marks, explanations) exactly."""
+"""Scoring from statistics (aggregates in, results out) agrees with scoring from single marks (explanations) exactly."""
 import random
 from decimal import Decimal as D
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from contestapp.domain import EntryRoundInput, Mark, ScoringError, loads_contest, rank, score_entry, score_round
-from contestapp.domain.fast import PanelStats, RoundStats, fast_entry, fast_round, needs_values, stats_of
+from contestapp.domain import PanelStats, RoundStats, score_entry_stats, score_round_stats, needs_values, stats_of
 from contestapp.domain.types import CriterionSpec, EventSpec, PanelRule, RoundSpec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -57,7 +57,7 @@ def _random_inputs(event: EventSpec, entry: str, rng: random.Random, judges=9):
 
 @pytest.mark.parametrize("example", ["diving.json", "halfpipe.json", "figure-skating-components.json",
                                      "city-skills.json", "merit-project.json", "points-1x.json", "team-skills.json"])
-def test_fast_engine_equals_full_engine_on_the_examples(example):
+def test_stats_equal_marks_on_the_examples(example):
     contest = loads_contest((EXAMPLES / example).read_text(encoding="utf-8"))
     rng = random.Random(example)
     for event in contest.events:
@@ -69,10 +69,10 @@ def test_fast_engine_equals_full_engine_on_the_examples(example):
                 expected = score_entry(event, entry, inputs)
             except ScoringError:
                 with pytest.raises(ScoringError):
-                    fast_entry(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks),
+                    score_entry_stats(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks),
                                                                    d.multiplier, d.time) for d in inputs})
                 continue
-            got = fast_entry(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks), d.multiplier,
+            got = score_entry_stats(event, entry, {d.round: RoundStats(_stats(event.round(d.round), d.marks), d.multiplier,
                                                                  d.time) for d in inputs})
             assert (got.total, got.time, got.vetoed, got.passed) == (
                 expected.total, expected.time, expected.vetoed, expected.passed), (example, entry)
@@ -91,32 +91,32 @@ def test_trimmed_by_aggregates_and_by_values():
     c = CriterionSpec("c", "C", max=D(10), step=D("0.5"))
     rs = RoundSpec("r", "R", (c,), panel=five)
     values = [D(x) for x in ("8", "8.5", "9", "7", "9.5")]
-    assert fast_round(rs, {"c": stats_of(values)}).score == D("8.50")
+    assert score_round_stats(rs, {"c": stats_of(values)}).score == D("8.50")
     assert needs_values(c, diving) and not needs_values(c, five)
     rd = RoundSpec("r", "R", (c,), panel=diving, multiplier=True)
     seven = [D(x) for x in ("8.0", "8.5", "8.5", "9.0", "8.0", "7.5", "8.5")]
-    assert fast_round(rd, {"c": stats_of(seven, True)}, D("3.2")).score == D("80.00")
+    assert score_round_stats(rd, {"c": stats_of(seven, True)}, D("3.2")).score == D("80.00")
     with pytest.raises(ValueError):
-        fast_round(rd, {"c": stats_of(seven)}, D("3.2"))  # the rule needs the single marks
+        score_round_stats(rd, {"c": stats_of(seven)}, D("3.2"))  # the rule needs the single marks
 
 
 def test_missing_marks_and_recorded_time():
     c = CriterionSpec("c", "C", max=D(10))
     rs = RoundSpec("r", "R", (c,), panel=PanelRule(min_judges=3))
     with pytest.raises(ScoringError, match="需要至少 3 名"):
-        fast_round(rs, {"c": PanelStats(2, D(10), D(5), D(5))})
+        score_round_stats(rs, {"c": PanelStats(2, D(10), D(5), D(5))})
     with pytest.raises(ScoringError, match="缺少评分"):
-        fast_round(rs, {})
+        score_round_stats(rs, {})
     # a recorded time (计时记录) is the round's time when no time criterion has marks, in both engines
     r = score_round(RoundSpec("r", "R", (c,)), EntryRoundInput("A", "r", (Mark("J1", "c", D(5)),), time=D(312)))
     assert r.time == D(312) and "计时记录 312 秒" in r.explanation.text()
-    assert fast_round(RoundSpec("r", "R", (c,)), {"c": stats_of([D(5)])}, time=D(312)).time == D(312)
+    assert score_round_stats(RoundSpec("r", "R", (c,)), {"c": stats_of([D(5)])}, time=D(312)).time == D(312)
 
 
 @pytest.mark.parametrize("example", ["diving.json", "halfpipe.json", "figure-skating-components.json",
                                      "city-skills.json", "merit-project.json", "points-1x.json"])
 def test_batch_rows_equal_the_full_engine(example):
-    from contestapp.domain.fast import score_event_rows
+    from contestapp.domain import score_event_stats
 
     contest = loads_contest((EXAMPLES / example).read_text(encoding="utf-8"))
     rng = random.Random("rows" + example)
@@ -140,7 +140,7 @@ def test_batch_rows_equal_the_full_engine(example):
                     cs = rs.criterion(code)
                     vals = tuple(sorted(m.value for m in d.marks if m.criterion == code))
                     rows.append((entry, d.round, code, st.n, *raw, vals if needs_values(cs, cs.panel_for(rs.panel)) else None))
-        results, errors = score_event_rows(event, rows, facts)
+        results, errors = score_event_stats(event, rows, facts)
         for entry, exp in expected.items():
             if exp is None:
                 assert entry in errors or entry not in results
@@ -156,7 +156,7 @@ def test_batch_rows_equal_the_full_engine(example):
 def test_simple_events_in_integers_equal_the_full_engine(combine, weights, places):
     """Rounds of plain criteria only (the database's sums): the integer path gives the full engine's figures, in
     the same Decimal forms, with pass marks, recorded times, a round without marks and a short panel."""
-    from contestapp.domain.fast import plain_part, plan_event, score_event_rows
+    from contestapp.domain import plain_part, plan_event, score_event_stats
 
     five = PanelRule("trimmed", drop_high=1, drop_low=1, min_judges=5)
     crits = (CriterionSpec("a", "A", max=D(10), step=D("0.5"), weight=D("0.3")),
@@ -197,7 +197,7 @@ def test_simple_events_in_integers_equal_the_full_engine(combine, weights, place
             expected[entry] = score_entry(event, entry, inputs)
         except ScoringError:
             expected[entry] = None
-    results, errors = score_event_rows(event, [], facts, plain=plain, plans=plans)
+    results, errors = score_event_stats(event, [], facts, plain=plain, plans=plans)
     for entry, exp in expected.items():
         if exp is None or entry not in plain or any((entry, rs.code) not in plain for rs in event.rounds
                                                     if (entry, rs.code) in facts):
