@@ -3,8 +3,8 @@
    Served at <root>/judging/sw.js (contestapp.judging.views.service_worker), so its scope is <root>/judging/: it
    controls the tablet page only. Organiser and chief-judge pages live elsewhere and never reach it; inside its scope
    it answers for three kinds of GET only and lets everything else (card login, writes of marks) go to the network:
-   - the tablet page <root>/judging/ (a navigation): network first, the last copy when the network fails or stays
-     silent for NAV_TIMEOUT ms, and a short bilingual notice when there is no copy yet;
+   - the tablet page <root>/judging/ (a navigation): network first, the last copy when the network fails, stays
+     silent for NAV_TIMEOUT ms or answers with a server error, and a short bilingual notice when there is no copy;
    - the page's scripts and styles under <root>/static/: network first, the cached copy offline;
    - the judge's data, <root>/api/v1/assignments and <root>/api/v1/sheets/<id>: network first, always; a cached
      copy is given only when the network fails, marked with the header X-Contestapp-Offline: 1 so the page never
@@ -102,7 +102,9 @@ function page(request) {
   });
   return caches.open(DATA).then(function (cache) { return cache.match(PAGE); }).then(function (copy) {
     if (!copy) return network.catch(function () { return offlineNotice(); });
-    return withTimeout(network, NAV_TIMEOUT).catch(function () { return copy; });
+    return withTimeout(network, NAV_TIMEOUT).then(function (response) {
+      return response.status >= 500 ? copy : response;  // a server in trouble: the tablet carries on from its copy
+    }, function () { return copy; });
   });
 }
 

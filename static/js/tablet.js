@@ -399,7 +399,7 @@
     if (c.kind === "deduction" && c.deduction_per) desc += " · " + t("rule.per_item", { per: c.deduction_per, max: c.max });
     else if (c.kind === "deduction") desc += " · " + t("rule.at_most", { n: M.text(M.units(c.max) - M.units(c.min)) });
     else if (c.kind !== "time" && c.kind !== "veto") {
-      desc += " · " + t("rule.range", { min: M.text(M.units(c.min)), max: c.max }) + (c.step ? " · " + t("rule.step", { step: c.step }) : "");
+      desc += " · " + t("rule.range", { min: M.text(M.units(c.min) || 0), max: c.max }) + (c.step ? " · " + t("rule.step", { step: c.step }) : "");
     }
     var ids = { name: "crit-" + c.id + "-name", rule: "crit-" + c.id + "-rule", input: "crit-" + c.id + "-value" };
     var named = ids.name + " " + ids.rule, lock = locked ? "sheet-lock" : null;

@@ -172,7 +172,12 @@ def test_tablet_reloads_and_reopens_offline_with_its_sheets_marks_and_queue(serv
     codes, url, app = served["codes"], served["url"], served["app"]
     page = tablet.new_page()
     errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def watch(page):
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+    watch(page)
     card_login(page, served)
     # the worker keeps the page and the sheets: the tablet says so
     expect(page.locator("#tablet")).to_have_attribute("data-offline", "ready", timeout=20000)
@@ -225,7 +230,7 @@ def test_tablet_reloads_and_reopens_offline_with_its_sheets_marks_and_queue(serv
     expect(entry(page, served, codes[2]).locator(".unsent")).to_be_visible()
     page.close()
     page = tablet.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch(page)
     page.goto(f"{url}/judging/")
     expect(page.locator("#net")).to_contain_text("离线")
     expect(page.locator("#queue li")).to_have_count(3)
@@ -291,7 +296,10 @@ def test_locked_sheets_look_locked_and_say_why(served, tablet):
 def test_tablet_views_have_no_critical_or_serious_axe_finding(served, tablet):
     codes = served["codes"]
     page = tablet.new_page()
+    page.goto(f"{served['url']}/judging/card")
+    assert axe_findings(page) == []  # the card login
     card_login(page, served)
+    assert axe_findings(page) == []  # the list
     open_sheet(page, served, codes[0])
     enter(page, "m1", "22")
     enter(page, "safety", "0")
