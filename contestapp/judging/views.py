@@ -3,7 +3,9 @@ judge's console (progress matrix, alerts, recusals, return, confirm, decrypt, ti
 from __future__ import annotations
 
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory,
+    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -63,8 +65,22 @@ def card_login():
 @bp.route("/")
 @roles_required(JUDGE)
 def home():
-    """The tablet: one page that keeps working offline (sheets open without a round trip)."""
-    return render_template("judging/tablet.html", kind_labels=CRITERION_KIND_LABELS)
+    """The tablet: one page that keeps working offline (sheets open without a round trip). The service worker keeps
+    a copy of it for the user named in X-Contestapp-User, and drops the copy when another user's page arrives."""
+    response = make_response(render_template("judging/tablet.html", kind_labels=CRITERION_KIND_LABELS))
+    response.headers["X-Contestapp-User"] = str(current_user.id)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The tablet's service worker (static/js/tablet-sw.js), served from /judging/ so that its scope is the tablet's
+    pages (a worker controls only pages under the folder it is served from); checked for updates on every visit."""
+    response = send_from_directory(current_app.static_folder, "js/tablet-sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- organisers: draws, judges, assignments, cards ------------------------------------------------------------------

@@ -8,10 +8,16 @@
    deduction, bonus or veto needs its reason (and some a document number): they travel with the mark in the same
    queue and request, and a sheet is not submitted while one is empty. What the tablet says comes from the page, in
    the page's language (templates/judging/_tablet_text.html, looked up by key with ContestMarks.t).
+   Offline: the sheets as last seen are kept in localStorage after every answer of the server, and the service worker
+   (static/js/tablet-sw.js, registered by static/js/tablet-offline.js) keeps the page itself, so a reload or a
+   restart without network shows the sheets, the marks and the queue, under a banner that says the tablet is
+   offline and when it last synchronised; back online the queue is sent and the banner says what was sent. Only
+   the signed-in judge's copies are kept: other users' sheets are dropped on load, the judge's own on logout (the
+   queue of unsent marks stays, per user, until that judge signs in again and it is sent).
    Written for contestapp; no dependencies. */
 (function () {
   "use strict";
-  var M = window.ContestMarks;
+  var M = window.ContestMarks, Offline = window.ContestTabletOffline;
   var root = document.getElementById("tablet");
   var API = root.dataset.api, USER = root.dataset.user;
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -31,9 +37,16 @@
   var DEVICE = localStorage.getItem("contestapp.device") || ("tablet-" + uuid().slice(0, 8));
   localStorage.setItem("contestapp.device", DEVICE);
 
-  var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {}, hint: {} };
+  var state = { rounds: [], sheets: {}, criteria: {}, online: navigator.onLine, busy: false, message: {}, hint: {},
+                syncedAt: null, outage: !navigator.onLine, sentAfterOutage: {}, recovered: null, notice: "",
+                leaving: false };
   // message: what the server said about a sheet (cleared by its next accepted save); hint: what this tablet says
   // before sending (a refused value, a submit that lacks marks or reasons), kept until the judge acts on it.
+  // outage: the tablet has been offline since the queue last emptied; sentAfterOutage: what it sent since
+  // ("sheet:criterion" and "sheet:submit" keys); recovered: what the banner reports once the queue has emptied.
+  Object.keys(localStorage).forEach(function (k) {  // never keep another user's sheets on this tablet
+    if (k.indexOf("contestapp.data.") === 0 && k !== DKEY) localStorage.removeItem(k);
+  });
   var queue = load(QKEY, []);
   var conflicts = load(CKEY, {});
   var conflictNotes = load(NKEY, {});
@@ -43,7 +56,7 @@
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === "text") n.textContent = attrs[k];
       else if (k === "onclick") n.addEventListener("click", attrs[k]);
-      else if (k.slice(0, 5) === "data-") n.setAttribute(k, attrs[k]);
+      else if (k.slice(0, 5) === "data-" || k.slice(0, 5) === "aria-" || k === "role") n.setAttribute(k, attrs[k]);
       else n[k] = attrs[k];
     });
     (children || []).forEach(function (c) { if (c) n.appendChild(c); });
@@ -53,11 +66,17 @@
   // --- data -------------------------------------------------------------------------------------------------------
   function ingest(data) {
     state.rounds = data.rounds;
+    state.syncedAt = data.synced_at || null;
     data.rounds.forEach(function (r) {
       state.criteria[r.round_id] = r.criteria;
-      r.sheets.forEach(function (s) { s.confirmed = r.confirmed; state.sheets[s.id] = s; });
+      r.sheets.forEach(function (s, i) {
+        var known = state.sheets[s.id];  // a sheet never goes back to an older version (an answer that crossed a save)
+        if (known && known.version > s.version) { r.sheets[i] = s = known; }
+        s.confirmed = r.confirmed; state.sheets[s.id] = s;
+      });
     });
   }
+  function roundOf(sheet) { return state.rounds.filter(function (r) { return r.round_id === sheet.round_id; })[0] || {}; }
 
   function pendingValues(sheetId) {
     var out = {};
@@ -97,17 +116,30 @@
     return !sheet.confirmed && (sheet.status === "not_started" || sheet.status === "draft" || sheet.status === "returned") && !pendingSubmit(sheet.id);
   }
 
+  // The sheets as the server last answered (with the tablet's own view of sheets changed since), for a reload or a
+  // restart without network.
+  function persist() {
+    if (state.leaving) return;
+    save(DKEY, { judge: { id: +USER }, rounds: state.rounds, synced_at: state.syncedAt || new Date().toISOString() });
+  }
+
   function refresh() {
     return fetch(API + "assignments", { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) {
         if (r.status === 401) { authLost(); throw new Error("auth"); }
         if (!r.ok) throw new Error("http " + r.status);
-        return r.json();
+        // the service worker's copy, given only when the network failed: never taken for fresh data
+        var copy = !!r.headers.get("X-Contestapp-Offline"), date = r.headers.get("Date");
+        return r.json().then(function (data) {
+          if (!copy) { data.synced_at = new Date().toISOString(); return data; }
+          if (date && !isNaN(Date.parse(date))) data.synced_at = new Date(Date.parse(date)).toISOString();
+          throw { offline: data };
+        });
       })
-      .then(function (data) { save(DKEY, data); ingest(data); setOnline(true); render(); })
+      .then(function (data) { if (!state.leaving) save(DKEY, data); ingest(data); setOnline(true); render(); })
       .catch(function (e) {
-        if (e.message === "auth") return;
-        var cached = load(DKEY, null);
+        if (e && e.message === "auth") return;
+        var cached = load(DKEY, null) || (e && e.offline) || null;  // this tablet's copy is the newer one
         if (cached && !state.rounds.length) ingest(cached);
         setOnline(false); render();
       });
@@ -115,6 +147,7 @@
 
   // --- sending ----------------------------------------------------------------------------------------------------
   function enqueueMarks(sheetId, marks, notes) {
+    state.recovered = null;
     var last = queue[queue.length - 1];
     if (last && last.sheet === sheetId && last.type === "marks" && last.version === null) {
       Object.assign(last.marks, marks);  // never sent yet: the same request can still grow
@@ -156,11 +189,18 @@
         if (res.status === 200) {
           queue.shift(); save(QKEY, queue);
           var b = res.body;
+          sheet = state.sheets[op.sheet] || sheet;
           sheet.version = b.version; sheet.marks = b.marks; sheet.status = b.status; sheet.total = b.total;
           if (b.notes) sheet.notes = b.notes;
           if (op.type === "submit") { sheet.submitted_at = b.submitted_at; sheet.returned_reason = null; }
           sheet.filled = Object.keys(b.marks || {}).length;
           delete state.message[op.sheet];
+          persist();
+          if (state.outage) {
+            if (op.type === "submit") state.sentAfterOutage[op.sheet + ":submit"] = true;
+            else Object.keys(op.marks).forEach(function (k) { state.sentAfterOutage[op.sheet + ":" + k] = true; });
+          }
+          if (!queue.length && state.outage) { settle(); refresh(); }  // after an outage: read the sheets afresh
           render(); return flush();
         }
         var err = (res.body && res.body.error) || { code: "http", message: t("server_error", { status: res.status }) };
@@ -185,7 +225,7 @@
     save(QKEY, queue);
     if (Object.keys(keptNotes).length) { conflictNotes[sheetId] = keptNotes; save(NKEY, conflictNotes); }
     var server = err.detail && err.detail.sheet;
-    if (server) { Object.assign(state.sheets[sheetId], server); }
+    if (server) { Object.assign(state.sheets[sheetId], server); persist(); }
     if (Object.keys(kept).length) { conflicts[sheetId] = kept; save(CKEY, conflicts); }
     state.message[sheetId] = err.message;
     render();
@@ -200,14 +240,64 @@
     n.textContent = t("auth_lost");
   }
 
-  function setOnline(on) { state.online = on; renderNet(); }
+  function setOnline(on) {
+    state.online = on;
+    if (!on) state.outage = true;
+    else if (!queue.length) settle();
+    renderNet();
+  }
+
+  // Online with an empty queue after an outage: what was sent is what the banner reports.
+  function settle() {
+    if (!state.outage) return;
+    var keys = Object.keys(state.sentAfterOutage);
+    var submits = keys.filter(function (k) { return /:submit$/.test(k); }).length;
+    state.recovered = keys.length ? { marks: keys.length - submits, submits: submits } : null;
+    state.outage = false; state.sentAfterOutage = {};
+  }
+
+  function clock(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.toLocaleString(document.documentElement.lang || undefined,
+                            { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  }
 
   function renderNet() {
     var n = document.getElementById("net");
-    var count = queue.length;
-    if (!state.online) { n.className = "net net-off"; n.textContent = count ? t("net.offline_unsent", { n: count }) : t("net.offline"); }
+    var count = queue.length, text;
+    if (state.notice) { n.className = "net net-err"; n.textContent = state.notice; }
+    else if (!state.online) {  // the offline banner: what happens to the marks, and how old the sheets shown are
+      n.className = "net net-off"; n.textContent = "";
+      n.appendChild(el("span", { text: count ? t("net.offline_unsent", { n: count }) : t("net.offline") }));
+      text = state.syncedAt && clock(state.syncedAt);
+      if (text) n.appendChild(el("span", { className: "net-detail", text: t("net.synced", { time: text }) }));
+    }
     else if (count) { n.className = "net net-wait"; n.textContent = t("net.sending", { n: count }); }
+    else if (state.recovered) {
+      n.className = "net net-ok";
+      n.textContent = t(state.recovered.submits ? "net.recovered_submits" : "net.recovered", state.recovered);
+    }
     else { n.className = "net net-ok"; n.textContent = t("net.online"); }
+    renderQueue();
+  }
+
+  // Offline, what is waiting to be sent, sheet by sheet (online the queue drains in a moment: the banner counts it).
+  function renderQueue() {
+    var box = document.getElementById("queue"), list = document.getElementById("queue-list");
+    box.hidden = state.online || !queue.length;
+    if (box.hidden) return;
+    document.getElementById("queue-title").textContent = t("queue.title", { n: queue.length });
+    list.innerHTML = "";
+    queue.forEach(function (op) {
+      var s = state.sheets[op.sheet], r = s ? roundOf(s) : {};
+      var where = (r.event ? r.event + " · " + r.round + " · " : "") + (s ? s.code : "#" + op.sheet);
+      if (op.type === "submit") { list.appendChild(el("li", { text: t("queue.submit", { sheet: where }) })); return; }
+      var byId = {};
+      ((s && state.criteria[s.round_id]) || []).forEach(function (c) { byId[String(c.id)] = c; });
+      var marks = Object.keys(op.marks).map(function (k) { return (byId[k] ? byId[k].name : k) + " " + op.marks[k]; });
+      list.appendChild(el("li", { text: t("queue.marks", { sheet: where, marks: marks.join(t("separator")) }) }));
+    });
   }
 
   // --- views ------------------------------------------------------------------------------------------------------
@@ -239,14 +329,14 @@
         var filled = state.criteria[r.round_id].filter(function (c) { return v[String(c.id)] !== undefined; }).length;
         grid.appendChild(el("a", { className: "entry st-" + st, href: "#sheet-" + s.id, "data-code": s.code, "data-status": st }, [
           el("b", { text: s.code }),
-          el("span", { className: "badge", text: statusLabel(st) }),
+          el("span", { className: "badge st-" + st, text: statusLabel(st) }),
           el("span", { className: "small", text: t("list.filled", { filled: filled, count: state.criteria[r.round_id].length,
                                                                      total: M.total(state.criteria[r.round_id], v) }) }),
           hasPending(s.id) ? el("span", { className: "badge badge-warn unsent", text: t("unsent") }) : null,
           conflicts[s.id] ? el("span", { className: "badge badge-err", text: t("to_check") }) : null
         ]));
       });
-      box.appendChild(el("section", { className: "card" }, [
+      box.appendChild(el("section", { className: "card", "data-round": r.round_id }, [
         el("h2", { text: r.event + " · " + r.round + (r.confirmed ? t("list.confirmed") : "") }),
         el("p", { className: "muted", text: t("list.submitted", { done: done, count: r.sheets.length }) }),
         el("div", { className: "progress" }, [el("span", { style: "width:" + (r.sheets.length ? 100 * done / r.sheets.length : 0) + "%" })]),
@@ -301,48 +391,66 @@
     render();
   }
 
+  // One criterion: its name and rule (which together name the mark input, the quick buttons and the steppers for
+  // assistive technology), then the control; disabled, with the sheet's lock reason, when the sheet is locked.
   function criterionCard(sheet, c, v, pending, locked) {
     var value = v[String(c.id)];
     var desc = t("kind." + c.kind, null, c.kind);
     if (c.kind === "deduction" && c.deduction_per) desc += " · " + t("rule.per_item", { per: c.deduction_per, max: c.max });
     else if (c.kind === "deduction") desc += " · " + t("rule.at_most", { n: M.text(M.units(c.max) - M.units(c.min)) });
     else if (c.kind !== "time" && c.kind !== "veto") {
-      desc += " · " + t("rule.max", { max: c.max }) + (c.step ? " · " + t("rule.step", { step: c.step }) : "");
+      desc += " · " + t("rule.range", { min: M.text(M.units(c.min) || 0), max: c.max }) + (c.step ? " · " + t("rule.step", { step: c.step }) : "");
     }
+    var ids = { name: "crit-" + c.id + "-name", rule: "crit-" + c.id + "-rule", input: "crit-" + c.id + "-value" };
+    var named = ids.name + " " + ids.rule, lock = locked ? "sheet-lock" : null;
     var control = el("div", { className: "control" });
     var quick = M.quickValues(c);
     if (quick.length) {
+      control.setAttribute("role", "group");
+      control.setAttribute("aria-labelledby", named);
       quick.forEach(function (q) {
-        control.appendChild(el("button", { type: "button", className: "btn quick" + (value !== undefined && M.units(value) === M.units(q.value) ? " chosen" : ""),
+        var chosen = value !== undefined && M.units(value) === M.units(q.value);
+        control.appendChild(el("button", { type: "button", className: "btn quick" + (chosen ? " chosen" : ""),
           "data-value": q.value, disabled: locked, text: q.label + (q.label !== q.value ? " (" + q.value + ")" : ""),
-          onclick: function () { setValue(sheet, c, q.value); } }));
+          "aria-pressed": chosen ? "true" : "false", onclick: function () { setValue(sheet, c, q.value); } }));
       });
     } else {
       var input = el("input", { type: "text", inputMode: "decimal", className: "mark-input", value: value === undefined ? "" : value,
-        disabled: locked, "data-criterion": c.code, "aria-label": c.name });
+        id: ids.input, disabled: locked, "data-criterion": c.code, "aria-labelledby": named });
+      if (lock) input.setAttribute("aria-describedby", lock);
       input.addEventListener("change", function () { if (input.value.trim() !== "") setValue(sheet, c, input.value.trim()); });
       control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "-1", disabled: locked, text: "−",
-        onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], -1)); } }));
+        "aria-label": t("step.down", { name: c.name }), onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], -1)); } }));
       control.appendChild(input);
       control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "+1", disabled: locked, text: "+",
-        onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], 1)); } }));
+        "aria-label": t("step.up", { name: c.name }), onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], 1)); } }));
       if (c.kind === "deduction" && c.deduction_per) {
         var off = value === undefined ? 0 : M.text(M.units(value) / 10000 * M.units(c.deduction_per));
         control.appendChild(el("span", { className: "muted", text: t("rule.items_deducted", { n: off }) }));
       }
     }
-    return el("div", { className: "criterion" + (pending ? " pending" : ""), "data-criterion-card": c.code }, [
-      el("div", { className: "crit-head" }, [el("b", { text: c.name }), el("span", { className: "muted small", text: desc }),
+    var label = quick.length ? el("b", { id: ids.name, text: c.name }) : el("label", { id: ids.name, htmlFor: ids.input }, [el("b", { text: c.name })]);
+    return el("div", { className: "criterion" + (pending ? " pending" : "") + (locked ? " locked" : ""), "data-criterion-card": c.code }, [
+      el("div", { className: "crit-head" }, [label, el("span", { id: ids.rule, className: "muted small", text: desc }),
         pending ? el("span", { className: "badge badge-warn unsent", text: t("unsent") }) : null]),
       control,
       reasonInputs(sheet, c, value, locked)
     ]);
   }
 
+  // Why the judge cannot change this sheet now, or null.
+  function lockReason(sheet) {
+    if (sheet.confirmed) return t("lock.confirmed");
+    if (pendingSubmit(sheet.id)) return t("lock.submitting");
+    if (sheet.status === "submitted") return t("lock.submitted");
+    if (!editable(sheet)) return t("lock.other", { status: statusLabel(sheet.status) });
+    return null;
+  }
+
   function renderSheet(sheet) {
     var criteria = state.criteria[sheet.round_id] || [];
     var v = values(sheet), pend = pendingValues(sheet.id), st = statusOf(sheet), locked = !editable(sheet);
-    var round = state.rounds.filter(function (r) { return r.round_id === sheet.round_id; })[0] || {};
+    var round = roundOf(sheet);
     document.getElementById("sheet-round").textContent = (round.event || "") + " · " + (round.round || "");
     document.getElementById("sheet-code").textContent = sheet.code;
     var badge = document.getElementById("sheet-status");
@@ -378,6 +486,10 @@
       box.appendChild(criterionCard(sheet, c, v, pend[key] !== undefined || pendN[key] !== undefined, locked));
     });
     document.getElementById("sheet-total").textContent = M.total(criteria, v);
+    var why = lockReason(sheet) || (state.online ? "" : t("lock.recuse_offline"));
+    var lock = document.getElementById("sheet-lock");
+    lock.textContent = why; lock.hidden = !why;
+    document.getElementById("sheet-view").classList.toggle("locked", locked);
     document.getElementById("submit").disabled = locked;
     document.getElementById("recuse").disabled = locked || !state.online;
   }
@@ -430,11 +542,35 @@
       });
   });
 
+  // Logout: this judge's sheets leave the tablet (localStorage and the worker's copies) before the session ends; the
+  // queue stays, kept per user, and is sent when the judge signs in again. Offline there is no logout to make.
+  var logout = Array.prototype.filter.call(document.querySelectorAll("form"), function (f) {
+    return f.getAttribute("action") === root.dataset.logout; })[0];
+  if (logout) logout.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!navigator.onLine) { state.notice = t("logout.offline"); renderNet(); return; }
+    state.leaving = true;  // an answer still on its way must not store the sheets again
+    localStorage.removeItem(DKEY);
+    var go = function () { HTMLFormElement.prototype.submit.call(logout); };
+    (Offline ? Offline.forget() : Promise.resolve()).then(go, go);
+  });
+
   window.addEventListener("hashchange", render);
-  window.addEventListener("online", function () { setOnline(true); flush(); });
+  window.addEventListener("online", function () {
+    state.notice = ""; setOnline(true);
+    if (queue.length) flush(); else refresh();
+  });
   window.addEventListener("offline", function () { setOnline(false); });
   setInterval(function () { if (queue.length) flush(); }, 5000);
   var cached = load(DKEY, null);
   if (cached) { ingest(cached); render(); }
   refresh().then(flush);
+  if (Offline) Offline.start(root, USER, function (wasControlled) {
+    // a first visit read the sheets before the worker was there: read them again through it, so that it keeps them
+    var again = wasControlled || queue.length || state.busy ? Promise.resolve() : refresh();
+    again.then(function () {
+      root.setAttribute("data-offline", "ready");
+      document.getElementById("offline-ready").hidden = false;
+    });
+  });
 })();
