@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
-from contestapp.auth.models import LoginFailure, User
+from contestapp.auth import throttle
+from contestapp.auth.models import User
+from contestapp.auth.services import LoginError
 from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
 from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
@@ -204,8 +206,8 @@ def judge_code(entry: Entry) -> str | None:
 
 # --- login cards --------------------------------------------------------------------------------------------------
 
-class CardLoginError(Exception):
-    pass
+class CardLoginError(LoginError):
+    """A refused card login (same shape as a refused password login)."""
 
 
 def _new_card_code() -> str:
@@ -251,28 +253,25 @@ def card_valid(card: JudgeCard | None, today: date | None = None) -> bool:
 
 
 def card_login(code: str, pin: str, address: str) -> JudgeCard:
-    """The card for this code and PIN if it may log in now; failures count toward the login rate limit."""
-    from flask import current_app
-    from datetime import timedelta
-
+    """The card for this code and PIN if it may log in now; failures are throttled per card and per address, as
+    password logins are (contestapp.auth.throttle)."""
     code = code.strip().upper().replace("-", "").replace(" ", "")
     key = f"card:{code}"[:80]
-    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    failures = db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.at >= since, (LoginFailure.username == key) | (LoginFailure.address == address))) or 0
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        raise CardLoginError(f"登录失败次数过多，请 {current_app.config['LOGIN_WINDOW_SECONDS'] // 60} 分钟后再试")
+    try:
+        throttle.check(key, address)
+    except throttle.Throttled as exc:
+        raise CardLoginError(exc.template, **exc.params) from None
     card = db.session.scalar(select(JudgeCard).where(JudgeCard.code == code))
     # bytes, not str: compare_digest refuses non-ASCII text (a full-width digit typed on a tablet) with a TypeError
     if card is None or not secrets.compare_digest(card.pin.encode(), pin.strip().encode()):
-        db.session.add(LoginFailure(username=key, address=address))
+        throttle.failed(key, address)
         raise CardLoginError(N_("登录卡号或 PIN 码错误"))
     if card.revoked_at is not None:
         raise CardLoginError(N_("该登录卡已作废，请向组织者领取新卡"))
     if not card_valid(card):
-        raise CardLoginError(f"该登录卡仅在 {card.valid_from} 至 {card.valid_until} 有效")
+        raise CardLoginError(N_("该登录卡仅在 %(start)s 至 %(end)s 有效"), start=card.valid_from, end=card.valid_until)
     card.last_used_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
+    throttle.succeeded(key)
     record(card.judge, "card.login", card, contest_id=card.contest_id, summary="使用登录卡登录")
     return card
 

@@ -454,21 +454,23 @@ def find_mark(event: Event, entry: Entry, round_code: str, criterion_code: str, 
     return mark
 
 
-CHANGE_FORMAT = N_("评分修改格式：每行 %(fields)s，例如 %(example)s")
+CHANGE_FORMATS = {  # with the entry given (an appeal's) / without
+    True: N_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"),
+    False: N_("评分修改格式：每行 参赛编号 轮次.评分项 裁判账号 新分数，例如 electrician-0001 practical.m1 judge3 27.5"),
+}
 
 
 def parse_mark_changes(event: Event, text: str, entry: Optional[Entry] = None) -> list[tuple[Mark, Decimal]]:
     """Mark changes typed one per line: `round.criterion judge value` for the given entry (an appeal's), or
     `entry round.criterion judge value` (the entry by number or code) when none is given."""
-    fields, example = (("轮次.评分项 裁判账号 新分数", "practical.m1 judge3 27.5") if entry is not None else
-                       ("参赛编号 轮次.评分项 裁判账号 新分数", "electrician-0001 practical.m1 judge3 27.5"))
+    bad_format = ResultsError(CHANGE_FORMATS[entry is not None])
     changes = []
     for line in (text or "").splitlines():
         parts = line.split()
         if not parts:
             continue
         if len(parts) != (3 if entry is not None else 4):
-            raise ResultsError(CHANGE_FORMAT, fields=fields, example=example)
+            raise bad_format
         who = entry
         if who is None:
             ref = parts.pop(0)
@@ -482,7 +484,7 @@ def parse_mark_changes(event: Event, text: str, entry: Optional[Entry] = None) -
         except InvalidOperation:
             value = Decimal("NaN")
         if not value.is_finite():
-            raise ResultsError(CHANGE_FORMAT, fields=fields, example=example)
+            raise bad_format
         round_code, _dot, criterion_code = target.partition(".")
         changes.append((find_mark(event, who, round_code, criterion_code, judge), value))
     return changes
