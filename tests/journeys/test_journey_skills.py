@@ -121,7 +121,7 @@ def score(page, section, code: str, marks: dict[str, object], online: bool = Tru
         field = page.locator(f'#criteria input[data-criterion="{criterion}"]')
         field.fill(str(value))
         field.press("Enter")
-        if online:  # (a save's answer redraws the sheet: typing meanwhile into the next field would be lost)
+        if online:  # each mark on the server before the next (typing through a redraw: test_tablet_typing.py)
             page.wait_for_function(ALL_SENT)
     page.tap("#submit")
     page.check("#confirm-check")
