@@ -37,8 +37,11 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
-        # Login rate limiting: this many failures per account and address within the window lock it for the window.
+        # Login throttling (contestapp/auth/throttle.py), over the last LOGIN_WINDOW_SECONDS: this many failures lock
+        # one account (login card) only; a much higher count from one address locks that address (tablets at a
+        # venue share one Wi-Fi address: one judge's typos must not lock the others out).
         self.LOGIN_MAX_FAILURES = int(os.environ.get("CONTESTAPP_LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_MAX_ADDRESS_FAILURES = int(os.environ.get("CONTESTAPP_LOGIN_MAX_ADDRESS_FAILURES", "100"))
         self.LOGIN_WINDOW_SECONDS = int(os.environ.get("CONTESTAPP_LOGIN_WINDOW_SECONDS", "900"))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CONTESTAPP_MAX_UPLOAD_MB", "20")) * 1024 * 1024
         # Uploaded tables (rosters, paper marks, merit participants): read by contestapp.common.uploads within these.

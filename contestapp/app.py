@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -147,21 +147,33 @@ def _register_error_pages(app: Flask) -> None:
             db.session.rollback()
             description = None
         if request.path.startswith("/api/"):
-            from flask import jsonify
-
             return jsonify(error={"code": str(code), "message": description or gettext(title)}), code
         return render_template("error.html", code=code, title=title, text=text,
                                description=description if description and code in (400, 403, 409) else None), code
 
     for code in messages:
         app.register_error_handler(code, handler)
+
+    from contestapp.contests.finality import EventFinalError
+
+    @app.errorhandler(EventFinalError)
+    def event_final(error: EventFinalError):
+        """A change to an event whose results are final, from any area: the page the user came from, with why."""
+        db.session.rollback()
+        message = gettext(error.template, **error.params)
+        if request.path.startswith("/api/"):
+            return jsonify(error={"code": "event_final", "message": message}), 409
+        back = request.referrer or ""
+        if request.method == "POST" and back.startswith(request.host_url):
+            flash(message, "error")
+            return redirect(back)
+        return render_template("error.html", code=409, title=N_("成绩已定稿"), text=N_("该赛项的成绩已定稿，不能再修改。"),
+                               description=message), 409
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if request.path.startswith("/api/"):
-            from flask import jsonify
-
             return jsonify(error={"code": "csrf", "message": gettext(N_("表单已过期或来源不明，请刷新页面后重试"))}), 400
         return render_template("error.html", code=400, title=N_("表单已过期"),
                                text=N_("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"), description=None), 400

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the app and its tests need, if missing: a CJK TrueType font (certificates),
-# poppler-utils (PDF checks), chromium (browser tests), wrk (benchmarks) and redis-server (the shared cache's
-# Redis backend, tested with two app instances).
+# poppler-utils (PDF checks), zbar-tools (reading certificates' QR codes back in tests), chromium (browser tests),
+# wrk (benchmarks) and redis-server (the shared cache's Redis backend, tested with two app instances).
 # Usage: scripts/ensure-system.sh [fonts|all]
 set -euo pipefail
 what=${1:-all}
@@ -11,6 +11,7 @@ need=()
 if [ "$what" = all ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi

@@ -47,3 +47,56 @@ def test_demo_organiser_can_open_the_console(app, client):
     contest = db.session.scalar(select(Contest))
     page = client.get(f"/contests/{contest.id}/entrants/").get_data(as_text=True)
     assert "共 40 名" in page
+
+
+def test_demo_has_one_event_final_and_one_in_progress_dated_from_today(app):
+    """The first event (电工) took place 12 days before the demo's day and is final: rounds confirmed, decrypted, the
+    end recorded, an appeal lodged in time and ruled, published the next morning, finalised once publicity was over,
+    awards applied. The second (焊工) runs today, half-way. Every date follows `today`, so the demo works any day."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from contestapp.awards.models import AwardGrant
+    from contestapp.demo import create_demo
+    from contestapp.judging.services import decryption_of, judged_rounds, round_confirmed
+    from contestapp.results import services as results
+    from contestapp.results.models import Appeal
+
+    today = date.today() - timedelta(days=3)  # any day: a Friday, so publicity spans a weekend
+    today -= timedelta(days=(today.weekday() - 4) % 7)
+    create_demo(today=today)
+    db.session.commit()
+    contest = db.session.scalar(select(Contest))
+    first, second = contest.events
+    assert contest.starts_on == today - timedelta(days=12) and contest.ends_on == today
+    state = results.state_of(first)
+    assert state.stage == "final" and first.final_at is not None
+    assert state.ended_at.date() == contest.starts_on  # 17:00 in Hangzhou on the event's day
+    assert state.publicity_ends_at < first.final_at < datetime.combine(today, datetime.min.time(), timezone.utc)
+    assert all(round_confirmed(r.id) for r in judged_rounds(first)) and decryption_of(first) is not None
+    appeals = db.session.scalars(select(Appeal).where(Appeal.event_id == first.id)).all()
+    assert [a.status for a in appeals] == ["rejected"] and appeals[0].lodged_at <= results.appeal_deadline(state)
+    official = results.official_snapshot(first)
+    assert official.number == "demo-city-skills/electrician/F1"
+    assert db.session.scalar(select(func.count(AwardGrant.id)).where(AwardGrant.snapshot_id == official.id)) > 0
+    assert results.finalise_holds(first) == [(results.HOLD_MESSAGES["final"], {})]
+    assert results.state_of(second, create=False).stage == "draft" and second.final_at is None
+
+
+def test_certificates_issue_from_the_finished_event(app, tmp_path):
+    """`flask certificates issue <contest>` on the demo writes the award certificates of the final event."""
+    import subprocess
+
+    from contestapp.awards.services import current_grants
+    from contestapp.demo import DEMO_CODE
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    result = runner.invoke(args=["certificates", "issue", DEMO_CODE, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert len(pdfs) == 1 and sorted(tmp_path.glob("*.zip"))
+    text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True, check=True).stdout
+    _snap, grants = current_grants(db.session.scalar(select(Contest)).events[0])
+    winners = [g for g in grants if g.award]
+    assert winners and all(g.name in text for g in winners)
+    assert "一等奖" in text and "电工" in text and "证书编号" in text

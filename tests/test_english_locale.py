@@ -193,9 +193,9 @@ def chinese_left(html: str, data: list[str]) -> list[str]:
 # --- the world -----------------------------------------------------------------------------------------------------
 
 def build_skills() -> dict:
-    """`flask demo` (a skills contest on its first afternoon), then: the first event confirmed, decrypted, published,
-    an appeal decided, finalised with awards, certificates issued (one revoked) and a batch queued; on the second
-    event a sheet returned to its judge and a paper keying entered twice with one disagreement."""
+    """`flask demo` (the first event final with its appeal ruled and awards, the second half-way), then:
+    certificates issued from the final event (one revoked) and a batch queued; on the second event an appeal lodged,
+    a sheet returned to its judge and a paper keying entered twice with one disagreement."""
     from contestapp.auth.models import User
     from contestapp.certificates import services as certificates
     from contestapp.contests.models import Contest
@@ -209,18 +209,11 @@ def build_skills() -> dict:
     create_demo()
     contest = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
     users = {u.username: u for u in db.session.scalars(select(User))}
-    organiser, chief, arbiter = users["organiser"], users["chief"], users["arbiter"]
+    organiser, chief = users["organiser"], users["chief"]
     first, second = contest.events
-    for rnd in judging.judged_rounds(first):
-        judging.confirm_round(rnd, chief)
-    judging.decrypt_event(first, chief)
-    results.publish_preliminary(first, organiser)
+    assert results.state_of(first).stage == "final"
     entry = db.session.scalars(select(Entry).where(Entry.event_id == first.id).order_by(Entry.id)).first()
-    appeal = results.lodge_appeal(first, entry, "选手本人", "实操第二项扣分有误", organiser)
-    results.decide_appeal(appeal, False, "经复核，扣分有据", arbiter)
     results.lodge_appeal(second, None, "领队", "第二赛项计时有误", organiser)
-    results.finalise(first, organiser)
-    results.state_of(first).board_enabled = True  # the public big screen
     issued = certificates.issue(contest, certificates.requests_from(contest, "awards", "award", first), actor=organiser)
     certificates.revoke(issued.certificates[0], "姓名有误，已重新颁发", organiser)
     batch = certificates.create_batch(contest, "issued", "award", None, "full", None, organiser)

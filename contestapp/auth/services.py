@@ -1,44 +1,37 @@
 """Authentication rules: password check with rate limiting, user creation."""
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import select
 
-from flask import current_app
-from sqlalchemy import delete, func, or_, select
-
-from contestapp.auth.models import LoginFailure, Organisation, Role, User
-from contestapp.common.db import utcnow
+from contestapp.auth import throttle
+from contestapp.auth.models import Organisation, Role, User
 from contestapp.extensions import db
 from contestapp.i18n import N_
 
 
 class LoginError(Exception):
-    pass
+    """A refused login; `template` and `params` make the Chinese message (`str()`), pages translate them."""
 
-
-def _recent_failures(username: str, address: str) -> int:
-    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    return db.session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.address == address)
-        )
-    ) or 0
+    def __init__(self, template: str, **params):
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """Return the user, or raise LoginError with a message for the login page. Failures are recorded."""
+    """Return the user, or raise LoginError with a message for the login page. Failures are recorded and throttled
+    per account and per address (contestapp.auth.throttle)."""
     username = username.strip()
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if _recent_failures(username, address) >= limit:
-        minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
-        raise LoginError(f"登录失败次数过多，请 {minutes} 分钟后再试")
+    try:
+        throttle.check(username, address)
+    except throttle.Throttled as exc:
+        raise LoginError(exc.template, **exc.params) from None
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.check_password(password):
-        db.session.add(LoginFailure(username=username, address=address))
+        throttle.failed(username, address)
         raise LoginError(N_("用户名或密码错误"))
     if not user.active:
         raise LoginError(N_("该账号已停用，请联系管理员"))
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    throttle.succeeded(username)
     return user
 
 

@@ -40,7 +40,7 @@ def login():
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except LoginError as exc:
             db.session.commit()  # keep the failure record for rate limiting
-            flash(_(str(exc)), "error")
+            flash(_(exc.template, **exc.params), "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=form.remember.data)
         db.session.commit()

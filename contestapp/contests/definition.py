@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import select
 
 from contestapp.audit.service import record
+from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest
 from contestapp.domain.types import ContestSpec
@@ -90,6 +91,7 @@ def create_contest(data: dict[str, Any], organisation, actor) -> Contest:
 
 def apply_definition(contest: Contest, data: dict[str, Any]) -> None:
     """Replace a contest's structure with the definition (only before any entries exist; the caller checks)."""
+    ensure_open(*contest.events)
     cols, rest = _split(data, CONTEST_COLUMNS, "events")
     contest.code, contest.name, contest.kind = cols["code"], cols["name"], cols["kind"]
     contest.year = cols.get("year")

@@ -115,6 +115,9 @@ class Event(db.Model):
     mode: Mapped[str] = mapped_column(String(20), default=EventMode.INDIVIDUAL)
     order: Mapped[int] = mapped_column(default=0)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # When the event's results became final (定稿); None while they may change. Set and cleared only by the results
+    # workflow (finalise, reopen, an approved correction); read by every area through contests.finality.
+    final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest: Mapped[Contest] = relationship(back_populates="events")
     rounds: Mapped[list[Round]] = relationship(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.auth.models import Organisation
 from contestapp.auth.permissions import ADMIN, managed_organisation_ids
+from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
 from contestapp.extensions import db
 from contestapp.i18n import N_
@@ -78,6 +79,7 @@ def save_contest(contest: Contest | None, form, actor) -> Contest:
 
 def save_event(contest: Contest, event: Event | None, form, actor) -> Event:
     check_editable(contest)
+    ensure_open(event)
     if event is None:
         event = Event(contest=contest, order=len(contest.events), rules={})
         db.session.add(event)
@@ -94,6 +96,7 @@ def save_event(contest: Contest, event: Event | None, form, actor) -> Event:
 
 def save_round(contest: Contest, event: Event, rnd: Round | None, form, actor) -> Round:
     check_editable(contest)
+    ensure_open(event)
     if rnd is None:
         rnd = Round(event=event, order=len(event.rounds), rules={})
         db.session.add(rnd)
@@ -119,6 +122,7 @@ def save_round(contest: Contest, event: Event, rnd: Round | None, form, actor) -
 
 def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, form, actor) -> Criterion:
     check_editable(contest)
+    ensure_open(rnd.event)
     if criterion is None:
         criterion = Criterion(round=rnd, order=len(rnd.criteria), rules={})
         db.session.add(criterion)
@@ -139,6 +143,7 @@ def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, fo
 def delete_node(contest: Contest, node, actor) -> None:
     """Delete an event, round or criterion (only while the structure is editable; marks keep it alive otherwise)."""
     check_editable(contest)
+    ensure_open(node if isinstance(node, Event) else node.event if isinstance(node, Round) else node.round.event)
     record(actor, f"{type(node).__name__.lower()}.delete", node, contest_id=contest.id,
            summary=f"{node.code} {node.name}")
     db.session.delete(node)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,11 +13,16 @@ from contestapp.auth.models import User
 from contestapp.contests.definition import create_contest, read_definition
 from contestapp.contests.models import Contest, ContestMember, ContestStatus
 from contestapp.domain.idcard import make_id_number
+from contestapp.entrants.models import Entry
 from contestapp.entrants.roster import check_rows
 from contestapp.entrants.services import event_lookup, import_roster
 from contestapp.common.db import utcnow
 from contestapp.demo.common import PASSWORD, World
 from contestapp.extensions import db
+from contestapp.judging.models import Assignment, JudgeCard, Mark, ScoreSheet, SheetStatus
+from contestapp.judging.services import (
+    assign, confirm_round, decrypt_event, draw_event, issue_card, judged_rounds, signature_of)
+from contestapp.results import services as results
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city-skills.json"
 DEMO_CODE = "demo-city-skills"
@@ -49,7 +55,11 @@ def _roster_table(event_names: list[str], rng: random.Random) -> list[list[str]]
 
 
 def build(world: World, reset: bool = False) -> list[tuple[str, str, str]]:
-    """Build the skills contest (once; `reset` rebuilds it) and return (who, login, secret) lines to print."""
+    """Build the skills contest (once; `reset` rebuilds it) and return (who, login, secret) lines to print.
+
+    Two events: 电工 took place FINISHED_DAYS_AGO and is final (signed off, decrypted, published, an appeal lodged
+    and ruled, publicity over, finalised with its awards: certificates can be issued); 焊工 runs today, its sheets
+    half-way."""
     existing = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
     if existing is not None:
         if not reset:
@@ -69,9 +79,10 @@ def build(world: World, reset: bool = False) -> list[tuple[str, str, str]]:
     ]:
         users[username] = world.user(username, role, name, city, unit)
     today = world.today
+    first_day = today - timedelta(days=FINISHED_DAYS_AGO)
     data = read_definition(EXAMPLE.read_bytes(), EXAMPLE.name)
     data = {**data, "code": DEMO_CODE, "name": f"{today.year}年杭州市职工职业技能竞赛（演示）",
-            "year": today.year, "date": today.isoformat()}
+            "year": today.year, "date": first_day.isoformat()}
     contest = create_contest(data, city, users["admin"])
     contest.location = "杭州技师学院实训基地"
     contest.status = ContestStatus.REGISTRATION
@@ -84,8 +95,41 @@ def build(world: World, reset: bool = False) -> list[tuple[str, str, str]]:
         raise RuntimeError(f"demo roster invalid: {checked.problems[:3]}")
     import_roster(contest, checked, users["admin"])
     db.session.flush()
-    card = _judging(contest, users, random.Random(7))
+    card = _judging(contest, users, random.Random(7), first_day)
+    contest.starts_on, contest.ends_on = first_day, today
+    _finish(contest.events[0], users, _at(first_day, 17))
     return _accounts(card)
+
+
+# The finished event took place this many days ago: its publicity period (5 working days, at most 7 days) is over.
+FINISHED_DAYS_AGO = 12
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A local (Shanghai) time on `day`, as the aware UTC datetime the database keeps."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).astimezone(timezone.utc)
+
+
+def _finish(event, users: dict[str, User], ended: datetime) -> None:
+    """The finished event's afternoon and the days after, through the same services the pages use: the chief judge
+    confirms every round and decrypts; the end is recorded; a contestant's appeal comes in within the 2 hours and the
+    arbitration group rejects it; results are published the next morning for the publicity period; once it is over
+    the results are finalised (awards and titles applied)."""
+    chief, organiser, arbiter = users["chief"], users["organiser"], users["arbiter"]
+    for rnd in judged_rounds(event):
+        confirm_round(rnd, chief)
+    decrypt_event(event, chief)
+    results.record_end(event, organiser, ended)
+    appellant = db.session.scalars(select(Entry).where(Entry.event_id == event.id).order_by(Entry.id)).first()
+    appeal = results.lodge_appeal(event, appellant, f"{appellant.entrant.name}（选手本人）",
+                                  "实际操作模块二 PLC 编程与调试扣分偏多，申请复核评分。", organiser, ended + timedelta(hours=1))
+    results.decide_appeal(appeal, False, "经仲裁组调阅评分表和现场记录复核，模块二扣分有据，维持原评分。", arbiter,
+                          now=ended + timedelta(hours=3))
+    state = results.state_of(event)
+    state.board_enabled = state.public_names = True  # the public big screen, with names after decryption
+    results.publish_preliminary(event, organiser, ended + timedelta(hours=17))
+    results.finalise(event, organiser, state.publicity_ends_at + timedelta(hours=1))
 
 
 # Which judges mark what: five judges on the judgement criteria (trimmed mean), one marker on the objective ones.
@@ -93,14 +137,10 @@ PANEL = ("judge1", "judge2", "judge3", "judge4", "judge5")
 MARKER = "judge6"
 
 
-def _judging(contest: Contest, users: dict[str, User], rng: random.Random):
+def _judging(contest: Contest, users: dict[str, User], rng: random.Random, first_day: date):
     """Lots drawn, judges assigned (one recused from his own unit's entrants), login cards issued, the first event
-    fully marked and submitted, the second half-way: what a contest looks like on its first afternoon."""
-    from contestapp.judging.models import ScoreSheet, SheetStatus
-    from contestapp.judging.services import assign, draw_event, issue_card, signature_of
-
+    fully marked and submitted on its day, the second half-way today."""
     contest.status = ContestStatus.RUNNING
-    contest.ends_on = contest.starts_on
     admin = users["admin"]
     for i, event in enumerate(contest.events):
         draw_event(event, admin, levels=1, seed=20260000 + i)
@@ -120,6 +160,7 @@ def _judging(contest: Contest, users: dict[str, User], rng: random.Random):
             ScoreSheet.round.has(event_id=event.id)).order_by(ScoreSheet.entry_id, ScoreSheet.id)).all()
         entry_ids = sorted({s.entry_id for s in sheets})
         done = set(entry_ids if index == 0 else entry_ids[: len(entry_ids) * 3 // 5])
+        submitted_at = _at(first_day, 15, 30) if index == 0 else utcnow()
         for sheet in sheets:
             if sheet.entry_id not in done:
                 continue
@@ -130,23 +171,19 @@ def _judging(contest: Contest, users: dict[str, User], rng: random.Random):
                 if criterion.code in wanted:
                     values[criterion.id] = _mark(criterion, level, rng)
                     sheet.marks.append(_new_mark(criterion.id, values[criterion.id]))
-            sheet.status, sheet.submitted_at, sheet.version = SheetStatus.SUBMITTED, utcnow(), 2
+            sheet.status, sheet.submitted_at, sheet.version = SheetStatus.SUBMITTED, submitted_at, 2
             db.session.flush()
             sheet.signature = signature_of(sheet, sheet.judge, values)
     return cards["judge1"]
 
 
 def _assigned_codes(sheet) -> list[str]:
-    from contestapp.judging.models import Assignment
-
     assignment = db.session.scalar(select(Assignment).where(
         Assignment.judge_id == sheet.judge_id, Assignment.round_id == sheet.round_id))
     return assignment.criteria or [c.code for c in sheet.round.criteria]
 
 
 def _new_mark(criterion_id: int, value: Decimal):
-    from contestapp.judging.models import Mark
-
     return Mark(criterion_id=criterion_id, value=value)
 
 
@@ -167,8 +204,6 @@ def _mark(criterion, level: float, rng: random.Random) -> Decimal:
 
 def _accounts(card=None) -> list[tuple[str, str, str]]:
     if card is None:
-        from contestapp.judging.models import JudgeCard
-
         card = db.session.scalar(select(JudgeCard).join(User, JudgeCard.judge_id == User.id).where(
             User.username == "judge1", JudgeCard.revoked_at.is_(None)))
     accounts = [("管理员 admin", "admin", f"密码 {PASSWORD}"), ("组织者 organiser", "organiser", f"密码 {PASSWORD}"),

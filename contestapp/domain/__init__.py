@@ -18,6 +18,8 @@ Public API
 - definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
 - periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods)
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
+- publicity:  add_working_days, appeal_deadline, appeals_close_at, appeals_open, finalise_holds -> [Hold]
+              (publicity period, appeal window, when results may become final)
 """
 from .awards import Award, assign_awards, award_counts
 from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest

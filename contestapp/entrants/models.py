@@ -99,3 +99,6 @@ class Entry(db.Model):
 
 
 from contestapp.contests.models import Event  # noqa: E402,F401  (string relationship target)
+from contestapp.contests.finality import watch  # noqa: E402  (after Event: finality imports contests.models)
+
+watch(Entry, lambda e: e.event_id)

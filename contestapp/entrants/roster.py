@@ -199,11 +199,13 @@ def _styled_book(headers: list[str], title: str) -> tuple[Workbook, object]:
 def template_workbook(event_names: list[str]) -> bytes:
     """报名表模板: Chinese headers, text-formatted ID column, an example row and the instructions."""
     book, sheet = _styled_book(TEMPLATE_HEADERS, "报名表")
+    example = ["张三", "男", make_id_number("330102", date(1990, 1, 1), 3, "M"), "13800000000", "某某供电公司", "电工",
+               "高级工", "一线职工", event_names[0] if event_names else "", "", ""]
+    for col, value in enumerate(example, start=1):  # row 2, as the instructions say (not after the formatted rows)
+        sheet.cell(2, col, value)
     for col in ("C", "D", "J"):
         for row in range(2, 2002):
             sheet[f"{col}{row}"].number_format = "@"  # keep ID numbers as text (Excel would round them)
-    sheet.append(["张三", "男", make_id_number("330102", date(1990, 1, 1), 3, "M"), "13800000000", "某某供电公司", "电工",
-                  "高级工", "一线职工", event_names[0] if event_names else "", "", ""])
     notes = book.create_sheet("填写说明")
     for line in [
         "1. 姓名、身份证号、单位、参赛赛项为必填项；第2行为示例，导入前请删除。",

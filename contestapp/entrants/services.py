@@ -7,9 +7,10 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
+from contestapp.contests.finality import ensure_open, ensure_open_ids
 from contestapp.contests.models import Contest, Event
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, Unit
-from contestapp.entrants.roster import RosterCheck, check_rows, read_table
+from contestapp.entrants.roster import RosterCheck, RosterProblem, check_rows, read_table
 from contestapp.extensions import db
 
 
@@ -28,7 +29,15 @@ def registered_ids(contest: Contest) -> set[str]:
 
 
 def check_roster(contest: Contest, content: bytes, filename: str) -> RosterCheck:
-    return check_rows(read_table(content, filename), event_lookup(contest), registered_ids(contest))
+    """Every problem of a roster file, row by row; a row entering an event whose results are final is one."""
+    checked = check_rows(read_table(content, filename), event_lookup(contest), registered_ids(contest))
+    final = {e.code: e.name for e in contest.events if e.final_at is not None}
+    for row in checked.rows:
+        for code in row.events:
+            if code in final:
+                checked.problems.append(RosterProblem(row.row, "参赛赛项", f"赛项“{final[code]}”的成绩已定稿，不能再报名"))
+    checked.problems.sort(key=lambda p: p.row)
+    return checked
 
 
 def _ensure_units(contest: Contest, names: set[str]) -> dict[str, int]:
@@ -54,6 +63,7 @@ def import_roster(contest: Contest, checked: RosterCheck, actor) -> int:
     if not checked.ok:
         raise ValueError("roster has problems; nothing may be imported")
     events = {e.code: e for e in contest.events}
+    ensure_open_ids(events[code].id for r in checked.rows for code in r.events)
     units = _ensure_units(contest, {r.unit for r in checked.rows})
     teams: dict[tuple[str, str], int] = {}
     team_names = {(r.unit, r.team) for r in checked.rows if r.team}
@@ -153,6 +163,7 @@ def reveal_id_number(entrant: Entrant, actor) -> str:
 
 
 def delete_entrant(entrant: Entrant, actor) -> None:
+    ensure_open(*(e.event for e in entrant.entries))
     record(actor, "entrant.delete", entrant, contest_id=entrant.contest_id,
            summary=f"删除参赛者 {entrant.name}", data={"id_number": entrant.masked_id_number})
     db.session.delete(entrant)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
+from contestapp.contests.finality import watch
 from contestapp.contests.models import Criterion, Round
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
@@ -262,3 +263,20 @@ class TieDecision(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _entry_event(entry_id: int | None) -> int | None:
+    entry = db.session.get(Entry, entry_id) if entry_id is not None else None
+    return entry.event_id if entry is not None else None
+
+
+# Nothing of an event whose results are final changes (contests.finality): these rows are refused at flush.
+watch(ScoreSheet, lambda s: s.round_id, "round")
+watch(Mark, lambda m: m.round_id if m.round_id is not None else getattr(m.sheet, "round_id", None), "round")
+watch(EntryRound, lambda r: r.round_id, "round")
+watch(Assignment, lambda a: a.round_id, "round")
+watch(RoundConfirmation, lambda c: c.round_id, "round")
+watch(Recusal, lambda r: _entry_event(r.entry_id))
+watch(LotDraw, lambda d: d.event_id)
+watch(Decryption, lambda d: d.event_id)
+watch(TieDecision, lambda t: t.event_id)

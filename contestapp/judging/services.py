@@ -28,8 +28,11 @@ from sqlalchemy.orm import Session
 
 from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
-from contestapp.auth.models import LoginFailure, User
+from contestapp.auth import throttle
+from contestapp.auth.models import User
+from contestapp.auth.services import LoginError
 from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
+from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.domain import draw_lots, new_seed
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
@@ -83,6 +86,7 @@ def _clear_codes(event: Event) -> None:
 def draw_event(event: Event, actor, levels: int = 1, workstations: int | None = None,
                seed: int | None = None, witnesses: str = "") -> LotDraw:
     """Draw workstation numbers and codes for every active entry with a recorded seed (same seed, same draw)."""
+    ensure_open(event)
     if _marks_exist(event):
         raise JudgingError("marks_exist", N_("该赛项已有评分，不能重新抽签"), 409)
     entries = _active_entries(event)
@@ -137,6 +141,7 @@ def read_manual_draw(content: bytes) -> list[dict[str, str]]:
 
 def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDraw:
     """Numbers drawn by hand: all rows must be right, or nothing is imported (problems listed by row)."""
+    ensure_open(event)
     if _marks_exist(event):
         raise JudgingError("marks_exist", N_("该赛项已有评分，不能重新抽签"), 409)
     entries = {e.number: e for e in _active_entries(event)}
@@ -201,8 +206,8 @@ def judge_code(entry: Entry) -> str | None:
 
 # --- login cards --------------------------------------------------------------------------------------------------
 
-class CardLoginError(Exception):
-    pass
+class CardLoginError(LoginError):
+    """A refused card login (same shape as a refused password login)."""
 
 
 def _new_card_code() -> str:
@@ -248,28 +253,25 @@ def card_valid(card: JudgeCard | None, today: date | None = None) -> bool:
 
 
 def card_login(code: str, pin: str, address: str) -> JudgeCard:
-    """The card for this code and PIN if it may log in now; failures count toward the login rate limit."""
-    from flask import current_app
-    from datetime import timedelta
-
+    """The card for this code and PIN if it may log in now; failures are throttled per card and per address, as
+    password logins are (contestapp.auth.throttle)."""
     code = code.strip().upper().replace("-", "").replace(" ", "")
     key = f"card:{code}"[:80]
-    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    failures = db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.at >= since, (LoginFailure.username == key) | (LoginFailure.address == address))) or 0
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        raise CardLoginError(f"登录失败次数过多，请 {current_app.config['LOGIN_WINDOW_SECONDS'] // 60} 分钟后再试")
+    try:
+        throttle.check(key, address)
+    except throttle.Throttled as exc:
+        raise CardLoginError(exc.template, **exc.params) from None
     card = db.session.scalar(select(JudgeCard).where(JudgeCard.code == code))
     # bytes, not str: compare_digest refuses non-ASCII text (a full-width digit typed on a tablet) with a TypeError
     if card is None or not secrets.compare_digest(card.pin.encode(), pin.strip().encode()):
-        db.session.add(LoginFailure(username=key, address=address))
+        throttle.failed(key, address)
         raise CardLoginError(N_("登录卡号或 PIN 码错误"))
     if card.revoked_at is not None:
         raise CardLoginError(N_("该登录卡已作废，请向组织者领取新卡"))
     if not card_valid(card):
-        raise CardLoginError(f"该登录卡仅在 {card.valid_from} 至 {card.valid_until} 有效")
+        raise CardLoginError(N_("该登录卡仅在 %(start)s 至 %(end)s 有效"), start=card.valid_from, end=card.valid_until)
     card.last_used_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
+    throttle.succeeded(key)
     record(card.judge, "card.login", card, contest_id=card.contest_id, summary="使用登录卡登录")
     return card
 
@@ -291,6 +293,8 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
     """Assign a judge to rounds (criteria: codes of a group, None = all); same-unit entries are blocked."""
     if judge.role != "judge":
         raise JudgingError("not_judge", f"{judge.display_name} 不是裁判账号")
+    rounds = list(rounds)
+    ensure_open(*(r.event for r in rounds))
     out = []
     ensure_member(contest, judge)
     for rnd in rounds:
@@ -316,6 +320,7 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
 
 
 def unassign(assignment: Assignment, actor) -> None:
+    ensure_rounds_open([assignment.round_id])
     sheets = db.session.scalars(select(ScoreSheet).where(
         ScoreSheet.judge_id == assignment.judge_id, ScoreSheet.round_id == assignment.round_id))
     for sheet in sheets:
@@ -366,7 +371,10 @@ def _members_scored(event: Event) -> bool:
 
 
 def ensure_sheets(rnd: Round) -> None:
-    """Create the (empty) sheets of every assigned judge for every drawn, active, non-recused entry of a round."""
+    """Create the (empty) sheets of every assigned judge for every drawn, active, non-recused entry of a round
+    (none once the event's results are final: nothing of it changes)."""
+    if is_final(rnd.event):
+        return
     sync_unit_recusals(rnd)
     judges = list(db.session.scalars(select(Assignment.judge_id).where(Assignment.round_id == rnd.id)))
     if not judges:
@@ -404,6 +412,7 @@ def declare_conflict(judge: User, entry: Entry, reason: str, actor) -> Recusal:
     rec = db.session.scalar(select(Recusal).where(Recusal.judge_id == judge.id, Recusal.entry_id == entry.id))
     if rec is not None:
         return rec
+    ensure_open(entry.event)
     rec = Recusal(contest_id=entry.event.contest_id, judge_id=judge.id, entry_id=entry.id, source="declared",
                   reason=reason[:500])
     db.session.add(rec)
@@ -1056,6 +1065,7 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
     sheet, version = ctx.sheet, payload["version"]
     if sheet.status == SheetStatus.SUBMITTED and sheet.version == version + 1 and sheet.signature:
         return sheet_for_judge(ctx)  # the same submission again (a retry): already done
+    ensure_rounds_open([ctx.round_id])
     if ctx.confirmed:
         raise JudgingError("confirmed", N_("本轮已由裁判长确认，不能再修改"), 409)
     values = _marks_by_sheet([sheet.id]).get(sheet.id, {})
@@ -1100,6 +1110,7 @@ def return_sheet(sheet: ScoreSheet, actor, reason: str) -> None:
         raise JudgingError("reason_required", N_("请填写退回理由"))
     if sheet.status != SheetStatus.SUBMITTED:
         raise JudgingError("not_submitted", N_("只能退回已提交的评分表"), 409)
+    ensure_rounds_open([sheet.round_id])
     if round_confirmed(sheet.round_id):
         raise JudgingError("confirmed", N_("本轮已确认，不能退回"), 409)
     sheet.status, sheet.version, sheet.returned_reason, sheet.signature = (
@@ -1119,6 +1130,7 @@ def round_sheets(rnd: Round) -> list[ScoreSheet]:
 
 
 def confirm_round(rnd: Round, actor) -> RoundConfirmation:
+    ensure_open(rnd.event)
     if round_confirmed(rnd.id):
         raise JudgingError("confirmed", N_("本轮已确认"), 409)
     sheets = round_sheets(rnd)
@@ -1146,6 +1158,7 @@ def decryption_of(event: Event) -> Decryption | None:
 
 def decrypt_event(event: Event, actor) -> Decryption:
     """Reveal names behind codes (解密), only once every judged round of the event is confirmed; logged."""
+    ensure_open(event)
     if decryption_of(event):
         raise JudgingError("decrypted", N_("该赛项已解密"), 409)
     rounds = judged_rounds(event)
@@ -1166,6 +1179,7 @@ def record_tie(event: Event, entry_ids: list[int], reason: str, actor) -> TieDec
     reason = (reason or "").strip()
     if not reason:
         raise JudgingError("reason_required", N_("请填写裁定理由"))
+    ensure_open(event)
     if len(entry_ids) < 2 or len(set(entry_ids)) != len(entry_ids):
         raise JudgingError("bad_tie", N_("请按名次先后列出至少两个不同的参赛者"))
     known = set(db.session.scalars(select(Entry.id).where(Entry.event_id == event.id, Entry.id.in_(entry_ids))))

@@ -53,7 +53,7 @@ def card_login():
             card = services.card_login(form.code.data, form.pin.data, request.remote_addr or "")
         except services.CardLoginError as exc:
             db.session.commit()  # keep the failure for rate limiting
-            flash(_(str(exc)), "error")
+            flash(_(exc.template, **exc.params), "error")
             return render_template("judging/card_login.html", form=form), 401
         login_user(card.judge)
         session["card_id"] = card.id

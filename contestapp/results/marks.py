@@ -18,6 +18,7 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.auth.models import User
 from contestapp.common.db import plain, utcnow
+from contestapp.contests.finality import ensure_open_ids
 from contestapp.contests.models import Contest
 from contestapp.entrants.models import Entry
 from contestapp.common.uploads import UploadError, read_table
@@ -197,6 +198,9 @@ def _locate(look: _Lookup, row: dict, n: int, filename: str, out: Checked):
     if event is None:
         out.problems.append(Problem(filename, n, f"找不到赛项 {row['event'] or '（空）'}"))
         return None
+    if event.final_at is not None:
+        out.problems.append(Problem(filename, n, f"赛项“{event.name}”的成绩已定稿，不能再导入评分"))
+        return None
     espec = look.spec.event(event.code)
     rnd_spec = espec.round(row["round"])
     entry = look.entries.get(event.id, {}).get(row["entry"])
@@ -235,6 +239,7 @@ def import_checked(contest: Contest, checked: Checked, actor, *, batch: Optional
 
     assert checked.ok
     look = _Lookup.build(contest)
+    ensure_open_ids(look.events[row[0]].id for row in [*checked.rows, *checked.extras])
     rounds = {(r.event_id, r.code): r for e in contest.events for r in e.rounds}
     crits = {(r.id, c.code): c for r in rounds.values() for c in r.criteria}
     sheets: dict[tuple, ScoreSheet] = {}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
 from contestapp.common.db import UTCDateTime, utcnow
+from contestapp.contests.finality import watch
 from contestapp.contests.models import Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
@@ -29,9 +30,11 @@ class Stage(StrEnum):
     DRAFT = "draft"
     PUBLICITY = "publicity"
     FINAL = "final"
+    REOPENED = "reopened"  # final results reopened for a correction (the final snapshot stays official meanwhile)
 
 
-STAGE_LABELS = {Stage.DRAFT: N_("未公布"), Stage.PUBLICITY: N_("公示中"), Stage.FINAL: N_("已定稿")}
+STAGE_LABELS = {Stage.DRAFT: N_("未公布"), Stage.PUBLICITY: N_("公示中"), Stage.FINAL: N_("已定稿"),
+                Stage.REOPENED: N_("已重新开放（更正中）")}
 
 
 class EventResultState(db.Model):
@@ -159,6 +162,9 @@ class Appeal(db.Model):
     @property
     def status_label(self) -> str:
         return APPEAL_STATUS_LABELS.get(AppealStatus(self.status), self.status)
+
+
+watch(Appeal, lambda a: a.event_id)  # no appeal is lodged or ruled on an event whose results are final
 
 
 class MarkBatch(db.Model):

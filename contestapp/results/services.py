@@ -1,29 +1,44 @@
-"""Results workflow: draft -> publicity (公示) -> appeals (申诉/仲裁) -> final snapshot -> corrections.
+"""Results workflow: draft -> publicity (公示) -> appeals (申诉/仲裁) -> final snapshot -> reopening and corrections.
 
 Services take the acting user and objects, write the audit log, and never commit (views, CLI and jobs commit).
 `end_publicity_if_due(now)` is the scheduled job's entry point; it is idempotent.
+
+When results may become final is a domain rule (contestapp.domain.publicity); once final, nothing of the event
+changes (contestapp.contests.finality) until the organiser reopens it with a reason (`reopen`); the changes made then
+become official only as a correction version approved by two people, and the final snapshot stays as history.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 from sqlalchemy import func, select
 
 from contestapp.audit.service import record
+from contestapp.auth.models import User
 from contestapp.common.db import plain, utcnow
-from contestapp.contests.models import Contest, Event
+from contestapp.contests.finality import ensure_open
+from contestapp.contests.models import Contest, Criterion, Event, Round
+from contestapp.domain import publicity as rules
+from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-exported: the results area's name)
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.filters import local_time
 from contestapp.i18n import N_
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
+from contestapp.judging.services import judged_rounds, round_confirmed
 from contestapp.results import engine
 from contestapp.results.models import Appeal, AppealStatus, EventResultState, ResultSnapshot, SnapshotKind, Stage
 
 
 class ResultsError(ValueError):
-    """A workflow step is not possible now; the message is Chinese, for the user."""
+    """A workflow step is not possible now. `str()` is the Chinese message; `template` and `params` let a page show
+    it in the reader's language (`_(exc.template, **exc.params)`)."""
+
+    def __init__(self, template: str, **params: Any):
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 # --- state ------------------------------------------------------------------------------------------------------
@@ -38,27 +53,38 @@ def state_of(event: Event, create: bool = True) -> EventResultState:
     return state
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`, at the same time of day (公示期 counts working days)."""
-    current, left = start, days
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
-
-
 def appeal_deadline(state: EventResultState) -> Optional[datetime]:
-    return None if state.ended_at is None else state.ended_at + timedelta(hours=state.appeal_hours)
+    return rules.appeal_deadline(state.ended_at, state.appeal_hours)
 
 
-def is_decrypted(event: Event) -> bool:
-    return db.session.scalar(select(Decryption.id).where(Decryption.event_id == event.id)) is not None
+def appeals_close_at(state: EventResultState) -> Optional[datetime]:
+    """When appeals stop being accepted (the deadline after the recorded end; without one, the publicity end)."""
+    return rules.appeals_close_at(state.ended_at, state.appeal_hours, state.publicity_ends_at)
 
 
-def shows_names(event: Event, state: EventResultState) -> bool:
-    """Public pages show names only after decryption (解密) and only if the organiser allows it."""
-    return bool(state.public_names) and is_decrypted(event)
+def appeals_open(state: EventResultState, now: Optional[datetime] = None) -> bool:
+    return rules.appeals_open(now or utcnow(), state.stage, appeals_close_at(state))
+
+
+HOLD_MESSAGES = {
+    "draft": N_("尚未发布公示成绩：须先发布，公示期满后才能定稿"),
+    "final": N_("成绩已定稿"),
+    "reopened": N_("成绩已重新开放：修改须以更正版本提交，经两人批准后生效"),
+    "publicity": N_("公示期至 %(until)s 结束，期满后才能定稿"),
+    "appeal_window": N_("申诉期至 %(until)s 截止，截止后才能定稿"),
+    "appeals_pending": N_("还有 %(n)s 件申诉待仲裁，裁决后才能定稿"),
+    "unconfirmed": N_("以下轮次尚未经裁判长确认：%(rounds)s"),
+}
+
+
+def finalise_holds(event: Event, now: Optional[datetime] = None) -> list[tuple[str, dict[str, Any]]]:
+    """Why the event's results cannot be finalised now, as (message template, values) pairs; empty when they can."""
+    state = state_of(event, create=False)
+    unconfirmed = [r.name for r in judged_rounds(event) if not round_confirmed(r.id)]
+    holds = rules.finalise_holds(state.stage or Stage.DRAFT, now or utcnow(), state.publicity_ends_at,
+                                 appeals_close_at(state), pending_appeals(event), unconfirmed)
+    return [(HOLD_MESSAGES[h.code], {k: local_time(v) if isinstance(v, datetime) else v
+                                     for k, v in h.params.items()}) for h in holds]
 
 
 def update_settings(event: Event, actor, *, appeal_hours: int, publicity_days: int, board_enabled: bool,
@@ -66,6 +92,8 @@ def update_settings(event: Event, actor, *, appeal_hours: int, publicity_days: i
     if not 0 <= appeal_hours <= 720 or not 1 <= publicity_days <= 60:
         raise ResultsError(N_("申诉时限须在 0–720 小时之间，公示期须在 1–60 个工作日之间"))
     state = state_of(event)
+    if (appeal_hours, publicity_days) != (state.appeal_hours, state.publicity_days):
+        ensure_open(event)  # the big screen may still be switched on and off; the windows are history
     before = {"appeal_hours": state.appeal_hours, "publicity_days": state.publicity_days,
               "board_enabled": state.board_enabled, "public_names": state.public_names}
     state.appeal_hours, state.publicity_days = appeal_hours, publicity_days
@@ -78,11 +106,21 @@ def update_settings(event: Event, actor, *, appeal_hours: int, publicity_days: i
 
 def record_end(event: Event, actor, when: datetime) -> EventResultState:
     """Record the event's end (赛项结束): appeals close `appeal_hours` later."""
+    ensure_open(event)
     state = state_of(event)
     state.ended_at = when
     record(actor, "results.event_end", event, contest_id=event.contest_id,
            summary=f"{event.name}：记录赛项结束时间", data={"ended_at": when})
     return state
+
+
+def is_decrypted(event: Event) -> bool:
+    return db.session.scalar(select(Decryption.id).where(Decryption.event_id == event.id)) is not None
+
+
+def shows_names(event: Event, state: EventResultState) -> bool:
+    """Public pages show names only after decryption (解密) and only if the organiser allows it."""
+    return bool(state.public_names) and is_decrypted(event)
 
 
 # --- snapshots --------------------------------------------------------------------------------------------------
@@ -157,12 +195,19 @@ def official_snapshot(event: Event) -> Optional[ResultSnapshot]:
         ResultSnapshot.status == "effective").order_by(ResultSnapshot.version.desc()).limit(1))
 
 
+def _locked(event: Event) -> Event:
+    """The event's row, locked until the transaction ends (PostgreSQL): finalising, reopening and every change
+    guarded by contests.finality (which reads the row FOR SHARE) take turns."""
+    return db.session.scalar(select(Event).where(Event.id == event.id).with_for_update()) or event
+
+
 def publish_preliminary(event: Event, actor, now: Optional[datetime] = None) -> ResultSnapshot:
     """Publish preliminary results (成绩公示) for the publicity period (default 5 working days)."""
     now = now or utcnow()
     state = state_of(event)
-    if state.stage == Stage.FINAL:
-        raise ResultsError(N_("成绩已定稿；如需更正请创建更正版本"))
+    if state.stage in (Stage.FINAL, Stage.REOPENED):
+        raise ResultsError(N_("成绩已定稿；如需更正请重新开放成绩并提交更正版本"))
+    ensure_open(event)
     snap = _new_snapshot(event, SnapshotKind.PRELIMINARY, actor, now, None)
     state.stage = Stage.PUBLICITY
     state.publicity_starts_at = now
@@ -173,30 +218,31 @@ def publish_preliminary(event: Event, actor, now: Optional[datetime] = None) -> 
 
 
 def finalise(event: Event, actor, now: Optional[datetime] = None) -> ResultSnapshot:
-    """Final results: an immutable, numbered snapshot; awards and titles are applied to it."""
+    """Final results (定稿): an immutable, numbered snapshot; awards and titles are applied to it, and nothing of
+    the event changes any more (contests.finality) unless it is reopened. Only once publicity is over, no appeal is
+    possible or waiting, and every judged round is confirmed (`finalise_holds`)."""
     from contestapp.awards.services import apply_awards
 
     now = now or utcnow()
+    event = _locked(event)
+    holds = finalise_holds(event, now)
+    if holds:
+        template, params = holds[0]
+        raise ResultsError(template, **params)
     state = state_of(event)
-    if state.stage == Stage.FINAL:
-        raise ResultsError(N_("成绩已定稿"))
-    if state.stage != Stage.PUBLICITY:
-        raise ResultsError(N_("须先发布公示成绩，公示期满后才能定稿"))
-    pending = pending_appeals(event)
-    if pending:
-        raise ResultsError(f"还有 {pending} 件申诉待仲裁，不能定稿")
     snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, None)
     state.stage = Stage.FINAL
+    event.final_at = now
     apply_awards(snap)
     record(actor, "results.finalise", snap, contest_id=event.contest_id, summary=f"{event.name}：成绩定稿 {snap.number}")
     return snap
 
 
 def end_publicity_if_due(now: Optional[datetime] = None) -> dict[str, list[int]]:
-    """For the scheduler: finalise every event whose publicity period has ended and has no pending appeal.
+    """For the scheduler: finalise every event whose publicity period has ended, once nothing holds it.
 
     Idempotent (a finalised event is skipped). Returns {"finalised": [event ids], "waiting": [event ids held by
-    pending appeals or problems]}; the caller commits."""
+    appeals (open window or pending), unconfirmed rounds or problems]}; the caller commits."""
     now = now or utcnow()
     out: dict[str, list[int]] = {"finalised": [], "waiting": []}
     states = db.session.scalars(select(EventResultState).where(EventResultState.stage == Stage.PUBLICITY,
@@ -213,18 +259,59 @@ def end_publicity_if_due(now: Optional[datetime] = None) -> dict[str, list[int]]
     return out
 
 
-# --- corrections after final ---------------------------------------------------------------------------------------
+# --- reopening and corrections after final --------------------------------------------------------------------------
+
+def _reason(reason: Optional[str], message: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ResultsError(message)
+    return reason[:500]
+
+
+def _pending_correction(event: Event) -> Optional[ResultSnapshot]:
+    return db.session.scalar(select(ResultSnapshot).where(ResultSnapshot.event_id == event.id,
+                                                          ResultSnapshot.status == "pending"))
+
+
+def reopen(event: Event, reason: str, actor, now: Optional[datetime] = None) -> EventResultState:
+    """Reopen final results for a correction (重新开放): the organiser gives a reason, the audit log keeps it, and the
+    official snapshot stays the official result (and history) until a correction version is approved."""
+    now = now or utcnow()
+    reason = _reason(reason, N_("请填写重新开放的原因（至少 4 个字）"))
+    event = _locked(event)
+    state = state_of(event)
+    if state.stage != Stage.FINAL:
+        raise ResultsError(N_("只有已定稿的成绩才需要重新开放"))
+    official = official_snapshot(event)
+    state.stage = Stage.REOPENED
+    event.final_at = None
+    record(actor, "results.reopen", event, contest_id=event.contest_id,
+           summary=f"{event.name}：重新开放已定稿成绩（现行 {official.number if official else '无'}）：{reason}",
+           data={"reason": reason, "official": official.number if official else None, "at": now})
+    return state
+
+
+def correct_marks(event: Event, changes: list[tuple[Mark, Decimal]], reason: str, actor) -> list[dict]:
+    """Change submitted marks while the results are reopened (each change with the reason, old values kept in the
+    audit log); they count once a correction version is approved."""
+    reason = _reason(reason, N_("请填写更正原因（至少 4 个字）"))
+    if state_of(event).stage != Stage.REOPENED:
+        raise ResultsError(N_("须先重新开放成绩，才能更正评分"))
+    if not changes:
+        raise ResultsError(N_("请填写要更正的评分"))
+    return [change_mark(mark, value, f"更正：{reason}", actor) for mark, value in changes]
+
 
 def propose_correction(event: Event, reason: str, actor, now: Optional[datetime] = None) -> ResultSnapshot:
     """A new final version computed from the raw marks now, pending the approval of two people."""
     now = now or utcnow()
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise ResultsError(N_("请填写更正原因（至少 4 个字）"))
-    if state_of(event).stage != Stage.FINAL:
+    reason = _reason(reason, N_("请填写更正原因（至少 4 个字）"))
+    stage = state_of(event).stage
+    if stage not in (Stage.FINAL, Stage.REOPENED):
         raise ResultsError(N_("成绩尚未定稿；定稿前的修改通过申诉仲裁完成"))
-    if db.session.scalar(select(ResultSnapshot.id).where(ResultSnapshot.event_id == event.id,
-                                                         ResultSnapshot.status == "pending")):
+    if stage == Stage.FINAL:
+        raise ResultsError(N_("已定稿的成绩不能修改：请先填写理由重新开放成绩，修改后再提出更正版本"))
+    if _pending_correction(event):
         raise ResultsError(N_("已有一个待审批的更正版本"))
     snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, reason, status="pending")
     record(actor, "results.correction", snap, contest_id=event.contest_id,
@@ -233,7 +320,8 @@ def propose_correction(event: Event, reason: str, actor, now: Optional[datetime]
 
 
 def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] = None) -> ResultSnapshot:
-    """Record one approval; the second approval by a different person (neither the proposer) makes it effective."""
+    """Record one approval; the second approval by a different person (neither the proposer) makes it effective,
+    and the results are final again."""
     from contestapp.awards.services import apply_awards
 
     now = now or utcnow()
@@ -249,17 +337,21 @@ def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] =
         record(approver, "results.correction_approve", snap, contest_id=event.contest_id,
                summary=f"{event.name}：第一人批准更正 {snap.number}")
         return snap
+    event = _locked(event)
     snap.approved_by_2_id = approver.id
     snap.approved_at = now
     snap.status = "effective"
+    state_of(event).stage = Stage.FINAL
+    event.final_at = now
     db.session.flush()
     apply_awards(snap)
     record(approver, "results.correction_approve", snap, contest_id=event.contest_id,
-           summary=f"{event.name}：第二人批准，更正 {snap.number} 生效")
+           summary=f"{event.name}：第二人批准，更正 {snap.number} 生效，成绩重新定稿")
     return snap
 
 
 def reject_correction(snap: ResultSnapshot, actor) -> ResultSnapshot:
+    """Refuse a pending correction; the results stay reopened (a new correction may be proposed)."""
     if snap.status != "pending":
         raise ResultsError(N_("该版本不是待审批状态"))
     snap.status = "rejected"
@@ -277,7 +369,8 @@ def pending_appeals(event: Event) -> int:
 
 def lodge_appeal(event: Event, entry: Optional[Entry], appellant: str, text: str, actor,
                  lodged_at: Optional[datetime] = None) -> Appeal:
-    """Record a written appeal; refused once the window (default 2 hours after the event's end) has closed."""
+    """Record a written appeal; refused once the window has closed (default 2 hours after the event's recorded end;
+    without a recorded end, the end of publicity) and once the results are final."""
     lodged_at = lodged_at or utcnow()
     appellant, text = (appellant or "").strip(), (text or "").strip()
     if not appellant or not text:
@@ -285,11 +378,13 @@ def lodge_appeal(event: Event, entry: Optional[Entry], appellant: str, text: str
     if entry is not None and entry.event_id != event.id:
         raise ResultsError(N_("该参赛者不在本赛项"))
     state = state_of(event)
-    if state.stage == Stage.FINAL:
+    if state.stage in (Stage.FINAL, Stage.REOPENED):
         raise ResultsError(N_("成绩已定稿，不再受理申诉"))
-    deadline = appeal_deadline(state)
-    if deadline is not None and lodged_at > deadline:
-        raise ResultsError(f"申诉已超过时限（赛项结束后 {state.appeal_hours} 小时内提出），不予受理")
+    ensure_open(event)
+    if not appeals_open(state, lodged_at):
+        if appeal_deadline(state) is not None:
+            raise ResultsError(N_("申诉已超过时限（赛项结束后 %(hours)s 小时内提出），不予受理"), hours=state.appeal_hours)
+        raise ResultsError(N_("公示期已结束，不再受理申诉"))
     appeal = Appeal(event_id=event.id, entry_id=entry.id if entry else None, appellant=appellant[:200], text=text,
                     lodged_at=lodged_at, recorded_by_id=getattr(actor, "id", None), status=AppealStatus.PENDING)
     db.session.add(appeal)
@@ -300,12 +395,12 @@ def lodge_appeal(event: Event, entry: Optional[Entry], appellant: str, text: str
 
 
 def change_mark(mark: Mark, new_value: Decimal, reason: str, actor, *, appeal: Optional[Appeal] = None) -> dict:
-    """Change one submitted mark (on an arbitration ruling); the old value stays in the audit log."""
-    from contestapp.contests.models import Criterion, Round
-
+    """Change one submitted mark (an arbitration ruling, or a correction while reopened); the old value stays in the
+    audit log."""
     sheet = mark.sheet
     criterion: Criterion = mark.criterion
     rnd: Round = sheet.round
+    ensure_open(rnd.event)
     spec = engine.event_spec(rnd.event).round(rnd.code).criterion(criterion.code)
     why = spec.check_mark(new_value)
     if why:
@@ -332,6 +427,7 @@ def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
         raise ResultsError(N_("请填写仲裁决定及理由"))
     if changes and not upheld:
         raise ResultsError(N_("驳回的申诉不能修改评分"))
+    ensure_open(appeal.event)
     done = []
     for mark, value in changes:
         if mark.sheet.round.event_id != appeal.event_id:
@@ -348,9 +444,6 @@ def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
 
 
 def find_mark(event: Event, entry: Entry, round_code: str, criterion_code: str, judge_username: str) -> Mark:
-    from contestapp.auth.models import User
-    from contestapp.contests.models import Criterion, Round
-
     mark = db.session.scalar(
         select(Mark).join(ScoreSheet, ScoreSheet.id == Mark.sheet_id).join(Round, Round.id == ScoreSheet.round_id)
         .join(Criterion, Criterion.id == Mark.criterion_id).join(User, User.id == ScoreSheet.judge_id)
@@ -359,6 +452,42 @@ def find_mark(event: Event, entry: Entry, round_code: str, criterion_code: str, 
     if mark is None:
         raise ResultsError(f"找不到评分：{entry.number} {round_code}.{criterion_code} 裁判 {judge_username}")
     return mark
+
+
+CHANGE_FORMATS = {  # with the entry given (an appeal's) / without
+    True: N_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"),
+    False: N_("评分修改格式：每行 参赛编号 轮次.评分项 裁判账号 新分数，例如 electrician-0001 practical.m1 judge3 27.5"),
+}
+
+
+def parse_mark_changes(event: Event, text: str, entry: Optional[Entry] = None) -> list[tuple[Mark, Decimal]]:
+    """Mark changes typed one per line: `round.criterion judge value` for the given entry (an appeal's), or
+    `entry round.criterion judge value` (the entry by number or code) when none is given."""
+    bad_format = ResultsError(CHANGE_FORMATS[entry is not None])
+    changes = []
+    for line in (text or "").splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != (3 if entry is not None else 4):
+            raise bad_format
+        who = entry
+        if who is None:
+            ref = parts.pop(0)
+            who = db.session.scalar(select(Entry).where(Entry.event_id == event.id,
+                                                        (Entry.number == ref) | (Entry.code == ref)))
+            if who is None:
+                raise ResultsError(N_("找不到参赛编号或加密号 %(entry)s"), entry=ref)
+        target, judge, raw = parts
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise bad_format
+        round_code, _dot, criterion_code = target.partition(".")
+        changes.append((find_mark(event, who, round_code, criterion_code, judge), value))
+    return changes
 
 
 def event_of(contest: Contest, ref: str | int) -> Event:

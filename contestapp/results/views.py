@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -69,7 +68,9 @@ def event(contest: Contest, event_id: int):
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
     return render_template("results/event.html", contest=contest, event=event, ranking=ranking, state=state,
                            appeals=appeals, snapshots=services.snapshots_of(event),
-                           deadline=services.appeal_deadline(state), decrypted=services.is_decrypted(event))
+                           deadline=services.appeal_deadline(state), appeals_close=services.appeals_close_at(state),
+                           appeals_open=services.appeals_open(state), holds=services.finalise_holds(event),
+                           official=services.official_snapshot(event), decrypted=services.is_decrypted(event))
 
 
 @bp.route("/events/<int:event_id>/entries/<int:entry_id>")
@@ -113,12 +114,16 @@ def marks_export(contest: Contest, event_id: int):
                      "xlsx")
 
 
+def _message(exc: services.ResultsError) -> str:
+    return _(exc.template, **exc.params) if exc.params else _(str(exc))
+
+
 def _run(action, contest: Contest, event: Event, ok: str):
     try:
         action()
     except services.ResultsError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(_message(exc), "error")
     else:
         db.session.commit()
         flash(ok, "success")
@@ -156,6 +161,23 @@ def publish(contest: Contest, event_id: int):
 def finalise(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     return _run(lambda: services.finalise(event, current_user), contest, event, _("成绩已定稿，奖项已评定"))
+
+
+@bp.route("/events/<int:event_id>/reopen", methods=["POST"])
+@contest_access(ORGANISER)
+def reopen(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return _run(lambda: services.reopen(event, request.form.get("reason", ""), current_user), contest, event,
+                _("成绩已重新开放；更正评分后请提出更正版本，经两人批准后生效"))
+
+
+@bp.route("/events/<int:event_id>/mark-corrections", methods=["POST"])
+@contest_access(ORGANISER)
+def correct_marks(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return _run(lambda: services.correct_marks(event, services.parse_mark_changes(event, request.form.get("changes")),
+                                               request.form.get("reason", ""), current_user),
+                contest, event, _("评分已更正（原分数已记入审计日志）"))
 
 
 @bp.route("/events/<int:event_id>/corrections", methods=["POST"])
@@ -224,23 +246,10 @@ def decide_appeal(contest: Contest, appeal_id: int):
         abort(404)
     f = request.form
     event = appeal.event
-    changes = []
     try:
-        for line in (f.get("changes") or "").splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            # one change per line: round.criterion judge new_value   (the appeal's entry)
-            target, judge, value = line.split()
-            round_code, _dot, crit = target.partition(".")
-            if appeal.entry is None:
-                raise services.ResultsError("该申诉未指定参赛者，不能修改评分")
-            changes.append((services.find_mark(event, appeal.entry, round_code, crit, judge), Decimal(value)))
-    except (ValueError, InvalidOperation):
-        flash(_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"), "error")
-        return _back(contest, event)
+        changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
     except services.ResultsError as exc:
-        flash(_(str(exc)), "error")
+        flash(_message(exc), "error")
         return _back(contest, event)
     return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
                                                current_user, changes), contest, event, _("仲裁决定已记录"))

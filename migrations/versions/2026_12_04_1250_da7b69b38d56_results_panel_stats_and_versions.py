@@ -6,7 +6,7 @@ writes (contestapp/results/triggers.py; the DDL is copied here so that this migr
 Existing data are filled in by one statement per table.
 
 Revision ID: da7b69b38d56
-Revises: 5c1e7a9d2b40
+Revises: 29eb728166dd
 Create Date: 2026-12-04 12:50:18.458516
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'da7b69b38d56'
-down_revision = '5c1e7a9d2b40'
+down_revision = '29eb728166dd'
 branch_labels = None
 depends_on = None
 

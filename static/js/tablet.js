@@ -391,6 +391,8 @@
     render();
   }
 
+  var redrawing = false;  // true while renderSheet replaces the fields (a blur then is not the judge leaving one)
+
   // One criterion: its name and rule (which together name the mark input, the quick buttons and the steppers for
   // assistive technology), then the control; disabled, with the sheet's lock reason, when the sheet is locked.
   function criterionCard(sheet, c, v, pending, locked) {
@@ -418,7 +420,16 @@
       var input = el("input", { type: "text", inputMode: "decimal", className: "mark-input", value: value === undefined ? "" : value,
         id: ids.input, disabled: locked, "data-criterion": c.code, "aria-labelledby": named });
       if (lock) input.setAttribute("aria-describedby", lock);
-      input.addEventListener("change", function () { if (input.value.trim() !== "") setValue(sheet, c, input.value.trim()); });
+      // Committed on change, and on Enter or leaving the field whenever the text differs from the kept value: a field
+      // redrawn while the judge was typing in it (a save's answer arriving) still commits what was typed.
+      var commit = function () {
+        if (redrawing) return;  // the field is being replaced, not left by the judge
+        var typed = input.value.trim(), kept = values(sheet)[String(c.id)];
+        if (typed !== "" && (kept === undefined || M.units(typed) !== M.units(kept))) setValue(sheet, c, typed);
+      };
+      input.addEventListener("change", commit);
+      input.addEventListener("blur", commit);
+      input.addEventListener("keydown", function (e) { if (e.key === "Enter") commit(); });
       control.appendChild(el("button", { type: "button", className: "btn step", "data-step": "-1", disabled: locked, text: "−",
         "aria-label": t("step.down", { name: c.name }), onclick: function () { setValue(sheet, c, M.stepValue(c, v[String(c.id)], -1)); } }));
       control.appendChild(input);
@@ -479,12 +490,26 @@
     }
     banner.hidden = !banner.childNodes.length;
     var box = document.getElementById("criteria");
+    // What the judge is typing survives the redraw (a save's answer may arrive meanwhile): text, focus and caret.
+    var active = document.activeElement, typing = null;
+    if (active && box.contains(active) && active.classList.contains("mark-input") && box.dataset.sheet === String(sheet.id)) {
+      typing = { code: active.dataset.criterion, text: active.value, at: active.selectionStart };
+    }
+    redrawing = true;
     box.innerHTML = "";
+    redrawing = false;
+    box.dataset.sheet = String(sheet.id);
     var pendN = pendingNotes(sheet.id);
     criteria.forEach(function (c) {
       var key = String(c.id);
       box.appendChild(criterionCard(sheet, c, v, pend[key] !== undefined || pendN[key] !== undefined, locked));
     });
+    var again = typing && !locked && box.querySelector('input.mark-input[data-criterion="' + typing.code + '"]');
+    if (again) {
+      again.value = typing.text;
+      again.focus();
+      if (typing.at !== null) again.setSelectionRange(typing.at, typing.at);
+    }
     document.getElementById("sheet-total").textContent = M.total(criteria, v);
     var why = lockReason(sheet) || (state.online ? "" : t("lock.recuse_offline"));
     var lock = document.getElementById("sheet-lock");

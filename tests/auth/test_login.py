@@ -91,3 +91,82 @@ def test_each_role_lands_on_its_own_home(app, make):
         assert client.get(homes[name]).status_code == 200, (name, homes[name])
     assert homes["o"].endswith("/contests/") and homes["c"].endswith("/contests/")
     assert homes["j"] != homes["o"] and homes["u"] != homes["o"]
+
+
+# --- throttling: per account, and a much higher ceiling per address (contestapp/auth/throttle.py) -------------------
+
+VENUE = {"REMOTE_ADDR": "10.8.0.23"}  # every tablet at the venue behind one Wi-Fi address
+
+
+def _post_login(client, username, password, environ=VENUE):
+    return client.post("/login", data={"username": username, "password": password}, environ_base=environ)
+
+
+def test_one_judges_typos_lock_only_that_judge_not_the_others_on_the_same_wifi(client, make, app):
+    org = make.org()
+    for name in ("judge1", "judge2", "judge3"):
+        make.user(name, "judge", org)
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _post_login(client, "judge1", "wrong-password").status_code == 401
+    locked = _post_login(client, "judge1", PASSWORD)
+    assert locked.status_code == 401
+    text = locked.get_data(as_text=True)
+    assert "该账号登录失败次数过多" in text and "15 分钟后再试" in text and "其他账号不受影响" in text
+    for name in ("judge2", "judge3"):  # same address, other accounts: not affected
+        other = app.test_client()
+        assert _post_login(other, name, PASSWORD).status_code == 302, name
+
+
+def test_an_account_stays_locked_from_another_address(client, make, app):
+    make.user("judge1", "judge", make.org())
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD, {"REMOTE_ADDR": "192.0.2.9"}).status_code == 401
+
+
+def test_an_address_has_its_own_much_higher_ceiling(client, make, app, monkeypatch):
+    make.user("judge9", "judge", make.org())
+    db.session.commit()
+    monkeypatch.setitem(app.config, "LOGIN_MAX_ADDRESS_FAILURES", 12)
+    assert app.config["LOGIN_MAX_ADDRESS_FAILURES"] > app.config["LOGIN_MAX_FAILURES"]
+    for i in range(12):  # guessing across many accounts from one address, a few tries each
+        _post_login(client, f"guess{i % 4}", "wrong-password")
+    refused = _post_login(client, "judge9", PASSWORD)
+    assert refused.status_code == 401 and "本网络地址登录失败次数过多" in refused.get_data(as_text=True)
+    elsewhere = app.test_client()
+    assert _post_login(elsewhere, "judge9", PASSWORD, {"REMOTE_ADDR": "192.0.2.9"}).status_code == 302
+
+
+def test_failures_are_counted_in_the_database_for_every_worker(client, make, app):
+    """Another worker's (or host's) failures are rows in the database: this worker refuses on them too."""
+    from contestapp.auth.models import LoginFailure
+
+    make.user("judge1", "judge", make.org())
+    db.session.add_all(LoginFailure(username="judge1", address="10.0.0.5")
+                       for _ in range(app.config["LOGIN_MAX_FAILURES"]))
+    db.session.commit()
+    assert _post_login(client, "judge1", PASSWORD).status_code == 401
+
+
+def test_the_lock_message_is_in_english_for_english_readers(client, make, app):
+    make.user("judge1", "judge", make.org())
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _post_login(client, "judge1", "wrong-password")
+    client.set_cookie("lang", "en")
+    text = _post_login(client, "judge1", PASSWORD).get_data(as_text=True)
+    assert "Too many failed sign-ins for this account" in text and "15 minutes" in text
+
+
+def test_a_success_clears_the_accounts_failures(client, make, app):
+    make.user("judge1", "judge", make.org())
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 302
+    client.post("/logout")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 302

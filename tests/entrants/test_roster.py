@@ -165,9 +165,10 @@ def test_template_and_export_round_trip(app, client, make, contest, login_as, tm
     template = client.get(f"/contests/{contest.id}/entrants/template.xlsx")
     sheet = load_workbook(io.BytesIO(template.data)).worksheets[0]
     assert [c.value for c in sheet[1]][:5] == ["姓名", "性别", "身份证号", "手机号", "单位"]
-    # the template's example row is itself valid
+    # the template's example row is itself valid, and it is row 2, where the instructions say it is
     checked = check_rows(read_table(template.data, "t.xlsx"), {"电工": "e", "焊工": "w"}, set())
     assert checked.ok, checked.problems
+    assert [r.row for r in checked.rows] == [2] and sheet["A2"].value == "张三" and sheet.max_row == 2001
     assert _import(app, contest, xlsx_bytes([person(1), person(2)]), "r.xlsx", tmp_path).exit_code == 0
     exported = load_workbook(io.BytesIO(client.get(f"/contests/{contest.id}/entrants/export.xlsx").data)).active
     rows = list(exported.iter_rows(values_only=True))

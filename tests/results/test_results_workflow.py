@@ -197,9 +197,18 @@ def test_publicity_appeals_final_snapshot_and_awards(skills):
     with pytest.raises(services.ResultsError, match="已定稿"):
         services.lodge_appeal(event, None, "某人", "晚了", org1, T0 + timedelta(hours=1))
 
-    # a correction: a new version with a reason, effective after two approvals by two other people
+    # final results do not change: a mark change is refused until the organiser reopens them with a reason
+    from contestapp.contests.finality import EventFinalError
+
     m = services.find_mark(event, entry(event, "E03"), "theory", "paper", "j1")
-    services.change_mark(m, D(95), "更正登分错误", org1)
+    with pytest.raises(EventFinalError, match="已定稿"):
+        services.change_mark(m, D(95), "更正登分错误", org1)
+    with pytest.raises(services.ResultsError, match="重新开放"):
+        services.propose_correction(event, "E03 理论成绩登分错误", org1)
+    services.reopen(event, "E03 理论成绩登分错误，须更正", org1)
+    assert services.official_snapshot(event).version == 1  # still the official result meanwhile
+    # a correction: a new version with a reason, effective after two approvals by two other people
+    services.correct_marks(event, [(m, D(95))], "E03 理论试卷登分错误", org1)
     snap2 = services.propose_correction(event, "E03 理论成绩登分错误", org1)
     assert snap2.status == "pending" and snap2.version == 2
     with pytest.raises(services.ResultsError, match="不能批准自己"):
@@ -211,6 +220,7 @@ def test_publicity_appeals_final_snapshot_and_awards(skills):
     services.approve_correction(snap2, skills["org3"])
     db.session.commit()
     assert services.official_snapshot(event).number == "2025-city-skills/electrician/F2"
+    assert services.state_of(event).stage == "final" and event.final_at is not None  # final again
     assert len(services.snapshots_of(event)) == 3  # every version stays readable
     assert db.session.scalar(db.select(db.func.count(AwardGrant.id)).where(AwardGrant.snapshot_id == final.id)) > 0
 
