@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from contestapp.domain.idcard import make_id_number
+from tests.conftest import wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -122,14 +123,14 @@ def score(page, section, code: str, marks: dict[str, object], online: bool = Tru
         field.fill(str(value))
         field.press("Enter")
         if online:  # each mark on the server before the next (typing through a redraw: test_tablet_typing.py)
-            page.wait_for_function(ALL_SENT)
+            wait_for_js(page, ALL_SENT)
     page.tap("#submit")
     page.check("#confirm-check")
     page.tap("#confirm-ok")
     if online:
-        page.wait_for_function(SIGNED)
+        wait_for_js(page, SIGNED)
     else:  # kept on the tablet, to be sent when the network is back
-        page.wait_for_function("document.getElementById('sheet-status').textContent.indexOf('提交待发送') === 0")
+        wait_for_js(page, "document.getElementById('sheet-status').textContent.indexOf('提交待发送') === 0")
     page.tap("#back")
 
 
@@ -218,7 +219,7 @@ def test_skills_contest_from_roster_to_a_verified_certificate(site, clock, deskt
     second_judge.wait_for_selector(f'a.entry[data-code="{codes[3]}"] .unsent')
     assert "离线" in second_judge.inner_text("#net")
     third_tablet.set_offline(False)  # back: the kept marks and signatures go out by themselves
-    second_judge.wait_for_function(ALL_SENT, timeout=20000)
+    wait_for_js(second_judge, ALL_SENT, timeout=20)
     score(second_judge, section2, codes[4], {**practical(4, "judge2"), "m1": TYPO})
     expect(section2.locator('a.entry[data-status="submitted"]')).to_have_count(5)
 
@@ -238,16 +239,16 @@ def test_skills_contest_from_roster_to_a_verified_certificate(site, clock, deskt
     second_judge.reload()
     second_judge.wait_for_selector(f'a.entry[data-code="{codes[4]}"][data-status="returned"]')
     section2.locator(f'a.entry[data-code="{codes[4]}"]').tap()
-    second_judge.wait_for_function(
-        "document.getElementById('sheet-banner').innerText.indexOf('模块一评分与现场记录不符') >= 0", timeout=10000)
+    wait_for_js(second_judge,
+        "document.getElementById('sheet-banner').innerText.indexOf('模块一评分与现场记录不符') >= 0", timeout=10)
     second_judge.locator('#criteria input[data-criterion="m1"]').fill(str(practical(4, "judge2")["m1"]))
     second_judge.locator('#criteria input[data-criterion="m1"]').press("Enter")
-    second_judge.wait_for_function(ALL_SENT)
+    wait_for_js(second_judge, ALL_SENT)
     second_judge.tap("#submit")
     second_judge.check("#confirm-check")
     second_judge.tap("#confirm-ok")
 
-    second_judge.wait_for_function(SIGNED)
+    wait_for_js(second_judge, SIGNED)
 
     chief.reload()
     assert "评分差预警" not in chief.locator("section.card").first.inner_text()

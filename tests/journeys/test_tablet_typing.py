@@ -4,6 +4,7 @@ field); the text, the focus and the commit now survive the redraw."""
 from __future__ import annotations
 
 import pytest
+from tests.conftest import wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +32,16 @@ def test_a_mark_being_typed_survives_the_previous_saves_answer(site, tablet):
     page.keyboard.type("63")  # the judge is halfway through 6300 seconds...
     held[0].continue_()  # ...when the answer for 弯曲试验 arrives and the sheet is redrawn
     page.unroute("**/api/v1/sheets/*/marks")
-    page.wait_for_function(ALL_SENT)
+    wait_for_js(page, ALL_SENT)
     assert page.evaluate("document.activeElement.dataset.criterion") == "time"
     page.keyboard.type("00")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0 && "
+    wait_for_js(page, "document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0 && "
                            "document.querySelector('#criteria input[data-criterion=\"time\"]').value === '6300'")
 
     page.evaluate("localStorage.clear()")  # nothing kept on the tablet: what the server has
     page.reload()
-    page.wait_for_function("document.querySelector('#criteria input[data-criterion=\"time\"]') !== null && "
+    wait_for_js(page, "document.querySelector('#criteria input[data-criterion=\"time\"]') !== null && "
                            "document.querySelector('#criteria input[data-criterion=\"time\"]').value !== ''")
     assert page.inner_text("#sheet-code") == code
     assert page.input_value('#criteria input[data-criterion="bend"]') == "10"
