@@ -36,3 +36,33 @@ def contest_nav_extra(contest) -> list[dict]:
         for t in TABS
         if roles & set(t.roles) and (not t.kinds or contest.kind in t.kinds)
     ]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the top bar for accounts of some roles (e.g. an assessor's or a unit account's own tasks), added
+    by the area that serves it, like a contest tab."""
+
+    key: str
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]  # account roles that see it
+    order: int = 50
+
+
+NAV_LINKS: list[NavLink] = []
+
+
+def add_nav_link(link: NavLink) -> None:
+    if all(n.key != link.key for n in NAV_LINKS):
+        NAV_LINKS.append(link)
+        NAV_LINKS.sort(key=lambda n: n.order)
+
+
+def top_nav_links() -> list[dict]:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return []
+    return [{"key": n.key, "label": n.label, "url": url_for(n.endpoint)} for n in NAV_LINKS
+            if current_user.role in n.roles]

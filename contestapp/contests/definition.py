@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from contestapp.audit.service import record
 from contestapp.contests.models import Contest, Criterion, Event, Round
+from contestapp.contests.signals import messages, template_loaded
 from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest
 from contestapp.domain.types import ContestSpec
 from contestapp.extensions import db
@@ -86,6 +87,14 @@ def create_contest(data: dict[str, Any], organisation, actor) -> Contest:
     db.session.flush()
     record(actor, "contest.create", contest, contest_id=contest.id, summary=f"导入竞赛定义 {contest.name}")
     return contest
+
+
+def load_template(data: dict[str, Any], organisation, actor, start: date) -> tuple[Contest, list[str]]:
+    """Create a contest from a definition used as a template (the console's import, `flask contest load`): the
+    areas that date a kind of contest (a merit contest's periods) date it from `start`, the day it is used from.
+    Returns the contest and what they did, for the user."""
+    contest = create_contest(data, organisation, actor)
+    return contest, messages(template_loaded.send(contest, start=start, actor=actor))
 
 
 def apply_definition(contest: Contest, data: dict[str, Any]) -> None:

@@ -14,7 +14,8 @@ Public API
               (the same results from per-criterion aggregates, no explanation; for ranking from a database)
 - draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
 - definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
-- periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods)
+- periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods);
+              schedule_of(codes), span_from(schedule, start, count), successor(old, new, code) (re-dating)
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
 """
 from .awards import Award, assign_awards, award_counts

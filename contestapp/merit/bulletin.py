@@ -40,7 +40,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
     """The bulletin's bytes. `computed`: event id -> (event, standings) from services.compute_period."""
-    from contestapp.merit.services import project_of
+    from contestapp.merit.periods import project_of
 
     fonts = load_fonts(current_app.config.get("CERT_FONT"))
     font = fonts.primary("hei").name

@@ -12,16 +12,18 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from contestapp.auth.permissions import (
-    ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404)
-from contestapp.common.nav import Tab, add_tab
+    ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404, roles_required)
+from contestapp.common.nav import NavLink, Tab, add_nav_link, add_tab
+from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.periods import SCHEDULE_LABELS
 from contestapp.domain.types import SpecError
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.entrants.roster import RosterFileError
 from contestapp.extensions import db
-from contestapp.judging.models import ScoreSheet
-from contestapp.merit import participants, services
+from contestapp.i18n import N_, tr
+from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
+from contestapp.merit import participants, periods, services, tasks
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
 from contestapp.merit.models import (
@@ -29,8 +31,19 @@ from contestapp.merit.models import (
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
-add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=services.MERIT_KINDS, order=40))
-add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=services.MERIT_KINDS, order=41))
+add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=periods.MERIT_KINDS, order=40))
+add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=periods.MERIT_KINDS, order=41))
+
+
+@bp.errorhandler(DefinitionFileError)
+def definition_broken(error: DefinitionFileError):
+    """A contest whose definition no longer validates (e.g. changed outside the console): say what is wrong and where
+    to fix it, never a server error."""
+    db.session.rollback()
+    problems = "；".join(f"{where}：{what}" for where, what in error.problems[:8])
+    return render_template("error.html", code=409, title=N_("竞赛定义有问题"),
+                           text=N_("本竞赛的定义有误，考评暂不能进行。请组织者在“竞赛设置”中修正以下问题后再试。"),
+                           description=problems), 409
 
 
 def _back(contest: Contest, endpoint: str = ".index", **kw):
@@ -44,7 +57,7 @@ def _period(contest: Contest, period_id: int) -> Period:
 @bp.route("/")
 @contest_access(*VIEWERS)
 def index(contest: Contest):
-    project = services.project_of(contest)
+    project = periods.project_of(contest)
     form = ProjectForm(obj=project)
     if project is None:
         form.name.data = contest.name
@@ -54,8 +67,8 @@ def index(contest: Contest):
     units = db.session.execute(select(Entrant.kind, Entrant.name).where(Entrant.contest_id == contest.id)
                                .order_by(Entrant.kind, Entrant.id)).all()
     return render_template("merit/index.html", contest=contest, project=project, form=form,
-                           periods=services.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
-                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in services.MERIT_KINDS)
+                           periods=periods.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
+                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS)
 
 
 @bp.route("/project", methods=["POST"])
@@ -68,10 +81,10 @@ def save_project(contest: Contest):
         return _back(contest)
     data = {k: v for k, v in form.data.items() if k != "csrf_token"}
     try:
-        services.save_project(contest, data, current_user)
+        periods.save_project(contest, data, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
         flash(_("项目信息已保存"), "success")
@@ -82,13 +95,15 @@ def save_project(contest: Contest):
 @contest_access(ORGANISER)
 def generate(contest: Contest):
     try:
-        periods = services.generate_periods(contest, current_user)
+        done = periods.generate_periods(contest, current_user)
     except (services.MeritError, SpecError) as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
-        flash(_("已生成 %(n)s 个考评期", n=len(periods)), "success")
+        flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
+        if done.repointed:
+            flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
     return _back(contest)
 
 
@@ -101,7 +116,7 @@ def period_weights(contest: Contest):
         changes = services.save_period_weights(contest, raw, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
         flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
@@ -119,7 +134,7 @@ def import_participants(contest: Contest):
     try:
         checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
     except RosterFileError as exc:
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
         return _back(contest)
     if not checked.ok:
         return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
@@ -185,9 +200,13 @@ def period(contest: Contest, period_id: int):
         no_reason = services.missing_notes(p)
     elif can(current_user, contest, JUDGE):
         no_reason = services.missing_notes(p, judge_id=current_user.id)
+    published = p.status == "published"
     return render_template("merit/period.html", contest=contest, period=p, standings=services.standings_of(p),
                            preview=preview, bulletin=bulletin, missing=missing, no_reason=no_reason,
-                           events={e.id: e for e in contest.events})
+                           events={e.id: e for e in contest.events},
+                           due=periods.is_due(p, datetime.now(timezone.utc)),
+                           flags=services.red_flag_holders(p) if published else {},
+                           previous=services.previous_flags(p) if published else {})
 
 
 @bp.route("/periods/<int:period_id>/bulletin.pdf")
@@ -200,6 +219,23 @@ def bulletin(contest: Contest, period_id: int):
     return send_file(b.path, mimetype="application/pdf", download_name=f"{contest.code}-{p.code}-通报.pdf")
 
 
+@bp.route("/periods/<int:period_id>/open", methods=["POST"])
+@contest_access(ORGANISER)
+def open_period(contest: Contest, period_id: int):
+    """Open a due period now, without waiting for the scheduler (the same step as the `open_periods` job)."""
+    p = _period(contest, period_id)
+    try:
+        counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
+    except services.MeritError as exc:
+        db.session.rollback()
+        flash(tr(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
+                sheets=counts["sheets"], selfs=counts["self"]), "success")
+    return _back(contest, ".period", period_id=p.id)
+
+
 @bp.route("/periods/<int:period_id>/publish", methods=["POST"])
 @contest_access(ORGANISER)
 def publish(contest: Contest, period_id: int):
@@ -207,7 +243,7 @@ def publish(contest: Contest, period_id: int):
     p = _period(contest, period_id)
     now = datetime.now(timezone.utc)
     if p.status == "open":
-        services.close_period(p, now)
+        periods.close_period(p, now)
     made = services.publish_period(p, now, by=f"user:{current_user.username}")
     db.session.commit()
     flash(_("已生成排名与通报") if made else _("该考评期尚未开放或已通报"), "success" if made else "error")
@@ -237,7 +273,7 @@ def year(contest: Contest):
     reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).where(
         AnnualReview.entry_id.in_(list(entries)))).all()) if entries else {}
     return render_template("merit/year.html", contest=contest, rankings=rankings, entries=entries, honours=honours,
-                           rules=rules, reviews=reviews, project=services.project_of(contest))
+                           rules=rules, reviews=reviews, project=periods.project_of(contest))
 
 
 @bp.route("/year/honours", methods=["POST"])
@@ -260,7 +296,7 @@ def honour_tie(contest: Contest, rule_id: int):
             services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
         except (ValueError, services.MeritError) as exc:
             db.session.rollback()
-            flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
+            flash(tr(exc) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
         else:
             db.session.commit()
             flash(_("并列已确定"), "success")
@@ -300,7 +336,7 @@ def review(contest: Contest, entry_id: int):
         services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
     except (InvalidOperation, services.MeritError) as exc:
         db.session.rollback()
-        flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
+        flash(tr(exc) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
     else:
         db.session.commit()
     return _back(contest, ".year")
@@ -325,14 +361,14 @@ def self_sheet(contest: Contest, sheet_id: int):
     sheet = db.session.get(SelfSheet, sheet_id)
     if sheet is None or sheet.id not in {s.id for s in services.self_sheets_for(contest, current_user)}:
         deny(404)
-    rnd = services.rounds_of(sheet.period)[sheet.entry.event_id]
+    rnd = periods.rounds_of(sheet.period)[sheet.entry.event_id]
     if request.method == "POST":
         try:
             values = services.parse_values(request.form, rnd.criteria)
             services.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("自评已保存"), "success")
@@ -350,16 +386,20 @@ def self_sheet(contest: Contest, sheet_id: int):
 @bp.route("/assess")
 @contest_access(JUDGE)
 def assess_list(contest: Contest):
-    sheets = _open_sheets(contest)
-    return render_template("merit/assess_list.html", contest=contest, sheets=sheets)
+    now = datetime.now(timezone.utc)
+    if any(periods.fill_open_periods(contest, now).values()):  # joined or imported after a period opened
+        db.session.commit()
+    waiting = [p for p in periods.periods_of(contest) if periods.is_due(p, now)]
+    return render_template("merit/assess_list.html", contest=contest, sheets=_open_sheets(contest), waiting=waiting,
+                           status_labels=SHEET_STATUS_LABELS)
 
 
 def _open_sheets(contest: Contest) -> list[ScoreSheet]:
     out = []
-    for p in services.periods_of(contest):
+    for p in periods.periods_of(contest):
         if p.status != "open":
             continue
-        rounds = [r.id for r in services.rounds_of(p).values()]
+        rounds = [r.id for r in periods.rounds_of(p).values()]
         out += db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id.in_(rounds),
                                                            ScoreSheet.judge_id == current_user.id)
                                   .order_by(ScoreSheet.id)).all()
@@ -378,7 +418,7 @@ def assess(contest: Contest, sheet_id: int):
             services.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("考评表已保存"), "success")
@@ -403,7 +443,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
     the sheet's assessor, or an organiser on the assessor's word (audited either way)."""
     p = _period(contest, period_id)
     sheet = db.session.get(ScoreSheet, sheet_id)
-    if sheet is None or sheet.round_id not in {r.id for r in services.rounds_of(p).values()}:
+    if sheet is None or sheet.round_id not in {r.id for r in periods.rounds_of(p).values()}:
         deny(404)
     if not can(current_user, contest, ORGANISER) and sheet.judge_id != current_user.id:
         deny(403)
@@ -415,7 +455,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
             changed = services.save_mark_notes(sheet, current_user, notes)
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("已补填原因 %(n)s 项", n=len(changed)) if changed else _("没有修改"), "success" if changed else "info")
@@ -466,7 +506,7 @@ def evidence(contest: Contest):
                                         form.note.data or "", current_user)
             except services.MeritError as exc:
                 db.session.rollback()
-                flash(_(str(exc)), "error")
+                flash(tr(exc), "error")
             else:
                 db.session.commit()
                 flash(_("佐证材料已上传，待审核"), "success")
@@ -506,4 +546,16 @@ def evidence_review(contest: Contest, evidence_id: int):
     return _back(contest, ".evidence")
 
 
-__all__ = ["bp", "UNIT_ROLES"]
+# --- an assessor's or a unit account's tasks across contests (reached from the top bar) ----------------------------
+
+tasks_bp = Blueprint("merit_tasks", __name__, url_prefix="/merit")
+add_nav_link(NavLink("merit_tasks", N_("考评任务"), "merit_tasks.tasks_index", (JUDGE, UNIT), order=30))
+
+
+@tasks_bp.route("/")
+@roles_required(JUDGE, UNIT)
+def tasks_index():
+    return render_template("merit/tasks.html", items=tasks.tasks_for(current_user, datetime.now(timezone.utc)))
+
+
+__all__ = ["bp", "tasks_bp", "UNIT_ROLES"]
