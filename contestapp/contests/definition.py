@@ -17,8 +17,8 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.contests.signals import messages, template_loaded
-from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest
-from contestapp.domain.types import ContestSpec
+from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest, parse_round
+from contestapp.domain.types import ContestSpec, RoundSpec
 from contestapp.extensions import db
 
 CONTEST_COLUMNS = ("code", "name", "kind", "year")
@@ -145,24 +145,34 @@ def definition_of(contest: Contest) -> dict[str, Any]:
     events = []
     for event in contest.events:
         e = {"code": event.code, "name": event.name, "mode": event.mode, **(event.rules or {})}
-        rounds = []
-        for rnd in event.rounds:
-            r = {"code": rnd.code, "name": rnd.name, "weight": _num(rnd.weight), **(rnd.rules or {})}
-            r["criteria"] = [
-                {k: v for k, v in {"code": c.code, "name": c.name, "kind": c.kind, "max": _num(c.max),
-                                   "min": _num(c.min), "step": _num(c.step), **(c.rules or {})}.items()
-                 if v is not None}
-                for c in rnd.criteria
-            ]
-            rounds.append(r)
-        e["rounds"] = rounds
+        e["rounds"] = [_round_data(rnd) for rnd in event.rounds]
         events.append(e)
     data["events"] = events
     return data
 
 
+def _round_data(rnd: Round) -> dict[str, Any]:
+    r = {"code": rnd.code, "name": rnd.name, "weight": _num(rnd.weight), **(rnd.rules or {})}
+    r["criteria"] = [
+        {k: v for k, v in {"code": c.code, "name": c.name, "kind": c.kind, "max": _num(c.max),
+                           "min": _num(c.min), "step": _num(c.step), **(c.rules or {})}.items()
+         if v is not None}
+        for c in rnd.criteria
+    ]
+    return r
+
+
 def spec_of(contest: Contest) -> ContestSpec:
     return validate(definition_of(contest))
+
+
+def round_spec_of(rnd: Round) -> RoundSpec:
+    """One round's spec, read and checked alone (its criteria, panel and rules): a sheet's marks are checked
+    against it without reading and validating the whole contest (a year of weekly periods is 53 rounds)."""
+    try:
+        return parse_round(_round_data(rnd))
+    except DefinitionError as exc:
+        raise DefinitionFileError([(f"{rnd.code}.{p}" if p else rnd.code, m) for p, m in exc.problems]) from None
 
 
 def problems_of(contest: Contest) -> list[tuple[str, str]]:

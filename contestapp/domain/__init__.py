@@ -13,13 +13,14 @@ Public API
               score_event_rows (a whole event from aggregate rows)
               (the same results from per-criterion aggregates, no explanation; for ranking from a database)
 - draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
-- definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
+- definition: parse_contest(dict), parse_round(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec),
+              DefinitionError
 - periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods);
               schedule_of(codes), span_from(schedule, start, count), successor(old, new, code) (re-dating)
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
 """
 from .awards import Award, assign_awards, award_counts
-from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
+from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest, parse_round
 from .fast import PanelStats, RoundStats, chain_criteria, criterion_value, fast_entry, fast_round, needs_values, stats_of
 from .fast import score_event_rows
 from .draw import Draw, Lot, draw_lots, new_seed
@@ -59,7 +60,7 @@ from .types import (
 
 __all__ = [
     "Award", "assign_awards", "award_counts",
-    "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest",
+    "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest", "parse_round",
     "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "fast_entry", "fast_round", "needs_values",
     "stats_of", "score_event_rows",
     "Draw", "Lot", "draw_lots", "new_seed",

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
-from contestapp.contests.definition import spec_of
+from contestapp.contests.definition import round_spec_of, spec_of
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.domain.merit import (
     HonourRule as HonourSpec, PeriodScore, RankBand, allocate_honours, flag_top, rank_rewards, red_flags, year_result)
@@ -46,9 +46,8 @@ DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas a
 # --- sheets --------------------------------------------------------------------------------------------------------
 
 def criterion_specs(contest: Contest, rnd: Round) -> RoundSpec:
-    spec = spec_of(contest)
-    event = next(e for e in contest.events if e.id == rnd.event_id)
-    return spec.event(event.code).round(rnd.code)  # type: ignore[union-attr]
+    """The round's spec, to check a sheet's marks and reasons against (read alone: see `round_spec_of`)."""
+    return round_spec_of(rnd)
 
 
 def note_required(spec: CriterionSpec, value: Decimal, kind: str = "merit") -> tuple[bool, bool]:
