@@ -576,7 +576,7 @@ def ensure_honour_rules(contest: Contest) -> list[HonourRule]:
         return rules
     order = 0
     for event in contest.events:
-        for code, label, quota in DEFAULT_HONOURS.get(event.mode, []):
+        for code, label, quota in _honours_of(event):
             order += 1
             rule = HonourRule(contest_id=contest.id, event_id=event.id, code=f"{event.code}.{code}", label=label,
                               quota=quota, order=order)
@@ -584,6 +584,16 @@ def ensure_honour_rules(contest: Contest) -> list[HonourRule]:
             rules.append(rule)
     db.session.flush()
     return rules
+
+
+def _honours_of(event: Event) -> list[tuple[str, str, int]]:
+    """The honours the definition names for the event (a title up to a place: 先进集体 to_place 3 = a quota of 3), or
+    the defaults for its kind of entrant."""
+    titles = [t for t in (event.rules or {}).get("titles") or [] if t.get("to_place") and t.get("name")]
+    if titles:
+        return [(f"t{i}", t["name"], int(t["to_place"]) - int(t.get("from_place") or 1) + 1)
+                for i, t in enumerate(titles, start=1)]
+    return DEFAULT_HONOURS.get(event.mode, [])
 
 
 def assign_honours(contest: Contest, actor) -> list[Honour]:

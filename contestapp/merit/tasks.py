@@ -21,6 +21,7 @@ class ContestTasks:
     role: str                                            # judge / unit
     open_periods: list[Period] = field(default_factory=list)
     waiting: list[Period] = field(default_factory=list)  # due, not yet opened
+    bulletins: list[Period] = field(default_factory=list)  # published periods, latest first
     todo: int = 0                                        # sheets (or self-assessments) still to submit
     done: int = 0
     unit: str | None = None                              # a unit account's unit
@@ -35,14 +36,16 @@ def tasks_for(user, now: datetime) -> list[ContestTasks]:
     for contest, role in rows:
         periods = periods_of(contest)
         item = ContestTasks(contest, role, [p for p in periods if p.status == PeriodStatus.OPEN],
-                            [p for p in periods if is_due(p, now)])
+                            [p for p in periods if is_due(p, now)],
+                            [p for p in reversed(periods) if p.status == PeriodStatus.PUBLISHED])
         if role == "judge":
             rounds = [r.id for p in item.open_periods for r in rounds_of(p).values()]
             counts = dict(db.session.execute(
-                select(ScoreSheet.status == SheetStatus.SUBMITTED, func.count(ScoreSheet.id))
+                select(ScoreSheet.status, func.count(ScoreSheet.id))
                 .where(ScoreSheet.round_id.in_(rounds), ScoreSheet.judge_id == user.id)
-                .group_by(ScoreSheet.status == SheetStatus.SUBMITTED)).all()) if rounds else {}
-            item.done, item.todo = counts.get(True, 0), counts.get(False, 0)
+                .group_by(ScoreSheet.status)).all()) if rounds else {}
+            item.done = counts.pop(SheetStatus.SUBMITTED.value, 0)
+            item.todo = sum(counts.values())
         else:
             profile = db.session.scalar(select(UnitProfile).where(UnitProfile.contest_id == contest.id,
                                                                   UnitProfile.user_id == user.id))

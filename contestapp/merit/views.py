@@ -21,18 +21,24 @@ from contestapp.domain.types import SpecError
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.entrants.roster import RosterFileError
 from contestapp.extensions import db
+from contestapp.filters import number
 from contestapp.i18n import N_, tr
 from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
 from contestapp.merit import participants, periods, services, tasks
+from contestapp.merit.bulletin import distinct_notes
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
 from contestapp.merit.models import (
-    UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward, SelfSheet)
+    EVIDENCE_LABELS, UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward,
+    SelfSheet)
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
 add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=periods.MERIT_KINDS, order=40))
 add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=periods.MERIT_KINDS, order=41))
+
+
+bp.add_app_template_filter(distinct_notes, "distinct_notes")
 
 
 @bp.errorhandler(DefinitionFileError)
@@ -210,7 +216,7 @@ def period(contest: Contest, period_id: int):
 
 
 @bp.route("/periods/<int:period_id>/bulletin.pdf")
-@contest_access(*VIEWERS)
+@contest_access(*VIEWERS, UNIT)
 def bulletin(contest: Contest, period_id: int):
     p = _period(contest, period_id)
     b = db.session.scalar(select(Bulletin).where(Bulletin.period_id == p.id))
@@ -351,8 +357,23 @@ def self_list(contest: Contest):
                            sheets=services.self_sheets_for(contest, current_user))
 
 
-def _sheet_form(contest, rnd, values, notes=None):
-    return [{"c": c, "value": values.get(c.id), "note": (notes or {}).get(c.id)} for c in rnd.criteria]
+def _sheet_form(contest, rnd, values, notes=None, docs=None, entry_id=None):
+    """The sheet's rows: what is stored, or, after a refused save, what the user typed (nothing is lost). In a
+    points assessment each special item shows the state of its evidence (only confirmed evidence counts)."""
+    posted = request.method == "POST"
+    evidence = {}
+    if contest.kind == "points" and entry_id is not None:
+        for criterion_id, status in db.session.execute(select(Evidence.criterion_id, Evidence.status).where(
+                Evidence.contest_id == contest.id, Evidence.entry_id == entry_id).order_by(Evidence.id)):
+            evidence[criterion_id] = status  # the latest upload's state
+    rows = []
+    for c in rnd.criteria:
+        value = values.get(c.id)
+        rows.append({"c": c, "text": request.form.get(f"v_{c.code}", "") if posted else number(value),
+                     "note": request.form.get(f"n_{c.code}", "") if posted else (notes or {}).get(c.id),
+                     "doc": request.form.get(f"d_{c.code}", "") if posted else (docs or {}).get(c.id, ""),
+                     "evidence": evidence.get(c.id, "none") if c.kind == "bonus" else None})
+    return rows
 
 
 @bp.route("/self/<int:sheet_id>", methods=["GET", "POST"])
@@ -378,7 +399,7 @@ def self_sheet(contest: Contest, sheet_id: int):
     title = _("%(period)s 自评：%(name)s", period=sheet.period.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
                            rows=rows, locked=sheet.status == "submitted" or sheet.period.status != "open",
-                           kind=contest.kind)
+                           kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
 
 # --- the assessors' column (考评), with the reason for every deduction ----------------------------------------------
@@ -425,15 +446,13 @@ def assess(contest: Contest, sheet_id: int):
             return _back(contest, ".assess_list")
     notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
     rows = _sheet_form(contest, sheet.round, {m.criterion_id: m.value for m in sheet.marks},
-                       {k: v.note for k, v in notes.items()})
-    for row in rows:
-        n = notes.get(row["c"].id)
-        row["doc"] = n.document_no if n else ""
+                       {k: v.note for k, v in notes.items()}, {k: v.document_no or "" for k, v in notes.items()},
+                       sheet.entry_id)
     period = db.session.scalar(select(Period).where(Period.contest_id == contest.id, Period.code == sheet.round.code))
     title = _("%(period)s 考评：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
                            rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
-                           kind=contest.kind)
+                           kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
 
 @bp.route("/periods/<int:period_id>/notes/<int:sheet_id>", methods=["GET", "POST"])
