@@ -535,9 +535,10 @@ def evidence(contest: Contest):
                 flash("；".join(errors), "error")
     items = db.session.scalars(select(Evidence).where(Evidence.contest_id == contest.id,
                                                       Evidence.entry_id.in_([e.id for e in entries]))
-                               .order_by(Evidence.id.desc())).all() if entries else []
+                               .order_by(Evidence.status != "pending", Evidence.id.desc())).all() if entries else []
     return render_template("merit/evidence.html", contest=contest, form=form, items=items,
-                           reviewer=can(current_user, contest, ORGANISER, JUDGE))
+                           reviewer=can(current_user, contest, ORGANISER, JUDGE),
+                           uploader=can(current_user, contest, ORGANISER, UNIT))
 
 
 @bp.route("/evidence/<int:evidence_id>")
