@@ -18,7 +18,7 @@ def test_the_demo_merit_contest_has_bulletined_periods_and_one_open_now(app):
 
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "assessor1 … assessor3" in result.output and "unit1 … unit8" in result.output
+    assert "kaoping1 … kaoping3" in result.output and "canjian1 … canjian8" in result.output
     contest = db.session.scalar(select(Contest).where(Contest.kind == "merit"))
     assert problems_of(contest) == []
     periods = periods_of(contest)
@@ -53,7 +53,7 @@ def test_the_demo_points_assessment_is_this_years_and_open_for_declarations(app)
 
 def test_demo_accounts_reach_their_tasks(app, client):
     app.test_cli_runner().invoke(args=["demo"])
-    for username, expected in (("assessor1", "杭州地铁10号线二期工程"), ("union01", "1+X"), ("unit3", "填写自评")):
+    for username, expected in (("kaoping1", "杭州地铁10号线二期工程"), ("union01", "1+X"), ("canjian3", "填写自评")):
         client.post("/login", data={"username": username, "password": "demo12345"})
         page = client.get("/merit/").get_data(as_text=True)
         assert expected in page, username

@@ -4,7 +4,7 @@ Made from `examples/merit-project.json` (the indicator sheet) for the 10号线�
 (five construction sections, a design and two supervision units) with their accounts, a three-person assessment
 group (考评组), monthly periods from three months ago to two months ahead. The three earlier periods are assessed,
 ranked and bulletined (red flags awarded, the last to SG10-1标 and SG10-3标); this month's period is open: two
-assessors have submitted, the group leader (assessor1) has drafts for the quiet units and the rest to do.
+assessors have submitted, the group leader (kaoping1) has drafts for the quiet units and the rest to do.
 Every date is relative to `world.today`.
 """
 from __future__ import annotations
@@ -31,17 +31,17 @@ HQ = "杭州地铁10号线二期工程建设指挥部"
 
 # (unit, kind, role, account, the account holder)
 UNITS = [
-    ("中铁十一局10号线二期SG10-1标项目部", "标段", "施工", "unit1", "SG10-1标 工会主席 刘建明"),
-    ("中铁隧道局10号线二期SG10-2标项目部", "标段", "施工", "unit2", "SG10-2标 工会主席 王海峰"),
-    ("中建八局10号线二期SG10-3标项目部", "标段", "施工", "unit3", "SG10-3标 工会主席 赵文杰"),
-    ("浙江建工10号线二期SG10-4标项目部", "标段", "施工", "unit4", "SG10-4标 工会主席 陈晓燕"),
-    ("中交二航局10号线二期SG10-5标项目部", "标段", "施工", "unit5", "SG10-5标 工会主席 孙国庆"),
-    ("杭州市城建设计院10号线总体设计项目部", "项目部", "设计", "unit6", "设计总体 工会小组长 周丽华"),
-    ("江南工程管理10号线JL-1标监理部", "项目部", "监理", "unit7", "JL-1标 总监代表 吴志强"),
-    ("同济工程咨询10号线JL-2标监理部", "项目部", "监理", "unit8", "JL-2标 总监代表 郑美玲"),
+    ("中铁十一局10号线二期SG10-1标项目部", "标段", "施工", "canjian1", "SG10-1标 工会主席 刘建明"),
+    ("中铁隧道局10号线二期SG10-2标项目部", "标段", "施工", "canjian2", "SG10-2标 工会主席 王海峰"),
+    ("中建八局10号线二期SG10-3标项目部", "标段", "施工", "canjian3", "SG10-3标 工会主席 赵文杰"),
+    ("浙江建工10号线二期SG10-4标项目部", "标段", "施工", "canjian4", "SG10-4标 工会主席 陈晓燕"),
+    ("中交二航局10号线二期SG10-5标项目部", "标段", "施工", "canjian5", "SG10-5标 工会主席 孙国庆"),
+    ("杭州市城建设计院10号线总体设计项目部", "项目部", "设计", "canjian6", "设计总体 工会小组长 周丽华"),
+    ("江南工程管理10号线JL-1标监理部", "项目部", "监理", "canjian7", "JL-1标 总监代表 吴志强"),
+    ("同济工程咨询10号线JL-2标监理部", "项目部", "监理", "canjian8", "JL-2标 总监代表 郑美玲"),
 ]
-ASSESSORS = [("assessor1", "考评组组长 郑国强（指挥部安全质量部）"), ("assessor2", "考评组 沈丽华（市总工会经济技术部）"),
-             ("assessor3", "考评组 胡建平（市建设工程质量安全监督站）")]
+ASSESSORS = [("kaoping1", "考评组组长 郑国强（指挥部安全质量部）"), ("kaoping2", "考评组 沈丽华（市总工会经济技术部）"),
+             ("kaoping3", "考评组 胡建平（市建设工程质量安全监督站）")]
 
 # What the assessment group found, period by period (three months ago, two, last month, this month): unit index ->
 # {criterion: (value, reason, document number)}. Safety counts hazards (5 points each); honours and notices add.
@@ -70,7 +70,7 @@ FINDINGS = [
      5: {"innovation": (3, "设计变更响应超时", "")},
      6: {"conduct": (1, "监理例会纪要未按时分发", "")},
      7: {"quality": (2, "平行检验频次不足", "")}},
-    # this month: assessor2 and assessor3 submitted these; assessor1 has the quiet units in draft (see ASSESSOR1)
+    # this month: kaoping2 and kaoping3 submitted these; kaoping1 has the quiet units in draft (ASSESSOR1_DRAFTS)
     {0: {"quality": (6, "盾构管片拼装错台超标 3 处", ""), "safety": (2, "高处作业未系安全带 2 人次", "")},
      1: {"praise": (2, "提前 12 天实现区间双线贯通", "57")},
      2: {"progress": (2, "附属结构施工滞后计划 4 天", "")},
@@ -148,7 +148,7 @@ def _assess(period: Period, findings: dict, assessors, units, year: int, everyon
         i = index[sheet.entry.entrant.name]
         values = _values(findings.get(i, {}), year)
         judge = next(a for a in assessors if a.id == sheet.judge_id)
-        if everyone or judge.username != "assessor1":
+        if everyone or judge.username != "kaoping1":
             save_assessment(sheet, judge, values, submit=True)
         elif i in ASSESSOR1_DRAFTS and values:
             save_assessment(sheet, judge, values, submit=False)
@@ -164,5 +164,5 @@ def _assess(period: Period, findings: dict, assessors, units, year: int, everyon
 
 
 def _accounts() -> list[tuple[str, str, str]]:
-    return [("立功竞赛考评组 assessors", "assessor1 … assessor3", f"密码 {PASSWORD}"),
-            ("立功竞赛参建单位 unit accounts", "unit1 … unit8", f"密码 {PASSWORD}")]
+    return [("立功竞赛考评组 assessors", "kaoping1 … kaoping3", f"密码 {PASSWORD}"),
+            ("立功竞赛参建单位 unit accounts", "canjian1 … canjian8", f"密码 {PASSWORD}")]

@@ -85,7 +85,7 @@ def test_a_merit_period_from_the_assessors_sheets_to_the_bulletin_the_red_flag_a
 
     # The group leader, on a tablet: his tasks from the top bar.
     leader = tablet.new_page()
-    site.login(leader, "assessor1")
+    site.login(leader, "kaoping1")
     _follow(leader, leader.get_by_role("link", name="考评任务"))
     card = leader.locator("section.task", has_text=CONTEST)
     assert "考评表：待提交 8 份，已提交 0 份" in card.inner_text()
@@ -183,12 +183,12 @@ def test_a_merit_period_from_the_assessors_sheets_to_the_bulletin_the_red_flag_a
 
     # The group leader finds the new month's sheets waiting; a unit finds the bulletin and its self-assessment.
     leader = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN").new_page()
-    site.login(leader, "assessor1")
+    site.login(leader, "kaoping1")
     _follow(leader, leader.get_by_role("link", name="考评任务"))
     card = leader.locator("section.task", has_text=CONTEST)
     assert f"考评中：{period_next}" in card.inner_text() and "待提交 8 份，已提交 0 份" in card.inner_text()
     unit = browser.new_context(**p.devices["iPhone 13"], locale="zh-CN").new_page()
-    site.login(unit, "unit2")
+    site.login(unit, "canjian2")
     _follow(unit, unit.get_by_role("link", name="考评任务"))
     card = unit.locator("section.task", has_text=CONTEST)
     assert "自评表：待提交 1 份" in card.inner_text() and period_now in card.inner_text()
