@@ -19,10 +19,15 @@ class Tab:
 TABS: list[Tab] = []
 
 
+def _add(items: list, item) -> None:
+    """Register once (modules may be imported again), kept in display order."""
+    if all(i.key != item.key for i in items):
+        items.append(item)
+        items.sort(key=lambda i: i.order)
+
+
 def add_tab(tab: Tab) -> None:
-    if all(t.key != tab.key for t in TABS):
-        TABS.append(tab)
-        TABS.sort(key=lambda t: t.order)
+    _add(TABS, tab)
 
 
 def contest_nav_extra(contest) -> list[dict]:
@@ -54,9 +59,7 @@ NAV_LINKS: list[NavLink] = []
 
 
 def add_nav_link(link: NavLink) -> None:
-    if all(n.key != link.key for n in NAV_LINKS):
-        NAV_LINKS.append(link)
-        NAV_LINKS.sort(key=lambda n: n.order)
+    _add(NAV_LINKS, link)
 
 
 def top_nav_links() -> list[dict]:

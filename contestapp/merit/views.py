@@ -398,6 +398,7 @@ def self_sheet(contest: Contest, sheet_id: int):
                        {m.criterion_id: m.note for m in sheet.marks})
     title = _("%(period)s 自评：%(name)s", period=sheet.period.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
+                           back=url_for(".self_list", contest_id=contest.id),
                            rows=rows, locked=sheet.status == "submitted" or sheet.period.status != "open",
                            kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
@@ -449,8 +450,9 @@ def assess(contest: Contest, sheet_id: int):
                        {k: v.note for k, v in notes.items()}, {k: v.document_no or "" for k, v in notes.items()},
                        sheet.entry_id)
     period = db.session.scalar(select(Period).where(Period.contest_id == contest.id, Period.code == sheet.round.code))
-    title = _("%(period)s 考评：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
+    title = _("%(period)s：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
+                           back=url_for(".assess_list", contest_id=contest.id),
                            rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
                            kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
