@@ -14,12 +14,13 @@ $(BIN)/flask: pyproject.toml
 
 setup: $(BIN)/flask
 
-## Set up on SQLite, load the demo contest, and serve it on http://127.0.0.1:5000
+## Set up on SQLite, load the demo contests, and serve them on http://127.0.0.1:5000 with the scheduler beside
+## (`flask jobs run` in its own process; Ctrl-C stops both)
 run: setup
 	@scripts/ensure-system.sh fonts || echo "(no CJK font installed: certificates will refuse to print until one is)"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --url http://127.0.0.1:5000
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) HOST=127.0.0.1 PORT=5000 scripts/run-dev.sh
 
 demo: setup
 	$(BIN)/flask db upgrade

@@ -23,6 +23,7 @@ BLUEPRINTS = [
     "contestapp.contests.views:bp",
     "contestapp.entrants.views:bp",
     "contestapp.merit.views:bp",
+    "contestapp.merit.views:tasks_bp",
     "contestapp.jobs.views:bp",
     "contestapp.judging.views:bp",
     "contestapp.judging.views:console_bp",

@@ -71,18 +71,27 @@ def create_user_command(username, role, display_name, org_name, unit_name, email
 @contest_cli.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_name", help="主办组织名称（默认：顶级组织）")
-def load_command(path: Path, org_name):
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="从哪天起使用（立功竞赛、积分考核按此日期生成考评期；默认今天）")
+def load_command(path: Path, org_name, start):
     """从定义文件创建竞赛 / create a contest from a definition file."""
-    from contestapp.contests.definition import DefinitionFileError, create_contest, read_definition
+    from datetime import date
+
+    from contestapp.contests.definition import DefinitionFileError, load_template, read_definition
 
     try:
-        contest = create_contest(read_definition(path.read_bytes(), path.name), _organisation(org_name), None)
+        contest, notes = load_template(read_definition(path.read_bytes(), path.name), _organisation(org_name), None,
+                                       start.date() if start else date.today())
     except DefinitionFileError as exc:
         for where, message in exc.problems:
             click.echo(f"  {where or '(file)'}: {message}", err=True)
         raise click.ClickException(f"{path.name}: {len(exc.problems)} 个问题，未导入") from None
+    except ValueError as exc:
+        raise click.ClickException(f"{path.name}: {exc}，未导入") from None
     db.session.commit()
     click.echo(f"已创建竞赛 #{contest.id} {contest.code} {contest.name}")
+    for note in notes:
+        click.echo(f"  {note}")
 
 
 @contest_cli.command("dump")

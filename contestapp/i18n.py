@@ -10,3 +10,28 @@ from __future__ import annotations
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention's name)
     return message
+
+
+class Message(str):
+    """A Chinese message with parameters, e.g. `Message(N_("已开启 %(name)s"), name=period.name)`: as a string it is
+    the Chinese text (services, audit, the CLI); a page shows it in the reader's language with `tr`."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        obj = super().__new__(cls, template % params if params else template)
+        obj.template, obj.params = template, params
+        return obj
+
+
+def tr(message) -> str:
+    """Inside a request: a message, or an error raised with one, in the reader's language (a plain Chinese string
+    is looked up whole, as `_()` does; a `Message` by its template, then filled in)."""
+    from flask_babel import gettext
+
+    if isinstance(message, BaseException):
+        message = message.args[0] if message.args else str(message)
+    if isinstance(message, Message):
+        return gettext(message.template, **message.params)
+    return gettext(str(message))

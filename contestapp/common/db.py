@@ -132,3 +132,15 @@ class Checkpointer:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:  # the file went away (tests' temporary databases): nothing left to copy
             pass
+
+
+def insert_ignore(session, table, rows: list[dict], keys: list[str]) -> None:
+    """INSERT the rows, skipping those whose `keys` (a unique constraint) are taken: the database decides, so two
+    requests creating the same rows at once do not collide (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)

@@ -19,10 +19,15 @@ class Tab:
 TABS: list[Tab] = []
 
 
+def _add(items: list, item) -> None:
+    """Register once (modules may be imported again), kept in display order."""
+    if all(i.key != item.key for i in items):
+        items.append(item)
+        items.sort(key=lambda i: i.order)
+
+
 def add_tab(tab: Tab) -> None:
-    if all(t.key != tab.key for t in TABS):
-        TABS.append(tab)
-        TABS.sort(key=lambda t: t.order)
+    _add(TABS, tab)
 
 
 def contest_nav_extra(contest) -> list[dict]:
@@ -36,3 +41,31 @@ def contest_nav_extra(contest) -> list[dict]:
         for t in TABS
         if roles & set(t.roles) and (not t.kinds or contest.kind in t.kinds)
     ]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the top bar for accounts of some roles (e.g. an assessor's or a unit account's own tasks), added
+    by the area that serves it, like a contest tab."""
+
+    key: str
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]  # account roles that see it
+    order: int = 50
+
+
+NAV_LINKS: list[NavLink] = []
+
+
+def add_nav_link(link: NavLink) -> None:
+    _add(NAV_LINKS, link)
+
+
+def top_nav_links() -> list[dict]:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return []
+    return [{"key": n.key, "label": n.label, "url": url_for(n.endpoint)} for n in NAV_LINKS
+            if current_user.role in n.roles]

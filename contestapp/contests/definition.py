@@ -17,8 +17,9 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, Criterion, Event, Round
-from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest
-from contestapp.domain.types import ContestSpec
+from contestapp.contests.signals import messages, template_loaded
+from contestapp.domain.definition import DefinitionError, dumps_contest, parse_contest, parse_round
+from contestapp.domain.types import ContestSpec, RoundSpec
 from contestapp.extensions import db
 
 CONTEST_COLUMNS = ("code", "name", "kind", "year")
@@ -89,6 +90,14 @@ def create_contest(data: dict[str, Any], organisation, actor) -> Contest:
     return contest
 
 
+def load_template(data: dict[str, Any], organisation, actor, start: date) -> tuple[Contest, list[str]]:
+    """Create a contest from a definition used as a template (the console's import, `flask contest load`): the
+    areas that date a kind of contest (a merit contest's periods) date it from `start`, the day it is used from.
+    Returns the contest and what they did, for the user."""
+    contest = create_contest(data, organisation, actor)
+    return contest, messages(template_loaded.send(contest, start=start, actor=actor))
+
+
 def apply_definition(contest: Contest, data: dict[str, Any]) -> None:
     """Replace a contest's structure with the definition (only before any entries exist; the caller checks)."""
     ensure_open(*contest.events)
@@ -138,24 +147,34 @@ def definition_of(contest: Contest) -> dict[str, Any]:
     events = []
     for event in contest.events:
         e = {"code": event.code, "name": event.name, "mode": event.mode, **(event.rules or {})}
-        rounds = []
-        for rnd in event.rounds:
-            r = {"code": rnd.code, "name": rnd.name, "weight": _num(rnd.weight), **(rnd.rules or {})}
-            r["criteria"] = [
-                {k: v for k, v in {"code": c.code, "name": c.name, "kind": c.kind, "max": _num(c.max),
-                                   "min": _num(c.min), "step": _num(c.step), **(c.rules or {})}.items()
-                 if v is not None}
-                for c in rnd.criteria
-            ]
-            rounds.append(r)
-        e["rounds"] = rounds
+        e["rounds"] = [_round_data(rnd) for rnd in event.rounds]
         events.append(e)
     data["events"] = events
     return data
 
 
+def _round_data(rnd: Round) -> dict[str, Any]:
+    r = {"code": rnd.code, "name": rnd.name, "weight": _num(rnd.weight), **(rnd.rules or {})}
+    r["criteria"] = [
+        {k: v for k, v in {"code": c.code, "name": c.name, "kind": c.kind, "max": _num(c.max),
+                           "min": _num(c.min), "step": _num(c.step), **(c.rules or {})}.items()
+         if v is not None}
+        for c in rnd.criteria
+    ]
+    return r
+
+
 def spec_of(contest: Contest) -> ContestSpec:
     return validate(definition_of(contest))
+
+
+def round_spec_of(rnd: Round) -> RoundSpec:
+    """One round's spec, read and checked alone (its criteria, panel and rules): a sheet's marks are checked
+    against it without reading and validating the whole contest (a year of weekly periods is 53 rounds)."""
+    try:
+        return parse_round(_round_data(rnd))
+    except DefinitionError as exc:
+        raise DefinitionFileError([(f"{rnd.code}.{p}" if p else rnd.code, m) for p, m in exc.problems]) from None
 
 
 def problems_of(contest: Contest) -> list[tuple[str, str]]:

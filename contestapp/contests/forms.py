@@ -24,6 +24,7 @@ class ContestForm(FlaskForm):
 class DefinitionUploadForm(FlaskForm):
     file = FileField(_l("竞赛定义文件（JSON 或 YAML）"), validators=[
         FileRequired(message=_l("请选择文件")), FileAllowed(["json", "yaml", "yml"], message=_l("只接受 .json、.yaml 或 .yml 文件"))])
+    start = DateField(_l("从哪天起使用（立功竞赛、积分考核按此日期生成考评期；默认今天）"), validators=[Optional()])
 
 
 class EventForm(FlaskForm):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
@@ -11,8 +11,9 @@ from contestapp.auth.models import Organisation
 from contestapp.auth.permissions import ADMIN, managed_organisation_ids
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
+from contestapp.contests.signals import member_added, messages
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 EDITABLE = {ContestStatus.DRAFT, ContestStatus.REGISTRATION}
 
@@ -94,9 +95,58 @@ def save_event(contest: Contest, event: Event | None, form, actor) -> Event:
     return event
 
 
+# --- what refers to a round or criterion ----------------------------------------------------------------------------
+# A tie-break link names a round (or round.criterion) by code; other areas register what else does (a merit
+# contest's period is the round of its code in every event): fn(node) -> reasons (Chinese) the node must stay.
+REFERENCES: list[Callable[[Any], list[str]]] = []
+
+
+def add_references(fn: Callable[[Any], list[str]]) -> Callable[[Any], list[str]]:
+    if fn not in REFERENCES:
+        REFERENCES.append(fn)
+    return fn
+
+
+def _tie_break_references(event: Event, round_code: str, criterion_code: str | None = None) -> list[str]:
+    out = []
+    for i, link in enumerate((event.rules or {}).get("tie_break") or [], start=1):
+        code = str(link.get("code") or "")
+        rnd, _dot, crit = code.partition(".")
+        if rnd == round_code and (criterion_code is None or crit == criterion_code):
+            out.append(f"{event.name}的平局规则第 {i} 项（{code}）")
+    return out
+
+
+def references_to(node) -> list[str]:
+    """Everything that names `node` (an event, round or criterion) and would be left pointing at nothing if it
+    went or changed its code: the tie-break chain here, and what other areas registered."""
+    if isinstance(node, Round):
+        found = _tie_break_references(node.event, node.code)
+    elif isinstance(node, Criterion):
+        found = _tie_break_references(node.round.event, node.round.code, node.code)
+    else:
+        found = []
+    for fn in REFERENCES:
+        found += fn(node)
+    return found
+
+
+REFERENCED = {Event: N_("赛项“%(name)s”（%(code)s）被引用：%(refs)s。请先修改这些引用"),
+              Round: N_("轮次“%(name)s”（%(code)s）被引用：%(refs)s。请先修改这些引用"),
+              Criterion: N_("评分项“%(name)s”（%(code)s）被引用：%(refs)s。请先修改这些引用")}
+
+
+def _refuse_if_referenced(node) -> None:
+    found = references_to(node)
+    if found:
+        raise SetupError(Message(REFERENCED[type(node)], name=node.name, code=node.code, refs="；".join(found)))
+
+
 def save_round(contest: Contest, event: Event, rnd: Round | None, form, actor) -> Round:
     check_editable(contest)
     ensure_open(event)
+    if rnd is not None and rnd.code != form.code.data:
+        _refuse_if_referenced(rnd)
     if rnd is None:
         rnd = Round(event=event, order=len(event.rounds), rules={})
         db.session.add(rnd)
@@ -123,6 +173,8 @@ def save_round(contest: Contest, event: Event, rnd: Round | None, form, actor) -
 def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, form, actor) -> Criterion:
     check_editable(contest)
     ensure_open(rnd.event)
+    if criterion is not None and criterion.code != form.code.data:
+        _refuse_if_referenced(criterion)
     if criterion is None:
         criterion = Criterion(round=rnd, order=len(rnd.criteria), rules={})
         db.session.add(criterion)
@@ -141,9 +193,11 @@ def save_criterion(contest: Contest, rnd: Round, criterion: Criterion | None, fo
 
 
 def delete_node(contest: Contest, node, actor) -> None:
-    """Delete an event, round or criterion (only while the structure is editable; marks keep it alive otherwise)."""
+    """Delete an event, round or criterion (only while the structure is editable; marks keep it alive otherwise),
+    never one that something still names (a tie-break link, a merit contest's period)."""
     check_editable(contest)
     ensure_open(node if isinstance(node, Event) else node.event if isinstance(node, Round) else node.round.event)
+    _refuse_if_referenced(node)
     record(actor, f"{type(node).__name__.lower()}.delete", node, contest_id=contest.id,
            summary=f"{node.code} {node.name}")
     db.session.delete(node)
@@ -176,7 +230,9 @@ def member_candidates(contest: Contest) -> list:
     ).order_by(User.role, User.username)))
 
 
-def add_member(contest: Contest, username: str, role: str, actor) -> ContestMember:
+def add_member(contest: Contest, username: str, role: str, actor) -> tuple[ContestMember, list[str]]:
+    """Add a person to the contest's staff; returns the membership and what the other areas did for a late member
+    (e.g. the sheets of a merit contest's open periods), for the organiser."""
     from contestapp.auth.models import User
 
     if role not in MEMBER_ROLES:
@@ -192,7 +248,7 @@ def add_member(contest: Contest, username: str, role: str, actor) -> ContestMemb
     db.session.add(member)
     db.session.flush()
     record(actor, "member.add", member, contest_id=contest.id, summary=f"{user.display_name} 担任 {MEMBER_ROLES[role]}")
-    return member
+    return member, messages(member_added.send(contest, user=user, role=role, actor=actor))
 
 
 def remove_member(contest: Contest, member: ContestMember, actor) -> None:

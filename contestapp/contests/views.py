@@ -12,11 +12,12 @@ from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, deny, get_or_404, roles_required)
 from contestapp.contests import services
 from contestapp.contests.definition import (
-    DefinitionFileError, canonical, create_contest, definition_of, problems_of, read_definition)
+    DefinitionFileError, canonical, definition_of, load_template, problems_of, read_definition)
 from contestapp.contests.forms import ContestForm, CriterionForm, DefinitionUploadForm, EventForm, RoundForm
 from contestapp.contests.models import CONTEST_STATUS_LABELS, Contest, Criterion, Event, Round
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
+from contestapp.i18n import tr
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
 
@@ -65,13 +66,20 @@ def import_definition():
         return redirect(url_for(".index"))
     upload = form.file.data
     try:
-        contest = create_contest(read_definition(upload.read(), upload.filename), orgs[0], current_user)
+        contest, notes = load_template(read_definition(upload.read(), upload.filename), orgs[0], current_user,
+                                       form.start.data or date.today())
     except DefinitionFileError as exc:
         db.session.rollback()
         return render_template("contests/definition_errors.html", problems=exc.problems,
                                filename=upload.filename), 400
+    except ValueError as exc:  # an area refused to date the template (a Chinese message)
+        db.session.rollback()
+        flash(tr(exc), "error")
+        return redirect(url_for(".index"))
     db.session.commit()
     flash(_("已导入竞赛定义：%(name)s", name=contest.name), "success")
+    for note in notes:
+        flash(tr(note), "info")
     return redirect(url_for(".show", contest_id=contest.id))
 
 
@@ -137,7 +145,7 @@ def _save(form, save, redirect_to, template, **context):
             save()
         except services.SetupError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("已保存"), "success")
@@ -200,7 +208,7 @@ def delete_node(contest: Contest, kind: str, node_id: int):
         services.delete_node(contest, node, current_user)
     except services.SetupError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
         flash(_("已删除"), "success")
@@ -215,13 +223,16 @@ def delete_node(contest: Contest, kind: str, node_id: int):
 def members(contest: Contest):
     if request.method == "POST":
         try:
-            services.add_member(contest, request.form.get("username", ""), request.form.get("role", ""), current_user)
+            _member, notes = services.add_member(contest, request.form.get("username", ""),
+                                                 request.form.get("role", ""), current_user)
         except services.SetupError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("已添加"), "success")
+            for note in notes:
+                flash(tr(note), "info")
         return redirect(url_for(".members", contest_id=contest.id))
     return render_template("contests/members.html", contest=contest, roles=services.MEMBER_ROLES,
                            candidates=services.member_candidates(contest))

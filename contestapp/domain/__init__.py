@@ -15,14 +15,16 @@ Public API
 - awards:     assign_awards(rule, ranked) -> [Award], award_counts
 - titles:     grant_titles(rules, ranked, entrants, contest_date, awards) -> [TitleGrant], Entrant, age_on
 - draw:       draw_lots(entries, seed, levels, workstations) -> Draw(seed, lots=[Lot]), new_seed
-- definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
-- periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods)
+- definition: parse_contest(dict), parse_round(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec),
+              DefinitionError
+- periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods);
+              schedule_of(codes), span_from(schedule, start, count), successor(old, new, code) (re-dating)
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
 - publicity:  add_working_days, appeal_deadline, appeals_close_at, appeals_open, finalise_holds -> [Hold]
               (publicity period, appeal window, when results may become final)
 """
 from .awards import Award, assign_awards, award_counts
-from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
+from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest, parse_round
 from .batch import RoundPlan, plain_part, plan_event, score_event_stats
 from .panel import criterion_value, needs_values, score_criterion, stats_of
 from .scores import (CriterionResult, EntryResult, EntryRoundInput, Explanation, Line, Mark, PanelStats, RoundResult,
@@ -51,7 +53,7 @@ from .types import (
 
 __all__ = [
     "Award", "assign_awards", "award_counts",
-    "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest",
+    "DefinitionError", "dump_contest", "dumps_contest", "loads_contest", "parse_contest", "parse_round",
     "PanelStats", "RoundStats", "chain_criteria", "criterion_value", "needs_values", "stats_of",
     "RoundPlan", "plain_part", "plan_event", "score_event_stats", "score_entry_stats", "score_round_stats",
     "Draw", "Lot", "draw_lots", "new_seed",

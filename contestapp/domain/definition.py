@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Literal, Mapping, Union, get_args, get_origin, get_type_hints
 
 from .numbers import NumberError, read_decimal, read_int
-from .types import ContestSpec, Problem, SpecError
+from .types import ContestSpec, Problem, RoundSpec, SpecError
 
 FORMAT = "contestapp.contest/1"
 _LAST = ("events", "rounds", "criteria")  # long nested lists go after the scalar fields
@@ -153,6 +153,16 @@ def parse_contest(data: Mapping[str, Any]) -> ContestSpec:
             reader.fail("format", f"must be {FORMAT!r} / 不支持的格式版本")
         data = {k: v for k, v in data.items() if k != "format"}
     spec = reader.build(ContestSpec, data, "")
+    if reader.problems:
+        raise DefinitionError(reader.problems)
+    return spec
+
+
+def parse_round(data: Mapping[str, Any]) -> RoundSpec:
+    """Build and validate one round (its criteria and rules) without the rest of its contest: what a sheet needs
+    to check marks against. Raises DefinitionError with every problem."""
+    reader = _Reader()
+    spec = reader.build(RoundSpec, data, "")
     if reader.problems:
         raise DefinitionError(reader.problems)
     return spec

@@ -7,9 +7,11 @@ Codes are stable and sort in time order, so a period is the round of the same co
 """
 from __future__ import annotations
 
+import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Optional, Sequence
 
 from .types import SpecError
 
@@ -95,3 +97,46 @@ def plan_periods(schedule: str, start: date, end: date, deadline_days: int = 5) 
         if len(plans) > 600:
             raise SpecError([("schedule", "too many periods / 考评期过多")])
     return plans
+
+
+# The codes each schedule gives its periods (see `_chunks`), most specific first.
+_CODE_SHAPES = (("weekly", re.compile(r"\d{4}-W\d{2}")), ("half_monthly", re.compile(r"\d{4}-\d{2}[ab]")),
+                ("monthly", re.compile(r"\d{4}-\d{2}")), ("bimonthly", re.compile(r"\d{4}-B[1-6]")),
+                ("quarterly", re.compile(r"\d{4}-Q[1-4]")), ("yearly", re.compile(r"\d{4}")))
+
+
+def schedule_of(codes: Sequence[str]) -> Optional[str]:
+    """The schedule whose periods these codes are (every code of one shape), or None: how a contest template's
+    rounds ("2025-04", "2025-05", ...) say the schedule they were written for."""
+    for schedule, shape in _CODE_SHAPES:
+        if codes and all(shape.fullmatch(code) for code in codes):
+            return schedule
+    return None
+
+
+def span_from(schedule: str, start: date, count: int) -> tuple[date, date]:
+    """The first day of the period of `schedule` containing `start` and the last day of the `count`-th period from
+    there: the span a template of `count` periods covers when it is used from `start`."""
+    if schedule not in SCHEDULES or count < 1:
+        raise SpecError([("schedule", f"must be one of {', '.join(SCHEDULES)} / 考评周期取值无效")])
+    chunks = _chunks(schedule, start)
+    first = next(chunks)
+    while first[1] < start:  # a schedule's chunks may begin before the one containing `start` (half-months)
+        first = next(chunks)
+    last = first
+    for _ in range(count - 1):
+        last = next(chunks)
+    return first[0], last[1]
+
+
+def successor(old: Sequence[str], new: Sequence[str], code: str) -> Optional[str]:
+    """Where a reference to period `code` (e.g. a tie-break on a period's score) goes when the periods `old` are
+    replaced by `new`: itself if it is kept; the last new period if it was the last old one (the latest period stays
+    the latest); otherwise the new period at its place, or the last one if there are fewer. None if `new` is empty."""
+    if code in new:
+        return code
+    if not new:
+        return None
+    if code not in old or old.index(code) == len(old) - 1:
+        return new[-1]
+    return new[min(old.index(code), len(new) - 1)]

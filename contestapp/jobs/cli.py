@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 from datetime import datetime, timezone
 
 import click
@@ -9,6 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 jobs_cli = AppGroup("jobs", help="定时任务 / scheduled jobs")
+
+
+def _stop(signum, frame) -> None:
+    sys.exit(0)  # SystemExit out of the scheduler's loop: the command says so and ends
 
 
 @jobs_cli.command("run")
@@ -24,6 +30,7 @@ def run_command(catch_up_only: bool):
             click.echo(f"{run.job}: {run.status} {run.message or ''}")
         return
     click.echo("调度进程已启动（Ctrl+C 退出）")
+    signal.signal(signal.SIGTERM, _stop)  # `make run` stops it with SIGTERM when the server ends
     try:
         run_forever(app)
     except (KeyboardInterrupt, SystemExit):

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.extensions import db
+from contestapp.i18n import N_
+
+RUN_STATUS_LABELS = {"ok": N_("成功"), "error": N_("出错"), "skipped": N_("跳过"), "running": N_("运行中")}
+CONSOLE_HOLDER = "console:"  # runs started from the jobs console ("立即运行") rather than by the scheduler
 
 
 class JobLock(db.Model):
@@ -37,6 +41,14 @@ class JobRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")
     message: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def status_label(self) -> str:
+        return RUN_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def by_hand(self) -> bool:
+        return self.holder.startswith(CONSOLE_HOLDER)
 
 
 class Notice(db.Model):

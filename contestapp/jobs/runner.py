@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from contestapp.extensions import db
-from contestapp.jobs.models import JobLock, JobRun
+from contestapp.jobs.models import CONSOLE_HOLDER, JobLock, JobRun
 
 LEASE = timedelta(minutes=30)  # a crashed holder's lease expires after this
 
@@ -113,6 +113,21 @@ def last_runs() -> dict[str, JobRun]:
         out[name] = db.session.scalar(select(JobRun).where(JobRun.job == name, JobRun.status != "skipped")
                                       .order_by(JobRun.id.desc()).limit(1))
     return out
+
+
+def scheduler_last_seen() -> datetime | None:
+    """When a scheduler process last started a job (runs started by hand from the console do not count)."""
+    return db.session.scalar(select(JobRun.started_at).where(~JobRun.holder.startswith(CONSOLE_HOLDER))
+                             .order_by(JobRun.id.desc()).limit(1))
+
+
+def scheduler_running(now: datetime) -> bool:
+    """A scheduler process runs the interval jobs at least every 15 minutes: it is running if it started one within
+    twice that (a stopped scheduler leaves its stored next-run times behind, so those say nothing)."""
+    seen = scheduler_last_seen()
+    every = min((timedelta(**{k: v for k, v in s.trigger.items() if k != "trigger"}) for s in JOBS.values()
+                 if s.trigger["trigger"] == "interval"), default=timedelta(minutes=15))
+    return seen is not None and now - seen <= 2 * every
 
 
 def next_run(spec: JobSpec, now: datetime, zone) -> datetime | None:

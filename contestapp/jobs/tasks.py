@@ -21,14 +21,21 @@ REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this l
 
 @job("open_periods", N_("开启考评期（考评表、自评表）"), minutes=10, trigger="interval")
 def open_periods(now: datetime) -> str:
-    from contestapp.merit.services import open_period
+    """Open the due periods; in periods already open, give the sheets still missing to assessors added and
+    participants imported since (the console does both at once too: this is the safety net)."""
+    from contestapp.merit.periods import open_period
 
     done = []
-    for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.SCHEDULED,
+    for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
+                                                                            PeriodStatus.OPEN]),
                                                           Period.opens_at <= now, Period.deadline_at > now)
                                      .order_by(Period.opens_at)):
+        was = period.status
         counts = open_period(period, now)
-        done.append(f"{period.contest_id}/{period.code}（考评表 {counts['sheets']}，自评 {counts['self']}）")
+        if was == PeriodStatus.SCHEDULED:
+            done.append(f"{period.contest_id}/{period.code}（考评表 {counts['sheets']}，自评 {counts['self']}）")
+        elif counts["sheets"] or counts["self"]:
+            done.append(f"{period.contest_id}/{period.code} 补发（考评表 {counts['sheets']}，自评 {counts['self']}）")
     return ("已开启：" + "；".join(done)) if done else "无到期的考评期"
 
 
@@ -61,7 +68,7 @@ def remind_missing(now: datetime) -> str:
 
 @job("close_periods", N_("考评截止"), minutes=10, trigger="interval")
 def close_periods(now: datetime) -> str:
-    from contestapp.merit.services import close_period, open_period
+    from contestapp.merit.periods import close_period, open_period
 
     closed = []
     for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from contestapp.auth.permissions import ADMIN, ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, roles_required
 from contestapp.extensions import db
 from contestapp.jobs import tasks  # noqa: F401  (registers the jobs)
-from contestapp.jobs.models import JobRun, Notice
-from contestapp.jobs.runner import JOBS, last_runs, next_run, run_job
+from contestapp.jobs.models import CONSOLE_HOLDER, JobRun, Notice
+from contestapp.jobs.runner import JOBS, last_runs, next_run, run_job, scheduler_last_seen, scheduler_running
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -44,7 +44,8 @@ def job_rows(now: datetime) -> list[dict]:
 def index():
     now = datetime.now(timezone.utc)
     recent = db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(50)).all()
-    return render_template("jobs/index.html", rows=job_rows(now), recent=recent)
+    return render_template("jobs/index.html", rows=job_rows(now), recent=recent, running=scheduler_running(now),
+                           seen=scheduler_last_seen())
 
 
 @bp.route("/<name>/run", methods=["POST"])
@@ -53,8 +54,9 @@ def run_now(name: str):
     if name not in JOBS:
         flash(_("没有该任务"), "error")
         return redirect(url_for(".index"))
-    run = run_job(name)
-    flash(f"{_(JOBS[name].label)}：{run.status} {run.message or ''}"[:300], "success" if run.status == "ok" else "error")
+    run = run_job(name, holder=f"{CONSOLE_HOLDER}{current_user.username}")
+    flash(f"{_(JOBS[name].label)}：{_(run.status_label)} {run.message or ''}"[:300],
+          "success" if run.status == "ok" else "error")
     return redirect(url_for(".index"))
 
 

@@ -34,6 +34,7 @@ from contestapp.auth.services import LoginError
 from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
 from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
+from contestapp.contests.signals import member_added
 from contestapp.domain import draw_lots, new_seed
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
@@ -111,6 +112,7 @@ def draw_event(event: Event, actor, levels: int = 1, workstations: int | None = 
     record(actor, "draw.seeded", draw, contest_id=event.contest_id,
            summary=f"{event.name} 抽签：{len(lots)} 人，{levels} 级加密，种子 {seed}",
            data={"event_id": event.id, "seed": str(seed), "levels": levels, "workstations": workstations})
+    _sheets_after_draw(event)
     return draw
 
 
@@ -192,7 +194,15 @@ def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDr
     db.session.flush()
     record(actor, "draw.manual", draw, contest_id=event.contest_id,
            summary=f"{event.name} 导入人工抽签结果：{len(lots)} 人", data={"event_id": event.id})
+    _sheets_after_draw(event)
     return draw
+
+
+def _sheets_after_draw(event: Event) -> None:
+    """Judges assigned before the draw get their sheets as soon as the entries have codes (not only when they
+    next open the tablet): the chief judge's matrix and the paper sheets show them at once."""
+    for rnd in event.rounds:
+        ensure_sheets(rnd)
 
 
 def latest_draw(event: Event) -> LotDraw | None:
@@ -282,11 +292,15 @@ def _norm(name: str | None) -> str:
     return "".join((name or "").split())
 
 
-def ensure_member(contest: Contest, judge: User) -> None:
+def ensure_member(contest: Contest, judge: User, actor=None) -> None:
+    """Make the judge a member of the contest's staff (once); a new member is announced (`member_added`), so the
+    areas above give a late judge what the others have (a merit contest's open periods' sheets)."""
     if db.session.scalar(select(ContestMember.id).where(
             ContestMember.contest_id == contest.id, ContestMember.user_id == judge.id,
             ContestMember.role == judge.role)) is None:
         db.session.add(ContestMember(contest_id=contest.id, user_id=judge.id, role=judge.role))
+        db.session.flush()
+        member_added.send(contest, user=judge, role=judge.role, actor=actor)
 
 
 def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: list[str] | None, actor) -> list[Assignment]:
@@ -296,7 +310,7 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
     rounds = list(rounds)
     ensure_open(*(r.event for r in rounds))
     out = []
-    ensure_member(contest, judge)
+    ensure_member(contest, judge, actor)
     for rnd in rounds:
         if rnd.event.contest_id != contest.id:
             raise JudgingError("not_found", N_("轮次不属于该竞赛"), 404)

@@ -208,7 +208,7 @@ def add_judge(contest: Contest):
         if user is None or user.role != JUDGE:
             flash(_("找不到该裁判账号（须为裁判角色）"), "error")
         else:
-            services.ensure_member(contest, user)
+            services.ensure_member(contest, user, current_user)
             db.session.commit()
             flash(_("已添加裁判 %(name)s", name=user.display_name), "success")
     return _back(contest, "#judges")

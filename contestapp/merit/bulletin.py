@@ -23,6 +23,18 @@ from contestapp.certificates.fonts import load_fonts
 from contestapp.common.db import plain
 
 
+def distinct_notes(notes: list[dict]) -> list[dict]:
+    """A unit's deductions, bonuses and vetoes with their reasons, each finding once: the assessors of a group often
+    record the same finding (same item, points, reason and document number), which is read once."""
+    seen, out = set(), []
+    for n in notes:
+        key = (n.get("criterion"), n.get("kind"), n.get("value"), n.get("note"), n.get("document_no"))
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return out
+
+
 def _num(value) -> str:
     return "" if value is None else str(plain(value))
 
@@ -40,7 +52,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
     """The bulletin's bytes. `computed`: event id -> (event, standings) from services.compute_period."""
-    from contestapp.merit.services import project_of
+    from contestapp.merit.periods import project_of
 
     fonts = load_fonts(current_app.config.get("CERT_FONT"))
     font = fonts.primary("hei").name
@@ -94,7 +106,7 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
         story.append(Paragraph(escape("三、扣分、加分及通报情况"), st["h2"]))
         any_note = False
         for s in standings:
-            for n in s.notes:
+            for n in distinct_notes(s.notes):
                 if n["kind"] == "veto":
                     continue
                 any_note = True
@@ -112,7 +124,7 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
         if unexplained:  # a deduction entered without its required reason (e.g. on a tablet) is said, not hidden
             story.append(Paragraph(escape(f"注：以上有 {unexplained} 项扣分、加分未填写原因（考评人员未补填）。"),
                                    st["body"]))
-        vetoes = [(s, n) for s in standings for n in s.notes if n["kind"] == "veto"]
+        vetoes = [(s, n) for s in standings for n in distinct_notes(s.notes) if n["kind"] == "veto"]
         story.append(Paragraph(escape("四、一票否决"), st["h2"]))
         if vetoes:
             for s, n in vetoes:

@@ -268,4 +268,7 @@ class Evidence(db.Model):
 
     @property
     def status_label(self) -> str:
-        return {"pending": N_("待审核"), "confirmed": N_("已确认"), "rejected": N_("未通过")}.get(self.status, self.status)
+        return EVIDENCE_LABELS.get(self.status, self.status)
+
+
+EVIDENCE_LABELS = {"none": N_("未上传"), "pending": N_("待审核"), "confirmed": N_("已确认"), "rejected": N_("未通过")}

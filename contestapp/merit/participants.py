@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from contestapp.audit.service import record
 from contestapp.auth.models import User
-from contestapp.contests.models import Contest
+from contestapp.contests.models import Contest, ContestMember
 from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, Unit
 from contestapp.entrants.roster import RosterFileError, read_table
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.merit.models import SECTION_TYPES, UNIT_ROLES, UnitProfile
+from contestapp.merit.periods import fill_open_periods
 
 HEADERS = ["名称", "类别", "参建角色", "所属单位", "身份证号", "账号"]
 ALIASES = {"name": ("名称", "单位名称", "姓名", "班组名称"), "type": ("类别", "类型"), "role": ("参建角色", "角色"),
@@ -164,6 +166,8 @@ def import_participants(contest: Contest, checked: Check, actor) -> int:
     counts = dict(db.session.execute(select(Entry.event_id, func.count(Entry.id)).where(
         Entry.event_id.in_([e.id for e in events.values()])).group_by(Entry.event_id)).all())
     units = dict(db.session.execute(select(Unit.name, Unit.id).where(Unit.contest_id == contest.id)).all())
+    members = set(db.session.scalars(select(ContestMember.user_id).where(ContestMember.contest_id == contest.id,
+                                                                         ContestMember.role == "unit")))
     for row in sorted(checked.rows, key=lambda r: r.kind != EntrantKind.UNIT):  # units first
         if row.kind == EntrantKind.UNIT:
             unit = Unit(contest_id=contest.id, name=row.name, role=row.role)
@@ -172,6 +176,9 @@ def import_participants(contest: Contest, checked: Check, actor) -> int:
             units[row.name] = unit.id
             db.session.add(UnitProfile(contest_id=contest.id, unit_id=unit.id, section_type=row.section_type,
                                        user_id=row.account_id))
+            if row.account_id is not None and row.account_id not in members:  # the account may now open the contest
+                db.session.add(ContestMember(contest_id=contest.id, user_id=row.account_id, role="unit"))
+                members.add(row.account_id)
         entrant = Entrant(contest_id=contest.id, kind=row.kind, name=row.name,
                           unit_id=units[row.name if row.kind == EntrantKind.UNIT else row.unit],
                           id_number=row.id_number, gender=row.gender, birth_date=row.birth_date)
@@ -183,6 +190,7 @@ def import_participants(contest: Contest, checked: Check, actor) -> int:
     db.session.flush()
     record(actor, "merit.participants_import", contest, contest_id=contest.id,
            summary=f"导入参建单位/班组/个人 {len(checked.rows)} 条")
+    fill_open_periods(contest, datetime.now(timezone.utc))  # periods already open get their sheets too
     return len(checked.rows)
 
 

@@ -8,34 +8,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
-from contestapp.contests.definition import spec_of
-from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
+from contestapp.contests.definition import round_spec_of, spec_of
+from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.domain.merit import (
     HonourRule as HonourSpec, PeriodScore, RankBand, allocate_honours, flag_top, rank_rewards, red_flags, year_result)
-from contestapp.domain.periods import plan_periods
 from contestapp.domain.ranking import Ranked, rank
 from contestapp.domain.scoring import EntryResult, ScoringError, score_round
 from contestapp.domain.types import ZERO, CriterionSpec, EventSpec, RoundSpec
-from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus, Unit
+from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
 from contestapp.merit.models import (
-    AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, PeriodStanding, PeriodStatus, Project,
+    AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, PeriodStanding, PeriodStatus,
     RankReward, SelfMark, SelfSheet, UnitProfile)
 from contestapp.results.inputs import SheetMark, entry_inputs, sheet_input, submitted_marks
+from contestapp.merit.periods import MeritError, active_entries, periods_of, project_of, rounds_of
+from contestapp.merit.periods import (  # noqa: F401  (moved to merit.periods; still reachable from here)
+    MERIT_KINDS, close_period, generate_periods, open_period, save_project)
 
-MERIT_KINDS = ("merit", "points")
 DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas are edited per contest
     "unit": [("advanced_unit", "先进集体", 3), ("may_day_banner", "推荐五一劳动奖状", 1)],
     "team": [("pioneer_team", "工人先锋号", 2)],
@@ -47,170 +47,11 @@ DEFAULT_HONOURS = {  # event mode -> [(code, label, quota)]; labels and quotas a
 BLANK_AS_ZERO = ("deduction",)  # a deduction an assessor's submitted sheet leaves blank is 0
 
 
-class MeritError(ValueError):
-    """Not allowed now, or bad input; the message is Chinese, for the user."""
-
-
-# --- time ----------------------------------------------------------------------------------------------------------
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def local_midnight(day: date) -> datetime:
-    """00:00 of `day` in the display time zone, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(timezone.utc)
-
-
-# --- project and periods -------------------------------------------------------------------------------------------
-
-def project_of(contest: Contest) -> Project | None:
-    return db.session.scalar(select(Project).where(Project.contest_id == contest.id))
-
-
-def save_project(contest: Contest, data: dict[str, Any], actor) -> Project:
-    if contest.kind not in MERIT_KINDS:
-        raise MeritError(N_("只有立功竞赛和积分考核可以设置项目与考评期"))
-    project = project_of(contest) or Project(contest_id=contest.id, name=contest.name, settings={})
-    for key in ("name", "owner", "budget", "location", "starts_on", "ends_on", "schedule", "deadline_days",
-                "red_flags", "review_weight", "top_flag"):
-        if key in data and data[key] is not None:
-            setattr(project, key, data[key])
-    if project.starts_on and project.ends_on and project.ends_on < project.starts_on:
-        raise MeritError(N_("项目结束日期不能早于开始日期"))
-    db.session.add(project)
-    db.session.flush()
-    record(actor, "merit.project", project, contest_id=contest.id, summary=f"保存项目信息 {project.name}")
-    return project
-
-
-def periods_of(contest: Contest) -> list[Period]:
-    return list(db.session.scalars(select(Period).where(Period.contest_id == contest.id).order_by(Period.seq)))
-
-
-def _copy_round(template: Round, code: str, name: str, order: int) -> Round:
-    rnd = Round(code=code, name=name, weight=Decimal(1), order=order, rules=dict(template.rules or {}))
-    for c in template.criteria:
-        rnd.criteria.append(Criterion(code=c.code, name=c.name, kind=c.kind, max=c.max, min=c.min, step=c.step,
-                                      order=c.order, rules=dict(c.rules or {})))
-    return rnd
-
-
-def generate_periods(contest: Contest, actor, start: date | None = None, end: date | None = None) -> list[Period]:
-    """Cut the project's span into periods by its schedule; each period is a round (copied from the event's first
-    round: the indicator sheet) in every event. Rounds already scored are kept; periods already open stay."""
-    project = project_of(contest)
-    if project is None:
-        raise MeritError(N_("请先填写项目信息（含考评周期和起止日期）"))
-    start = start or project.starts_on or contest.starts_on
-    end = end or project.ends_on or (date(contest.year, 12, 31) if contest.year else None)
-    if start is None or end is None:
-        raise MeritError(N_("请填写项目的开始和结束日期"))
-    plans = plan_periods(project.schedule, start, end, project.deadline_days)
-    existing = {p.code: p for p in periods_of(contest)}
-    if any(p.status != PeriodStatus.SCHEDULED and p.code not in {pl.code for pl in plans} for p in existing.values()):
-        raise MeritError(N_("已开始的考评期不能删除；请调整日期范围"))
-    if project.schedule == "yearly" and len(plans) == 1 and contest.events and len(contest.events[0].rounds) == 1:
-        only = contest.events[0].rounds[0].code  # a yearly sheet (1+X): its one round is the period
-        plans = [type(plans[0])(only, plans[0].name, plans[0].starts_on, plans[0].ends_on, plans[0].deadline)]
-    codes = [pl.code for pl in plans]
-    scored_rounds = set(db.session.scalars(select(ScoreSheet.round_id).distinct()))
-    for event in contest.events:
-        if not event.rounds:
-            raise MeritError(f"{event.name} 没有考评表（请先定义一个轮次作为指标模板）")
-        template = event.rounds[0]
-        by_code = {r.code: r for r in event.rounds}
-        for i, pl in enumerate(plans):
-            rnd = by_code.get(pl.code)
-            if rnd is None:
-                rnd = _copy_round(template, pl.code, pl.name, i)
-                event.rounds.append(rnd)
-            rnd.order = i
-        for r in list(event.rounds):
-            if r.code not in codes and r.id not in scored_rounds:
-                event.rounds.remove(r)
-    for i, pl in enumerate(plans):
-        period = existing.pop(pl.code, None)
-        if period is None:
-            period = Period(contest_id=contest.id, code=pl.code, status=PeriodStatus.SCHEDULED, weight=Decimal(1))
-            db.session.add(period)
-        if period.status == PeriodStatus.SCHEDULED:
-            period.name, period.starts_on, period.ends_on = pl.name, pl.starts_on, pl.ends_on
-            period.opens_at = local_midnight(pl.starts_on)
-            period.deadline_at = local_midnight(pl.deadline + timedelta(days=1))
-        period.seq = i
-    for leftover in existing.values():
-        db.session.delete(leftover)
-    db.session.flush()
-    record(actor, "merit.periods", contest, contest_id=contest.id,
-           summary=f"按{project.schedule}生成考评期 {len(plans)} 个（{start}—{end}）", data={"codes": codes})
-    return periods_of(contest)
-
-
-def rounds_of(period: Period) -> dict[int, Round]:
-    """event id -> the period's round in that event."""
-    rows = db.session.scalars(select(Round).join(Event).where(Event.contest_id == period.contest_id,
-                                                              Round.code == period.code))
-    return {r.event_id: r for r in rows}
-
-
-def assessors_of(contest_id: int) -> list[int]:
-    return list(db.session.scalars(select(ContestMember.user_id).where(
-        ContestMember.contest_id == contest_id, ContestMember.role == "judge").order_by(ContestMember.user_id)))
-
-
-def active_entries(event_id: int) -> list[Entry]:
-    return list(db.session.scalars(select(Entry).where(Entry.event_id == event_id, Entry.status == EntryStatus.ACTIVE)
-                                   .options(selectinload(Entry.entrant).selectinload(Entrant.unit))
-                                   .order_by(Entry.id)))
-
-
-def open_period(period: Period, now: datetime) -> dict[str, int]:
-    """Open a scheduled period: one draft sheet per assessor and entry, one self-assessment per unit entry.
-    Idempotent: an open period only gets the sheets still missing (e.g. an assessor added later)."""
-    if period.status not in (PeriodStatus.SCHEDULED, PeriodStatus.OPEN):
-        return {"sheets": 0, "self": 0}
-    judges = assessors_of(period.contest_id)
-    sheets = selfs = 0
-    for event_id, rnd in rounds_of(period).items():
-        entries = active_entries(event_id)
-        have = set(db.session.execute(select(ScoreSheet.entry_id, ScoreSheet.judge_id)
-                                      .where(ScoreSheet.round_id == rnd.id)).all())
-        new = [ScoreSheet(entry_id=e.id, round_id=rnd.id, judge_id=j, status=SheetStatus.DRAFT, source="tablet")
-               for e in entries for j in judges if (e.id, j) not in have]
-        db.session.add_all(new)
-        sheets += len(new)
-        have_self = set(db.session.scalars(select(SelfSheet.entry_id).where(SelfSheet.period_id == period.id)))
-        new_self = [SelfSheet(period_id=period.id, entry_id=e.id) for e in entries
-                    if e.entrant.kind == EntrantKind.UNIT and e.id not in have_self]
-        db.session.add_all(new_self)
-        selfs += len(new_self)
-    if period.status == PeriodStatus.SCHEDULED:
-        period.status, period.opened_at = PeriodStatus.OPEN, now
-        record(None, "merit.period_open", period, contest_id=period.contest_id,
-               summary=f"{period.name}开始考评：考评表 {sheets} 份，自评表 {selfs} 份")
-    db.session.flush()
-    return {"sheets": sheets, "self": selfs}
-
-
-def close_period(period: Period, now: datetime) -> bool:
-    if period.status != PeriodStatus.OPEN:
-        return False
-    period.status, period.closed_at = PeriodStatus.CLOSED, now
-    draft = db.session.scalar(select(func.count(ScoreSheet.id)).where(
-        ScoreSheet.round_id.in_([r.id for r in rounds_of(period).values()]), ScoreSheet.status != SheetStatus.SUBMITTED))
-    record(None, "merit.period_close", period, contest_id=period.contest_id,
-           summary=f"{period.name}考评截止，未提交考评表 {draft} 份（不计入）")
-    db.session.flush()
-    return True
-
-
 # --- sheets --------------------------------------------------------------------------------------------------------
 
 def criterion_specs(contest: Contest, rnd: Round) -> RoundSpec:
-    spec = spec_of(contest)
-    event = next(e for e in contest.events if e.id == rnd.event_id)
-    return spec.event(event.code).round(rnd.code)  # type: ignore[union-attr]
+    """The round's spec, to check a sheet's marks and reasons against (read alone: see `round_spec_of`)."""
+    return round_spec_of(rnd)
 
 
 def note_required(spec: CriterionSpec, value: Decimal, kind: str = "merit") -> tuple[bool, bool]:
@@ -729,7 +570,7 @@ def ensure_honour_rules(contest: Contest) -> list[HonourRule]:
         return rules
     order = 0
     for event in contest.events:
-        for code, label, quota in DEFAULT_HONOURS.get(event.mode, []):
+        for code, label, quota in _honours_of(event):
             order += 1
             rule = HonourRule(contest_id=contest.id, event_id=event.id, code=f"{event.code}.{code}", label=label,
                               quota=quota, order=order)
@@ -737,6 +578,16 @@ def ensure_honour_rules(contest: Contest) -> list[HonourRule]:
             rules.append(rule)
     db.session.flush()
     return rules
+
+
+def _honours_of(event: Event) -> list[tuple[str, str, int]]:
+    """The honours the definition names for the event (a title up to a place: 先进集体 to_place 3 = a quota of 3), or
+    the defaults for its kind of entrant."""
+    titles = [t for t in (event.rules or {}).get("titles") or [] if t.get("to_place") and t.get("name")]
+    if titles:
+        return [(f"t{i}", t["name"], int(t["to_place"]) - int(t.get("from_place") or 1) + 1)
+                for i, t in enumerate(titles, start=1)]
+    return DEFAULT_HONOURS.get(event.mode, [])
 
 
 def assign_honours(contest: Contest, actor) -> list[Honour]:

@@ -12,26 +12,45 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from contestapp.auth.permissions import (
-    ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404)
+    ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404, roles_required)
 from contestapp.common.headers import untrusted_file
-from contestapp.common.nav import Tab, add_tab
+from contestapp.common.nav import NavLink, Tab, add_nav_link, add_tab
+from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.periods import SCHEDULE_LABELS
 from contestapp.domain.types import SpecError
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.entrants.roster import RosterFileError
 from contestapp.extensions import db
-from contestapp.judging.models import ScoreSheet
-from contestapp.merit import participants, services
+from contestapp.filters import number
+from contestapp.i18n import N_, tr
+from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
+from contestapp.merit import participants, periods, services, tasks
+from contestapp.merit.bulletin import distinct_notes
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
 from contestapp.merit.models import (
-    UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward, SelfSheet)
+    EVIDENCE_LABELS, UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward,
+    SelfSheet)
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
-add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=services.MERIT_KINDS, order=40))
-add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=services.MERIT_KINDS, order=41))
+add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=periods.MERIT_KINDS, order=40))
+add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=periods.MERIT_KINDS, order=41))
+
+
+bp.add_app_template_filter(distinct_notes, "distinct_notes")
+
+
+@bp.errorhandler(DefinitionFileError)
+def definition_broken(error: DefinitionFileError):
+    """A contest whose definition no longer validates (e.g. changed outside the console): say what is wrong and where
+    to fix it, never a server error."""
+    db.session.rollback()
+    problems = "；".join(f"{where}：{what}" for where, what in error.problems[:8])
+    return render_template("error.html", code=409, title=N_("竞赛定义有问题"),
+                           text=N_("本竞赛的定义有误，考评暂不能进行。请组织者在“竞赛设置”中修正以下问题后再试。"),
+                           description=problems), 409
 
 
 def _back(contest: Contest, endpoint: str = ".index", **kw):
@@ -45,7 +64,7 @@ def _period(contest: Contest, period_id: int) -> Period:
 @bp.route("/")
 @contest_access(*VIEWERS)
 def index(contest: Contest):
-    project = services.project_of(contest)
+    project = periods.project_of(contest)
     form = ProjectForm(obj=project)
     if project is None:
         form.name.data = contest.name
@@ -55,8 +74,8 @@ def index(contest: Contest):
     units = db.session.execute(select(Entrant.kind, Entrant.name).where(Entrant.contest_id == contest.id)
                                .order_by(Entrant.kind, Entrant.id)).all()
     return render_template("merit/index.html", contest=contest, project=project, form=form,
-                           periods=services.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
-                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in services.MERIT_KINDS)
+                           periods=periods.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
+                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS)
 
 
 @bp.route("/project", methods=["POST"])
@@ -69,10 +88,10 @@ def save_project(contest: Contest):
         return _back(contest)
     data = {k: v for k, v in form.data.items() if k != "csrf_token"}
     try:
-        services.save_project(contest, data, current_user)
+        periods.save_project(contest, data, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
         flash(_("项目信息已保存"), "success")
@@ -83,13 +102,15 @@ def save_project(contest: Contest):
 @contest_access(ORGANISER)
 def generate(contest: Contest):
     try:
-        periods = services.generate_periods(contest, current_user)
+        done = periods.generate_periods(contest, current_user)
     except (services.MeritError, SpecError) as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
-        flash(_("已生成 %(n)s 个考评期", n=len(periods)), "success")
+        flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
+        if done.repointed:
+            flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
     return _back(contest)
 
 
@@ -102,7 +123,7 @@ def period_weights(contest: Contest):
         changes = services.save_period_weights(contest, raw, current_user)
     except services.MeritError as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
     else:
         db.session.commit()
         flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
@@ -120,7 +141,7 @@ def import_participants(contest: Contest):
     try:
         checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
     except RosterFileError as exc:
-        flash(_(str(exc)), "error")
+        flash(tr(exc), "error")
         return _back(contest)
     if not checked.ok:
         return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
@@ -186,19 +207,40 @@ def period(contest: Contest, period_id: int):
         no_reason = services.missing_notes(p)
     elif can(current_user, contest, JUDGE):
         no_reason = services.missing_notes(p, judge_id=current_user.id)
+    published = p.status == "published"
     return render_template("merit/period.html", contest=contest, period=p, standings=services.standings_of(p),
                            preview=preview, bulletin=bulletin, missing=missing, no_reason=no_reason,
-                           events={e.id: e for e in contest.events})
+                           events={e.id: e for e in contest.events},
+                           due=periods.is_due(p, datetime.now(timezone.utc)),
+                           flags=services.red_flag_holders(p) if published else {},
+                           previous=services.previous_flags(p) if published else {})
 
 
 @bp.route("/periods/<int:period_id>/bulletin.pdf")
-@contest_access(*VIEWERS)
+@contest_access(*VIEWERS, UNIT)
 def bulletin(contest: Contest, period_id: int):
     p = _period(contest, period_id)
     b = db.session.scalar(select(Bulletin).where(Bulletin.period_id == p.id))
     if b is None or not Path(b.path).is_file():
         abort(404)
     return send_file(b.path, mimetype="application/pdf", download_name=f"{contest.code}-{p.code}-通报.pdf")
+
+
+@bp.route("/periods/<int:period_id>/open", methods=["POST"])
+@contest_access(ORGANISER)
+def open_period(contest: Contest, period_id: int):
+    """Open a due period now, without waiting for the scheduler (the same step as the `open_periods` job)."""
+    p = _period(contest, period_id)
+    try:
+        counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
+    except services.MeritError as exc:
+        db.session.rollback()
+        flash(tr(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
+                sheets=counts["sheets"], selfs=counts["self"]), "success")
+    return _back(contest, ".period", period_id=p.id)
 
 
 @bp.route("/periods/<int:period_id>/publish", methods=["POST"])
@@ -208,7 +250,7 @@ def publish(contest: Contest, period_id: int):
     p = _period(contest, period_id)
     now = datetime.now(timezone.utc)
     if p.status == "open":
-        services.close_period(p, now)
+        periods.close_period(p, now)
     made = services.publish_period(p, now, by=f"user:{current_user.username}")
     db.session.commit()
     flash(_("已生成排名与通报") if made else _("该考评期尚未开放或已通报"), "success" if made else "error")
@@ -238,7 +280,7 @@ def year(contest: Contest):
     reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).where(
         AnnualReview.entry_id.in_(list(entries)))).all()) if entries else {}
     return render_template("merit/year.html", contest=contest, rankings=rankings, entries=entries, honours=honours,
-                           rules=rules, reviews=reviews, project=services.project_of(contest))
+                           rules=rules, reviews=reviews, project=periods.project_of(contest))
 
 
 @bp.route("/year/honours", methods=["POST"])
@@ -261,7 +303,7 @@ def honour_tie(contest: Contest, rule_id: int):
             services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
         except (ValueError, services.MeritError) as exc:
             db.session.rollback()
-            flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
+            flash(tr(exc) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
         else:
             db.session.commit()
             flash(_("并列已确定"), "success")
@@ -301,7 +343,7 @@ def review(contest: Contest, entry_id: int):
         services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
     except (InvalidOperation, services.MeritError) as exc:
         db.session.rollback()
-        flash(_(str(exc)) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
+        flash(tr(exc) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
     else:
         db.session.commit()
     return _back(contest, ".year")
@@ -316,8 +358,23 @@ def self_list(contest: Contest):
                            sheets=services.self_sheets_for(contest, current_user))
 
 
-def _sheet_form(contest, rnd, values, notes=None):
-    return [{"c": c, "value": values.get(c.id), "note": (notes or {}).get(c.id)} for c in rnd.criteria]
+def _sheet_form(contest, rnd, values, notes=None, docs=None, entry_id=None):
+    """The sheet's rows: what is stored, or, after a refused save, what the user typed (nothing is lost). In a
+    points assessment each special item shows the state of its evidence (only confirmed evidence counts)."""
+    posted = request.method == "POST"
+    evidence = {}
+    if contest.kind == "points" and entry_id is not None:
+        for criterion_id, status in db.session.execute(select(Evidence.criterion_id, Evidence.status).where(
+                Evidence.contest_id == contest.id, Evidence.entry_id == entry_id).order_by(Evidence.id)):
+            evidence[criterion_id] = status  # the latest upload's state
+    rows = []
+    for c in rnd.criteria:
+        value = values.get(c.id)
+        rows.append({"c": c, "text": request.form.get(f"v_{c.code}", "") if posted else number(value),
+                     "note": request.form.get(f"n_{c.code}", "") if posted else (notes or {}).get(c.id),
+                     "doc": request.form.get(f"d_{c.code}", "") if posted else (docs or {}).get(c.id, ""),
+                     "evidence": evidence.get(c.id, "none") if c.kind == "bonus" else None})
+    return rows
 
 
 @bp.route("/self/<int:sheet_id>", methods=["GET", "POST"])
@@ -326,14 +383,14 @@ def self_sheet(contest: Contest, sheet_id: int):
     sheet = db.session.get(SelfSheet, sheet_id)
     if sheet is None or sheet.id not in {s.id for s in services.self_sheets_for(contest, current_user)}:
         deny(404)
-    rnd = services.rounds_of(sheet.period)[sheet.entry.event_id]
+    rnd = periods.rounds_of(sheet.period)[sheet.entry.event_id]
     if request.method == "POST":
         try:
             values = services.parse_values(request.form, rnd.criteria)
             services.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("自评已保存"), "success")
@@ -342,8 +399,9 @@ def self_sheet(contest: Contest, sheet_id: int):
                        {m.criterion_id: m.note for m in sheet.marks})
     title = _("%(period)s 自评：%(name)s", period=sheet.period.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
+                           back=url_for(".self_list", contest_id=contest.id),
                            rows=rows, locked=sheet.status == "submitted" or sheet.period.status != "open",
-                           kind=contest.kind)
+                           kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
 
 # --- the assessors' column (考评), with the reason for every deduction ----------------------------------------------
@@ -351,16 +409,20 @@ def self_sheet(contest: Contest, sheet_id: int):
 @bp.route("/assess")
 @contest_access(JUDGE)
 def assess_list(contest: Contest):
-    sheets = _open_sheets(contest)
-    return render_template("merit/assess_list.html", contest=contest, sheets=sheets)
+    now = datetime.now(timezone.utc)
+    if any(periods.fill_open_periods(contest, now).values()):  # joined or imported after a period opened
+        db.session.commit()
+    waiting = [p for p in periods.periods_of(contest) if periods.is_due(p, now)]
+    return render_template("merit/assess_list.html", contest=contest, sheets=_open_sheets(contest), waiting=waiting,
+                           status_labels=SHEET_STATUS_LABELS)
 
 
 def _open_sheets(contest: Contest) -> list[ScoreSheet]:
     out = []
-    for p in services.periods_of(contest):
+    for p in periods.periods_of(contest):
         if p.status != "open":
             continue
-        rounds = [r.id for r in services.rounds_of(p).values()]
+        rounds = [r.id for r in periods.rounds_of(p).values()]
         out += db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id.in_(rounds),
                                                            ScoreSheet.judge_id == current_user.id)
                                   .order_by(ScoreSheet.id)).all()
@@ -379,22 +441,21 @@ def assess(contest: Contest, sheet_id: int):
             services.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("考评表已保存"), "success")
             return _back(contest, ".assess_list")
     notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))}
     rows = _sheet_form(contest, sheet.round, {m.criterion_id: m.value for m in sheet.marks},
-                       {k: v.note for k, v in notes.items()})
-    for row in rows:
-        n = notes.get(row["c"].id)
-        row["doc"] = n.document_no if n else ""
+                       {k: v.note for k, v in notes.items()}, {k: v.document_no or "" for k, v in notes.items()},
+                       sheet.entry_id)
     period = db.session.scalar(select(Period).where(Period.contest_id == contest.id, Period.code == sheet.round.code))
-    title = _("%(period)s 考评：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
+    title = _("%(period)s：%(name)s", period=sheet.round.name, name=sheet.entry.entrant.name)
     return render_template("merit/sheet.html", contest=contest, title=title,
+                           back=url_for(".assess_list", contest_id=contest.id),
                            rows=rows, locked=sheet.status == "submitted" or (period and period.status != "open"),
-                           kind=contest.kind)
+                           kind=contest.kind, evidence_labels=EVIDENCE_LABELS)
 
 
 @bp.route("/periods/<int:period_id>/notes/<int:sheet_id>", methods=["GET", "POST"])
@@ -404,7 +465,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
     the sheet's assessor, or an organiser on the assessor's word (audited either way)."""
     p = _period(contest, period_id)
     sheet = db.session.get(ScoreSheet, sheet_id)
-    if sheet is None or sheet.round_id not in {r.id for r in services.rounds_of(p).values()}:
+    if sheet is None or sheet.round_id not in {r.id for r in periods.rounds_of(p).values()}:
         deny(404)
     if not can(current_user, contest, ORGANISER) and sheet.judge_id != current_user.id:
         deny(403)
@@ -416,7 +477,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
             changed = services.save_mark_notes(sheet, current_user, notes)
         except services.MeritError as exc:
             db.session.rollback()
-            flash(_(str(exc)), "error")
+            flash(tr(exc), "error")
         else:
             db.session.commit()
             flash(_("已补填原因 %(n)s 项", n=len(changed)) if changed else _("没有修改"), "success" if changed else "info")
@@ -467,7 +528,7 @@ def evidence(contest: Contest):
                                         form.note.data or "", current_user)
             except services.MeritError as exc:
                 db.session.rollback()
-                flash(_(str(exc)), "error")
+                flash(tr(exc), "error")
             else:
                 db.session.commit()
                 flash(_("佐证材料已上传，待审核"), "success")
@@ -477,9 +538,10 @@ def evidence(contest: Contest):
                 flash("；".join(errors), "error")
     items = db.session.scalars(select(Evidence).where(Evidence.contest_id == contest.id,
                                                       Evidence.entry_id.in_([e.id for e in entries]))
-                               .order_by(Evidence.id.desc())).all() if entries else []
+                               .order_by(Evidence.status != "pending", Evidence.id.desc())).all() if entries else []
     return render_template("merit/evidence.html", contest=contest, form=form, items=items,
-                           reviewer=can(current_user, contest, ORGANISER, JUDGE))
+                           reviewer=can(current_user, contest, ORGANISER, JUDGE),
+                           uploader=can(current_user, contest, ORGANISER, UNIT))
 
 
 @bp.route("/evidence/<int:evidence_id>")
@@ -508,4 +570,16 @@ def evidence_review(contest: Contest, evidence_id: int):
     return _back(contest, ".evidence")
 
 
-__all__ = ["bp", "UNIT_ROLES"]
+# --- an assessor's or a unit account's tasks across contests (reached from the top bar) ----------------------------
+
+tasks_bp = Blueprint("merit_tasks", __name__, url_prefix="/merit")
+add_nav_link(NavLink("merit_tasks", N_("考评任务"), "merit_tasks.tasks_index", (JUDGE, UNIT), order=30))
+
+
+@tasks_bp.route("/")
+@roles_required(JUDGE, UNIT)
+def tasks_index():
+    return render_template("merit/tasks.html", items=tasks.tasks_for(current_user, datetime.now(timezone.utc)))
+
+
+__all__ = ["bp", "tasks_bp", "UNIT_ROLES"]

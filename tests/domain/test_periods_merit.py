@@ -87,3 +87,39 @@ def test_honours_within_quota_skip_vetoed_and_hold_ties_across_the_quota():
     assert [(g.entry, g.pending) for g in grants] == [("b", False), ("c", True), ("d", True)]
     grants = allocate_honours(HonourRule("adv", "先进集体", 3), ranked)
     assert [(g.entry, g.pending) for g in grants] == [("b", False), ("c", False), ("d", False)]
+
+
+def test_a_templates_schedule_is_read_from_its_round_codes():
+    from contestapp.domain.periods import schedule_of
+
+    assert schedule_of(["2025-04", "2025-05", "2025-06"]) == "monthly"
+    assert schedule_of(["2025-04a", "2025-04b"]) == "half_monthly"
+    assert schedule_of(["2025-W01"]) == "weekly"
+    assert schedule_of(["2025-B2", "2025-B3"]) == "bimonthly"
+    assert schedule_of(["2025-Q1"]) == "quarterly"
+    assert schedule_of(["2025"]) == "yearly"
+    assert schedule_of(["year"]) is None and schedule_of([]) is None
+    assert schedule_of(["2025-04", "2025-Q2"]) is None  # mixed shapes say nothing
+
+
+def test_a_span_of_n_periods_starts_with_the_period_containing_the_day():
+    from contestapp.domain.periods import span_from
+
+    assert span_from("monthly", date(2026, 12, 4), 3) == (date(2026, 12, 1), date(2027, 2, 28))
+    assert span_from("quarterly", date(2026, 5, 20), 1) == (date(2026, 4, 1), date(2026, 6, 30))
+    assert span_from("yearly", date(2026, 12, 4), 1) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert span_from("half_monthly", date(2026, 2, 16), 2) == (date(2026, 2, 16), date(2026, 3, 15))
+    with pytest.raises(SpecError):
+        span_from("monthly", date(2026, 1, 1), 0)
+
+
+def test_a_reference_to_a_period_that_goes_moves_to_its_successor():
+    from contestapp.domain.periods import successor
+
+    old, new = ["2025-04", "2025-05", "2025-06"], ["2026-12", "2027-01", "2027-02"]
+    assert successor(old, new, "2025-06") == "2027-02"   # the latest period stays the latest
+    assert successor(old, new, "2025-04") == "2026-12"   # otherwise the same place
+    assert successor(old, ["2026-12", "2027-01", "2027-02", "2027-03"], "2025-06") == "2027-03"
+    assert successor(old, ["2026-12", "2027-01"], "2025-05") == "2027-01"  # clamped to the last
+    assert successor(old, ["2025-05", "2025-06"], "2025-06") == "2025-06"  # kept: unchanged
+    assert successor(old, [], "2025-06") is None

@@ -129,8 +129,13 @@ def test_jobs_console_lists_last_and_next_run(app, make, client):
 
     make.user("root", "admin")
     db.session.commit()
-    run_job("open_periods")
     login(client, "root")
     page = client.get("/jobs/").get_data(as_text=True)
-    assert "open_periods" in page and "ok" in page and "backup" in page and "调度进程未运行" in page
+    assert "调度进程未在运行（最近一次：从未）" in page
+    run_job("open_periods")  # as the scheduler process runs it
+    page = client.get("/jobs/").get_data(as_text=True)
+    assert "open_periods" in page and "成功" in page and "无到期的考评期" in page and "backup" in page
+    assert "调度进程运行中：最近一次在" in page
     assert client.post("/jobs/backup/run").status_code == 302
+    page = client.get("/jobs/").get_data(as_text=True)  # a run by hand is marked so (it says nothing of the process)
+    assert "手动" in page and "console:root" in page
