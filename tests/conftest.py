@@ -157,9 +157,11 @@ class Factory:
         return org
 
     def user(self, username, role, org=None, unit_name=None, password=PASSWORD):
+        """An account in `org`; a test that does not name one gets a unit of the account's own (every account
+        belongs to a unit, and accounts share one only when a test says so)."""
         from contestapp.auth.services import create_user
 
-        user = create_user(username, password, role, username, org, unit_name)
+        user = create_user(username, password, role, username, org or self.org(f"{username}的单位", "unit"), unit_name)
         _db.session.flush()
         return user
 

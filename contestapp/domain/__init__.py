@@ -16,6 +16,8 @@ Public API
 - definition: parse_contest(dict), loads_contest(text), dump_contest(spec), dumps_contest(spec), DefinitionError
 - periods:    plan_periods(schedule, start, end, deadline_days) -> [PeriodPlan], SCHEDULES (merit / 1+X periods)
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
+- recusal:    Affiliation (units a person or candidate belongs to) + shares_unit, unit_key, panel_level /
+              panel_wanted / panel_floor (is the panel left after recusal big enough: OK, SHORT, BLOCKED)
 """
 from .awards import Award, assign_awards, award_counts
 from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest
