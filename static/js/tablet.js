@@ -371,12 +371,17 @@
     }
     banner.hidden = !banner.childNodes.length;
     var box = document.getElementById("criteria");
+    // a mark being typed when the sheet is drawn again (an earlier mark's save came back) stays as typed, with the focus
+    var typing = document.activeElement && box.contains(document.activeElement) && document.activeElement.getAttribute("data-criterion")
+      ? { code: document.activeElement.getAttribute("data-criterion"), value: document.activeElement.value } : null;
     box.innerHTML = "";
     var pendN = pendingNotes(sheet.id);
     criteria.forEach(function (c) {
       var key = String(c.id);
       box.appendChild(criterionCard(sheet, c, v, pend[key] !== undefined || pendN[key] !== undefined, locked));
     });
+    var again = typing && box.querySelector('input[data-criterion="' + typing.code + '"]');
+    if (again && !again.disabled) { again.value = typing.value; again.focus(); }
     document.getElementById("sheet-total").textContent = M.total(criteria, v);
     document.getElementById("submit").disabled = locked;
     document.getElementById("recuse").disabled = locked || !state.online;
