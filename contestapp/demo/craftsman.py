@@ -37,17 +37,17 @@ UNITS = [
 ]
 # experts: (account, name, organisation, level) -- each in the unit where the expert works
 EXPERTS = [
-    ("expert1", "评委 杨国华（高级技师）", "杭州技师学院", "unit"),
-    ("expert2", "评委 顾文斌（教授）", "浙江机电职业技术学院", "unit"),
-    ("expert3", "评委 邵立新（考评员）", "杭州市职业技能鉴定中心", "unit"),
-    ("expert4", "评委 谭振华（正高级工程师）", "浙江建设技师学院", "unit"),
-    ("expert5", "评委 龚春燕（技能大师）", "杭州第一技师学院", "unit"),
-    ("expert6", "评委 钱德明（总工程师）", "杭州汽轮机股份有限公司", "unit"),
+    ("zhuanjia1", "评委 杨国华（高级技师）", "杭州技师学院", "unit"),
+    ("zhuanjia2", "评委 顾文斌（教授）", "浙江机电职业技术学院", "unit"),
+    ("zhuanjia3", "评委 邵立新（考评员）", "杭州市职业技能鉴定中心", "unit"),
+    ("zhuanjia4", "评委 谭振华（正高级工程师）", "浙江建设技师学院", "unit"),
+    ("zhuanjia5", "评委 龚春燕（技能大师）", "杭州第一技师学院", "unit"),
+    ("zhuanjia6", "评委 钱德明（总工程师）", "杭州汽轮机股份有限公司", "unit"),
 ]
 SUMMARY = "{name}：{job}，{level}，从事本职业 {years} 年，带徒 {apprentices} 人。"
 
 # nominations: unit account, days before today it was submitted (None: a draft), and the form's values. One works
-# at the expert6's enterprise though nominated by its district (recused through the employer), one is the
+# at zhuanjia6's enterprise though nominated by its district (recused through the employer), one is the
 # enterprise's own nomination (recused through the nominating unit), one is over the age limit, one holds a
 # provincial first prize (for direct recognition).
 NOMINATIONS = [
@@ -185,5 +185,5 @@ def _notice(world: World, deadline: datetime) -> str:
 def _accounts() -> list[tuple[str, str, str]]:
     secret = f"密码 {PASSWORD}"
     return [("工匠评选 推荐单位 unit accounts", "xihu gongshu qilunji xizi", secret),
-            ("工匠评选 评审专家 experts", "expert1 … expert6", secret),
+            ("工匠评选 评审专家 experts", "zhuanjia1 … zhuanjia6", secret),
             ("工匠评选 主办 office", "organiser", secret)]
