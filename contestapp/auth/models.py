@@ -123,6 +123,11 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS.get(Role(self.role), self.role)
 
     @property
+    def units_label(self) -> str:
+        """The units the person belongs to, as pages show them: the organisation, then the employer when named."""
+        return " · ".join(n for n in (self.organisation.name if self.organisation else "", self.unit_name or "") if n)
+
+    @property
     def affiliation(self) -> Affiliation:
         """The units this person belongs to, for recusal: the account's organisation and the named employer."""
         return Affiliation.of(self.organisation_id, self.organisation.name if self.organisation else None,

@@ -34,8 +34,7 @@ from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, ContestMember, Round
 from contestapp.craftsman.models import (
     STAGE_ORDER, CraftsmanCall, CraftsmanTitle, Nomination, NominationFile, NominationStatus, Stage, Vote, VoteCode)
-from contestapp.craftsman.panel import (
-    PANEL_MAX, PANEL_MIN, PanelCheck, check_panel, experts_of, is_recused, shared_unit)
+from contestapp.craftsman.panel import PanelCheck, check_panel, experts_of, is_recused, shared_unit
 from contestapp.domain import EntryRoundInput, Mark as DMark, rank, score_event
 from contestapp.domain.eligibility import (
     Candidate, EligibilityReport, EligibilityRules, Target, TargetResult, check_eligibility, check_targets,
@@ -487,7 +486,7 @@ def start_review(call: CraftsmanCall, actor, acknowledged: bool = False) -> int:
         raise CraftsmanError(f"评选定义中缺少代码为 {REVIEW_ROUND} 的专家评审轮次")
     check = panel_check(call)
     if not check.size_ok:
-        raise PanelTooSmall(f"评审专家 {len(check.experts)} 名，须为 {PANEL_MIN}–{PANEL_MAX} 名", check)
+        raise PanelTooSmall(N_("评审专家人数不符合要求，不能开始评审"), check)
     if check.blocked:
         raise PanelTooSmall(N_("回避后有候选人没有足够的评审专家，无法评分，不能开始评审"), check)
     if check.short and not acknowledged:

@@ -18,6 +18,7 @@ from contestapp.craftsman import services
 from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, NominationForm, UploadForm, VoteForm
 from contestapp.craftsman.models import (
     STAGE_LABELS, CraftsmanCall, Nomination, NominationFile, NominationStatus, Stage)
+from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
 from contestapp.craftsman.services import CraftsmanError, RateLimited
 from contestapp.extensions import db
 
@@ -60,7 +61,7 @@ def console(contest: Contest):
     return render_template("craftsman/console.html", contest=contest, call=call, nominations=nominations,
                            counts=counts, next_stage=services.next_stage(call), stage_labels=STAGE_LABELS,
                            panel=_panel_check(call), experts=services.experts_of(contest),
-                           panel_min=services.PANEL_MIN, panel_max=services.PANEL_MAX,
+                           panel_min=PANEL_MIN, panel_max=PANEL_MAX,
                            open_now=services.nominations_open(call))
 
 
@@ -168,7 +169,7 @@ def start_review(contest: Contest):
     pending = [n for n in nominations if n.status == NominationStatus.SUBMITTED]
     direct = [n for n in nominations if n.status == NominationStatus.DIRECT]
     return render_template("craftsman/start_review.html", contest=contest, call=call, check=check, problem=problem,
-                           pending=pending, direct=direct, panel_min=services.PANEL_MIN, panel_max=services.PANEL_MAX)
+                           pending=pending, direct=direct, panel_min=PANEL_MIN, panel_max=PANEL_MAX)
 
 
 @bp.route("/<int:contest_id>/nominations/<int:nomination_id>")
