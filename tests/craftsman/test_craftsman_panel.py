@@ -38,12 +38,17 @@ def _legacy_world(make):
     return contest, call, office, units
 
 
-def test_a_unit_account_in_the_organising_federation_cannot_nominate(app, make):
+def test_a_unit_account_in_the_organising_federation_cannot_nominate(app, make, client):
     from contestapp.craftsman import services
 
     contest, call, office, units = _legacy_world(make)
+    db.session.commit()
     with pytest.raises(services.CraftsmanError, match="主办单位"):
         nominate(call, units[0], 0)
+    db.session.rollback()
+    login(client, "unit0")
+    page = client.get("/craftsman/unit").get_data(as_text=True)
+    assert "本账号属于评选的主办单位，不能推荐候选人" in page and "推荐候选人</a>" not in page
 
 
 def test_every_candidate_without_a_possible_score_is_named_and_the_review_does_not_start(app, make, client):
