@@ -15,6 +15,7 @@ import re
 import subprocess
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,10 +51,22 @@ def _local(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZONE)
 
 
-def _context(browser, p, device: str | None = None):
-    if device:
-        return browser.new_context(**p.devices[device], locale="zh-CN")
-    return browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
+@pytest.fixture
+def browse(chromium):
+    """new_page(device=None): a page in a browser context of its own (a desktop, or a device such as an iPad); every
+    context is closed when the test ends."""
+    p, browser = chromium
+    contexts = []
+
+    def new_page(device: str | None = None):
+        options = (dict(p.devices[device]) if device
+                   else {"viewport": {"width": 1366, "height": 900}, "accept_downloads": True})
+        contexts.append(browser.new_context(**options, locale="zh-CN"))
+        return contexts[-1].new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
 
 
 def _go(page, action) -> None:
@@ -157,21 +170,16 @@ def score_on_tablet(page, section: str, code: str, values: dict[str, int]) -> No
         page.fill(f'input[data-criterion="{criterion}"]', str(value))
         page.press(f'input[data-criterion="{criterion}"]', "Enter")
     page.tap("#submit")
-    try:
-        page.check("#confirm-check", timeout=5000)
-    except Exception:
-        page.screenshot(path="/tmp/craft-fail.png")
-        raise
+    page.check("#confirm-check")
     page.tap("#confirm-ok")
     page.tap("#back")
     box.locator(f'a.entry[data-code="{code}"][data-status=submitted]').wait_for()  # 已提交, on the server
 
 
-def experts_score(site, browser, p, section: str, marks: dict[str, dict[str, int] | None]) -> None:
+def experts_score(site, browse, section: str, marks: dict[str, Callable[[str], dict[str, int]]]) -> None:
     """Each expert signs in on a tablet, looks the codes up on the candidates' list, scores every sheet shown."""
     for expert in EXPERTS:
-        context = _context(browser, p, "iPad (gen 7)")
-        page = context.new_page()
+        page = browse("iPad (gen 7)")
         codes = expert_codes(site, page, expert)
         mine = [n for n in marks if expert in _experts_of(n)]
         assert set(codes) >= set(mine)
@@ -184,7 +192,7 @@ def experts_score(site, browser, p, section: str, marks: dict[str, dict[str, int
         for name in mine:
             score_on_tablet(page, section, codes[name], marks[name](expert))
         assert box.locator("a.entry[data-status=submitted]").count() == len(mine)
-        context.close()
+        page.context.close()
 
 
 # --- the public ----------------------------------------------------------------------------------------------------
@@ -202,17 +210,16 @@ def vote(page, sms: RecordingSender, phone: str, name: str) -> str:
 
 # --- the journey ---------------------------------------------------------------------------------------------------
 
-def test_craftsman_selection_from_call_to_title_certificate(site, clock, chromium, tmp_path):
-    p, browser = chromium
+def test_craftsman_selection_from_call_to_title_certificate(site, clock, browse, tmp_path):
     sms = site.app.extensions["craftsman_sms"] = RecordingSender()
 
     # the call is open: a unit nominates with materials; another unit still has a draft
-    unit = _context(browser, p).new_page()
+    unit = browse()
     nominate_with_materials(site, unit, tmp_path)
     unit.goto(site.url("/craftsman/unit"))
     deadline = _local(re.search(r"申报截止 (\S+ \S+)", unit.inner_text("body")).group(1))
     assert deadline > datetime.now(ZONE)
-    draft = _context(browser, p).new_page()
+    draft = browse()
     site.login(draft, "xihu")
     assert [r[:3] for r in _rows(draft, "#mine")] == [["孙婷", "茶叶加工工", "草稿"], ["李建国", "数控车工", "已提交"]]
 
@@ -223,10 +230,9 @@ def test_craftsman_selection_from_call_to_title_certificate(site, clock, chromiu
     _go(draft, lambda: draft.locator("#mine tr", has_text="孙婷").locator("a").click())
     assert "此草稿不能再提交" in draft.inner_text("#closed-note")
     assert draft.locator("button:has-text('提交推荐表')").count() == 0 and draft.locator("#upload-form").count() == 0
-    draft.context.close()
 
     # the office: eligibility, then the review starts from the page that shows every candidate's experts
-    office = _context(browser, p).new_page()
+    office = browse()
     site.login(office, "organiser")
     open_console(site, office)
     assert office.inner_text("#stage") == "申报中"
@@ -234,7 +240,7 @@ def test_craftsman_selection_from_call_to_title_certificate(site, clock, chromiu
     start_review(office)
 
     # experts from other units score the review on tablets
-    experts_score(site, browser, p, "专家评审", {
+    experts_score(site, browse, "专家评审", {
         name: (lambda expert, name=name: {c: _mark(name, expert, b) for c, b in zip(CRITERIA, REVIEW[name])})
         for name in REVIEW})
     office.reload()
@@ -245,14 +251,14 @@ def test_craftsman_selection_from_call_to_title_certificate(site, clock, chromiu
     assert "入围名单已确定：3 人" in office.inner_text("body")
 
     # the shortlisted defend; the experts score the defence on the tablets
-    experts_score(site, browser, p, "现场答辩", {
+    experts_score(site, browse, "现场答辩", {
         name: (lambda expert, name=name: {"defence": _mark(name, expert, DEFENCE[name])}) for name in DEFENCE})
 
     # the public vote, on a phone, with codes by SMS: one vote per phone per day
     open_console(site, office)
     _go(office, lambda: office.click("button:has-text('进入下一阶段：网络投票')"))
     assert office.inner_text("#stage") == "网络投票"
-    phone = _context(browser, p, "iPhone 13").new_page()
+    phone = browse("iPhone 13")
     phone.goto(site.url(office.locator("a:has-text('公开投票页')").get_attribute("href")))
     assert [h.strip() for h in phone.locator("section.candidate h2").all_inner_texts()] == ["李建国", "王秀英", "陈志强"]
     for number, name in [("13900000001", "王秀英"), ("13900000002", "王秀英"), ("13900000003", "李建国"),
