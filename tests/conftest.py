@@ -220,6 +220,16 @@ def login_as(client):
 
 # --- real browser ------------------------------------------------------------------------------------------------
 
+def sign_in(page, base, username, password=PASSWORD):
+    """Sign in through the login page of the app served at `base` (a real browser page)."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/login" not in page.url, page.inner_text("body")[:500]
+
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 

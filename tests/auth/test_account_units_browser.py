@@ -3,7 +3,7 @@ select as the page offers it no longer files the account under the top organisat
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +22,7 @@ def test_the_unit_is_chosen_explicitly_in_the_user_form(live_server, chromium):
     p, browser = chromium
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "boss")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    sign_in(page, base, "boss")
     page.goto(f"{base}/users/new")
     assert page.locator("#organisation_id option:checked").inner_text() == "请选择所属单位"
     page.fill("#username", "expert9")

@@ -5,10 +5,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, chromium):
+def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, tablet):
     from contestapp.extensions import db
     from contestapp.judging import services
-    from tests.conftest import PASSWORD, Factory
+    from tests.conftest import Factory, sign_in
 
     base, app = live_server
     with app.app_context():
@@ -21,14 +21,8 @@ def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, 
         services.draw_event(event, None, seed=1)
         services.assign(contest, make.user("typist", "judge", org), [practical], ["m1", "safety"], None)
         db.session.commit()
-    p, browser = chromium
-    context = browser.new_context(**p.devices["iPad (gen 7)"], locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "typist")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    page = tablet.new_page()
+    sign_in(page, base, "typist")
     held = []
 
     def hold_the_first(route):  # the first save's answer waits until released; later ones go through
@@ -58,4 +52,3 @@ def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, 
 
         assert sorted(str(v) for v in db.session.scalars(select(Mark.value))) == ["1", "25"]
         db.session.remove()
-    context.close()
