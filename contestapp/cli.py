@@ -45,27 +45,52 @@ def _organisation(name: str | None):
     return org
 
 
+def _user_organisation(name: str, level: str):
+    """The organisation a new account belongs to, named explicitly. On a database without any organisation (the
+    first administrator of a new installation) it is created as the top organisation; otherwise it must exist."""
+    from contestapp.auth.models import Organisation, OrgLevel
+
+    name = name.strip()
+    org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+    if org is not None:
+        return org
+    names = list(db.session.scalars(select(Organisation.name).order_by(Organisation.id).limit(21)))
+    if names:
+        listed = "、".join(names[:20]) + ("……" if len(names) > 20 else "")
+        raise click.ClickException(f"找不到组织 {name}。已有组织：{listed}（新的组织在“账号 › 组织”页面添加）")
+    org = Organisation(name=name, level=OrgLevel(level).value)
+    db.session.add(org)
+    db.session.flush()
+    click.echo(f"已创建顶级组织 {name}")
+    return org
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(["admin", "organiser", "chief_judge", "judge", "arbitrator", "unit"]))
 @click.option("--name", "display_name", help="显示名称")
-@click.option("--org", "org_name", help="所属组织名称（默认：顶级组织）")
-@click.option("--unit", "unit_name", help="所在单位（裁判回避用）")
+@click.option("--org", "org_name", required=True,
+              help="所属单位（组织名称，必填）：单位账号以此单位名义推荐；裁判、评审专家不评本单位的参赛者和候选人（回避）")
+@click.option("--org-level", default="city", show_default=True,
+              type=click.Choice(["province", "city", "county", "industry", "town", "project", "unit"]),
+              help="数据库中还没有任何组织时，--org 作为顶级组织创建时的层级")
+@click.option("--unit", "unit_name", help="工作单位（不在组织列表中时填写，同样用于回避）")
 @click.option("--email", help="电子邮箱（用于提醒）")
 @click.password_option(help="密码（至少 8 位）")
-def create_user_command(username, role, display_name, org_name, unit_name, email, password):
-    """创建用户 / create a user."""
+def create_user_command(username, role, display_name, org_name, org_level, unit_name, email, password):
+    """创建用户（须指定所属单位）/ create a user in the organisation (unit) given by --org."""
     from contestapp.auth.models import clean_email
     from contestapp.auth.services import create_user
 
     try:
         email = clean_email(email)
-        user = create_user(username, password, role, display_name, _organisation(org_name), unit_name)
+        org = _user_organisation(org_name, org_level)
+        user = create_user(username, password, role, display_name, org, unit_name)
         user.email = email
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"已创建用户 {user.username}（{user.role_label}）")
+    click.echo(f"已创建用户 {user.username}（{user.role_label}，所属单位：{org.name}）")
 
 
 @contest_cli.command("load")

@@ -157,9 +157,11 @@ class Factory:
         return org
 
     def user(self, username, role, org=None, unit_name=None, password=PASSWORD):
+        """An account in `org`; a test that does not name one gets a unit of the account's own (every account
+        belongs to a unit, and accounts share one only when a test says so)."""
         from contestapp.auth.services import create_user
 
-        user = create_user(username, password, role, username, org, unit_name)
+        user = create_user(username, password, role, username, org or self.org(f"{username}的单位", "unit"), unit_name)
         _db.session.flush()
         return user
 
@@ -217,6 +219,16 @@ def login_as(client):
 
 
 # --- real browser ------------------------------------------------------------------------------------------------
+
+def sign_in(page, base, username, password=PASSWORD):
+    """Sign in through the login page of the app served at `base` (a real browser page)."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/login" not in page.url, page.inner_text("body")[:500]
+
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]

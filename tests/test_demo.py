@@ -102,3 +102,22 @@ def test_certificates_issue_from_the_finished_event(app, tmp_path):
     winners = [g for g in grants if g.award]
     assert winners and all(g.name in text for g in winners)
     assert "一等奖" in text and "电工" in text and "证书编号" in text
+
+
+def test_every_demo_account_has_the_role_its_line_says(app):
+    """Each kind's demo names its own accounts; one username reused by two kinds would silently give one of them the
+    other's role (the 1+X office once shared `xihu` with a craftsman nominating unit)."""
+    from contestapp.demo import create_demo
+
+    lines = create_demo()
+    db.session.commit()
+    roles = {"organiser": "organiser", "unit accounts": "unit", "experts": "judge", "assessors": "judge",
+             "reviewer": "judge", "union accounts": "unit", "office": "organiser", "chief judge": "chief_judge",
+             "arbitrator": "arbitrator"}
+    for who, login, _secret in lines:
+        wanted = next((role for key, role in roles.items() if who.endswith(key)), None)
+        if wanted is None or "…" in login:
+            continue
+        for username in login.split():
+            user = db.session.scalar(select(User).where(User.username == username))
+            assert user is not None and user.role == wanted, (who, username, user and user.role)

@@ -25,8 +25,9 @@ class UserForm(FlaskForm):
                                               Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、点、下划线和连字符"))])
     display_name = StringField(_l("姓名/显示名称"), validators=[DataRequired(message=_l("此项必填")), Length(max=100)])
     role = SelectField(_l("角色"))
-    organisation_id = SelectField(_l("所属组织"), coerce=int)
-    unit_name = StringField(_l("所在单位（裁判回避用）"), validators=[Optional(), Length(max=200)])
+    organisation_id = SelectField(_l("所属单位"), coerce=int,
+                                  validators=[DataRequired(message=_l("请选择账号的所属单位"))])
+    unit_name = StringField(_l("工作单位（不在所属单位列表中时填写）"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("手机号应为11位数字"))])
     email = StringField(_l("电子邮箱（用于提醒，可不填）"),
                         validators=[Optional(), Length(max=EMAIL_MAX), Regexp(EMAIL_PATTERN, message=_l("电子邮箱格式不正确"))],
@@ -54,11 +55,33 @@ def _organisations() -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
+def _tree_order(orgs: list[Organisation]) -> list[tuple[Organisation, int]]:
+    """The organisations as the tree reads, each with its depth (parents first, children below them)."""
+    ids = {o.id for o in orgs}
+    children: dict[int | None, list[Organisation]] = {}
+    for o in orgs:
+        children.setdefault(o.parent_id if o.parent_id in ids else None, []).append(o)
+    out: list[tuple[Organisation, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for o in children.get(parent, []):
+            out.append((o, depth))
+            walk(o.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
     roles = [r for r in Role if current_user.role == ADMIN or r != Role.ADMIN]
     form.role.choices = [(r.value, _(ROLE_LABELS[r])) for r in roles]
-    form.organisation_id.choices = [(o.id, o.name) for o in _organisations()]
+    # no organisation is preselected: the person's own unit is chosen every time (it decides recusal)
+    form.organisation_id.choices = [(0, _("请选择所属单位"))] + [
+        (o.id, "\u3000" * depth + f"{o.name}（{_(ORG_LEVEL_LABELS.get(o.level, o.level))}）")
+        for o, depth in _tree_order(_organisations())]
+    if form.organisation_id.data is None:
+        form.organisation_id.data = 0
     return form
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contestapp.common.db import UTCDateTime, utcnow
+from contestapp.domain.recusal import Affiliation
 from contestapp.extensions import db
 from contestapp.i18n import N_
 
@@ -94,8 +95,11 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), index=True)
+    # The unit the person belongs to (chosen explicitly when the account is made): a unit account nominates and
+    # reports for it; a judge or expert is recused from candidates of it. `unit_name`: the person's employer when it
+    # is not an organisation of the tree (e.g. a technical college), also used for recusal.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    unit_name: Mapped[str | None] = mapped_column(String(200))  # a judge's own unit, for recusal
+    unit_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))  # reminders by e-mail when SMTP is configured
     active: Mapped[bool] = mapped_column(default=True)
@@ -117,6 +121,17 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(Role(self.role), self.role)
+
+    @property
+    def units_label(self) -> str:
+        """The units the person belongs to, as pages show them: the organisation, then the employer when named."""
+        return " · ".join(n for n in (self.organisation.name if self.organisation else "", self.unit_name or "") if n)
+
+    @property
+    def affiliation(self) -> Affiliation:
+        """The units this person belongs to, for recusal: the account's organisation and the named employer."""
+        return Affiliation.of(self.organisation_id, self.organisation.name if self.organisation else None,
+                              self.unit_name)
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -35,9 +35,14 @@ def authenticate(username: str, password: str, address: str) -> User:
     return user
 
 
-def create_user(username: str, password: str, role: str, display_name: str | None = None,
-                organisation: Organisation | None = None, unit_name: str | None = None) -> User:
+def create_user(username: str, password: str, role: str, display_name: str | None,
+                organisation: Organisation | None, unit_name: str | None = None) -> User:
+    """A new account, always in an organisation chosen by whoever creates it: the unit the person belongs to (a unit
+    account nominates for it; a judge or expert is recused from its candidates). There is no default: an account
+    quietly put in the top organisation would be recused from every candidate of that organisation's contests."""
     Role(role)  # refuse an unknown role early
+    if organisation is None:
+        raise ValueError(N_("请选择账号的所属单位"))
     if len(password) < 8:
         raise ValueError(N_("密码至少 8 位"))
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:

@@ -30,10 +30,11 @@ from sqlalchemy.orm import selectinload
 from contestapp.audit.service import record
 from contestapp.auth.models import Role, User
 from contestapp.common.db import utcnow
-from contestapp.contests.definition import spec_of
+from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, ContestMember, Round
 from contestapp.craftsman.models import (
     STAGE_ORDER, CraftsmanCall, CraftsmanTitle, Nomination, NominationFile, NominationStatus, Stage, Vote, VoteCode)
+from contestapp.craftsman.panel import PanelCheck, check_panel, experts_of, is_recused, shared_unit
 from contestapp.domain import EntryRoundInput, rank, score_event
 from contestapp.domain.eligibility import (
     Candidate, EligibilityReport, EligibilityRules, Target, TargetResult, check_eligibility, check_targets,
@@ -49,7 +50,6 @@ from contestapp.results.inputs import entry_inputs
 ZONE = ZoneInfo("Asia/Shanghai")
 REVIEW_ROUND = "review"
 DEFENCE_ROUND = "defence"
-PANEL_MIN, PANEL_MAX = 5, 9
 
 
 class CraftsmanError(ValueError):
@@ -179,6 +179,8 @@ def save_nomination(call: CraftsmanCall, unit_user: User, nomination: Nomination
     if nomination is None:
         if not nominations_open(call, now):
             raise CraftsmanError(N_("申报已截止"))
+        if org.id == db.session.get(Contest, call.contest_id).organisation_id:
+            raise CraftsmanError(N_("本账号属于评选的主办单位，不能推荐候选人；请用推荐单位的账号申报（账号的所属单位由管理员设置）"))
     else:
         check_unit_owns(unit_user, nomination)
         if not nomination.editable:
@@ -386,21 +388,6 @@ def delete_file(nomination: Nomination, f: NominationFile, actor) -> None:
 
 # --- who may see a nomination ------------------------------------------------------------------------------------
 
-def experts_of(contest: Contest) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(ContestMember, ContestMember.user_id == User.id)
-        .where(ContestMember.contest_id == contest.id, ContestMember.role == Role.JUDGE, User.active.is_(True))
-        .order_by(User.id)))
-
-
-def is_recused(expert: User, nomination: Nomination) -> bool:
-    """回避: an expert from the nominating unit (same organisation, or the same unit name) may not score."""
-    if expert.organisation_id is not None and expert.organisation_id == nomination.unit_org_id:
-        return True
-    own = (expert.unit_name or "").strip()
-    return bool(own) and own in {nomination.unit_org.name.strip(), (nomination.employer or "").strip()}
-
-
 def has_recusal(expert: User, entry: Entry) -> bool:
     """A judging Recusal row for the pair: the unit rule written at the start of the review, or a conflict the
     expert declared on the tablet. The one record both flows read."""
@@ -468,24 +455,43 @@ def _round(contest: Contest, code: str) -> Round | None:
     return next((r for r in event_of(contest).rounds if r.code == code), None)
 
 
-def panel_problems(contest: Contest) -> list[str]:
-    n = len(experts_of(contest))
-    if not PANEL_MIN <= n <= PANEL_MAX:
-        return [f"评审专家 {n} 名，须为 {PANEL_MIN}–{PANEL_MAX} 名"]
-    return []
+class PanelTooSmall(CraftsmanError):
+    """The review cannot start (or needs the organiser's confirmation): `check` says for which candidates."""
+
+    def __init__(self, message: str, check: PanelCheck):
+        super().__init__(message)
+        self.check = check
 
 
-def start_review(call: CraftsmanCall, actor) -> int:
+def panel_check(call: CraftsmanCall) -> PanelCheck:
+    """Each eligible candidate's experts after recusal, against the panel rules of the rounds experts score."""
+    contest = db.session.get(Contest, call.contest_id)
+    event_of(contest)
+    try:
+        rules = [r.panel for r in spec_of(contest).events[0].rounds]
+    except DefinitionFileError:
+        raise CraftsmanError(N_("评选定义有误，请先在竞赛设置中修正")) from None
+    return check_panel(contest, nominations_of(contest, NominationStatus.ELIGIBLE), rules)
+
+
+def start_review(call: CraftsmanCall, actor, acknowledged: bool = False) -> int:
     """Close the eligibility check: every eligible candidate becomes an entrant with an entry in the event (the
-    directly recognised are named without review). Returns the number of entries created."""
+    directly recognised are named without review). Returns the number of entries created.
+
+    Refused while recusal leaves a candidate no possible score (PanelTooSmall), or a panel smaller than wanted
+    unless `acknowledged` (the organiser confirmed the list of those candidates on the start page)."""
     contest = db.session.get(Contest, call.contest_id)
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         raise CraftsmanError(N_("评审已开始"))
     if _round(contest, REVIEW_ROUND) is None:
         raise CraftsmanError(f"评选定义中缺少代码为 {REVIEW_ROUND} 的专家评审轮次")
-    problems = panel_problems(contest)
-    if problems:
-        raise CraftsmanError("；".join(problems))
+    check = panel_check(call)
+    if not check.size_ok:
+        raise PanelTooSmall(N_("评审专家人数不符合要求，不能开始评审"), check)
+    if check.blocked:
+        raise PanelTooSmall(N_("回避后有候选人没有足够的评审专家，无法评分，不能开始评审"), check)
+    if check.short and not acknowledged:
+        raise PanelTooSmall(N_("回避后有候选人的评审专家少于要求人数，请确认后再开始评审"), check)
     pending = [n for n in nominations_of(contest) if n.status == NominationStatus.SUBMITTED]
     if pending:
         raise CraftsmanError(f"还有 {len(pending)} 份推荐表未审查")
@@ -512,7 +518,10 @@ def start_review(call: CraftsmanCall, actor) -> int:
     _record_recusals(contest)
     _open_round(contest, REVIEW_ROUND, actor)
     call.stage = Stage.REVIEW
-    record(actor, "craftsman.review.start", call, contest_id=contest.id, summary=f"开始专家评审：{created} 名候选人")
+    short = [f"{c.nomination.name}（{len(c.available)} 名）" for c in check.short]
+    record(actor, "craftsman.review.start", call, contest_id=contest.id, summary=f"开始专家评审：{created} 名候选人"
+           + (f"；已确认回避后专家不足 {check.wanted} 名：{'、'.join(short)}" if short else ""),
+           data={"short_panels": {c.nomination.id: len(c.available) for c in check.short}})
     db.session.flush()
     return created
 
@@ -583,9 +592,10 @@ def _record_recusals(contest: Contest) -> None:
     for n in nominations_of(contest, NominationStatus.ELIGIBLE):
         entry_id = entries.get(n.entrant_id)
         for e in experts:
-            if entry_id and is_recused(e, n) and (e.id, entry_id) not in existing:
+            unit = shared_unit(e, n) if entry_id and (e.id, entry_id) not in existing else None
+            if unit is not None:
                 db.session.add(Recusal(contest_id=contest.id, judge_id=e.id, entry_id=entry_id, source="unit",
-                                       reason=f"评审专家与候选人同属推荐单位 {n.unit_org.name}"))
+                                       reason=f"评审专家与候选人同属 {unit}"))
 
 
 @dataclass(frozen=True)

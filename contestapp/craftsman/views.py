@@ -19,6 +19,7 @@ from contestapp.craftsman import services
 from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, NominationForm, UploadForm, VoteForm
 from contestapp.craftsman.models import (
     STAGE_LABELS, CraftsmanCall, Nomination, NominationFile, NominationStatus, Stage)
+from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
 from contestapp.craftsman.services import CraftsmanError, RateLimited
 from contestapp.extensions import db
 
@@ -60,8 +61,19 @@ def console(contest: Contest):
         counts[n.status] = counts.get(n.status, 0) + 1
     return render_template("craftsman/console.html", contest=contest, call=call, nominations=nominations,
                            counts=counts, next_stage=services.next_stage(call), stage_labels=STAGE_LABELS,
-                           panel_problems=services.panel_problems(contest), experts=services.experts_of(contest),
+                           panel=_panel_check(call), experts=services.experts_of(contest),
+                           panel_min=PANEL_MIN, panel_max=PANEL_MAX,
                            open_now=services.nominations_open(call))
+
+
+def _panel_check(call: CraftsmanCall):
+    """The panel check while the review has not started (None after, or while the definition is broken)."""
+    if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
+        return None
+    try:
+        return services.panel_check(call)
+    except CraftsmanError:
+        return None
 
 
 @bp.route("/<int:contest_id>/call", methods=["GET", "POST"])
@@ -118,11 +130,10 @@ def call_form(contest: Contest):
 def advance(contest: Contest):
     call = _craftsman_call(contest)
     target = request.form.get("stage", "")
+    if target == Stage.REVIEW:  # the review starts from its own page, which shows the panel after recusal first
+        return redirect(url_for(".start_review", contest_id=contest.id))
     try:
-        if target == Stage.REVIEW:
-            created = services.start_review(call, current_user)
-            flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
-        elif target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
+        if target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
             services.set_stage(call, target, current_user)
         else:
             raise CraftsmanError("不能直接进入该阶段")
@@ -132,6 +143,34 @@ def advance(contest: Contest):
         db.session.commit()
         flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
     return redirect(url_for(".console", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/review/start", methods=["GET", "POST"])
+@contest_access(ORGANISER)
+def start_review(contest: Contest):
+    """开始专家评审: each candidate's experts after recusal, those with too few named, then the start (refused while a
+    candidate cannot be scored; a panel smaller than wanted needs the organiser's explicit confirmation)."""
+    call = _craftsman_call(contest)
+    if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
+        return redirect(url_for(".review", contest_id=contest.id))
+    if request.method == "POST":
+        try:
+            created = services.start_review(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+        except CraftsmanError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
+            return redirect(url_for(".review", contest_id=contest.id))
+    try:
+        check, problem = services.panel_check(call), None
+    except CraftsmanError as exc:
+        check, problem = None, _(str(exc))
+    nominations = services.nominations_of(contest)
+    pending = [n for n in nominations if n.status == NominationStatus.SUBMITTED]
+    direct = [n for n in nominations if n.status == NominationStatus.DIRECT]
+    return render_template("craftsman/start_review.html", contest=contest, call=call, check=check, problem=problem,
+                           pending=pending, direct=direct, panel_min=PANEL_MIN, panel_max=PANEL_MAX)
 
 
 @bp.route("/<int:contest_id>/nominations/<int:nomination_id>")

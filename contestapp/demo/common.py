@@ -25,18 +25,19 @@ class World:
     def rng(self, seed: int) -> random.Random:
         return random.Random(seed)
 
-    def user(self, username: str, role: str, name: str, org: Organisation | None = None,
-             unit: str | None = None) -> User:
-        """The account `username`, created once (password PASSWORD)."""
+    def user(self, username: str, role: str, name: str, org: Organisation, unit: str | None = None) -> User:
+        """The account `username`, created once (password PASSWORD) in `org`, the unit the person belongs to (no
+        default: recusal follows it), with `unit` naming an employer outside the organisation tree."""
         user = self.users.get(username) or db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = create_user(username, PASSWORD, role, name, org or self.orgs["杭州市总工会"], unit)
+            user = create_user(username, PASSWORD, role, name, org, unit)
             db.session.flush()
         self.users[username] = user
         return user
 
 
 def org(name: str, level: str, parent: Organisation | None) -> Organisation:
+    """The organisation `name`, created once under `parent`."""
     found = db.session.scalar(select(Organisation).where(Organisation.name == name))
     if found is None:
         found = Organisation(name=name, level=level, parent=parent)

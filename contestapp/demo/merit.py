@@ -97,7 +97,7 @@ def build(world: World) -> list[tuple[str, str, str]]:
     if db.session.scalar(select(Contest.id).where(Contest.code == DEMO_CODE)) is not None:
         return _accounts()
     hq = org(HQ, "project", world.orgs["杭州市总工会"])
-    organiser = world.user("organiser", "organiser", "市总工会经济技术部 王主任")
+    organiser = world.user("organiser", "organiser", "市总工会经济技术部 王主任", world.orgs["杭州市总工会"])
     assessors = demo_users(world, [(name, "judge", display, hq, HQ) for name, display in ASSESSORS])
     units = demo_users(world, [(account, "unit", holder, hq, unit) for unit, _k, _r, account, holder in UNITS])
 

@@ -64,7 +64,7 @@ def build(world: World) -> list[tuple[str, str, str]]:
     if db.session.scalar(select(Contest.id).where(Contest.code == DEMO_CODE)) is not None:
         return _accounts()
     county = world.orgs["西湖区总工会"]
-    office = world.user("xihu", "organiser", "西湖区总工会基层工作部 楼主任", county)
+    office = world.user("quzong", "organiser", "西湖区总工会基层工作部 楼主任", county)
     [reviewer] = demo_users(world, [("reviewer1", "judge", "区总工会审核人 何晓红", county, "西湖区总工会")])
     rng = random.Random(1108)
     chairs = _chairs(rng)
@@ -165,6 +165,6 @@ def _declarations(contest: Contest, reviewer, accounts) -> None:
 
 
 def _accounts() -> list[tuple[str, str, str]]:
-    return [("1+X 积分考核 区总工会 organiser", "xihu", f"密码 {PASSWORD}"),
+    return [("1+X 积分考核 区总工会 organiser", "quzong", f"密码 {PASSWORD}"),
             ("1+X 积分考核 审核人 reviewer", "reviewer1", f"密码 {PASSWORD}"),
             ("1+X 基层工会账号 union accounts", "union01 … union25", f"密码 {PASSWORD}")]

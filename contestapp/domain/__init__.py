@@ -22,6 +22,8 @@ Public API
 - merit:      red_flags, flag_top, RankBand + rank_rewards, PeriodScore + year_result, HonourRule + allocate_honours
 - publicity:  add_working_days, appeal_deadline, appeals_close_at, appeals_open, finalise_holds -> [Hold]
               (publicity period, appeal window, when results may become final)
+- recusal:    Affiliation (units a person or candidate belongs to) + shares_unit, unit_key, panel_level /
+              panel_wanted / panel_floor (is the panel left after recusal big enough: OK, SHORT, BLOCKED)
 """
 from .awards import Award, assign_awards, award_counts
 from .definition import DefinitionError, dump_contest, dumps_contest, loads_contest, parse_contest, parse_round

@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session
 from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
 from contestapp.auth import throttle
-from contestapp.auth.models import User
+from contestapp.auth.models import Organisation, User
 from contestapp.auth.services import LoginError
 from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
 from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.contests.signals import member_added
 from contestapp.domain import draw_lots, new_seed
+from contestapp.domain.recusal import Affiliation, unit_key
 from contestapp.domain.types import Choice, CriterionSpec, SpecError
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
@@ -288,9 +289,6 @@ def card_login(code: str, pin: str, address: str) -> JudgeCard:
 
 # --- assignments and recusal --------------------------------------------------------------------------------------
 
-def _norm(name: str | None) -> str:
-    return "".join((name or "").split())
-
 
 def ensure_member(contest: Contest, judge: User, actor=None) -> None:
     """Make the judge a member of the contest's staff (once); a new member is announced (`member_added`), so the
@@ -347,11 +345,14 @@ def unassign(assignment: Assignment, actor) -> None:
 
 
 def sync_unit_recusals(rnd: Round) -> int:
-    """Block every assigned judge from the entries of their own unit (compared without spaces); returns how many
-    new recusals were recorded."""
-    judges = db.session.execute(select(User.id, User.unit_name, Assignment.contest_id).join(
-        Assignment, Assignment.judge_id == User.id).where(Assignment.round_id == rnd.id)).all()
-    units = {jid: (_norm(unit), cid) for jid, unit, cid in judges if _norm(unit)}
+    """Block every assigned judge from the entries of a unit the judge belongs to (the account's organisation or the
+    employer named on it, compared without spaces: `User.affiliation`); returns how many new recusals were recorded."""
+    judges = db.session.execute(
+        select(User.id, User.unit_name, Organisation.name, Assignment.contest_id)
+        .join(Assignment, Assignment.judge_id == User.id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id).where(Assignment.round_id == rnd.id)).all()
+    units = {jid: (Affiliation.of(None, org, unit).names, cid) for jid, unit, org, cid in judges}
+    units = {jid: (names, cid) for jid, (names, cid) in units.items() if names}
     if not units:
         return 0
     rows = db.session.execute(select(Entry.id, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id).join(
@@ -360,8 +361,8 @@ def sync_unit_recusals(rnd: Round) -> int:
         Recusal.judge_id.in_(units), Recusal.entry_id.in_([r[0] for r in rows] or [0]))).all())
     added = 0
     for entry_id, unit_name in rows:
-        for jid, (unit, cid) in units.items():
-            if unit == _norm(unit_name) and (jid, entry_id) not in existing:
+        for jid, (names, cid) in units.items():
+            if unit_key(unit_name) in names and (jid, entry_id) not in existing:
                 rec = Recusal(contest_id=cid, judge_id=jid, entry_id=entry_id, source="unit",
                               reason="与参赛者同单位，自动回避")
                 db.session.add(rec)

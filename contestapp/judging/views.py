@@ -104,7 +104,7 @@ def _judges(contest: Contest) -> list[User]:
 
 def _assign_form(contest: Contest) -> AssignForm:
     form = AssignForm(prefix="a")
-    form.judge_id.choices = [(j.id, _("%(name)s（%(unit)s）", name=j.display_name, unit=j.unit_name or _("无单位")))
+    form.judge_id.choices = [(j.id, _("%(name)s（%(unit)s）", name=j.display_name, unit=j.units_label or _("无单位")))
                              for j in _judges(contest)]
     form.round_ids.choices = [(r.id, f"{e.name}·{r.name}") for e in contest.events for r in e.rounds]
     return form

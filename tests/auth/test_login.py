@@ -71,11 +71,33 @@ def test_forms_require_a_csrf_token(app, make):
 
 def test_users_create_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "boss", "--role", "admin", "--password", "longpassword1"])
+    result = runner.invoke(args=["users", "create", "boss", "--role", "admin", "--org", "杭州市总工会",
+                                 "--password", "longpassword1"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(db.select(User).where(User.username == "boss")).role == "admin"
-    short = runner.invoke(args=["users", "create", "boss2", "--role", "admin", "--password", "short"])
+    boss = db.session.scalar(db.select(User).where(User.username == "boss"))
+    assert boss.role == "admin" and boss.organisation.name == "杭州市总工会"  # the first one: created as the top
+    short = runner.invoke(args=["users", "create", "boss2", "--role", "admin", "--org", "杭州市总工会",
+                                "--password", "short"])
     assert short.exit_code != 0 and "至少 8 位" in short.output
+
+
+def test_users_create_command_needs_the_unit_named(app, make):
+    """No account quietly lands in the top organisation: --org is required and must name an existing one."""
+    city = make.org("杭州市总工会", "city")
+    make.org("杭州汽轮机股份有限公司", "unit", city)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    missing = runner.invoke(args=["users", "create", "expert1", "--role", "judge", "--password", "longpassword1"])
+    assert missing.exit_code != 0 and "--org" in missing.output
+    unknown = runner.invoke(args=["users", "create", "expert1", "--role", "judge", "--org", "杭州汽轮机",
+                                  "--password", "longpassword1"])
+    assert unknown.exit_code != 0 and "找不到组织 杭州汽轮机" in unknown.output
+    assert "杭州汽轮机股份有限公司" in unknown.output  # the names to choose from
+    ok = runner.invoke(args=["users", "create", "expert1", "--role", "judge", "--org", "杭州汽轮机股份有限公司",
+                             "--unit", "浙江大学", "--password", "longpassword1"])
+    assert ok.exit_code == 0, ok.output
+    expert = db.session.scalar(db.select(User).where(User.username == "expert1"))
+    assert (expert.organisation.name, expert.unit_name) == ("杭州汽轮机股份有限公司", "浙江大学")
 
 
 def test_each_role_lands_on_its_own_home(app, make):

@@ -3,18 +3,10 @@ the office checks it and returns it for completion with a note; the unit sees th
 import pytest
 
 from contestapp.extensions import db
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory, sign_in
 from tests.craftsman.craftsman_helpers import PDF, build_world, nomination_values
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def test_unit_nominates_and_office_returns_for_completion(live_server, chromium, tmp_path):
@@ -32,7 +24,7 @@ def test_unit_nominates_and_office_returns_for_completion(live_server, chromium,
     unit = browser.new_context(locale="zh-CN")
     page = unit.new_page()
     page.on("dialog", lambda d: d.accept())
-    _sign_in(page, base, "unit0")
+    sign_in(page, base, "unit0")
     page.goto(f"{base}/craftsman/unit")
     with page.expect_navigation():
         page.click("a:has-text('推荐候选人')")
@@ -60,7 +52,7 @@ def test_unit_nominates_and_office_returns_for_completion(live_server, chromium,
     # the office sees the automatic checks and returns the nomination with a note
     office = browser.new_context(locale="zh-CN")
     opage = office.new_page()
-    _sign_in(opage, base, "office")
+    sign_in(opage, base, "office")
     opage.goto(f"{base}/craftsman/{contest_id}/")
     row = opage.locator("tr[data-name='候选人04']")
     assert "已提交" in row.inner_text()

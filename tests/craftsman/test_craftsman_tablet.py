@@ -42,7 +42,7 @@ def test_experts_score_review_and_defence_on_tablets(app, make):
     services.set_stage(call, Stage.CHECKING, office)
     for n in noms:
         services.decide(call, n, "eligible", "", office)
-    assert services.start_review(call, office) == 6
+    assert services.start_review(call, office, acknowledged=True) == 6  # candidate 5 keeps 4 experts: confirmed
     db.session.commit()
 
     # one mechanism: the rule's pair is one judging Recusal, the tablet assignments exist for the review round
@@ -113,7 +113,7 @@ def test_expert_sees_candidates_materials_with_their_codes(app, make):
     services.set_stage(call, Stage.CHECKING, office)
     for n in noms:
         services.decide(call, n, "eligible", "", office)
-    services.start_review(call, office)
+    services.start_review(call, office, acknowledged=True)  # candidate 2 keeps 4 experts: confirmed
     db.session.commit()
     page = _tablet(app, w["experts"][0].username).get("/craftsman/expert").get_data(as_text=True)
     for n in noms:
@@ -133,7 +133,7 @@ def test_conflict_declared_on_the_tablet_blocks_the_paper_path_and_the_materials
     services.set_stage(call, Stage.CHECKING, office)
     for n in noms:
         services.decide(call, n, "eligible", "", office)
-    services.start_review(call, office)
+    services.start_review(call, office, acknowledged=True)  # candidate 2 keeps 4 experts: confirmed
     db.session.commit()
     assert services.may_see_nomination(expert, noms[1])
     client = _tablet(app, expert.username)

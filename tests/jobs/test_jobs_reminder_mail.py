@@ -83,9 +83,10 @@ def test_account_form_and_cli_take_a_valid_email(app, make, login_as, client):
     assert db.session.get(User, user_id).email is None  # blank clears it
 
     runner = app.test_cli_runner()
-    bad = runner.invoke(args=["users", "create", "u2", "--role", "unit", "--email", "u2@", "--password", "password123"])
+    bad = runner.invoke(args=["users", "create", "u2", "--role", "unit", "--org", org.name, "--email", "u2@",
+                             "--password", "password123"])
     assert bad.exit_code != 0 and "电子邮箱格式不正确" in bad.output
-    ok = runner.invoke(args=["users", "create", "u3", "--role", "unit", "--email", "u3@example.org",
+    ok = runner.invoke(args=["users", "create", "u3", "--role", "unit", "--org", org.name, "--email", "u3@example.org",
                              "--password", "password123"])
     assert ok.exit_code == 0, ok.output
     assert db.session.scalar(select(User.email).filter_by(username="u3")) == "u3@example.org"

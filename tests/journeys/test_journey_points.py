@@ -92,7 +92,7 @@ def test_a_1x_year_from_the_declarations_to_the_top_20(site, phone, desktop, chr
     p, browser = chromium
     later = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     office = later.new_page()
-    site.login(office, "xihu")
+    site.login(office, "quzong")
     _follow(office, office.get_by_role("link", name=contest))
     _follow(office, office.get_by_role("link", name="考评", exact=True))
     row = office.locator("#periods tbody tr", has_text=f"{year}年度考评")
