@@ -16,7 +16,8 @@ Schema (every key optional unless marked *)::
       "background": {"src": "bg.png"},                            # full page image (path or id)
       "rules": [{"x1", "y1", "x2", "y2", "color", "width"}],      # decorative lines
       "images": [{"id": "seal", "kind": "seal"|"signature"|"logo"|"image", "src": null,
-                  "x"*, "y"*, "width"*, "height"*, "opacity": 1}],
+                  "x"*, "y"*, "width"*, "height"*, "opacity": 1,
+                  "mark": "盖章处"}],                              # seal images only, see below
       "fields": [{                                                # * at least one
           "id": "name", "field": "name"  |  "text": "{name} 同志：",   # one of field/text *
           "x"*, "y"*, "font": "kai"|"hei", "size": 16, "min_size": 8, "color": "#000000",
@@ -28,6 +29,18 @@ Schema (every key optional unless marked *)::
              "caption": "扫码验证", "caption_size": 7},
       "sample": {"name": "张三", ...}                              # values for previews
     }
+
+Text fitting (the rule of ``contestapp.common.pdftext``, the same in every PDF of the app): a field with
+``max_width`` never leaves its box.  A single-line field shrinks down to ``min_size`` and, as a last resort,
+is condensed horizontally; a field with ``max_lines`` (n > 1) and no ``wrap`` shrinks first, then wraps onto
+up to n lines; a ``wrap`` field is a paragraph: it wraps at its size and shrinks only to stay within
+``max_lines``.  Chinese wraps between characters, Latin at spaces.
+
+Seal area (盖章处): every image of kind ``seal`` is the place for the organiser's seal.  When no seal image is
+supplied, ``full`` mode prints a light dashed circle there with the label ``mark`` (default 盖章处;
+``"mark": null`` prints nothing).  The layout editor refuses a layout in which a text field's box or the QR
+code overlaps a seal area (``validate_layout``); a field without ``max_width`` counts as one em per character,
+four per placeholder.  Every built-in layout has one, beside the issuer and date.
 
 Print modes: ``full`` draws everything; ``overlay`` (套打) draws only what is not pre-printed:
 fields with placeholders, the serial and the QR code (frame, background, rules, images and
@@ -56,6 +69,7 @@ __all__ = [
     "QRSpec",
     "Layout",
     "validate_layout",
+    "seal_conflicts",
     "parse_layout",
     "load_layout",
     "builtin_layout",
@@ -75,6 +89,7 @@ PAGE_SIZES = {  # portrait width, height in mm
 FONT_ROLES = ("kai", "hei")
 ALIGNS = ("left", "center", "right", "justify")
 IMAGE_KINDS = ("seal", "signature", "logo", "image")
+SEAL_MARK = "盖章处"
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -149,9 +164,24 @@ class TextField:
         else:
             left = self.x
         pt = 25.4 / 72.0
-        lines = (self.max_lines or 1) if self.wrap else 1
         top = self.y - self.size * 0.9 * pt
-        height = self.size * pt * (0.9 + 0.25 + (lines - 1) * self.line_height)
+        bottom = self.y + self.size * 0.25 * pt
+        lines = self.max_lines or 1
+        if self.wrap:  # a paragraph: its lines are closest at a smaller size
+            bottom += (lines - 1) * self.line_height * self.size * pt
+        elif lines > 1:  # shrinks first, then wraps at the minimum size
+            bottom = max(bottom, self.y + ((lines - 1) * self.line_height + 0.25) * self.min_size * pt)
+        return left, top, width, bottom - top
+
+    def estimated_box(self) -> tuple[float, float, float, float]:
+        """:meth:`box`, with a width for a field without ``max_width``: one em per character of its fixed text and
+        four per placeholder (the layout does not know the font)."""
+        left, top, width, height = self.box()
+        if width:
+            return left, top, width, height
+        ems = len(self.template_text) + 4 * len(self.placeholders)
+        width = (ems * self.size + max(ems - 1, 0) * self.char_space) * 25.4 / 72.0
+        left = {"center": self.x - width / 2, "right": self.x - width}.get(self.align, self.x)
         return left, top, width, height
 
 
@@ -166,6 +196,7 @@ class ImageSpec:
     height: float
     opacity: float = 1.0
     preprinted: bool = True
+    mark: str | None = None  # seal images: the label of the seal area printed when no seal image is supplied
 
 
 @dataclass(frozen=True)
@@ -499,7 +530,7 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
     for i, im in enumerate(idata):
         p = f"images[{i}]"
         im = v.mapping(im, p)
-        v.unknown(im, {"id", "kind", "src", "x", "y", "width", "height", "opacity", "preprinted"}, p)
+        v.unknown(im, {"id", "kind", "src", "x", "y", "width", "height", "opacity", "preprinted", "mark"}, p)
         kind = v.choice(im, "kind", p, IMAGE_KINDS, "image")
         iid = v.text(im, "id", p, kind)
         if iid in seen_ids:
@@ -510,9 +541,12 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
         w = v.num(im, "width", p, 10.0, required=True, gt=0)
         h = v.num(im, "height", p, 10.0, required=True, gt=0)
         _check_box(v, p, x, y, w, h, page)
+        mark = v.text(im, "mark", p, SEAL_MARK) if kind == "seal" and im.get("mark", "") is not None else None
+        if mark is not None and not mark.strip():
+            mark = None
         images.append(ImageSpec(iid, kind, v.text(im, "src", p, None), x, y, w, h,
                                 opacity=v.num(im, "opacity", p, 1.0, gt=0, le=1),
-                                preprinted=v.boolean(im, "preprinted", p, True)))
+                                preprinted=v.boolean(im, "preprinted", p, True), mark=mark))
 
     fields: list[TextField] = []
     fdata = data.get("fields")
@@ -570,9 +604,41 @@ def _replace(tf: TextField, **kw: Any) -> TextField:
     return replace(tf, **kw)
 
 
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Two (left, top, width, height) boxes share some area."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def seal_conflicts(layout: Layout) -> list[str]:
+    """``path: message`` for every text field (its box, see :meth:`TextField.estimated_box`) and QR code that
+    overlaps a seal area (an image of kind ``seal``)."""
+    errors: list[str] = []
+    seals = [im for im in layout.images if im.kind == "seal"]
+    items: list[tuple[str, str, tuple[float, float, float, float]]] = [
+        (f"fields[{i}]", f"文字「{f.id}」", f.estimated_box()) for i, f in enumerate(layout.fields)]
+    if layout.serial is not None:
+        items.append(("serial", "证书编号", layout.serial.estimated_box()))
+    if layout.qr is not None:
+        q = layout.qr
+        items.append(("qr", "二维码", (q.x, q.y, q.size, q.size)))
+    for im in seals:
+        area = (im.x, im.y, im.width, im.height)
+        for path, what, box in items:
+            if _overlap(box, area):
+                l, t, w, h = box
+                errors.append(f"{path}: {what}的区域 ({l:.1f}–{l + w:.1f}, {t:.1f}–{t + h:.1f} mm) 与盖章处"
+                              f"「{im.id}」({im.x:g}–{im.x + im.width:g}, {im.y:g}–{im.y + im.height:g} mm) 重叠，"
+                              f"请移开文字或盖章处")
+    return errors
+
+
 def validate_layout(data: Any) -> list[str]:
-    """Errors of a layout document, each ``path: message`` (empty list when valid)."""
-    return _build(data, None)[1]
+    """Errors of a layout document, each ``path: message`` (empty list when valid), including text or a QR code
+    over a seal area (:func:`seal_conflicts`; a layout stored before that rule still prints)."""
+    layout, errors = _build(data, None)
+    if layout is not None:
+        errors = seal_conflicts(layout)
+    return errors
 
 
 def parse_layout(data: Any, base_dir: str | None = None) -> Layout:
