@@ -7,14 +7,25 @@ The documents are drawn by the same functions the pages call, from plain stand-i
 """
 from __future__ import annotations
 
+import io
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from types import SimpleNamespace as NS
 
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
+from contestapp.certificates.fonts import load_fonts
 from contestapp.certificates.layout import builtin_layout
+from contestapp.awards.views import publicity_pdf
 from contestapp.certificates.render import MM, CertificateData, render_batch, render_calibration, render_preview
+from contestapp.craftsman.documents import naming_list_pdf
+from contestapp.judging.pdf import CARD_H, CARD_W, card_origin, card_qr_box, cards_pdf, draw_sheet_pdf, score_sheets_pdf
+from contestapp.merit.bulletin import render_bulletin
+from contestapp.merit.services import Standing
+from contestapp.results.exports import ranking_rows_pdf
 from tests.certificates.test_render import assert_fonts_embedded
 from tests.pdf_checks import fit_problems, pages
 
@@ -28,6 +39,7 @@ TITLES = "浙江省技术能手、浙江省青年岗位能手、推荐浙江省�
 CRAFTSMAN_TITLE = "钱塘江流域数字化改革首席技能工匠"
 ISSUER = "浙江省总工会  浙江省人力资源和社会保障厅"
 SERIAL = "ZJ2025-JN-ZNZZ-000128"
+W, H = A4
 ID_LIKE = "HZ2025-ZNZZ-A-0128"
 
 
@@ -101,7 +113,8 @@ def test_overlay_preview_and_calibration_pages_fit(tmp_path):
     cboxes, cobstacles, cmarks = _boxes(builtin_layout("craftsman"))
     _ok(preview, [NAMES[5], CRAFTSMAN_TITLE, "盖章处"], inside={1: cboxes}, obstacles={1: cobstacles},
         ignore=tuple(cmarks))
-    _ok(render_calibration("honour", offset=(1.5, -2)), ["校准页", "(20, 20) mm", "dx=1.5"])
+    for name in ("award", "title", "craftsman", "honour"):
+        _ok(render_calibration(name, offset=(1.5, -2)), ["校准页", "(20, 20) mm", "dx=1.5", "seal"])
 
 
 def test_a_seal_image_sits_in_the_seal_area_with_no_text_on_it(tmp_path):
@@ -130,24 +143,17 @@ def _rows(n: int = 14) -> list[list[str]]:
 
 
 def test_results_ranking_pdf_fits(app):
-    from contestapp.results.exports import ranking_rows_pdf
-
     rows = [r[:5] + [f"{Decimal('29.5') - Decimal(i) / 10}", f"{Decimal('69.265') - Decimal(i) / 10}"] for i, r in enumerate(_rows(40))]
     pdf = ranking_rows_pdf(CONTEST, EVENT, ["理论知识考试（闭卷笔试）", "实际操作（模块A：机械装配与电气接线）"], rows)
     _ok(pdf, [CONTEST, f"{EVENT} 成绩排名", UNIT, UNIT2, *NAMES, "实际操作（模块A：机械装配与电气接线）", rows[-1][1]])
 
 
 def test_awards_publicity_pdf_shows_every_title_whole(app):
-    from contestapp.awards.views import publicity_pdf
-
     pdf = publicity_pdf(CONTEST, EVENT, _rows(30), f"成绩版本 ZJ2025/ZNZZ/F1 · {CONTEST}")
     _ok(pdf, [f"{CONTEST}获奖名单公示", "称号", TITLES, UNIT, UNIT2, AWARD, *NAMES, "第 2 页"])
 
 
 def test_merit_bulletin_fits(app):
-    from contestapp.merit.bulletin import render_bulletin
-    from contestapp.merit.services import Standing
-
     contest = NS(id=-1, name="杭州至德清城际铁路（杭德市域铁路）工程建设“六比六赛”立功竞赛", kind="merit",
                  organisation=NS(name="杭州市总工会  杭州市重点工程建设立功竞赛领导小组办公室"))
     period = NS(contest=contest, name="2025年第二季度（4月—6月）", starts_on=date(2025, 4, 1),
@@ -178,13 +184,11 @@ def _card(i: int) -> NS:
 
 
 def test_judge_login_cards_keep_the_contest_title_beside_the_qr_code(app):
-    from contestapp.judging.pdf import CARD_H, CARD_W, H, card_qr_box, cards_pdf, _card_origin
-
     cards = [_card(i) for i in range(10)]
     pdf = cards_pdf(NS(name=CONTEST), cards, "https://contest.example.org/")
     per_page = {1: 8, 2: 2}
     qr = {p: [(l, H - t, r, H - b) for l, b, r, t in (card_qr_box(i) for i in range(n))] for p, n in per_page.items()}
-    inside = {p: [(x, H - y - CARD_H, x + CARD_W, H - y) for x, y in (_card_origin(i) for i in range(n))]
+    inside = {p: [(x, H - y - CARD_H, x + CARD_W, H - y) for x, y in (card_origin(i) for i in range(n))]
               for p, n in per_page.items()}
     expected = {1: [CONTEST, "裁判登录卡", *(c.judge.display_name for c in cards[:8]), "K7Q0-M2XP"],
                 2: [CONTEST, cards[9].judge.display_name, cards[9].pin]}
@@ -192,8 +196,6 @@ def test_judge_login_cards_keep_the_contest_title_beside_the_qr_code(app):
 
 
 def test_draw_sheet_and_score_sheets_fit(app):
-    from contestapp.judging.pdf import draw_sheet_pdf, score_sheets_pdf
-
     contest = NS(name=CONTEST)
     event = NS(name=EVENT)
     draw = NS(seed="7f3a9c2e5b1d4680a9e7c3b5d1f2e4a6", method="seeded", levels=2,
@@ -219,8 +221,6 @@ def test_draw_sheet_and_score_sheets_fit(app):
 
 
 def test_craftsman_naming_list_fits(app):
-    from contestapp.craftsman.documents import naming_list_pdf
-
     summary = ("从事焊接工作二十六年，主持完成国家重点工程钢结构焊接技术攻关十二项，获国家发明专利三项，"
                "带徒四十二人，其中九人获评省级技术能手。")
     rows = [[str(i + 1), NAMES[i % len(NAMES)], UNIT if i % 2 else UNIT2, "焊工（高级技师）、特种设备焊接作业人员", summary]
@@ -229,3 +229,28 @@ def test_craftsman_naming_list_fits(app):
                           number="QTGJ2025/CRAFT/P1")
     _ok(pdf, [f"{CONTEST}拟命名人选公示", CRAFTSMAN_TITLE, UNIT, UNIT2, summary, "焊工（高级技师）、特种设备焊接作业人员",
               *NAMES])
+
+
+def test_the_checks_catch_text_that_does_not_fit():
+    """The checks above can fail: a cut string, text across a cell's border, two words on top of each other, a word
+    off the page and one over a QR code are each reported."""
+    font = load_fonts().primary("hei").name
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, initialFontName=font)
+    c.setLineWidth(0.5)
+    c.rect(50, 700, 60, 20)
+    c.rect(110, 700, 60, 20)
+    c.setFont(font, 10)
+    c.drawString(53, 706, UNIT[:13])  # ~130 pt in a 60 pt cell, cut short of the whole unit
+    c.drawString(50, 600, NAMES[0])
+    c.drawString(60, 603, NAMES[1])
+    c.drawString(W - 20, 500, TITLES)
+    c.drawString(300, 400, "扫码登录")
+    c.showPage()
+    c.save()
+    problems = "\n".join(fit_problems(buf.getvalue(), [UNIT], obstacles={1: [(290, H - 410, 350, H - 390)]}))
+    assert f"「{UNIT}」 is not there whole" in problems
+    assert re.search(r"a vertical line at x=1(09|10)\.\d pt runs through 「" + UNIT[:13], problems)
+    assert f"「{NAMES[0]}」" in problems and "overlaps" in problems
+    assert "leaves the page" in problems
+    assert "「扫码登录」" in problems and "runs over" in problems

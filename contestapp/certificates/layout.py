@@ -58,6 +58,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .layout_checks import Checks
+
 __all__ = [
     "LayoutError",
     "PAGE_SIZES",
@@ -90,7 +92,6 @@ FONT_ROLES = ("kai", "hei")
 ALIGNS = ("left", "center", "right", "justify")
 IMAGE_KINDS = ("seal", "signature", "logo", "image")
 SEAL_MARK = "盖章处"
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -274,79 +275,6 @@ class Layout:
         return json.loads(json.dumps(self.source, ensure_ascii=False))
 
 
-# ---------------------------------------------------------------- validation helpers
-class _V:
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def err(self, path: str, msg: str) -> None:
-        self.errors.append(f"{path}: {msg}")
-
-    def num(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False,
-            gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
-        if key not in d or d[key] is None:
-            if required:
-                self.err(f"{path}.{key}", "required")
-            return default
-        v = d[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            self.err(f"{path}.{key}", f"must be a number, got {v!r}")
-            return default
-        v = float(v)
-        if gt is not None and not v > gt:
-            self.err(f"{path}.{key}", f"must be > {gt:g}")
-        elif ge is not None and v < ge:
-            self.err(f"{path}.{key}", f"must be >= {ge:g}")
-        elif le is not None and v > le:
-            self.err(f"{path}.{key}", f"must be <= {le:g}")
-        return v
-
-    def boolean(self, d: Mapping, key: str, path: str, default: bool) -> bool:
-        v = d.get(key, default)
-        if v is None:
-            return default
-        if not isinstance(v, bool):
-            self.err(f"{path}.{key}", f"must be true or false, got {v!r}")
-            return default
-        return v
-
-    def text(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False) -> Any:
-        if key not in d or d[key] is None:
-            if required:
-                self.err(f"{path}.{key}", "required")
-            return default
-        v = d[key]
-        if not isinstance(v, str):
-            self.err(f"{path}.{key}", f"must be a string, got {v!r}")
-            return default
-        return v
-
-    def colour(self, d: Mapping, key: str, path: str, default: str | None) -> str | None:
-        v = self.text(d, key, path, default)
-        if v is not None and not _HEX.match(v):
-            self.err(f"{path}.{key}", f"must be a hex colour like #c00000, got {v!r}")
-            return default
-        return v
-
-    def choice(self, d: Mapping, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
-        v = self.text(d, key, path, default)
-        if v not in choices:
-            self.err(f"{path}.{key}", f"must be one of {', '.join(choices)}, got {v!r}")
-            return default
-        return v
-
-    def mapping(self, d: Any, path: str) -> Mapping:
-        if not isinstance(d, Mapping):
-            self.err(path, f"must be an object, got {type(d).__name__}")
-            return {}
-        return d
-
-    def unknown(self, d: Mapping, allowed: set[str], path: str) -> None:
-        for k in d:
-            if k not in allowed and not str(k).startswith("_"):  # "_comment" keys are allowed
-                self.err(f"{path}.{k}", "unknown key")
-
-
 def parse_template(template: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...], str | None]:
     """Split ``"{name} 同志："`` into parts; returns (parts, placeholders, error)."""
     parts: list[tuple[str, str | None]] = []
@@ -369,7 +297,7 @@ _FIELD_KEYS = {
 }
 
 
-def _text_field(v: _V, d: Any, path: str, page: PageSpec, default_id: str,
+def _text_field(v: Checks, d: Any, path: str, page: PageSpec, default_id: str,
                 default_text: str | None = None, default_font: str = "kai") -> TextField | None:
     d = v.mapping(d, path)
     if not d:
@@ -443,7 +371,7 @@ def _text_field(v: _V, d: Any, path: str, page: PageSpec, default_id: str,
     return tf if len(v.errors) == n0 else None
 
 
-def _page(v: _V, d: Any) -> PageSpec:
+def _page(v: Checks, d: Any) -> PageSpec:
     if d is None:
         return PageSpec(*PAGE_SIZES["A4"], size="A4", orientation="portrait")
     d = v.mapping(d, "page")
@@ -463,7 +391,7 @@ def _page(v: _V, d: Any) -> PageSpec:
     return PageSpec(w, h, size, orientation)
 
 
-def _check_box(v: _V, path: str, x: float, y: float, w: float, h: float, page: PageSpec) -> None:
+def _check_box(v: Checks, path: str, x: float, y: float, w: float, h: float, page: PageSpec) -> None:
     if None in (x, y, w, h):
         return
     if x + w > page.width_mm + 0.01 or y + h > page.height_mm + 0.01:
@@ -471,7 +399,7 @@ def _check_box(v: _V, path: str, x: float, y: float, w: float, h: float, page: P
 
 
 def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
-    v = _V()
+    v = Checks()
     if not isinstance(data, Mapping):
         return None, [f"layout: must be a JSON object, got {type(data).__name__}"]
     v.unknown(data, {"name", "label", "version", "page", "frame", "background", "rules", "images",

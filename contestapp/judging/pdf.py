@@ -68,13 +68,13 @@ QR_GAP = 3 * MM  # between the left column and the QR code
 
 def card_qr_box(index: int) -> tuple[float, float, float, float]:
     """(left, bottom, right, top) in pt of the QR code of card ``index`` on its page (PDF coordinates)."""
-    x0, y0 = _card_origin(index)
+    x0, y0 = card_origin(index)
     left = x0 + CARD_W - CARD_PAD - QR_SIZE
     top = y0 + CARD_H - CARD_PAD
     return left, top - QR_SIZE, left + QR_SIZE, top
 
 
-def _card_origin(index: int) -> tuple[float, float]:
+def card_origin(index: int) -> tuple[float, float]:
     col, row = index % 2, (index % 8) // 2
     return MARGIN_X + col * CARD_W, H - MARGIN_Y - (row + 1) * CARD_H
 
@@ -83,7 +83,7 @@ def _card(doc: PdfDoc, index: int, contest_name: str, card, url: str) -> None:
     """One card: the contest's name, heading and judge in the left column beside the QR code (never under it),
     card number and PIN below them, validity and a warning across the bottom."""
     c = doc.c
-    x0, y0 = _card_origin(index)
+    x0, y0 = card_origin(index)
     c.saveState()
     c.setDash(2, 2)
     c.setLineWidth(0.3)

@@ -313,7 +313,8 @@ def test_engine_imports_neither_flask_nor_sqlalchemy():
     import contestapp.certificates.render as render_mod
 
     pkg = pathlib.Path(render_mod.__file__).parent
-    for name in ("__init__.py", "fonts.py", "layout.py", "render.py", "qr.py"):
+    for name in ("__init__.py", "fonts.py", "layout.py", "layout_checks.py", "render.py", "qr.py",
+                 "../common/pdftext.py", "../common/pdfdoc.py"):
         tree = ast.parse((pkg / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             mods = []
