@@ -18,6 +18,7 @@ over a fallback chain of embedded TrueType fonts); this module imports neither F
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Protocol, Sequence
@@ -210,10 +211,11 @@ def _full_widths(fonts: Measure, role: str, text: str) -> list[float]:
     return [0.0 if ch == "\n" else next(widths) for ch in text]
 
 
+@functools.lru_cache(maxsize=8192)  # the same texts recur on every page and in every row (issuer, date, body, units)
 def fit_text(fonts: Measure, role: str, text: str, width: float, size: float, min_size: float | None = None, *,
              max_lines: int | None = None, leading: float = 1.25, char_space: float = 0.0, indent: float = 0.0,
              paragraph: bool = False) -> Fit:
-    """Fit ``text`` into a box ``width`` pt wide by the rule above.
+    """Fit ``text`` into a box ``width`` pt wide by the rule above (the result is immutable and cached).
 
     ``size``: nominal font size; ``min_size``: the smallest readable size (default ``size``); ``max_lines``: the
     box cannot grow beyond this many lines (None: it grows); ``leading``: baseline distance as a multiple of the
