@@ -26,7 +26,7 @@ from contestapp.judging.pdf import CARD_H, CARD_W, card_origin, card_qr_box, car
 from contestapp.merit.bulletin import render_bulletin
 from contestapp.merit.services import Standing
 from contestapp.results.exports import ranking_rows_pdf
-from tests.certificates.test_render import assert_fonts_embedded
+from tests.certificates.test_render import assert_fonts_embedded, seal_png
 from tests.pdf_checks import fit_problems, pages
 
 UNIT = "中国建筑第八工程局有限公司浙江分公司杭州地铁三号线土建施工总承包项目经理部"
@@ -118,12 +118,7 @@ def test_overlay_preview_and_calibration_pages_fit(tmp_path):
 
 
 def test_a_seal_image_sits_in_the_seal_area_with_no_text_on_it(tmp_path):
-    from PIL import Image, ImageDraw
-
-    seal = tmp_path / "seal.png"
-    im = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
-    ImageDraw.Draw(im).ellipse((5, 5, 195, 195), outline=(200, 0, 0, 255), width=12)
-    im.save(seal)
+    seal = seal_png(tmp_path)
     layout = builtin_layout("title")
     out = tmp_path / "sealed.pdf"
     render_batch("title", [_record(1, NAMES[1], title=TITLES)], out, images={"seal": str(seal)})
