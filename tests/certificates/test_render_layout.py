@@ -12,9 +12,11 @@ from contestapp.certificates.layout import (
     load_layout,
     parse_layout,
     parse_template,
+    seal_conflicts,
     validate_layout,
 )
-from contestapp.certificates.render import MM, layout_text
+from contestapp.certificates.render import MM, layout_text, render_preview
+from tests.certificates.test_render import pdftotext
 
 MINIMAL = {
     "name": "t",
@@ -150,8 +152,6 @@ def test_builtin_fields_fit_their_boxes_with_long_values(layout_name):
 
 @pytest.mark.parametrize("layout_name", ["award", "craftsman", "title", "honour"])
 def test_builtin_layouts_have_a_seal_area_no_text_overlaps(layout_name):
-    from contestapp.certificates.layout import seal_conflicts
-
     lay = builtin_layout(layout_name)
     seals = [i for i in lay.images if i.kind == "seal"]
     assert len(seals) == 1 and seals[0].mark == "盖章处" and seals[0].width >= 38 and seals[0].height >= 38
@@ -172,9 +172,6 @@ def test_text_or_qr_on_the_seal_area_is_refused_by_the_editor_but_a_stored_layou
 
 
 def test_seal_area_mark_in_full_mode_only_and_can_be_switched_off():
-    from contestapp.certificates.render import render_preview
-    from tests.certificates.test_render import pdftotext
-
     assert "盖章处" in pdftotext(render_preview("award"))
     assert "盖章处" not in pdftotext(render_preview("award", mode="overlay"))
     d = builtin_layout("award").to_dict()
