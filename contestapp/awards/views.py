@@ -23,6 +23,11 @@ def _rows(event: Event):
                   for g in grants]
 
 
+def publicity_pdf(contest_name: str, event_name: str, rows, footer: str) -> bytes:
+    """获奖名单公示: every column, 称号 included, as wide as its content allows; long names and titles wrap."""
+    return exports.pdf_table(f"{contest_name}获奖名单公示", event_name, HEADER, rows, footer=footer)
+
+
 @bp.route("/")
 @contest_access(*VIEWERS)
 def index(contest: Contest):
@@ -44,6 +49,5 @@ def pdf(contest: Contest, event_id: int):
     event = get_or_404(Event, event_id, contest_id=contest.id)
     snap, rows = _rows(event)
     footer = f"成绩版本 {snap.number}" if snap else "尚无最终成绩"
-    content = exports.pdf_table(f"{contest.name}获奖名单公示", f"{event.name}", HEADER,
-                                [[str(c) for c in r] for r in rows], [1, 1.5, 1.5, 3, 1.3, 1.4, 3], footer=footer)
+    content = publicity_pdf(contest.name, event.name, rows, footer)
     return _download(content, f"{contest.name}-{event.name}-获奖名单公示.pdf", "pdf")

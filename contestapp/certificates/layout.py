@@ -16,7 +16,8 @@ Schema (every key optional unless marked *)::
       "background": {"src": "bg.png"},                            # full page image (path or id)
       "rules": [{"x1", "y1", "x2", "y2", "color", "width"}],      # decorative lines
       "images": [{"id": "seal", "kind": "seal"|"signature"|"logo"|"image", "src": null,
-                  "x"*, "y"*, "width"*, "height"*, "opacity": 1}],
+                  "x"*, "y"*, "width"*, "height"*, "opacity": 1,
+                  "mark": "盖章处"}],                              # seal images only, see below
       "fields": [{                                                # * at least one
           "id": "name", "field": "name"  |  "text": "{name} 同志：",   # one of field/text *
           "x"*, "y"*, "font": "kai"|"hei", "size": 16, "min_size": 8, "color": "#000000",
@@ -28,6 +29,18 @@ Schema (every key optional unless marked *)::
              "caption": "扫码验证", "caption_size": 7},
       "sample": {"name": "张三", ...}                              # values for previews
     }
+
+Text fitting (the rule of ``contestapp.common.pdftext``, the same in every PDF of the app): a field with
+``max_width`` never leaves its box.  A single-line field shrinks down to ``min_size`` and, as a last resort,
+is condensed horizontally; a field with ``max_lines`` (n > 1) and no ``wrap`` shrinks first, then wraps onto
+up to n lines; a ``wrap`` field is a paragraph: it wraps at its size and shrinks only to stay within
+``max_lines``.  Chinese wraps between characters, Latin at spaces.
+
+Seal area (盖章处): every image of kind ``seal`` is the place for the organiser's seal.  When no seal image is
+supplied, ``full`` mode prints a light dashed circle there with the label ``mark`` (default 盖章处;
+``"mark": null`` prints nothing).  The layout editor refuses a layout in which a text field's box or the QR
+code overlaps a seal area (``validate_layout``); a field without ``max_width`` counts as one em per character,
+four per placeholder.  Every built-in layout has one, beside the issuer and date.
 
 Print modes: ``full`` draws everything; ``overlay`` (套打) draws only what is not pre-printed:
 fields with placeholders, the serial and the QR code (frame, background, rules, images and
@@ -45,6 +58,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .layout_checks import Checks
+
 __all__ = [
     "LayoutError",
     "PAGE_SIZES",
@@ -56,6 +71,7 @@ __all__ = [
     "QRSpec",
     "Layout",
     "validate_layout",
+    "seal_conflicts",
     "parse_layout",
     "load_layout",
     "builtin_layout",
@@ -75,7 +91,7 @@ PAGE_SIZES = {  # portrait width, height in mm
 FONT_ROLES = ("kai", "hei")
 ALIGNS = ("left", "center", "right", "justify")
 IMAGE_KINDS = ("seal", "signature", "logo", "image")
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+SEAL_MARK = "盖章处"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -149,9 +165,24 @@ class TextField:
         else:
             left = self.x
         pt = 25.4 / 72.0
-        lines = (self.max_lines or 1) if self.wrap else 1
         top = self.y - self.size * 0.9 * pt
-        height = self.size * pt * (0.9 + 0.25 + (lines - 1) * self.line_height)
+        bottom = self.y + self.size * 0.25 * pt
+        lines = self.max_lines or 1
+        if self.wrap:  # a paragraph: its lines are closest at a smaller size
+            bottom += (lines - 1) * self.line_height * self.size * pt
+        elif lines > 1:  # shrinks first, then wraps at the minimum size
+            bottom = max(bottom, self.y + ((lines - 1) * self.line_height + 0.25) * self.min_size * pt)
+        return left, top, width, bottom - top
+
+    def estimated_box(self) -> tuple[float, float, float, float]:
+        """:meth:`box`, with a width for a field without ``max_width``: one em per character of its fixed text and
+        four per placeholder (the layout does not know the font)."""
+        left, top, width, height = self.box()
+        if width:
+            return left, top, width, height
+        ems = len(self.template_text) + 4 * len(self.placeholders)
+        width = (ems * self.size + max(ems - 1, 0) * self.char_space) * 25.4 / 72.0
+        left = {"center": self.x - width / 2, "right": self.x - width}.get(self.align, self.x)
         return left, top, width, height
 
 
@@ -166,6 +197,7 @@ class ImageSpec:
     height: float
     opacity: float = 1.0
     preprinted: bool = True
+    mark: str | None = None  # seal images: the label of the seal area printed when no seal image is supplied
 
 
 @dataclass(frozen=True)
@@ -243,79 +275,6 @@ class Layout:
         return json.loads(json.dumps(self.source, ensure_ascii=False))
 
 
-# ---------------------------------------------------------------- validation helpers
-class _V:
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def err(self, path: str, msg: str) -> None:
-        self.errors.append(f"{path}: {msg}")
-
-    def num(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False,
-            gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
-        if key not in d or d[key] is None:
-            if required:
-                self.err(f"{path}.{key}", "required")
-            return default
-        v = d[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            self.err(f"{path}.{key}", f"must be a number, got {v!r}")
-            return default
-        v = float(v)
-        if gt is not None and not v > gt:
-            self.err(f"{path}.{key}", f"must be > {gt:g}")
-        elif ge is not None and v < ge:
-            self.err(f"{path}.{key}", f"must be >= {ge:g}")
-        elif le is not None and v > le:
-            self.err(f"{path}.{key}", f"must be <= {le:g}")
-        return v
-
-    def boolean(self, d: Mapping, key: str, path: str, default: bool) -> bool:
-        v = d.get(key, default)
-        if v is None:
-            return default
-        if not isinstance(v, bool):
-            self.err(f"{path}.{key}", f"must be true or false, got {v!r}")
-            return default
-        return v
-
-    def text(self, d: Mapping, key: str, path: str, default: Any = None, *, required: bool = False) -> Any:
-        if key not in d or d[key] is None:
-            if required:
-                self.err(f"{path}.{key}", "required")
-            return default
-        v = d[key]
-        if not isinstance(v, str):
-            self.err(f"{path}.{key}", f"must be a string, got {v!r}")
-            return default
-        return v
-
-    def colour(self, d: Mapping, key: str, path: str, default: str | None) -> str | None:
-        v = self.text(d, key, path, default)
-        if v is not None and not _HEX.match(v):
-            self.err(f"{path}.{key}", f"must be a hex colour like #c00000, got {v!r}")
-            return default
-        return v
-
-    def choice(self, d: Mapping, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
-        v = self.text(d, key, path, default)
-        if v not in choices:
-            self.err(f"{path}.{key}", f"must be one of {', '.join(choices)}, got {v!r}")
-            return default
-        return v
-
-    def mapping(self, d: Any, path: str) -> Mapping:
-        if not isinstance(d, Mapping):
-            self.err(path, f"must be an object, got {type(d).__name__}")
-            return {}
-        return d
-
-    def unknown(self, d: Mapping, allowed: set[str], path: str) -> None:
-        for k in d:
-            if k not in allowed and not str(k).startswith("_"):  # "_comment" keys are allowed
-                self.err(f"{path}.{k}", "unknown key")
-
-
 def parse_template(template: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...], str | None]:
     """Split ``"{name} 同志："`` into parts; returns (parts, placeholders, error)."""
     parts: list[tuple[str, str | None]] = []
@@ -338,7 +297,7 @@ _FIELD_KEYS = {
 }
 
 
-def _text_field(v: _V, d: Any, path: str, page: PageSpec, default_id: str,
+def _text_field(v: Checks, d: Any, path: str, page: PageSpec, default_id: str,
                 default_text: str | None = None, default_font: str = "kai") -> TextField | None:
     d = v.mapping(d, path)
     if not d:
@@ -412,7 +371,7 @@ def _text_field(v: _V, d: Any, path: str, page: PageSpec, default_id: str,
     return tf if len(v.errors) == n0 else None
 
 
-def _page(v: _V, d: Any) -> PageSpec:
+def _page(v: Checks, d: Any) -> PageSpec:
     if d is None:
         return PageSpec(*PAGE_SIZES["A4"], size="A4", orientation="portrait")
     d = v.mapping(d, "page")
@@ -432,7 +391,7 @@ def _page(v: _V, d: Any) -> PageSpec:
     return PageSpec(w, h, size, orientation)
 
 
-def _check_box(v: _V, path: str, x: float, y: float, w: float, h: float, page: PageSpec) -> None:
+def _check_box(v: Checks, path: str, x: float, y: float, w: float, h: float, page: PageSpec) -> None:
     if None in (x, y, w, h):
         return
     if x + w > page.width_mm + 0.01 or y + h > page.height_mm + 0.01:
@@ -440,7 +399,7 @@ def _check_box(v: _V, path: str, x: float, y: float, w: float, h: float, page: P
 
 
 def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
-    v = _V()
+    v = Checks()
     if not isinstance(data, Mapping):
         return None, [f"layout: must be a JSON object, got {type(data).__name__}"]
     v.unknown(data, {"name", "label", "version", "page", "frame", "background", "rules", "images",
@@ -499,7 +458,7 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
     for i, im in enumerate(idata):
         p = f"images[{i}]"
         im = v.mapping(im, p)
-        v.unknown(im, {"id", "kind", "src", "x", "y", "width", "height", "opacity", "preprinted"}, p)
+        v.unknown(im, {"id", "kind", "src", "x", "y", "width", "height", "opacity", "preprinted", "mark"}, p)
         kind = v.choice(im, "kind", p, IMAGE_KINDS, "image")
         iid = v.text(im, "id", p, kind)
         if iid in seen_ids:
@@ -510,9 +469,12 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
         w = v.num(im, "width", p, 10.0, required=True, gt=0)
         h = v.num(im, "height", p, 10.0, required=True, gt=0)
         _check_box(v, p, x, y, w, h, page)
+        mark = v.text(im, "mark", p, SEAL_MARK) if kind == "seal" and im.get("mark", "") is not None else None
+        if mark is not None and not mark.strip():
+            mark = None
         images.append(ImageSpec(iid, kind, v.text(im, "src", p, None), x, y, w, h,
                                 opacity=v.num(im, "opacity", p, 1.0, gt=0, le=1),
-                                preprinted=v.boolean(im, "preprinted", p, True)))
+                                preprinted=v.boolean(im, "preprinted", p, True), mark=mark))
 
     fields: list[TextField] = []
     fdata = data.get("fields")
@@ -570,9 +532,41 @@ def _replace(tf: TextField, **kw: Any) -> TextField:
     return replace(tf, **kw)
 
 
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Two (left, top, width, height) boxes share some area."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def seal_conflicts(layout: Layout) -> list[str]:
+    """``path: message`` for every text field (its box, see :meth:`TextField.estimated_box`) and QR code that
+    overlaps a seal area (an image of kind ``seal``)."""
+    errors: list[str] = []
+    seals = [im for im in layout.images if im.kind == "seal"]
+    items: list[tuple[str, str, tuple[float, float, float, float]]] = [
+        (f"fields[{i}]", f"文字「{f.id}」", f.estimated_box()) for i, f in enumerate(layout.fields)]
+    if layout.serial is not None:
+        items.append(("serial", "证书编号", layout.serial.estimated_box()))
+    if layout.qr is not None:
+        q = layout.qr
+        items.append(("qr", "二维码", (q.x, q.y, q.size, q.size)))
+    for im in seals:
+        area = (im.x, im.y, im.width, im.height)
+        for path, what, box in items:
+            if _overlap(box, area):
+                l, t, w, h = box
+                errors.append(f"{path}: {what}的区域 ({l:.1f}–{l + w:.1f}, {t:.1f}–{t + h:.1f} mm) 与盖章处"
+                              f"「{im.id}」({im.x:g}–{im.x + im.width:g}, {im.y:g}–{im.y + im.height:g} mm) 重叠，"
+                              f"请移开文字或盖章处")
+    return errors
+
+
 def validate_layout(data: Any) -> list[str]:
-    """Errors of a layout document, each ``path: message`` (empty list when valid)."""
-    return _build(data, None)[1]
+    """Errors of a layout document, each ``path: message`` (empty list when valid), including text or a QR code
+    over a seal area (:func:`seal_conflicts`; a layout stored before that rule still prints)."""
+    layout, errors = _build(data, None)
+    if layout is not None:
+        errors = seal_conflicts(layout)
+    return errors
 
 
 def parse_layout(data: Any, base_dir: str | None = None) -> Layout:

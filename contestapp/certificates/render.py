@@ -1,7 +1,9 @@
 """Render certificates to PDF with reportlab: one page per record, one file per batch.
 
 * Text is set in embedded, subset TrueType CJK fonts (see ``fonts.py``) with a fallback chain;
-  the canvas starts in our own font, so no non-embedded Helvetica ever appears.
+  the canvas starts in our own font, so no non-embedded Helvetica ever appears.  Every field is fitted
+  into its box by the app's one text-fitting rule (``contestapp.common.pdftext``).
+* A seal image slot without an image is printed as the seal area (盖章处) in ``full`` mode.
 * Every character of every record is checked BEFORE the first page is written: one character
   missing from every font stops the whole batch with :class:`MissingGlyphError` naming the person.
 * What is the same on every page (frame, background, fixed texts, seal and signature images) is
@@ -30,8 +32,10 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
+from contestapp.common.pdftext import PlacedLine, TextWriter, fit_text, place
+
 from .fonts import FontSet, MissingGlyphError, load_fonts
-from .layout import Layout, TextField, builtin_layout, parse_layout, _rgb
+from .layout import ImageSpec, Layout, TextField, builtin_layout, parse_layout, _rgb
 from .qr import qr_matrix, qr_path_ops
 
 __all__ = [
@@ -65,9 +69,6 @@ SAMPLE_VALUES = {
     "date": "二〇二五年五月一日",
 }
 
-_NO_LINE_START = set("，。、；：？！）」』》〉】〕”’…—·,.;:?!)%")
-_NO_LINE_END = set("（「『《〈【〔“‘(")
-
 
 class CertificateDataError(ValueError):
     """A record lacks a value the layout needs."""
@@ -97,16 +98,6 @@ class RenderResult:
     seconds: float
     bytes: int | None = None  # size of the PDF when known (file path or BytesIO)
     fonts: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Line:
-    x: float  # pt, left of the line
-    y: float  # pt, baseline (PDF coordinates, y up)
-    size: float
-    hscale: float  # 1.0 = 100 %
-    char_space: float  # pt
-    text: str
 
 
 def _as_layout(layout: Layout | Mapping | str) -> Layout:
@@ -142,6 +133,11 @@ def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateD
         missing = fonts.missing(layout.qr.caption, "hei")
         if missing:
             raise MissingGlyphError(f"版式「{layout.label}」", "qr", missing, label="二维码说明")
+    for im in layout.images:
+        if im.mark and mode == "full":
+            missing = fonts.missing(im.mark, "hei")
+            if missing:
+                raise MissingGlyphError(f"版式「{layout.label}」", im.id, missing, label="盖章处说明")
     drawn = _fields_for(layout, mode)
     roles: dict[str, set[str]] = {}
     optional_only: dict[str, bool] = {}
@@ -179,144 +175,18 @@ def _box_left(tf: TextField, width_pt: float) -> float:
     return x
 
 
-def _layout_line(tf: TextField, text: str, fonts: FontSet, page_h: float) -> list[_Line]:
-    if "\n" in text or "\r" in text or "\t" in text:
-        text = " ".join(text.split())
-    n = len(text)
-    per_pt = fonts.width(text, tf.font) + (tf.char_space / tf.size) * max(n - 1, 0)
-    size, hscale = tf.size, 1.0
-    if tf.max_width and per_pt > 0:
-        limit = tf.max_width * MM
-        if per_pt * size > limit:
-            size = max(tf.min_size, math.floor(limit / per_pt * 2) / 2)
-            if per_pt * size > limit:
-                hscale = limit / (per_pt * size) * 0.998
-    width = per_pt * size * hscale
-    cs = tf.char_space * size / tf.size
-    return [_Line(_box_left(tf, width), page_h - tf.y * MM, size, hscale, cs, text)]
-
-
-def _break_lines(text: str, widths: list[float], limit: float, cs: float, indent: float) -> list[tuple[str, float, bool]]:
-    """Greedy CJK line breaking with simple 禁则 (kinsoku).  Widths are in 1-pt units; returns
-    (line, width, last_of_paragraph)."""
-    out: list[tuple[str, float, bool]] = []
-    pos = 0
-    for para in text.split("\n"):
-        pw = widths[pos : pos + len(para)]
-        pos += len(para) + 1
-        start = 0
-        first = True
-        while True:
-            lim = limit - (indent if first else 0.0)
-            w = 0.0
-            i = start
-            while i < len(para):
-                add = pw[i] + (cs if i > start else 0.0)
-                if w + add > lim and i > start:
-                    break
-                w += add
-                i += 1
-            if i < len(para):
-                # 禁则: no closing punctuation at a line start, no opening one at a line end
-                if para[i] in _NO_LINE_START and i - start > 1:
-                    i -= 1
-                if para[i - 1] in _NO_LINE_END and i - start > 1:
-                    i -= 1
-            line = para[start:i]
-            lw = sum(pw[start:i]) + cs * max(len(line) - 1, 0)
-            out.append((line, lw, i >= len(para)))
-            start = i
-            first = False
-            if start >= len(para):
-                break
-    return out
-
-
-def _layout_wrapped(tf: TextField, text: str, fonts: FontSet, page_h: float) -> list[_Line]:
-    widths = fonts.char_widths(text.replace("\n", ""), tf.font)
-    # re-insert zero widths for newlines so indexes match the text
-    full: list[float] = []
-    it = iter(widths)
-    for ch in text:
-        full.append(0.0 if ch == "\n" else next(it))
-    mw = tf.max_width * MM  # type: ignore[operator]
-    cs_units = tf.char_space / tf.size
-    sizes = [tf.size]
-    if tf.max_lines:
-        s = tf.size - 0.5
-        while s >= tf.min_size - 1e-9:
-            sizes.append(round(s, 2))
-            s -= 0.5
-    attempts = [(s, 1.0) for s in sizes]
-    if tf.max_lines:
-        attempts += [(tf.min_size, h / 100) for h in range(95, 49, -5)]
-    chosen = None
-    for size, hscale in attempts:
-        limit = mw / (size * hscale)
-        lines = _break_lines(text, full, limit, cs_units, tf.indent)
-        chosen = (size, hscale, limit, lines)
-        if not tf.max_lines or len(lines) <= tf.max_lines:
-            break
-    assert chosen is not None
-    size, hscale, limit, lines = chosen
-    out: list[_Line] = []
-    y0 = page_h - tf.y * MM
-    left_box = _box_left(tf, mw)
-    for k, (line, lw, last) in enumerate(lines):
-        first_in_para = k == 0 or lines[k - 1][2]
-        indent = tf.indent if first_in_para else 0.0
-        cs = tf.char_space * size / tf.size
-        avail = limit - indent
-        if tf.align == "justify" and not last and len(line) > 1:
-            cs += (avail - lw) / (len(line) - 1) * size
-            x = left_box + indent * size * hscale
-        elif tf.align in ("left", "justify"):
-            x = left_box + indent * size * hscale
-        elif tf.align == "center":
-            x = left_box + (mw - lw * size * hscale) / 2
-        else:
-            x = left_box + mw - lw * size * hscale
-        out.append(_Line(x, y0 - k * tf.line_height * size, size, hscale, cs, line))
-    return out
-
-
-def layout_text(tf: TextField, text: str, fonts: FontSet, page_h_pt: float) -> list[_Line]:
-    """Lines (position, size, scale, spacing) of ``text`` in field ``tf``: shrink-to-fit down to
-    ``min_size``, then horizontal condensing, so the text never leaves its box."""
-    if tf.wrap and tf.max_width:
-        return _layout_wrapped(tf, text, fonts, page_h_pt)
-    return _layout_line(tf, text, fonts, page_h_pt)
-
-
-class _TextWriter:
-    """Writes lines into one reportlab text object, skipping redundant state operators."""
-
-    def __init__(self, canv: Canvas, fonts: FontSet):
-        self.t = canv.beginText()
-        self.fonts = fonts
-        self.font = None
-        self.size = None
-        self.hscale = 1.0
-        self.cs = 0.0
-        self.rgb = None
-
-    def line(self, ln: _Line, role: str, rgb: tuple[float, float, float]) -> None:
-        t = self.t
-        if rgb != self.rgb:
-            t.setFillColorRGB(*rgb)
-            self.rgb = rgb
-        if abs(ln.hscale - self.hscale) > 1e-6:
-            t.setHorizScale(ln.hscale * 100.0)
-            self.hscale = ln.hscale
-        if abs(ln.char_space - self.cs) > 1e-6:
-            t.setCharSpace(ln.char_space)
-            self.cs = ln.char_space
-        t.setTextOrigin(ln.x, ln.y)
-        for font, run in self.fonts.runs(ln.text, role):
-            if font.name != self.font or ln.size != self.size:
-                t.setFont(font.name, ln.size)
-                self.font, self.size = font.name, ln.size
-            t.textOut(run)
+def layout_text(tf: TextField, text: str, fonts: FontSet, page_h_pt: float) -> list[PlacedLine]:
+    """Lines (position, size, scale, spacing) of ``text`` in field ``tf`` by the app's text-fitting rule
+    (``contestapp.common.pdftext``): the text never leaves a field with ``max_width``."""
+    baseline = page_h_pt - tf.y * MM
+    if not tf.max_width:
+        fit = fit_text(fonts, tf.font, text, math.inf, tf.size, tf.size, max_lines=1, leading=tf.line_height,
+                       char_space=tf.char_space)
+        return place(fit, _box_left(tf, fit.width), fit.width, baseline, "left")
+    mw = tf.max_width * MM
+    fit = fit_text(fonts, tf.font, text, mw, tf.size, tf.min_size, max_lines=tf.max_lines or (None if tf.wrap else 1),
+                   leading=tf.line_height, char_space=tf.char_space, indent=tf.indent, paragraph=tf.wrap)
+    return place(fit, _box_left(tf, mw), mw, baseline, tf.align)
 
 
 # ---------------------------------------------------------------- page elements
@@ -373,6 +243,28 @@ def _draw_frame(c: Canvas, layout: Layout) -> None:
     c.restoreState()
 
 
+SEAL_AREA_RGB = (0.85, 0.55, 0.55)
+
+
+def _draw_seal_area(c: Canvas, im: ImageSpec, page_h: float) -> None:
+    """The seal area (盖章处) of a seal slot without an image: a light dashed circle the seal is stamped on."""
+    d = min(im.width, im.height) * MM * 0.96
+    c.saveState()
+    c.setStrokeColorRGB(*SEAL_AREA_RGB)
+    c.setLineWidth(0.6)
+    c.setDash(3, 2)
+    c.circle((im.x + im.width / 2) * MM, page_h - (im.y + im.height / 2) * MM, d / 2, stroke=1, fill=0)
+    c.restoreState()
+
+
+def _seal_label(im: ImageSpec) -> TextField:
+    label = im.mark or ""
+    size = 9.0
+    return TextField(id=f"{im.id}_mark", template=label, parts=((label, None),), placeholders=(),
+                     x=im.x + im.width / 2, y=im.y + im.height / 2 + size * 0.3528 * 0.35, font="hei", size=size,
+                     min_size=6.0, color="#d98c8c", align="center", max_width=min(im.width, im.height) * 0.7)
+
+
 def _image_source(src: str | bytes | None):
     if src is None:
         return None
@@ -402,8 +294,9 @@ class _Page:
         self.qr_rgb = _rgb(layout.qr.color) if layout.qr else (0, 0, 0)
         self.compact = True
         images = images or {}
+        self.sources = {im.id: self._img(images, im.id, im.kind, im.src) for im in layout.images}
         self.bg_form = self._make_bg_form(images) if mode == "full" else None
-        self.fg_form = self._make_fg_form(images)
+        self.fg_form = self._make_fg_form()
 
     def _img(self, images: Mapping[str, str | bytes], key_id: str, kind: str, src: str | None):
         if key_id in images:
@@ -425,8 +318,15 @@ class _Page:
             c.line(r.x1 * MM, self.H - r.y1 * MM, r.x2 * MM, self.H - r.y2 * MM)
         statics = _static_fields(lay, self.mode)
         caption = lay.qr.caption if lay.qr is not None else None
-        if statics or caption:
-            tw = _TextWriter(c, self.fonts)
+        marks = [im for im in lay.images if im.mark and self.sources[im.id] is None]
+        for im in marks:
+            _draw_seal_area(c, im, self.H)
+        if statics or caption or marks:
+            tw = TextWriter(c, self.fonts)
+            for im in marks:
+                mark = _seal_label(im)
+                for ln in layout_text(mark, im.mark, self.fonts, self.H):
+                    tw.line(ln, "hei", mark.rgb)
             for f in statics:
                 for ln in layout_text(f, f.template_text, self.fonts, self.H):
                     tw.line(ln, f.font, f.rgb)
@@ -442,12 +342,12 @@ class _Page:
         c.endForm()
         return "certbg"
 
-    def _make_fg_form(self, images: Mapping[str, str | bytes]) -> str | None:
+    def _make_fg_form(self) -> str | None:
         drawn = []
         for im in self.layout.images:
             if self.mode == "overlay" and im.preprinted:
                 continue
-            src = self._img(images, im.id, im.kind, im.src)
+            src = self.sources[im.id]
             if src is not None:
                 drawn.append((im, src))
         if not drawn:
@@ -473,7 +373,7 @@ class _Page:
         if self.bg_form:
             c.doForm(self.bg_form)
         values = rec.values()
-        tw = _TextWriter(c, self.fonts)
+        tw = TextWriter(c, self.fonts)
         for f in self.fields:
             if f.optional and any(not values.get(p) for p in f.placeholders):
                 continue
@@ -662,7 +562,7 @@ def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | 
         for j in range(0, int(H) + 1):
             ln = 6 if j % 10 == 0 else (4 if j % 5 == 0 else 2)
             c.line(X(0), Y(j), X(ln), Y(j))
-            if j % 10 == 0 and 0 < j < H - 3:
+            if j % 10 == 0 and 10 < j < H - 3:  # 10 would meet the top ruler's 10
                 labels.append((7.5, j + 1.0, 6, str(j), "left", (0, 0, 0)))
         # crosshairs
         pts = [(20, 20), (W - 20, 20), (20, H - 20), (W - 20, H - 20), (round(W / 2), round(H / 2))]
@@ -704,7 +604,7 @@ def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | 
         ]
         for k, s in enumerate(help_lines):
             labels.append((W / 2, H / 2 + 14 + k * 5.5, 8, s, "center", (0, 0, 0)))
-        tw = _TextWriter(c, fonts)
+        tw = TextWriter(c, fonts)
         for x, y, size, s, align, rgb in labels:
             tf = TextField(id="l", template=s, parts=((s, None),), placeholders=(), x=x, y=y, font="hei",
                            size=size, min_size=size, color="#000000", align=align)

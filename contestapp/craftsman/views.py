@@ -15,13 +15,14 @@ from contestapp.common.http import PDF, download
 from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, ContestMember
-from contestapp.craftsman import services
+from contestapp.craftsman import documents, services
 from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, NominationForm, UploadForm, VoteForm
 from contestapp.craftsman.models import (
     STAGE_LABELS, CraftsmanCall, Nomination, NominationFile, NominationStatus, Stage)
 from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
 from contestapp.craftsman.services import CraftsmanError, RateLimited
 from contestapp.extensions import db
+from contestapp.filters import local_time
 
 bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")
 add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), kinds=("craftsman",), order=30))
@@ -287,6 +288,23 @@ def name(contest: Contest):
         db.session.commit()
         flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
+
+
+@bp.route("/<int:contest_id>/naming.pdf")
+@contest_access(ORGANISER)
+def naming_pdf(contest: Contest):
+    call = _craftsman_call(contest)
+    named = documents.named_in_order(services.nominations_of(contest))
+    if not named:
+        flash(_("还没有拟命名人选"), "error")
+        return redirect(url_for(".naming", contest_id=contest.id))
+    snap = services.current_publicity_snapshot(contest)
+    period = (f"{local_time(call.publicity_starts, '%Y-%m-%d')} 至 {local_time(call.publicity_ends, '%Y-%m-%d')}"
+              if call.publicity_ends else "")
+    pdf = documents.naming_list_pdf(contest.name, call.title, call.stage, documents.naming_rows(named),
+                                    period=period, number=snap.number if snap else "")
+    what = "命名名单" if call.stage == Stage.NAMED else "拟命名人选公示"
+    return download(pdf, f"{contest.name}-{what}.pdf", PDF)
 
 
 @bp.route("/<int:contest_id>/certificates.pdf")
@@ -569,7 +587,6 @@ def photo(contest_id: int, nomination_id: int):
 @public
 def publicity(contest_id: int):
     contest, call = _public_call(contest_id, (Stage.PUBLICITY, Stage.NAMED))
-    named = [n for n in services.nominations_of(contest) if n.named]
-    named.sort(key=lambda n: (n.status != NominationStatus.DIRECT, n.final_rank or 0, n.id))
+    named = documents.named_in_order(services.nominations_of(contest))
     return render_template("craftsman/publicity.html", contest=contest, call=call, named=named,
                            snapshot=services.current_publicity_snapshot(contest))

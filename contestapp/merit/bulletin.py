@@ -1,26 +1,22 @@
 """The period bulletin (通报) as a PDF: ranking, red-flag holders, every deduction with its reason, veto notices.
 
-Text is set in an embedded CJK TrueType font from `contestapp.certificates.fonts` (never a non-embedded font: the
-canvas starts in our font, so no Helvetica is referenced either).
+Drawn by `contestapp.common.pdfdoc` in an embedded CJK TrueType font from `contestapp.certificates.fonts` (never a
+non-embedded font) with the app's one text-fitting rule: columns as wide as their content allows, cells that do
+not fit shrink, then wrap, and nothing is cut.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from pathlib import Path
 
 from flask import current_app
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from contestapp.certificates.fonts import load_fonts
 from contestapp.common.db import plain
+from contestapp.common.pdfdoc import GREY, MM, PdfDoc
+
+HEADER_FILL = (0.953, 0.839, 0.839)  # the ranking table's header row
 
 
 def distinct_notes(notes: list[dict]) -> list[dict]:
@@ -39,36 +35,32 @@ def _num(value) -> str:
     return "" if value is None else str(plain(value))
 
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=base, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=4),
-        "sub": ParagraphStyle("sub", parent=base, fontSize=10, alignment=TA_CENTER, textColor=colors.grey),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=13, leading=20, spaceBefore=10, spaceAfter=4),
-        "body": base,
-        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
-    }
+def _h2(doc: PdfDoc, text: str) -> None:
+    doc.text(text, 13, 10, before=10, after=4)
+
+
+def _body(doc: PdfDoc, text: str) -> None:
+    doc.text(text, 10.5, 8, after=2)
 
 
 def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
     """The bulletin's bytes. `computed`: event id -> (event, standings) from services.compute_period."""
     from contestapp.merit.periods import project_of
 
-    fonts = load_fonts(current_app.config.get("CERT_FONT"))
-    font = fonts.primary("hei").name
-    st = _styles(font)
     contest = period.contest
     project = project_of(contest)
-    story = [Paragraph(escape(f"{contest.name}"), st["title"]),
-             Paragraph(escape(f"{period.name}通报"), st["title"]),
-             Paragraph(escape(f"考评期 {period.starts_on} 至 {period.ends_on}"
-                              + (f" · 项目：{project.name}" if project else "")
-                              + (f" · 建设单位：{project.owner}" if project and project.owner else "")), st["sub"]),
-             Spacer(1, 6 * mm)]
+    doc = PdfDoc(load_fonts(current_app.config.get("CERT_FONT")), f"{contest.name} {period.name}通报")
+    doc.heading(f"{contest.name}", 18, after=4)
+    doc.heading(f"{period.name}通报", 18, after=4)
+    doc.text(f"考评期 {period.starts_on} 至 {period.ends_on}"
+             + (f" · 项目：{project.name}" if project else "")
+             + (f" · 建设单位：{project.owner}" if project and project.owner else ""), 10, 8, align="center", rgb=GREY)
+    doc.space(6 * MM)
     label = "前列" if contest.kind == "points" else "流动红旗"
     for event_id, (event, standings) in computed.items():
-        story.append(Paragraph(escape(f"一、{event.name}考评排名"), st["h2"]))
-        rows = [["名次", "名称", "所属单位", "自评", "考评得分", "奖惩", "备注"]]
+        _h2(doc, f"一、{event.name}考评排名")
+        header = ["名次", "名称", "所属单位", "自评", "考评得分", "奖惩", "备注"]
+        rows = []
         for s in standings:
             r = s.result
             remark = []
@@ -77,22 +69,14 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
             if r is not None and r.vetoed:
                 remark.append("一票否决")
             if s.problem:
-                remark.append(s.problem[:40])
+                remark.append(s.problem)
             rows.append([str(s.rank or "—"), s.name, s.entry.entrant.unit_name if s.entry.entrant.kind != "unit" else "",
                          _num(s.self_score), _num(r.score) if r else "—",
                          "、".join(f"{b.label}{'' if not b.amount else f'（{_num(b.amount)}元）'}" for b in s.rewards),
                          "、".join(remark)])
-        table = Table([[Paragraph(escape(str(c)), st["cell"]) for c in row] for row in rows],
-                      colWidths=[12 * mm, 42 * mm, 30 * mm, 16 * mm, 18 * mm, 32 * mm, 30 * mm], repeatRows=1)
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), font),  # the table sets its cell font even around Paragraphs
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3d6d6")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]))
-        story.append(table)
+        doc.table(header, rows, size=9, min_size=8, header_fill=HEADER_FILL)
         holders = [s.name for s in standings if s.red_flag]
-        story.append(Paragraph(escape(f"二、{label}：" + ("、".join(holders) or "无")), st["h2"]))
+        _h2(doc, f"二、{label}：" + ("、".join(holders) or "无"))
         before = previous.get(event_id)
         if before is not None and contest.kind != "points":
             gone = [n for n in before if n not in holders]
@@ -102,8 +86,8 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
                 text += f"本期收回：{'、'.join(gone)}。"
             if new:
                 text += f"本期授予：{'、'.join(new)}。"
-            story.append(Paragraph(escape(text), st["body"]))
-        story.append(Paragraph(escape("三、扣分、加分及通报情况"), st["h2"]))
+            _body(doc, text)
+        _h2(doc, "三、扣分、加分及通报情况")
         any_note = False
         for s in standings:
             for n in distinct_notes(s.notes):
@@ -115,38 +99,24 @@ def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
                 if n["kind"] == "bonus" and value.startswith("-"):
                     what, value = "扣", value[1:]
                 count = f"（{n['count']} 处）" if n.get("count") else ""
-                doc = f"（{n['document_no']}）" if n.get("document_no") else ""
-                story.append(Paragraph(escape(f"{s.name}：{n['criterion']} {what} {value} 分{count}。"
-                                              f"原因：{n['note']}{doc}"), st["body"]))
+                docno = f"（{n['document_no']}）" if n.get("document_no") else ""
+                _body(doc, f"{s.name}：{n['criterion']} {what} {value} 分{count}。原因：{n['note']}{docno}")
         if not any_note:
-            story.append(Paragraph("本期无扣分、加分事项。", st["body"]))
+            _body(doc, "本期无扣分、加分事项。")
         unexplained = sum(1 for s in standings for n in s.notes if n.get("missing") and n["kind"] != "veto")
         if unexplained:  # a deduction entered without its required reason (e.g. on a tablet) is said, not hidden
-            story.append(Paragraph(escape(f"注：以上有 {unexplained} 项扣分、加分未填写原因（考评人员未补填）。"),
-                                   st["body"]))
+            _body(doc, f"注：以上有 {unexplained} 项扣分、加分未填写原因（考评人员未补填）。")
         vetoes = [(s, n) for s in standings for n in distinct_notes(s.notes) if n["kind"] == "veto"]
-        story.append(Paragraph(escape("四、一票否决"), st["h2"]))
+        _h2(doc, "四、一票否决")
         if vetoes:
             for s, n in vetoes:
-                story.append(Paragraph(escape(
-                    f"{s.name}：发生“{n['criterion'].replace('一票否决：', '')}”（{n['note']}），实行一票否决，"
-                    f"取消本期及本年度评先评优资格。"), st["body"]))
+                _body(doc, f"{s.name}：发生“{n['criterion'].replace('一票否决：', '')}”（{n['note']}），实行一票否决，"
+                           f"取消本期及本年度评先评优资格。")
         else:
-            story.append(Paragraph("本期无一票否决事项。", st["body"]))
-    story.append(Spacer(1, 8 * mm))
-    story.append(Paragraph(escape(f"{contest.organisation.name}"), st["body"]))
-
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=f"{contest.name} {period.name}通报", author="contestapp",
-                            initialFontName=font, initialFontSize=10)  # the canvas never starts in Helvetica
-
-    def page_number(canvas, document):
-        canvas.setFont(font, 8)
-        canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, f"第 {document.page} 页")
-
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return out.getvalue()
+            _body(doc, "本期无一票否决事项。")
+    doc.space(8 * MM)
+    _body(doc, f"{contest.organisation.name}")
+    return doc.finish()
 
 
 def bulletin_dir(contest_id: int) -> Path:

@@ -7,11 +7,13 @@ non-embedded base font appears).
 """
 from __future__ import annotations
 
-import io
 from typing import Iterable, Optional, Sequence
 
+from flask import current_app
 from sqlalchemy import select
 
+from contestapp.certificates.fonts import load_fonts
+from contestapp.common.pdfdoc import MM, PdfDoc
 from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.contests.models import Criterion, Event, Round
 from contestapp.extensions import db
@@ -32,81 +34,30 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[str]]]:
 to_csv, to_xlsx = csv_bytes, xlsx_bytes  # every cell through contestapp.common.tables (no live formulas)
 
 
-def pdf_table(title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[str]],
-              widths: Optional[Sequence[float]] = None, footer: str = "") -> bytes:
-    """A paginated A4 table with Chinese text in an embedded TrueType font."""
-    from flask import current_app
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
-    from contestapp.certificates.fonts import load_fonts
-
-    fonts = load_fonts(current_app.config.get("CERT_FONT"))
-    font = fonts.primary("hei").name
-    page_w, page_h = A4
-    margin = 40
-    usable = page_w - 2 * margin
-    widths = list(widths or [1] * len(header))
-    scale = usable / sum(widths)
-    widths = [w * scale for w in widths]
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=10)
-    c.setTitle(title)
-    c.setAuthor("contestapp")
-    line_h = 18
-    size = 10
-
-    def fit(text: str, width: float) -> str:
-        text = str(text)
-        while text and c.stringWidth(text, font, size) > width - 4:
-            text = text[:-1]
-        return text
-
-    page = 1
-
-    def start_page() -> float:
-        c.setFont(font, 16)  # our font first: the canvas would otherwise start with a base-14 font
-        c.drawCentredString(page_w / 2, page_h - margin - 10, title)
-        c.setFont(font, 10)
+def pdf_table(title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[str]], footer: str = "",
+              aligns: Optional[Sequence[str]] = None) -> bytes:
+    """A paginated A4 table in an embedded CJK font, title and subtitle on every page: columns as wide as their
+    content allows, text that does not fit shrinks, then wraps (`contestapp.common.pdfdoc`)."""
+    def head(doc: PdfDoc) -> None:
+        doc.heading(title, 16, after=3)
         if subtitle:
-            c.drawCentredString(page_w / 2, page_h - margin - 30, subtitle)
-        y = page_h - margin - 60
-        c.setFont(font, size)
-        x = margin
-        for h, w in zip(header, widths):
-            c.drawString(x + 2, y, fit(h, w))
-            x += w
-        c.line(margin, y - 5, page_w - margin, y - 5)
-        return y - line_h
+            doc.text(subtitle, 10, 8, align="center", paragraph=False, after=3)
+        doc.space(3 * MM)
 
-    def end_page() -> None:
-        c.setFont(font, 8)
-        c.drawRightString(page_w - margin, margin / 2, f"第 {page} 页")
-        if footer:
-            c.drawString(margin, margin / 2, footer)
-
-    y = start_page()
-    for row in rows:
-        if y < margin + line_h:
-            end_page()
-            c.showPage()
-            page += 1
-            y = start_page()
-        x = margin
-        for value, w in zip(row, widths):
-            c.drawString(x + 2, y, fit("" if value is None else value, w))
-            x += w
-        y -= line_h
-    end_page()
-    c.save()
-    return buf.getvalue()
+    doc = PdfDoc(load_fonts(current_app.config.get("CERT_FONT")), title, head=head, footer=footer)
+    doc.table(header, [["" if v is None else str(v) for v in row] for row in rows], aligns=aligns)
+    return doc.finish()
 
 
 def ranking_pdf(event: Event, ranking: Ranking) -> bytes:
     header, rows = ranking_table(ranking)
-    labels = ["名次", "编号", "姓名", "单位", "总成绩", *[rs.name for rs in ranking.spec.rounds]]
-    return pdf_table(f"{event.contest.name}", f"{event.name} 成绩排名", labels, rows,
-                     [1, 1.6, 1.5, 3, 1.4, *[1.4] * len(ranking.spec.rounds)])
+    return ranking_rows_pdf(event.contest.name, event.name, [rs.name for rs in ranking.spec.rounds], rows)
+
+
+def ranking_rows_pdf(contest_name: str, event_name: str, round_names: Sequence[str], rows: Sequence[Sequence]) -> bytes:
+    """成绩排名 PDF from `ranking_table` rows (rank, entry, name, unit, total, one score per round)."""
+    return pdf_table(contest_name, f"{event_name} 成绩排名", ["名次", "编号", "姓名", "单位", "总成绩", *round_names],
+                     rows)
 
 
 def marks_rows(event: Event) -> Iterable[list]:

@@ -4,8 +4,6 @@ poppler-utils and the CJK fonts are installed in CI by .ci/run; when missing the
 a message saying what to install (they never skip)."""
 import io
 import re
-import shutil
-import subprocess
 
 import pytest
 
@@ -22,22 +20,12 @@ from contestapp.certificates.render import (
     render_preview,
     sample_record,
 )
+from tests.pdf_checks import run as _run, tool as _tool
 
 DPI = 72  # 1 px = 0.3528 mm
 
 
 # ---------------------------------------------------------------- poppler helpers
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if not path:
-        pytest.fail(f"{name} not found: install poppler-utils (apt-get install poppler-utils); .ci/run does")
-    return path
-
-
-def _run(args, data: bytes | None = None) -> bytes:
-    return subprocess.run(args, input=data, capture_output=True, check=True, timeout=60).stdout
-
-
 def pdffonts(pdf: bytes) -> list[dict]:
     out = _run([_tool("pdffonts"), "-"], pdf).decode()
     rows = []
@@ -261,13 +249,19 @@ def test_overlay_moves_every_field_by_the_offset_and_omits_preprinted():
             assert abs((m[k] - a[k]) - base.mm(d)) <= 2.0, (name, a, m)  # 10 mm = 28.3 px
 
 
-def test_seal_image_in_full_mode_only(tmp_path):
+def seal_png(tmp_path):
+    """A red ring standing in for an organiser's seal image."""
     from PIL import Image, ImageDraw
 
     seal = tmp_path / "seal.png"
     im = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
     ImageDraw.Draw(im).ellipse((5, 5, 195, 195), outline=(200, 0, 0, 255), width=12)
     im.save(seal)
+    return seal
+
+
+def test_seal_image_in_full_mode_only(tmp_path):
+    seal = seal_png(tmp_path)
     layout = builtin_layout("award")
     s = next(i for i in layout.images if i.kind == "seal")
     region = (s.x, s.y, s.x + s.width, s.y + s.height)
@@ -313,7 +307,8 @@ def test_engine_imports_neither_flask_nor_sqlalchemy():
     import contestapp.certificates.render as render_mod
 
     pkg = pathlib.Path(render_mod.__file__).parent
-    for name in ("__init__.py", "fonts.py", "layout.py", "render.py", "qr.py"):
+    for name in ("__init__.py", "fonts.py", "layout.py", "layout_checks.py", "render.py", "qr.py",
+                 "../common/pdftext.py", "../common/pdfdoc.py"):
         tree = ast.parse((pkg / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             mods = []

@@ -12,9 +12,11 @@ from contestapp.certificates.layout import (
     load_layout,
     parse_layout,
     parse_template,
+    seal_conflicts,
     validate_layout,
 )
-from contestapp.certificates.render import MM, layout_text
+from contestapp.certificates.render import MM, layout_text, render_preview
+from tests.certificates.test_render import pdftotext
 
 MINIMAL = {
     "name": "t",
@@ -146,3 +148,35 @@ def test_builtin_fields_fit_their_boxes_with_long_values(layout_name):
             assert ln.size >= f.min_size - 1e-9
         if f.max_lines:
             assert len(lines) <= f.max_lines
+
+
+@pytest.mark.parametrize("layout_name", ["award", "craftsman", "title", "honour"])
+def test_builtin_layouts_have_a_seal_area_no_text_overlaps(layout_name):
+    lay = builtin_layout(layout_name)
+    seals = [i for i in lay.images if i.kind == "seal"]
+    assert len(seals) == 1 and seals[0].mark == "盖章处" and seals[0].width >= 38 and seals[0].height >= 38
+    assert seal_conflicts(lay) == []
+
+
+def test_text_or_qr_on_the_seal_area_is_refused_by_the_editor_but_a_stored_layout_still_prints():
+    d = builtin_layout("award").to_dict()
+    seal = next(i for i in d["images"] if i["kind"] == "seal")
+    seal["x"] = 160  # onto the issuer and the date
+    errors = validate_layout(d)
+    assert any(e.startswith("fields[4]: 文字「issuer」的区域") and "与盖章处「seal」" in e and "重叠" in e for e in errors), errors
+    assert any(e.startswith("fields[5]: 文字「date」") for e in errors), errors
+    assert parse_layout(d).images[0].x == 160  # what is already stored keeps printing
+    d = builtin_layout("award").to_dict()
+    d["qr"].update(x=220, y=140)
+    assert any(e.startswith("qr: 二维码的区域") for e in validate_layout(d))
+
+
+def test_seal_area_mark_in_full_mode_only_and_can_be_switched_off():
+    assert "盖章处" in pdftotext(render_preview("award"))
+    assert "盖章处" not in pdftotext(render_preview("award", mode="overlay"))
+    d = builtin_layout("award").to_dict()
+    d["images"][0]["mark"] = None
+    lay = parse_layout(d)
+    assert lay.images[0].mark is None and "盖章处" not in pdftotext(render_preview(lay))
+    d["images"][0]["mark"] = 5
+    assert any(e.startswith("images[0].mark: must be a string") for e in validate_layout(d))

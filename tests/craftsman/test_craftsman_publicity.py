@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from contestapp.extensions import db
+from tests.certificates.test_render import assert_fonts_embedded
 from tests.conftest import login
 from tests.craftsman.craftsman_helpers import build_world, marks_for, nominate
+from tests.pdf_checks import fit_problems
 
 
 def _reviewed_world(make):
@@ -69,3 +71,30 @@ def test_naming_list_is_published_as_results_snapshots(app, make):
     final = results.official_snapshot(contest.events[0])
     assert final.number.endswith("/F1") and [r["serial"] for r in final.data["ranking"]] == [t.serial for t in titles]
     assert [s.number[-2:] for s in services.publicity_snapshots(contest)] == ["P1", "F1"]
+
+
+def test_naming_list_pdf_from_the_naming_page(app, make):
+    from contestapp.craftsman import services
+
+    w, noms = _reviewed_world(make)
+    call, contest, office = w["call"], w["contest"], w["organiser"]
+    c = app.test_client()
+    login(c, "office")
+    empty = c.get(f"/craftsman/{contest.id}/naming.pdf", follow_redirects=True)
+    assert "还没有拟命名人选" in empty.get_data(as_text=True)
+    services.confirm_list(call, office, acknowledged=True)
+    db.session.commit()
+    snap = services.current_publicity_snapshot(contest)
+    assert f"/craftsman/{contest.id}/naming.pdf" in c.get(f"/craftsman/{contest.id}/naming").get_data(as_text=True)
+    r = c.get(f"/craftsman/{contest.id}/naming.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    assert_fonts_embedded(r.data)
+    assert not fit_problems(r.data, [f"{contest.name}拟命名人选公示", f"公示编号 {snap.number}", "候选人00", "候选人01"])
+    services.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
+    db.session.commit()
+    named = c.get(f"/craftsman/{contest.id}/naming.pdf")
+    assert not fit_problems(named.data, [f"{contest.name}命名名单", "候选人00"])
+    unit = app.test_client()
+    login(unit, w["units"][0].username)
+    assert unit.get(f"/craftsman/{contest.id}/naming.pdf").status_code in (403, 404)
