@@ -61,17 +61,25 @@ function cachedUser() {
     .then(function (r) { return r ? r.headers.get(USER_HEADER) : null; });
 }
 
-function forget() { return caches.delete(DATA); }
+// Each forget starts a new generation: a copy whose request began before it (an answer still on its way when the judge
+// logged out) is not written back into the emptied cache.
+var generation = 0;
+function forget() { generation += 1; return caches.delete(DATA); }
 
 // The tablet page as the network gave it, for `user`: another judge's copies go first.
 function keepPage(response, user) {
-  return cachedUser().then(function (previous) { return previous === user ? null : forget(); })
-    .then(function () { return caches.open(DATA); })
-    .then(function (cache) { return cache.put(PAGE, response); });
+  var started = generation;
+  return cachedUser().then(function (previous) {
+    return previous === user ? null : forget().then(function () { started = generation; });
+  }).then(function () {
+    if (generation !== started) return null;  // forgotten meanwhile (a logout)
+    return caches.open(DATA).then(function (cache) { return cache.put(PAGE, response); });
+  });
 }
 
 // A data answer belongs to the judge whose page is kept; a sheet list of someone else means the session changed.
 function keepData(request, response) {
+  var started = generation;
   return cachedUser().then(function (user) {
     if (!user) return null;  // no page kept: a copy of the data alone would never be shown
     var check = request.url === API + "assignments"
@@ -79,6 +87,7 @@ function keepData(request, response) {
       : Promise.resolve(true);
     return check.then(function (same) {
       if (!same) return forget();
+      if (generation !== started) return null;  // forgotten meanwhile (a logout)
       return caches.open(DATA).then(function (cache) { return cache.put(request, response); });
     });
   }).catch(function () { return null; });

@@ -1,6 +1,7 @@
 """In a real browser on a tablet: a mark being typed is not wiped when the sheet is drawn again because an earlier
 mark's save came back (the craftsman journey's experts lost marks that way on a busy server)."""
 import pytest
+from tests.conftest import wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +36,15 @@ def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, 
     page.locator("a.entry").first.tap()
     page.fill('input[data-criterion="safety"]', "1")
     page.press('input[data-criterion="safety"]', "Enter")
-    page.wait_for_function("document.getElementById('net').textContent.indexOf('1') >= 0")  # 1 mark being sent
+    wait_for_js(page, "document.getElementById('net').textContent.indexOf('1') >= 0")  # 1 mark being sent
     page.tap('input[data-criterion="m1"]')
     page.keyboard.type("2")  # typing the next mark, key by key, while the first is on its way
     held[0].continue_()
-    page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+    wait_for_js(page, "document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
     page.keyboard.type("5")
     assert page.input_value('input[data-criterion="m1"]') == "25"
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
+    wait_for_js(page, "document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
     assert page.input_value('input[data-criterion="safety"]') == "1"
     with app.app_context():
         from sqlalchemy import select
