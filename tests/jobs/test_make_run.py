@@ -39,7 +39,7 @@ def _until(check, what: str, limit: float = 60.0):
 
 
 def _group(pgid: int) -> list[str]:
-    out = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-o", "stat=,args=", "-g", str(pgid)], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if line.strip() and not line.strip().startswith("Z")]
 
 
