@@ -11,7 +11,7 @@ from contestapp.auth.models import Organisation
 from contestapp.auth.permissions import ADMIN, managed_organisation_ids
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
-from contestapp.contests.signals import member_added, messages
+from contestapp.contests.signals import member_added, member_removed, messages
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
 
@@ -251,7 +251,11 @@ def add_member(contest: Contest, username: str, role: str, actor) -> tuple[Conte
     return member, messages(member_added.send(contest, user=user, role=role, actor=actor))
 
 
-def remove_member(contest: Contest, member: ContestMember, actor) -> None:
+def remove_member(contest: Contest, member: ContestMember, actor) -> list[str]:
+    """End a person's place on the staff; the other areas end their access to sheets (signal `member_removed`)
+    and say what they did, for the organiser."""
+    notes = messages(member_removed.send(contest, user=member.user, role=member.role, actor=actor))
     record(actor, "member.remove", member, contest_id=contest.id,
            summary=f"{member.user.display_name} 不再担任 {MEMBER_ROLES.get(member.role, member.role)}")
     db.session.delete(member)
+    return notes

@@ -244,7 +244,9 @@ def remove_member(contest: Contest, member_id: int):
     from contestapp.contests.models import ContestMember
 
     member = get_or_404(ContestMember, member_id, contest_id=contest.id)
-    services.remove_member(contest, member, current_user)
+    notes = services.remove_member(contest, member, current_user)
     db.session.commit()
     flash(_("已移除"), "success")
+    for note in notes:
+        flash(tr(note), "info")
     return redirect(url_for(".members", contest_id=contest.id))
