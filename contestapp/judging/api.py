@@ -7,15 +7,11 @@ Errors are JSON: {"error": {"code": "...", "message": "中文说明", "detail": 
 """
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, NamedTuple
-
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, jsonify, request, session
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_accessed
+from flask_login import current_user, logout_user
 from sqlalchemy import bindparam, select
 
-from contestapp.auth.models import SessionUser, User
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
 from contestapp.i18n import N_
@@ -45,54 +41,7 @@ def _refuse_invalid_card(card, user_id: int) -> None:
 
 _CARD = select(JudgeCard.judge_id, JudgeCard.revoked_at, JudgeCard.valid_from, JudgeCard.valid_until).where(
     JudgeCard.id == bindparam("id"))
-
-# The signed-in user for an API request and, for a tablet signed in with a card, the card: one prepared statement.
-_USERS, _CARDS = User.__table__, JudgeCard.__table__
-_API_USER = services.Prepared(lambda _: (
-    select(*(_USERS.c[name] for name in SessionUser.COLUMNS), _CARDS.c.judge_id, _CARDS.c.revoked_at,
-           _CARDS.c.valid_from, _CARDS.c.valid_until)
-    .select_from(_USERS.outerjoin(_CARDS, _CARDS.c.id == bindparam("card_id")))
-    .where(_USERS.c.id == bindparam("user_id"))
-))
-
-
-class _Card(NamedTuple):
-    judge_id: int | None
-    revoked_at: Any
-    valid_from: date | None
-    valid_until: date | None
-
-
-def _day(value) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite keeps dates as text
-
-
-def load_api_user() -> None:
-    """Flask-Login's user for the API, loaded light: the session's user as a SessionUser (plus the card check) in
-    one statement instead of an ORM load and a second query. Session protection runs as Flask-Login runs it; a
-    session without a user (a remember-me cookie) or whose account is gone is left to Flask-Login."""
-    user_id = session.get("_user_id")
-    if user_id is None or "_login_user" in g:
-        return check_card_session()
-    manager = current_app.login_manager
-    user_accessed.send(current_app._get_current_object())
-    if manager._session_protection_failed():
-        g._login_user = manager.anonymous_user()
-        return None
-    card_id = session.get("card_id")
-    row = services.Prepared.runner()(_API_USER, {"user_id": int(user_id), "card_id": card_id}).fetchone()
-    if row is None:
-        return None
-    n = len(SessionUser.COLUMNS)
-    uid, username, display_name, role, active, organisation_id, unit_name, locale = row[:n]
-    g._login_user = SessionUser(uid, username, display_name, role, bool(active), organisation_id, unit_name, locale)
-    if card_id:
-        judge_id, revoked_at, valid_from, valid_until = row[n:]
-        _refuse_invalid_card(_Card(judge_id, revoked_at, _day(valid_from), _day(valid_until)), uid)
-    return None
-
-
-bp.before_request(load_api_user)
+bp.before_request(check_card_session)
 
 
 @bp.errorhandler(JudgingError)

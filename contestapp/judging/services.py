@@ -7,11 +7,9 @@ its code only (the second-level code when the draw had two levels).
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import io
 import json
-import os
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,18 +18,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context, request
-from sqlalchemy import (
-    Text, and_, bindparam, cast, delete, event, exists, func, literal_column, or_, select, update)
+from flask import current_app
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from contestapp.audit.models import AuditEntry
 from contestapp.audit.service import record
 from contestapp.auth import throttle
 from contestapp.auth.models import Organisation, User
 from contestapp.auth.services import LoginError
-from contestapp.common.db import Fixed, plain, sqlite_file, utcnow
+from contestapp.common.db import plain, utcnow
 from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.contests.signals import member_added
@@ -63,8 +60,6 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def local_today() -> date:
-    from flask import current_app
-
     return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
 
 
@@ -649,58 +644,9 @@ def _sheet_json(sheet: ScoreSheet, code: str, criteria: list[Criterion], values:
     return data
 
 
-class Prepared:
-    """A Core statement compiled once per dialect and executed straight on the session's DBAPI connection, inside
-    the session's transaction: the SQL and the bind processing (Fixed, UTCDateTime, JSON) are SQLAlchemy's own, but
-    its per-execution bookkeeping, which cost more than the database work on the mark save, is skipped (and so are
-    engine events: these statements do not appear in SQLAlchemy's echo). Results come back as the driver's rows."""
-
-    def __init__(self, build):
-        self.build, self.compiled = build, {}
-
-    def _for(self, dialect):
-        hit = self.compiled.get(dialect.name)
-        if hit is None:
-            compiled = self.build(dialect.name).compile(dialect=dialect)
-            processors = compiled._bind_processors
-            order = [(k, processors.get(k)) for k in compiled.positiontup] if compiled.positiontup else None
-            hit = self.compiled[dialect.name] = (str(compiled), order, processors)
-        return hit
-
-    def params(self, dialect, values: dict):
-        sql, order, processors = self._for(dialect)
-        if order:  # positional (SQLite): the values in order, each through its type's processor if it has one
-            return sql, tuple(values[k] if p is None else p(values[k]) for k, p in order)
-        return sql, {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-
-    @staticmethod
-    def runner():
-        """run(statement, params or [params, ...]) -> DBAPI cursor, on the session's connection and transaction
-        (kept in the session until the transaction ends: see `_end_of_transaction`)."""
-        session = db.session()
-        run = session.info.get("prepared_runner")
-        if run is not None:
-            return run
-        conn = session.connection()
-        dialect, dbapi = conn.dialect, conn.connection.dbapi_connection
-
-        def run(stmt: Prepared, values):
-            cursor = dbapi.cursor()
-            if isinstance(values, list):
-                sql = stmt._for(dialect)[0]
-                cursor.executemany(sql, [stmt.params(dialect, v)[1] for v in values])
-            else:
-                sql, params = stmt.params(dialect, values)
-                cursor.execute(sql, params)
-            return cursor
-
-        session.info["prepared_runner"] = run
-        return run
-
-
-_SHEET_ROW = Prepared(lambda _: (
+_SHEET_ROW = (
     select(ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.round_id, ScoreSheet.entry_id, ScoreSheet.status,
-           ScoreSheet.version, Assignment.id.label("assignment_id"), cast(Assignment.criteria, Text).label("assigned"),
+           ScoreSheet.version, Assignment.id.label("assignment_id"), Assignment.criteria.label("assigned"),
            Entry.code, Entry.code2, RoundConfirmation.id.label("confirmed"), Recusal.id.label("recused"),
            Event.contest_id, Round.criteria_version)
     .join(Entry, ScoreSheet.entry_id == Entry.id).join(Event, Entry.event_id == Event.id)
@@ -709,17 +655,14 @@ _SHEET_ROW = Prepared(lambda _: (
     .outerjoin(RoundConfirmation, RoundConfirmation.round_id == ScoreSheet.round_id)
     .outerjoin(Recusal, and_(Recusal.judge_id == ScoreSheet.judge_id, Recusal.entry_id == ScoreSheet.entry_id))
     .where(ScoreSheet.id == bindparam("sheet_id"))
-))
-# A round's criteria as the database stores them (Fixed columns as their integers, rules as JSON text).
+)
 _CT = Criterion.__table__
-_CRITERIA_RAW = Prepared(lambda _: (
-    select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, _CT.c.max, _CT.c.min, _CT.c.step, cast(_CT.c.rules, Text))
-    .where(_CT.c.round_id == bindparam("round_id")).order_by(_CT.c.order, _CT.c.id)
-))
+_CRITERIA = (select(_CT.c.id, _CT.c.code, _CT.c.name, _CT.c.kind, _CT.c.max, _CT.c.min, _CT.c.step, _CT.c.rules)
+             .where(_CT.c.round_id == bindparam("round_id")).order_by(_CT.c.order, _CT.c.id))
 
 
 class CriterionRow(NamedTuple):
-    """A criterion as the tablet API needs it (what `select(Criterion.__table__)` gave, without the ORM)."""
+    """A criterion as the tablet API needs it (a row of `criteria`, without the ORM)."""
 
     id: int
     code: str
@@ -731,22 +674,18 @@ class CriterionRow(NamedTuple):
     rules: dict
 
 
-_FIXED = Fixed()
 _CRITERIA_CACHE: dict[int, tuple[int, list[CriterionRow], dict[int, CriterionSpec]]] = {}
 
 
 def round_criteria(round_id: int, version: int) -> tuple[list[CriterionRow], dict[int, CriterionSpec]]:
-    """A round's criteria in order and their specs by id, parsed (Decimals, rules, CriterionSpec) once per process
-    while the round's `criteria_version` (read by the caller; database triggers move it on every change to the
-    criteria) stays the one they were read at. The rows are read after the version, so they are at least as new."""
+    """A round's criteria in order and their specs by id, parsed once per process while the round's
+    `criteria_version` (read by the caller from the database; triggers move it on every change to the criteria) stays
+    the one they were read at: the database stays the truth, the process only skips re-parsing."""
     hit = _CRITERIA_CACHE.get(round_id)
     if hit is not None and hit[0] == version:
         return hit[1], hit[2]
-    raw = Prepared.runner()(_CRITERIA_RAW, {"round_id": round_id}).fetchall()
-    fixed = _FIXED.process_result_value
-    rows = [CriterionRow(cid, code, name, kind, fixed(high, None), fixed(low, None), fixed(step, None),
-                         json.loads(rules) if rules else {})
-            for cid, code, name, kind, high, low, step, rules in raw]
+    rows = [CriterionRow(*row[:7], row[7] or {})
+            for row in db.session.execute(_CRITERIA, {"round_id": round_id})]
     specs = {c.id: criterion_spec(c) for c in rows}
     if len(_CRITERIA_CACHE) > 1000:
         _CRITERIA_CACHE.clear()
@@ -776,9 +715,9 @@ class SheetContext:
 
 def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
-    judge is not assigned to. One Core statement, built once; the criteria are read and parsed again only when the
-    round's criteria_version has moved (`round_criteria`)."""
-    row = Prepared.runner()(_SHEET_ROW, {"sheet_id": sheet_id}).fetchone()
+    judge is not assigned to. One Core statement; the criteria are parsed again only when the round's
+    criteria_version has moved (`round_criteria`)."""
+    row = db.session.execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
     if row is None:
         raise JudgingError("not_found", N_("评分表不存在"), 404)
     (sid, judge_id, round_id, entry_id, status, version, assignment_id, assigned, code, code2, confirmed, recused,
@@ -791,7 +730,7 @@ def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
         raise JudgingError("not_assigned", N_("您未被分配评此轮次"), 403)
     criteria, specs = round_criteria(round_id, criteria_version)
     return SheetContext(sid, round_id, entry_id, status, version,
-                        assigned_criteria(criteria, json.loads(assigned) if assigned else None), code2 or code,
+                        assigned_criteria(criteria, assigned), code2 or code,
                         confirmed is not None, contest_id, specs)
 
 
@@ -867,7 +806,7 @@ class DuplicateKey(Exception):
 
 
 def _replay(judge_id: int, key: str, digest: str) -> dict | None:
-    row = db.session.connection().execute(_REPLAY, {"judge_id": judge_id, "key": key}).first()
+    row = db.session.execute(_REPLAY, {"judge_id": judge_id, "key": key}).first()
     if row is None:
         return None
     if row[0] != digest:
@@ -887,20 +826,44 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
     return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})
 
 
-def _origin() -> tuple[str | None, str | None]:
-    """Address and device of the request, as `audit.service.record` takes them."""
-    if not has_request_context():
-        return None, None
-    return ((request.remote_addr or "")[:64],  # the proxy's X-Forwarded-For only via ProxyFix
-            (request.headers.get("X-Device-Id") or request.user_agent.string or "")[:200])
+def _insert(table):
+    """The database's own INSERT (for ON CONFLICT), SQLite or PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+_SHEETS = ScoreSheet.__table__
+# The version check: only a request based on the current version of an editable sheet moves it on.
+_MOVE = (update(_SHEETS).where(_SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
+                               _SHEETS.c.status.in_(EDITABLE))
+         .values(version=bindparam("new"), updated_at=bindparam("now")).returning(_SHEETS.c.status))
+_OLD_MARKS = select(Mark.criterion_id, Mark.value).where(Mark.sheet_id == bindparam("sheet_id"))
+_REPLAY = select(MarkWrite.digest, MarkWrite.response).where(
+    MarkWrite.judge_id == bindparam("judge_id"), MarkWrite.key == bindparam("key"))
+
+
+def _upsert_marks(rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT (sheet_id, criterion_id) DO UPDATE: the unique key decides, never a read-then-write.
+    Rows carry the sheet's entry_id and round_id (copies kept on marks for ranking)."""
+    stmt = _insert(Mark.__table__)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["sheet_id", "criterion_id"],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}), rows)
+
+
+def _store_answer(values: dict) -> bool:
+    """The stored answer of an Idempotency-Key: ON CONFLICT (judge_id, key) DO NOTHING; False if the key was taken."""
+    stmt = _insert(MarkWrite.__table__).values(**values).on_conflict_do_nothing(index_elements=["judge_id", "key"])
+    return db.session.execute(stmt).rowcount == 1
 
 
 def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[str, Any]:
-    """Write marks to the judge's sheet in one transaction of four prepared statements: the version bump (which
-    returns the old marks), one upsert of the changed marks, one audit row (old -> new, who, when, device, address)
-    and the stored answer. The same Idempotency-Key always gets the first answer back; a request based on an older version (or on a
-    locked sheet) changes nothing and gets 409 `stale`. The caller commits; on DuplicateKey (the key was stored by
-    another request first) it rolls back and calls `replay_or_refuse`."""
+    """Write marks to the judge's sheet in one transaction: the version bump, one upsert of the changed marks, one
+    audit row (old -> new, who, when, device, address; `audit.service.record`) and the stored answer. The same
+    Idempotency-Key always gets the first answer back; a request based on an older version (or on a locked sheet)
+    changes nothing and gets 409 `stale`. The caller commits; on DuplicateKey (the key was stored by another request
+    first) it rolls back and calls `replay_or_refuse`."""
     if not key or len(key) > 80:
         raise JudgingError("key_required", N_("缺少 Idempotency-Key 请求头（最长 80 字符）"), 400)
     digest = _digest({"sheet": ctx.id, "body": payload})
@@ -912,26 +875,22 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
     with_notes = any(isinstance(i, dict) and ("note" in i or "document_no" in i) for i in payload["marks"])
     note_contest = with_notes and contest_kind(ctx.contest_id) in NOTE_KINDS
     notes_sent = parse_notes(ctx, payload) if note_contest else {}
-    run = Prepared.runner()
-    _SQLITE_WRITERS.acquire(db.session())
     now = utcnow()
     # The database arbitrates: only a request based on the current version of an editable sheet moves it on (and
     # from here on holds the sheet's row, on SQLite the write lock, until the commit). A retry of a request that was
     # applied finds the version moved and is answered from the stored response.
-    moved = run(_MOVE, {"b_id": ctx.id, "old": version, "new": version + 1, "now": now}).fetchone()
+    moved = db.session.execute(_MOVE, {"b_id": ctx.id, "old": version, "new": version + 1, "now": now}).first()
     if moved is None:
         replay = _replay(judge.id, key, digest)
         if replay is not None:
             return replay
         raise _stale(ctx, version)
-    status, stored_marks = moved
-    to_decimal = _FIXED.process_result_value
-    figures = [int(x) for x in stored_marks.split()] if stored_marks else []  # "criterion value ..." (_MOVE)
-    old = {figures[i]: to_decimal(figures[i + 1], None) for i in range(0, len(figures), 2)}
+    status = moved[0]
+    old = dict(db.session.execute(_OLD_MARKS, {"sheet_id": ctx.id}).all())
     changed = [(cid, v) for cid, v in sent.items() if old.get(cid) != v]
     if changed:
-        run(_UPSERT, [{"sheet_id": ctx.id, "criterion_id": cid, "entry_id": ctx.entry_id, "round_id": ctx.round_id,
-                       "value": v, "updated_at": now} for cid, v in changed])
+        _upsert_marks([{"sheet_id": ctx.id, "criterion_id": cid, "entry_id": ctx.entry_id, "round_id": ctx.round_id,
+                        "value": v, "updated_at": now} for cid, v in changed])
     values = {**old, **sent}
     note_changes = _write_notes(ctx, notes_sent) if notes_sent else []
     result = {"id": ctx.id, "version": version + 1, "status": status,  # draft or returned: both editable
@@ -949,15 +908,11 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
         data = {"sheet_id": ctx.id, "version": version + 1, "key": key, "changes": changes, "status": status}
         if note_changes:
             data["notes"] = note_changes
-        address, device = _origin()
-        run(_AUDIT, {
-            "at": now, "actor_id": judge.id, "actor_name": judge.display_name, "action": "mark.write",
-            "object_type": "ScoreSheet", "object_id": str(ctx.id), "contest_id": ctx.contest_id,
-            "summary": (f"{ctx.code} " + "；".join(summary))[:500],
-            "data": data, "address": address, "device": device})
-    stored = run(_STORE, {"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
-                          "response": {**result, "replayed": True}, "at": now}).rowcount
-    if stored != 1:
+        entry = record(judge, "mark.write", object_type="ScoreSheet", object_id=ctx.id, contest_id=ctx.contest_id,
+                       summary=f"{ctx.code} " + "；".join(summary), data=data)
+        entry.at = now
+    if not _store_answer({"judge_id": judge.id, "key": key, "sheet_id": ctx.id, "digest": digest,
+                          "response": {**result, "replayed": True}, "at": now}):
         raise DuplicateKey(key)
     return result
 
@@ -968,100 +923,6 @@ def replay_or_refuse(ctx: SheetContext, judge: User, payload: Any, key: str) -> 
     if replay is None:
         raise JudgingError("conflict", N_("评分保存冲突，请重试"), 409)
     return replay
-
-
-class _SqliteWriters:
-    """On a SQLite file, mark saves from every worker process and thread take turns on an OS file lock (flock)
-    before their first write, held until their transaction ends. SQLite itself lets one writer in at a time, but a
-    writer that finds the database locked sleeps in steps of 1, 2, 5, 10... ms; with two or more workers that sleep,
-    not the work, set the throughput and the p99. A flock waiter wakes as soon as the lock is released. Nothing else
-    changes: the version check, the upsert and the unique keys still decide. No-op on PostgreSQL (row locks)."""
-
-    def __init__(self):
-        self.paths: dict[Any, str | None] = {}  # engine -> its lock file (None: not a SQLite file)
-
-    def acquire(self, session) -> None:
-        if "sqlite_writer_lock" in session.info:
-            return
-        engine = session.get_bind()
-        path = self.paths.get(engine, "")
-        if path == "":
-            database = sqlite_file(engine.url)
-            path = self.paths[engine] = f"{database}-writers.lock" if database else None
-        if path is None:
-            return
-        # A descriptor of its own for each transaction: a flock belongs to an open file, so threads and forked
-        # workers must not share one (and a descriptor kept per thread would leak with servers that start a thread
-        # per request).
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        session.info["sqlite_writer_lock"] = fd
-
-    @staticmethod
-    def release(session) -> None:
-        fd = session.info.pop("sqlite_writer_lock", None)
-        if fd is not None:
-            os.close(fd)  # closing the descriptor releases the flock
-
-
-_SQLITE_WRITERS = _SqliteWriters()
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _end_of_transaction(session, transaction) -> None:
-    """Commit, rollback or close: the writers' lock is released and the prepared-statement runner forgotten (the
-    next transaction may run on another connection)."""
-    if transaction.parent is None:
-        session.info.pop("prepared_runner", None)
-        _SqliteWriters.release(session)
-
-
-def _dialect_insert(name: str):
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def _binds(*names: str) -> dict:
-    return {n: bindparam(n) for n in names}
-
-
-_SHEETS = ScoreSheet.__table__
-# The version bump returns the sheet's status and its marks before this save, as one text "criterion value ...".
-_MOVE = Prepared(lambda dialect: update(_SHEETS).where(
-    _SHEETS.c.id == bindparam("b_id"), _SHEETS.c.version == bindparam("old"),
-    or_(*(_SHEETS.c.status == literal_column(f"'{s}'") for s in EDITABLE)))
-    .values(version=bindparam("new"), updated_at=bindparam("now")).returning(
-        _SHEETS.c.status, literal_column(
-            f"(SELECT {'string_agg' if dialect == 'postgresql' else 'group_concat'}(m.criterion_id || ' ' || m.value, "
-            "' ') FROM marks m WHERE m.sheet_id = score_sheets.id)")))
-
-
-def _upsert(name: str):
-    """INSERT ... ON CONFLICT (sheet_id, criterion_id) DO UPDATE: the unique key decides, never a read-then-write.
-    Rows carry the sheet's entry_id and round_id (copies kept on marks for ranking)."""
-    stmt = _dialect_insert(name)(Mark.__table__).inline().values(
-        _binds("sheet_id", "criterion_id", "entry_id", "round_id", "value", "updated_at"))
-    return stmt.on_conflict_do_update(index_elements=["sheet_id", "criterion_id"],
-                                      set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
-
-
-_UPSERT = Prepared(_upsert)
-_AUDIT = Prepared(lambda _: AuditEntry.__table__.insert().inline().values(_binds(
-    "at", "actor_id", "actor_name", "action", "object_type", "object_id", "contest_id", "summary", "data", "address",
-    "device")))
-# The stored answer: ON CONFLICT (judge_id, key) DO NOTHING, so no row means the key was taken first.
-_STORE = Prepared(lambda name: _dialect_insert(name)(MarkWrite.__table__).inline().values(
-    _binds("judge_id", "key", "sheet_id", "digest", "response", "at")).on_conflict_do_nothing(
-    index_elements=["judge_id", "key"]))
-_REPLAY = select(MarkWrite.digest, MarkWrite.response).where(
-    MarkWrite.judge_id == bindparam("judge_id"), MarkWrite.key == bindparam("key"))
 
 
 def signature_of(sheet: ScoreSheet, judge: User, values: dict[int, Decimal]) -> str:
