@@ -11,13 +11,17 @@ from flask import Blueprint, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
 from contestapp.i18n import N_
-from contestapp.judging import services
+from contestapp.judging import sheets
+from contestapp.judging.assignments import declare_conflict
+from contestapp.judging.common import JudgingError, local_today
 from contestapp.judging.models import JudgeCard
-from contestapp.judging.services import JudgingError
+from contestapp.judging.sheets import (
+    DuplicateKey, judge_assignments, load_sheet_for_judge, replay_or_refuse, sheet_for_judge, submit_sheet)
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -31,7 +35,7 @@ def check_card_session() -> None:
 
 
 def _refuse_invalid_card(card, user_id: int) -> None:
-    today = services.local_today()
+    today = local_today()
     if (card is None or card.judge_id is None or card.revoked_at is not None or card.judge_id != user_id
             or not card.valid_from <= today <= card.valid_until):
         logout_user()
@@ -63,7 +67,7 @@ def _json_body():
 @bp.get("/assignments")
 @roles_required(JUDGE)
 def assignments():
-    data = services.judge_assignments(current_user)
+    data = judge_assignments(current_user)
     db.session.commit()  # sheets created on first sight
     return jsonify(judge={"id": current_user.id, "name": current_user.display_name}, rounds=data)
 
@@ -71,30 +75,30 @@ def assignments():
 @bp.get("/sheets/<int:sheet_id>")
 @roles_required(JUDGE)
 def sheet(sheet_id: int):
-    ctx = services.load_sheet_for_judge(sheet_id, current_user)
-    return jsonify(services.sheet_for_judge(ctx))
+    ctx = load_sheet_for_judge(sheet_id, current_user)
+    return jsonify(sheet_for_judge(ctx))
 
 
 @bp.put("/sheets/<int:sheet_id>/marks")
 @roles_required(JUDGE)
 def put_marks(sheet_id: int):
-    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    ctx = load_sheet_for_judge(sheet_id, current_user)
     key = request.headers.get("Idempotency-Key", "").strip()
     payload = _json_body()
     try:
-        result = services.put_marks(ctx, current_user, payload, key)
+        result = sheets.put_marks(ctx, current_user, payload, key)
         db.session.commit()
-    except (services.DuplicateKey, services.IntegrityError):  # the key was stored first by another request
+    except (DuplicateKey, IntegrityError):  # the key was stored first by another request
         db.session.rollback()
-        result = services.replay_or_refuse(ctx, current_user, payload, key)
+        result = replay_or_refuse(ctx, current_user, payload, key)
     return jsonify(result)
 
 
 @bp.post("/sheets/<int:sheet_id>/submit")
 @roles_required(JUDGE)
 def submit(sheet_id: int):
-    ctx = services.load_sheet_for_judge(sheet_id, current_user)
-    result = services.submit_sheet(ctx, current_user, _json_body(),
+    ctx = load_sheet_for_judge(sheet_id, current_user)
+    result = submit_sheet(ctx, current_user, _json_body(),
                                    request.headers.get("X-Device-Id") or request.user_agent.string)
     db.session.commit()
     return jsonify(result)
@@ -103,9 +107,9 @@ def submit(sheet_id: int):
 @bp.post("/sheets/<int:sheet_id>/recusal")
 @roles_required(JUDGE)
 def recuse(sheet_id: int):
-    ctx = services.load_sheet_for_judge(sheet_id, current_user)
+    ctx = load_sheet_for_judge(sheet_id, current_user)
     payload = _json_body()
-    services.declare_conflict(current_user, ctx.sheet.entry, str(payload.get("reason", "")), current_user)
+    declare_conflict(current_user, ctx.sheet.entry, str(payload.get("reason", "")), current_user)
     db.session.commit()
     return jsonify(recused=True, sheet_id=sheet_id)
 
