@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, tr
 from contestapp.judging import sheets
 from contestapp.judging.assignments import declare_conflict
 from contestapp.judging.common import JudgingError, local_today
-from contestapp.judging.models import JudgeCard
+from contestapp.judging.models import JudgeCard, SheetRequest, SheetStatus
+from contestapp.judging.requests import request_change
 from contestapp.judging.sheets import (
     DuplicateKey, judge_assignments, load_sheet_for_judge, replay_or_refuse, sheet_for_judge, submit_sheet)
 
@@ -51,16 +52,18 @@ bp.before_request(check_card_session)
 @bp.errorhandler(JudgingError)
 def judging_error(exc: JudgingError):
     db.session.rollback()
-    body = {"code": exc.code, "message": _(exc.message)}
+    body = {"code": exc.code, "message": tr(exc.message)}
     if exc.detail is not None:
         body["detail"] = exc.detail
     return jsonify(error=body), exc.status
 
 
-def _json_body():
+def _json_body() -> dict:
     payload = request.get_json(silent=True)
     if payload is None:
         raise JudgingError("bad_request", N_("请求体须为 JSON"), 400)
+    if not isinstance(payload, dict):
+        raise JudgingError("bad_request", N_("请求体须为 JSON 对象"), 422)
     return payload
 
 
@@ -99,7 +102,7 @@ def put_marks(sheet_id: int):
 def submit(sheet_id: int):
     ctx = load_sheet_for_judge(sheet_id, current_user)
     result = submit_sheet(ctx, current_user, _json_body(),
-                                   request.headers.get("X-Device-Id") or request.user_agent.string)
+                          request.headers.get("X-Device-Id") or request.user_agent.string)
     db.session.commit()
     return jsonify(result)
 
@@ -107,11 +110,30 @@ def submit(sheet_id: int):
 @bp.post("/sheets/<int:sheet_id>/recusal")
 @roles_required(JUDGE)
 def recuse(sheet_id: int):
+    """A recusal: at once on an open sheet; on a submitted sheet a request to the chief judge (202), the marks
+    counting until it is approved."""
     ctx = load_sheet_for_judge(sheet_id, current_user)
     payload = _json_body()
-    declare_conflict(current_user, ctx.sheet.entry, str(payload.get("reason", "")), current_user)
+    sheet = ctx.sheet
+    if sheet.status == SheetStatus.SUBMITTED:
+        return _requested(request_change(sheet, current_user, "recusal", payload.get("reason")))
+    declare_conflict(current_user, sheet.entry, payload.get("reason"), current_user)
     db.session.commit()
     return jsonify(recused=True, sheet_id=sheet_id)
+
+
+@bp.post("/sheets/<int:sheet_id>/withdrawal")
+@roles_required(JUDGE)
+def withdraw(sheet_id: int):
+    """Asks the chief judge to give a submitted sheet back (202); until approved it stays submitted."""
+    ctx = load_sheet_for_judge(sheet_id, current_user)
+    return _requested(request_change(ctx.sheet, current_user, "withdrawal", _json_body().get("reason")))
+
+
+def _requested(req: SheetRequest):
+    db.session.commit()
+    return jsonify(requested=True, request_id=req.id, sheet_id=req.sheet_id, kind=req.kind, status=req.status,
+                   message=_("已提交裁判长审批；批准前评分保持不变")), 202
 
 
 @bp.get("/openapi.json")

@@ -15,7 +15,7 @@ from contestapp.domain.recusal import Affiliation, unit_key
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_
-from contestapp.judging.common import JudgingError, judge_code
+from contestapp.judging.common import JudgingError, clean_text, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetStatus
 
 
@@ -139,20 +139,22 @@ def ensure_sheets(rnd: Round) -> None:
         insert_ignore(db.session, ScoreSheet.__table__, missing, ["entry_id", "round_id", "judge_id"])
 
 
-def declare_conflict(judge: User, entry: Entry, reason: str, actor) -> Recusal:
-    """A declared conflict (回避): the judge's sheets for the entry are voided (kept, never counted)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise JudgingError("reason_required", N_("请填写回避理由"))
+def declare_conflict(judge: User, entry: Entry, reason, actor, approved: bool = False) -> Recusal:
+    """A declared conflict (回避): the judge's sheets for the entry are voided (kept, never counted). A submitted
+    sheet is voided only with the chief judge's approval (`requests.decide`); until then its marks count."""
+    reason = clean_text(reason, "回避理由", 500, required=True)
     rec = db.session.scalar(select(Recusal).where(Recusal.judge_id == judge.id, Recusal.entry_id == entry.id))
     if rec is not None:
         return rec
     ensure_open(entry.event)
+    sheets = list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id,
+                                                              ScoreSheet.entry_id == entry.id)))
+    if not approved and any(s.status == SheetStatus.SUBMITTED for s in sheets):
+        raise JudgingError("needs_approval", N_("该评分表已提交，回避须经裁判长批准"), 409)
     rec = Recusal(contest_id=entry.event.contest_id, judge_id=judge.id, entry_id=entry.id, source="declared",
                   reason=reason[:500])
     db.session.add(rec)
-    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id,
-                                                             ScoreSheet.entry_id == entry.id)):
+    for sheet in sheets:
         if not sheet.marks:
             db.session.delete(sheet)
         else:

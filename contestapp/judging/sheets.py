@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
@@ -24,9 +24,10 @@ from contestapp.contests.models import Criterion, Event, Round
 from contestapp.domain.types import CriterionSpec, SpecError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.domain.numbers import INT_LIMIT, NumberError, parse_mark
+from contestapp.i18n import N_, tr
 from contestapp.judging.assignments import ensure_sheets
-from contestapp.judging.common import EDITABLE, NOTE_KINDS, OPTIONAL_KINDS, JudgingError, as_text
+from contestapp.judging.common import EDITABLE, NOTE_KINDS, OPTIONAL_KINDS, JudgingError, as_text, clean_text
 from contestapp.judging.criteria import (
     assigned_criteria, contest_kind, criterion_json, criterion_spec, notes_by_sheet, reason_rules, sheet_total)
 from contestapp.judging.models import (
@@ -168,6 +169,8 @@ def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
     """The judge's own sheet, or JudgingError: 404 for anyone else's sheet, 403 for a recused entry or a round the
     judge is not assigned to. One Core statement; the criteria are parsed again only when the round's
     criteria_version has moved (`round_criteria`)."""
+    if not 0 < sheet_id <= INT_LIMIT:  # beyond any id (and beyond what SQLite can bind)
+        raise JudgingError("not_found", N_("评分表不存在"), 404)
     row = db.session.execute(_SHEET_ROW, {"sheet_id": sheet_id}).first()
     if row is None:
         raise JudgingError("not_found", N_("评分表不存在"), 404)
@@ -175,10 +178,10 @@ def load_sheet_for_judge(sheet_id: int, judge: User) -> SheetContext:
      contest_id, criteria_version) = row
     if judge_id != judge.id:
         raise JudgingError("not_found", N_("评分表不存在"), 404)
+    if assignment_id is None:  # (also a judge removed from the contest: `membership`)
+        raise JudgingError("not_assigned", N_("您未被分配评此轮次"), 403)
     if recused is not None or status == VOID_STATUS:
         raise JudgingError("recused", N_("您已回避该参赛者，不能查看或评分"), 403)
-    if assignment_id is None:
-        raise JudgingError("not_assigned", N_("您未被分配评此轮次"), 403)
     criteria, specs = round_criteria(round_id, criteria_version)
     return SheetContext(sid, round_id, entry_id, status, version,
                         assigned_criteria(criteria, assigned), code2 or code,
@@ -203,39 +206,43 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-_QUANTUM = Decimal("0.0001")
+MARKS_LIMIT = 500  # marks in one request (a round has far fewer criteria)
 
 
-def _parse_value(raw: Any) -> Decimal:
-    if isinstance(raw, bool) or raw is None:
-        raise ValueError
-    value = Decimal(str(raw))
-    if not value.is_finite() or value != value.quantize(_QUANTUM):
-        raise ValueError
-    return value
+def _version(payload: dict) -> int:
+    """The sheet version a request is based on: a JSON integer within the column's range."""
+    version = payload.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise JudgingError("bad_request", N_("请求须包含评分表版本号 version（整数）"), 400)
+    if not 1 <= version <= INT_LIMIT:
+        raise JudgingError("bad_version", N_("评分表版本号 version 超出范围"), 422)
+    return version
 
 
 def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criterion, Decimal]]]:
     """(version, [(criterion, value)]) from a request body, each value checked by CriterionSpec.check_mark."""
     if not isinstance(payload, dict) or not isinstance(payload.get("marks"), list):
         raise JudgingError("bad_request", N_("请求格式错误：须包含 version 和 marks"), 400)
-    version = payload.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise JudgingError("bad_request", N_("请求须包含评分表版本号 version（整数）"), 400)
+    version = _version(payload)
+    if len(payload["marks"]) > MARKS_LIMIT:
+        raise JudgingError("too_many", N_("一次提交的评分过多"), 422)
     by_id = {c.id: c for c in ctx.criteria}
     specs = ctx.specs or {}
     out: list[tuple[Criterion, Decimal]] = []
     problems = []
     for item in payload["marks"]:
-        crit = by_id.get(item.get("criterion_id")) if isinstance(item, dict) else None
+        cid = item.get("criterion_id") if isinstance(item, dict) else None
+        if not isinstance(cid, int) or isinstance(cid, bool):
+            problems.append({"criterion_id": None, "message": N_("评分项编号 criterion_id 须为整数")})
+            continue
+        crit = by_id.get(cid)
         if crit is None:
-            problems.append({"criterion_id": item.get("criterion_id") if isinstance(item, dict) else None,
-                             "message": N_("评分项不存在或未分配给您")})
+            problems.append({"criterion_id": cid, "message": N_("评分项不存在或未分配给您")})
             continue
         try:
-            value = _parse_value(item.get("value"))
-        except (ValueError, InvalidOperation, TypeError):
-            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：须为数字（最多 4 位小数）"})
+            value = parse_mark(item.get("value"))
+        except NumberError as exc:
+            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：{exc}"})
             continue
         try:
             spec = specs.get(crit.id) or criterion_spec(crit)
@@ -319,15 +326,14 @@ def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None,
         if not isinstance(item, dict) or ("note" not in item and "document_no" not in item):
             continue
         cid = item.get("criterion_id")
-        note, doc = item.get("note"), item.get("document_no")
-        if (note is not None and not isinstance(note, str)) or (doc is not None and not isinstance(doc, str)):
-            problems.append({"criterion_id": cid, "message": f"{names.get(cid, cid)}：原因和文号须为文字"})
+        if cid not in names:  # (parse_marks refuses it)
             continue
-        note = note.strip() if note is not None else None
-        doc = doc.strip() if doc is not None else None
-        if (note and len(note) > 500) or (doc and len(doc) > 100):
-            problems.append({"criterion_id": cid,
-                             "message": f"{names.get(cid, cid)}：说明过长（原因最多 500 字，文号最多 100 字）"})
+        note, doc = item.get("note"), item.get("document_no")
+        try:
+            note = clean_text(note, "原因", 500) if note is not None else None
+            doc = clean_text(doc, "文号", 100) if doc is not None else None
+        except JudgingError as exc:
+            problems.append({"criterion_id": cid, "message": f"{names[cid]}：{tr(exc.message)}"})
             continue
         out[cid] = (note, doc)
     if problems:
@@ -445,8 +451,9 @@ def signature_of(sheet: ScoreSheet, judge: User, values: dict[int, Decimal]) -> 
 
 def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "") -> dict[str, Any]:
     """Sign and lock the sheet: every required criterion must be marked and the version must be current."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("version"), int):
+    if not isinstance(payload, dict):
         raise JudgingError("bad_request", N_("请求须包含评分表版本号 version（整数）"), 400)
+    _version(payload)
     if payload.get("confirm") is not True:
         raise JudgingError("confirm_required", N_("请确认评分无误后再签名提交"), 400)
     sheet, version = ctx.sheet, payload["version"]

@@ -18,8 +18,10 @@ from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_
-from contestapp.judging import assignments, cards, console, pdf, signoff
+from contestapp.domain.numbers import INT_LIMIT
+from contestapp.i18n import N_, tr
+from contestapp.judging import assignments, cards, console, pdf, requests, signoff
+from contestapp.judging import membership  # noqa: F401  (connects the member_removed receiver)
 from contestapp.judging.assignments import ensure_member
 from contestapp.judging.cards import CardLoginError, issue_card
 from contestapp.judging.common import JudgingError, judge_code, round_confirmed
@@ -27,9 +29,10 @@ from contestapp.judging.criteria import assigned_criteria, sheet_total
 from contestapp.judging.draws import draw_event, import_manual_draw, latest_draw, read_manual_draw, verify_draw
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
-    AssignForm, CardIssueForm, CardLoginForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm, TieForm)
+    AssignForm, CardIssueForm, CardLoginForm, DecisionForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm,
+    TieForm)
 from contestapp.judging.models import (
-    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet)
+    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet, SheetRequest)
 from contestapp.judging.signoff import confirm_round, decrypt_event, decryption_of, judged_rounds, record_tie
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
@@ -315,7 +318,7 @@ def index(contest: Contest):
                        "incomplete": ties.incomplete, "ties_note": ties.note,
                        "decisions": console.tie_decisions(event)})
     return render_template("judging/console.html", contest=contest, events=events, tie_form=TieForm(prefix="t"),
-                           code_of=judge_code)
+                           code_of=judge_code, pending_count=len(requests.pending_requests(contest)))
 
 
 @console_bp.route("/rounds/<int:round_id>")
@@ -334,6 +337,8 @@ def recusals(contest: Contest):
 
 
 def _sheet(contest: Contest, sheet_id: int) -> ScoreSheet:
+    if not 0 < sheet_id <= INT_LIMIT:
+        abort(404)
     sheet = get_or_404(ScoreSheet, sheet_id)
     if sheet.round.event.contest_id != contest.id:
         abort(404)
@@ -350,6 +355,37 @@ def sheet(contest: Contest, sheet_id: int):
     return render_template("judging/sheet.html", contest=contest, s=s, values=values, history=history,
                            total=sheet_total(list(s.round.criteria), values), code=judge_code(s.entry),
                            form=ReturnForm(prefix="r"), labels=STATE_LABELS, status_labels=SHEET_STATUS_LABELS)
+
+
+@console_bp.route("/requests")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def sheet_requests(contest: Contest):
+    """Recusals and withdrawals of submitted sheets waiting for the chief judge, sheets taken back from removed
+    judges, and the decisions taken."""
+    return render_template("judging/requests.html", contest=contest, pending=requests.pending_requests(contest),
+                           decided=requests.decided_requests(contest), form=DecisionForm(prefix="d"),
+                           kinds=requests.KIND_LABELS, statuses=requests.STATUS_LABELS, code_of=judge_code)
+
+
+@console_bp.route("/requests/<int:request_id>", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def decide_request(contest: Contest, request_id: int):
+    if not 0 < request_id <= INT_LIMIT:
+        abort(404)
+    req = get_or_404(SheetRequest, request_id, contest_id=contest.id)
+    form = DecisionForm(prefix="d")
+    approve = request.form.get("action") == "approve"
+    try:
+        if not form.validate_on_submit():
+            raise JudgingError("bad_form", N_("处理意见最多 500 字"))
+        requests.decide(req, current_user, approve, form.decision.data)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(tr(exc.message), "error")
+        return redirect(url_for(".sheet_requests", contest_id=contest.id))
+    db.session.commit()
+    flash(_("已批准") if approve else _("已驳回"), "success")
+    return redirect(url_for(".sheet_requests", contest_id=contest.id))
 
 
 @console_bp.route("/sheets/<int:sheet_id>/return", methods=["POST"])
