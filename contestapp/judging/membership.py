@@ -13,14 +13,18 @@ from contestapp.contests.models import Contest, Event, Round
 from contestapp.contests.signals import member_removed
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
-from contestapp.judging.common import EDITABLE, judge_code
+from contestapp.judging.common import EDITABLE, NOTE_KINDS, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, JudgeCard, ScoreSheet, SheetRequest, SheetStatus
+
+
+# Contests whose area takes back its own sheets (merit.periods, craftsman.review receive the same signal).
+OWN_RECEIVERS = (*NOTE_KINDS, "craftsman")
 
 
 @member_removed.connect
 def judge_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw) -> Message | None:
     """Receiver of `member_removed` (runs in the caller's transaction, never commits): returns the organiser's note."""
-    if role != "judge" or user is None:
+    if role != "judge" or user is None or contest.kind in OWN_RECEIVERS:
         return None
     rounds = select(Round.id).join(Event, Event.id == Round.event_id).where(Event.contest_id == contest.id)
     sheets = list(db.session.scalars(select(ScoreSheet).where(

@@ -312,8 +312,9 @@ def _upsert_marks(rows: list[dict]) -> None:
 
 def _store_answer(values: dict) -> bool:
     """The stored answer of an Idempotency-Key: ON CONFLICT (judge_id, key) DO NOTHING; False if the key was taken."""
-    stmt = _insert(MarkWrite.__table__).values(**values).on_conflict_do_nothing(index_elements=["judge_id", "key"])
-    return db.session.execute(stmt).rowcount == 1
+    table = MarkWrite.__table__
+    stmt = _insert(table).values(**values).on_conflict_do_nothing(index_elements=["judge_id", "key"])
+    return db.session.execute(stmt.returning(table.c.id)).first() is not None  # (no row: the key was taken)
 
 
 def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None, str | None]]:
