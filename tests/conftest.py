@@ -284,6 +284,24 @@ def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:
         page.wait_for_timeout(100)
 
 
+_AUTO_CONFIRM = """
+document.addEventListener("DOMContentLoaded", function () {
+  var d = document.getElementById("confirm-dialog");
+  if (!d) { return; }
+  new MutationObserver(function () {
+    if (d.open) { sessionStorage.setItem("confirmed", d.querySelector("#confirm-text").textContent); d.querySelector("#confirm-ok").click(); }
+  }).observe(d, {attributes: true, attributeFilter: ["open"]});
+});
+"""
+
+
+def confirm_dialogs(page) -> None:
+    """Answer every confirmation dialog of the page with its confirm button, as a person who has read it would
+    (static/js/app.js shows them; the last text confirmed stays in sessionStorage "confirmed"). Tests that check a dialog's
+    wording click it themselves instead."""
+    page.add_init_script(_AUTO_CONFIRM)
+
+
 @pytest.fixture
 def tablet(chromium):
     """A 10-inch tablet (iPad gen 7: 810x1080, touch) in Chinese."""
