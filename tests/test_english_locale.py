@@ -245,20 +245,20 @@ def build_merit(merit, make) -> dict:
     published, the second period open; honours tied across a quota; a unit's self-assessment; and a 1+X points
     contest with one piece of evidence uploaded."""
     from contestapp.entrants.models import Unit
-    from contestapp.merit import services
+    from contestapp.merit import honours, periods, sheets
     from contestapp.merit.models import SelfSheet, UnitProfile
     from tests.merit.merit_helpers import UNITS, run_all, sheets_of
 
     contest, judges = merit["contest"], merit["judges"]
-    april, may, _ = services.periods_of(contest)
+    april, may, _ = periods.periods_of(contest)
     run_all(at(2025, 4, 1))
     score(april, judges, {UNITS[1]: {"safety": ("1", "基坑临边防护缺失", "")},
                           UNITS[0]: {"honour_owner": ("3", "业主季度表彰", "业主〔2025〕12号")}})
     own = db.session.scalars(select(SelfSheet).where(SelfSheet.period_id == april.id).order_by(SelfSheet.id)).first()
     run_all(at(2025, 5, 6))
-    rule = services.ensure_honour_rules(contest)[0]
+    rule = honours.ensure_honour_rules(contest)[0]
     rule.quota = 1
-    services.assign_honours(contest, merit["organiser"])
+    honours.assign_honours(contest, merit["organiser"])
     open_sheet = next(iter(sheets_of(may, judges[0]).values()))
     noted = sheets_of(april, judges[0])[UNITS[1]]  # submitted, with a deduction and its reason
 
@@ -270,11 +270,11 @@ def build_merit(merit, make) -> dict:
     make.member(points, chair)
     unit = db.session.scalars(select(Unit).where(Unit.contest_id == points.id).order_by(Unit.name)).first()
     db.session.add(UnitProfile(contest_id=points.id, unit_id=unit.id, user_id=chair.id))
-    services.save_project(points, {"name": "职工积分制", "schedule": "yearly", "starts_on": date(2025, 1, 1),
+    periods.save_project(points, {"name": "职工积分制", "schedule": "yearly", "starts_on": date(2025, 1, 1),
                                    "ends_on": date(2025, 12, 31)}, merit["organiser"])
-    entry = services.entries_of_unit(points, unit)[0]
+    entry = sheets.entries_of_unit(points, unit)[0]
     criterion = next(c for c in points.events[0].rounds[0].criteria if c.code == "wages")
-    evidence = services.store_evidence(points, entry, criterion, "集体合同.pdf", b"%PDF-1.4 test", "2025年集体合同",
+    evidence = sheets.store_evidence(points, entry, criterion, "集体合同.pdf", b"%PDF-1.4 test", "2025年集体合同",
                                        chair)
     db.session.commit()
     return {"contest": contest, "period": april, "sheet": open_sheet, "noted": noted, "judge": judges[0], "rule": rule,
