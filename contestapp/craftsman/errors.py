@@ -10,7 +10,13 @@ class CraftsmanError(ValueError):
 
 
 class RateLimited(CraftsmanError):
-    pass
+    """Too many codes or votes from one phone, address or device."""
+    status = 429
+
+
+class WrongCode(CraftsmanError):
+    """A wrong vote code: refused, and the failed attempt is counted (the change is kept, not rolled back)."""
+    keeps_changes = True
 
 
 class PanelTooSmall(CraftsmanError):

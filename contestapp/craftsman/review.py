@@ -13,10 +13,11 @@ from typing import Sequence
 from sqlalchemy import case, func, select
 
 from contestapp.audit.service import record
-from contestapp.auth.models import User
+from contestapp.auth.models import Role, User
 from contestapp.common.db import utcnow
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Round
+from contestapp.contests.signals import member_removed
 from contestapp.craftsman.calls import DEFENCE_ROUND, REVIEW_ROUND, event_of, round_of
 from contestapp.craftsman.errors import CraftsmanError, PanelTooSmall
 from contestapp.craftsman.models import CraftsmanCall, Nomination, NominationStatus, Stage
@@ -28,7 +29,7 @@ from contestapp.domain.eligibility import merge_votes
 from contestapp.domain.types import ONE
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.judging import services as judging
 from contestapp.judging.models import Mark, Recusal, ScoreSheet, SheetStatus, VOID_STATUS
 from contestapp.results.inputs import entry_inputs
@@ -355,3 +356,28 @@ def final_standings(call: CraftsmanCall) -> list[Standing]:
 def _score(result, code: str) -> Decimal | None:
     rr = result.round(code)
     return rr.score if rr else None
+
+
+# --- an expert leaves the panel ----------------------------------------------------------------------------------
+
+@member_removed.connect
+def _on_member_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw) -> str | None:
+    """An expert removed from a craftsman selection: access ends with the membership (the expert's list, the
+    materials and the panel read it); the expert's unsubmitted review and defence sheets are taken back (voided:
+    never counted, not listed on the tablet) and reported for reassignment. Submitted marks stay (audited)."""
+    if contest.kind != "craftsman" or role != Role.JUDGE or user is None or not contest.events:
+        return None
+    rounds = [r.id for r in event_of(contest).rounds]
+    sheets = list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id.in_(rounds),
+                                                              ScoreSheet.judge_id == user.id)))
+    taken = [s for s in sheets if s.status in (SheetStatus.DRAFT, SheetStatus.RETURNED)]
+    for sheet in taken:
+        sheet.status, sheet.version = VOID_STATUS, (sheet.version or 0) + 1
+    kept = sum(1 for s in sheets if s.status == SheetStatus.SUBMITTED)
+    record(actor, "craftsman.expert_removed", contest, contest_id=contest.id,
+           summary=f"{user.display_name} 不再担任评审专家：收回未提交的评分表 {len(taken)} 张，已提交的 {kept} 张保留",
+           data={"user": user.id, "voided": [s.id for s in taken], "kept": kept})
+    if not (taken or kept):
+        return None
+    return Message(N_("%(name)s 的 %(n)s 张未提交的评分表已收回，待重新分配；已提交的 %(kept)s 张保留"),
+                   name=user.display_name, n=len(taken), kept=kept)

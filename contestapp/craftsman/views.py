@@ -17,6 +17,7 @@ from contestapp.common.db import utcnow
 from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, ContestMember
 from contestapp.craftsman import (
     calls, documents, naming as naming_service, nominations as nomination_service, panel, review as review_service,
@@ -27,6 +28,7 @@ from contestapp.craftsman.models import CraftsmanCall, Nomination, NominationFil
 from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
 from contestapp.extensions import db
 from contestapp.filters import local_time
+from contestapp.i18n import N_, tr
 
 bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")
 add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), kinds=("craftsman",), order=30))
@@ -50,8 +52,21 @@ def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | 
 
 
 def _fail(exc: Exception) -> None:
+    """A refused form shown again with what was typed (the other refusals go through `register_refusals`)."""
     db.session.rollback()
-    flash(_(str(exc)), "error")  # a service's fixed message (marked N_) in the reader's language
+    flash(tr(exc), "error")  # a service's fixed message (marked N_) in the reader's language
+
+
+register_refusals(bp, CraftsmanError, fallback=".console")
+
+
+@bp.errorhandler(RateLimited)
+def rate_limited(exc: RateLimited):
+    """The public vote's limits: a page of its own with status 429 (the vote pages all name the contest)."""
+    db.session.rollback()
+    flash(tr(exc), "error")
+    contest, call = _public_call(request.view_args["contest_id"], VOTE_STAGES)
+    return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
 
 
 # --- office: console, call, eligibility check --------------------------------------------------------------------
@@ -131,26 +146,23 @@ def call_form(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/stage", methods=["POST"])
+@refused_to(".console")
 @contest_access(ORGANISER)
 def advance(contest: Contest):
     call = _craftsman_call(contest)
     target = request.form.get("stage", "")
     if target == Stage.REVIEW:  # the review starts from its own page, which shows the panel after recusal first
         return redirect(url_for(".start_review", contest_id=contest.id))
-    try:
-        if target == calls.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
-            calls.set_stage(call, target, current_user)
-        else:
-            raise CraftsmanError("不能直接进入该阶段")
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
+    if target != calls.next_stage(call) or target in (Stage.PUBLICITY, Stage.NAMED):
+        raise CraftsmanError(N_("不能直接进入该阶段"))
+    calls.set_stage(call, target, current_user)
+    db.session.commit()
+    flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
     return redirect(url_for(".console", contest_id=contest.id))
 
 
 @bp.route("/<int:contest_id>/review/start", methods=["GET", "POST"])
+@refused_to(".start_review")
 @contest_access(ORGANISER)
 def start_review(contest: Contest):
     """开始专家评审: each candidate's experts after recusal, those with too few named, then the start (refused while a
@@ -159,14 +171,10 @@ def start_review(contest: Contest):
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         return redirect(url_for(".review", contest_id=contest.id))
     if request.method == "POST":
-        try:
-            created = review_service.start_review(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
-        except CraftsmanError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
-            flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
-            return redirect(url_for(".review", contest_id=contest.id))
+        created = review_service.start_review(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+        db.session.commit()
+        flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
+        return redirect(url_for(".review", contest_id=contest.id))
     try:
         check, problem = review_service.panel_check(call), None
     except CraftsmanError as exc:
@@ -190,6 +198,7 @@ def office_nomination(contest: Contest, nomination_id: int):
 
 
 @bp.route("/<int:contest_id>/nominations/<int:nomination_id>/decide", methods=["POST"])
+@refused_to(".office_nomination")
 @contest_access(ORGANISER)
 def decide(contest: Contest, nomination_id: int):
     call = _craftsman_call(contest)
@@ -198,11 +207,7 @@ def decide(contest: Contest, nomination_id: int):
     if not form.validate_on_submit():
         flash(_("请选择审查结论"), "error")
         return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
-    try:
-        nomination_service.decide(call, n, form.decision.data, form.note.data, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-        return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
+    nomination_service.decide(call, n, form.decision.data, form.note.data, current_user)
     db.session.commit()
     flash(f"{n.name}：{_(n.status_label)}", "success")
     return redirect(url_for(".console", contest_id=contest.id))
@@ -225,16 +230,13 @@ def review(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/shortlist", methods=["POST"])
+@refused_to(".review")
 @contest_access(ORGANISER)
 def shortlist(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        cut = review_service.make_shortlist(call, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("入围名单已确定：%(n)s 人", n=len(cut)), "success")
+    cut = review_service.make_shortlist(call, current_user)
+    db.session.commit()
+    flash(_("入围名单已确定：%(n)s 人", n=len(cut)), "success")
     return redirect(url_for(".review", contest_id=contest.id))
 
 
@@ -267,30 +269,24 @@ def naming(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/naming/confirm", methods=["POST"])
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def confirm(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        naming_service.confirm_list(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("拟命名名单已确定，进入公示"), "success")
+    naming_service.confirm_list(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+    db.session.commit()
+    flash(_("拟命名名单已确定，进入公示"), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
 @bp.route("/<int:contest_id>/naming/name", methods=["POST"])
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def name(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        titles = naming_service.name_titles(call, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
+    titles = naming_service.name_titles(call, current_user)
+    db.session.commit()
+    flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
@@ -312,16 +308,12 @@ def naming_pdf(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/certificates.pdf")
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def certificates(contest: Contest):
     _craftsman_call(contest)
     out = io.BytesIO()
-    try:
-        naming_service.render_certificates(contest, out)
-    except CraftsmanError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".naming", contest_id=contest.id))
-
+    naming_service.render_certificates(contest, out)
     return download(out.getvalue(), contest.name + "-工匠称号证书.pdf", PDF)
 
 
@@ -404,6 +396,7 @@ def unit_nomination(nomination_id: int):
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/files", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def upload(nomination_id: int):
     n = _own_nomination(nomination_id)
@@ -412,43 +405,33 @@ def upload(nomination_id: int):
         flash("；".join(form.file.errors or form.kind.errors or [_("上传失败")]), "error")
         return redirect(url_for(".unit_nomination", nomination_id=n.id))
     storage = form.file.data
-    try:
-        f = nomination_service.store_file(n, storage.filename, storage.stream, current_user, form.kind.data)
-    except CraftsmanError as exc:
-        _fail(exc)
-        return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    f = nomination_service.store_file(n, storage.filename, storage.stream, current_user, form.kind.data)
     db.session.commit()
     flash(_("已上传：%(name)s", name=f.original_name), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/files/<int:file_id>/delete", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def delete_file(nomination_id: int, file_id: int):
     n = _own_nomination(nomination_id)
     f = get_or_404(NominationFile, file_id, nomination_id=n.id)
-    try:
-        nomination_service.delete_file(n, f, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("已删除"), "success")
+    nomination_service.delete_file(n, f, current_user)
+    db.session.commit()
+    flash(_("已删除"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/submit", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def submit(nomination_id: int):
     n = _own_nomination(nomination_id)
     call = calls.call_of(db.session.get(Contest, n.contest_id))
-    try:
-        nomination_service.submit_nomination(call, n, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("推荐表已提交，等待资格审查"), "success")
+    nomination_service.submit_nomination(call, n, current_user)
+    db.session.commit()
+    flash(_("推荐表已提交，等待资格审查"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
@@ -529,26 +512,23 @@ def vote_page(contest_id: int):
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         try:
             vote_service.request_code(call, form.phone.data, *_client())
-        except RateLimited as exc:
-            _fail(exc)
-            status = 429
-        except CraftsmanError as exc:
+        except RateLimited:
+            raise
+        except CraftsmanError as exc:  # back to the vote page with the phone number kept
             _fail(exc)
         else:
             db.session.commit()
             flash(_("验证码已发送，10 分钟内有效"), "success")
     else:
         flash(_("请输入手机号码"), "error")
-    if status == 429:
-        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
     return redirect(url_for(".vote_page", contest_id=contest.id, phone=form.phone.data or ""))
 
 
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
+@refused_to(".vote_page")
 @public
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
@@ -559,17 +539,9 @@ def vote_cast(contest_id: int):
     n = db.session.get(Nomination, int(form.nomination_id.data))
     if n is None or n.contest_id != contest.id:
         deny(404)
-    try:
-        vote_service.cast_vote(call, n, form.phone.data, form.code.data, *_client())
-    except RateLimited as exc:
-        _fail(exc)
-        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
-    except CraftsmanError as exc:
-        db.session.commit() if "验证码错误" == str(exc) else db.session.rollback()  # keep the failed attempt
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")
+    vote_service.cast_vote(call, n, form.phone.data, form.code.data, *_client())
+    db.session.commit()
+    flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")
     return redirect(url_for(".vote_page", contest_id=contest.id))
 
 

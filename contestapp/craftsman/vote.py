@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contestapp.common.db import utcnow
 from contestapp.craftsman.calls import ZONE
-from contestapp.craftsman.errors import CraftsmanError, RateLimited
+from contestapp.craftsman.errors import CraftsmanError, RateLimited, WrongCode
 from contestapp.craftsman.models import CraftsmanCall, Nomination, Stage, Vote, VoteCode
 from contestapp.craftsman.sms import SmsError, get_sender
 from contestapp.domain.eligibility import find_bursts
@@ -94,7 +94,7 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
         raise CraftsmanError(N_("验证码错误次数过多，请重新获取"))
     if not hmac.compare_digest(vc.code_hash, _hash("code", voter + (code or "").strip())):
         vc.attempts += 1
-        raise CraftsmanError(N_("验证码错误"))
+        raise WrongCode(N_("验证码错误"))
     day = local_day(now)
     start = datetime(day.year, day.month, day.day, tzinfo=ZONE)
     today = select(func.count(Vote.id)).where(Vote.contest_id == call.contest_id, Vote.at >= start)

@@ -24,7 +24,7 @@ from contestapp.domain.scoring import EntryResult, ScoringError, score_round
 from contestapp.domain.types import EventSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
-from contestapp.judging.models import ScoreSheet, SheetStatus
+from contestapp.judging.models import VOID_STATUS, ScoreSheet, SheetStatus
 from contestapp.merit.bulletin import write_bulletin
 from contestapp.merit.models import (
     Bulletin, Evidence, MarkNote, Period, PeriodStanding, PeriodStatus, RankReward, SelfSheet, UnitProfile)
@@ -236,7 +236,8 @@ def missing_sheets(period: Period) -> dict[str, list]:
     """Who still owes a sheet: assessors (user id -> count) and units (user id -> entrant names)."""
     rounds = [r.id for r in rounds_of(period).values()]
     judges = dict(db.session.execute(select(ScoreSheet.judge_id, func.count(ScoreSheet.id)).where(
-        ScoreSheet.round_id.in_(rounds), ScoreSheet.status != SheetStatus.SUBMITTED).group_by(ScoreSheet.judge_id)).all())
+        ScoreSheet.round_id.in_(rounds), ScoreSheet.status.notin_([SheetStatus.SUBMITTED, VOID_STATUS]))
+        .group_by(ScoreSheet.judge_id)).all())
     units: dict[int, list[str]] = defaultdict(list)
     for name, user_id in db.session.execute(
             select(Entrant.name, UnitProfile.user_id).select_from(SelfSheet)

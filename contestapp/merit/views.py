@@ -16,6 +16,7 @@ from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404, roles_required)
 from contestapp.common.headers import untrusted_file
 from contestapp.common.nav import NavLink, Tab, add_nav_link, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.periods import SCHEDULE_LABELS
@@ -54,6 +55,9 @@ def definition_broken(error: DefinitionFileError):
                            description=problems), 409
 
 
+register_refusals(bp, periods.MeritError, SpecError, fallback=".index")
+
+
 def _back(contest: Contest, endpoint: str = ".index", **kw):
     return redirect(url_for(endpoint, contest_id=contest.id, **kw))
 
@@ -88,30 +92,20 @@ def save_project(contest: Contest):
             flash(f"{getattr(form, field).label.text}：{'；'.join(errors)}", "error")
         return _back(contest)
     data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-    try:
-        periods.save_project(contest, data, current_user)
-    except periods.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("项目信息已保存"), "success")
+    periods.save_project(contest, data, current_user)
+    db.session.commit()
+    flash(_("项目信息已保存"), "success")
     return _back(contest)
 
 
 @bp.route("/periods", methods=["POST"])
 @contest_access(ORGANISER)
 def generate(contest: Contest):
-    try:
-        done = periods.generate_periods(contest, current_user)
-    except (periods.MeritError, SpecError) as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
-        if done.repointed:
-            flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
+    done = periods.generate_periods(contest, current_user)
+    db.session.commit()
+    flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
+    if done.repointed:
+        flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
     return _back(contest)
 
 
@@ -120,14 +114,9 @@ def generate(contest: Contest):
 def period_weights(contest: Contest):
     """Each period's weight in the year's score (audited)."""
     raw = {int(k[2:]): v for k, v in request.form.items() if k.startswith("w_") and k[2:].isdigit()}
-    try:
-        changes = honour_service.save_period_weights(contest, raw, current_user)
-    except periods.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
+    changes = honour_service.save_period_weights(contest, raw, current_user)
+    db.session.commit()
+    flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
     return _back(contest)
 
 
@@ -226,19 +215,15 @@ def bulletin(contest: Contest, period_id: int):
 
 
 @bp.route("/periods/<int:period_id>/open", methods=["POST"])
+@refused_to(".period")
 @contest_access(ORGANISER)
 def open_period(contest: Contest, period_id: int):
     """Open a due period now, without waiting for the scheduler (the same step as the `open_periods` job)."""
     p = _period(contest, period_id)
-    try:
-        counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
-    except periods.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
-                sheets=counts["sheets"], selfs=counts["self"]), "success")
+    counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
+    db.session.commit()
+    flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
+            sheets=counts["sheets"], selfs=counts["self"]), "success")
     return _back(contest, ".period", period_id=p.id)
 
 
@@ -333,18 +318,18 @@ def honour_rules(contest: Contest):
 
 
 @bp.route("/year/review/<int:entry_id>", methods=["POST"])
+@refused_to(".year")
 @contest_access(ORGANISER)
 def review(contest: Contest, entry_id: int):
     entry = get_or_404(Entry, entry_id)
     if entry.entrant.contest_id != contest.id:
         deny(404)
     try:
-        honour_service.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
-    except (InvalidOperation, periods.MeritError) as exc:
-        db.session.rollback()
-        flash(tr(exc) if isinstance(exc, periods.MeritError) else _("请输入数字"), "error")
-    else:
-        db.session.commit()
+        score = Decimal(request.form.get("score", ""))
+    except InvalidOperation:
+        raise periods.MeritError(N_("请输入数字")) from None
+    honour_service.save_review(entry, score, request.form.get("note", ""), current_user)
+    db.session.commit()
     return _back(contest, ".year")
 
 
