@@ -27,7 +27,7 @@ from contestapp.extensions import db
 from contestapp.filters import number
 from contestapp.i18n import N_, tr
 from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
-from contestapp.merit import honours as honour_service, participants, periods, sheets, standings, tasks
+from contestapp.merit import honours as honour_service, participants, periods, sheets, standings, tables, tasks
 from contestapp.merit.bulletin import distinct_notes
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
@@ -69,6 +69,11 @@ def _period(contest: Contest, period_id: int) -> Period:
 @bp.route("/")
 @contest_access(*VIEWERS)
 def index(contest: Contest):
+    return _index_page(contest)
+
+
+def _index_page(contest: Contest, reward_table: tables.Checked | None = None, status: int = 200):
+    """The console; a refused rewards table is shown again as typed, with the problem on each bad row."""
     project = periods.project_of(contest)
     form = ProjectForm(obj=project)
     if project is None:
@@ -78,9 +83,13 @@ def index(contest: Contest):
                                  .order_by(RankReward.from_bottom, RankReward.from_rank)).all()
     units = db.session.execute(select(Entrant.kind, Entrant.name).where(Entrant.contest_id == contest.id)
                                .order_by(Entrant.kind, Entrant.id)).all()
+    if reward_table is None:
+        reward_table = tables.Checked(tables.reward_rows_of(rewards))
     return render_template("merit/index.html", contest=contest, project=project, form=form,
                            periods=periods.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
-                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS)
+                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS,
+                           reward_rows=reward_table.rows,
+                           reward_problems={i: tr(m) for i, m in reward_table.problems.items()}), status
 
 
 @bp.route("/project", methods=["POST"])
@@ -156,28 +165,18 @@ def _bottom_words() -> list[str]:
 @bp.route("/rewards", methods=["POST"])
 @contest_access(ORGANISER)
 def save_rewards(contest: Contest):
-    rows = []
-    try:
-        for line in (request.form.get("rows") or "").splitlines():
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            bottom = False
-            for word in _bottom_words():  # 倒数, and the word the page shows in its language
-                if parts[0].lower().startswith(word):
-                    bottom, parts[0] = True, parts[0][len(word):]
-                    break
-            first, _sep, last = parts[0].partition("-")
-            rows.append((int(first), int(last or first), parts[1], Decimal(parts[2] if len(parts) > 2 else "0"),
-                         bottom))
-        honour_service.save_rewards(contest, rows, current_user)
-    except (ValueError, IndexError, InvalidOperation, SpecError) as exc:
-        db.session.rollback()
-        flash(_("奖惩表格式有误（每行：名次范围,名称,金额；如 1-1,流动红旗奖金,5000 或 倒数1-1,末位约谈,-2000）：%(error)s",
-                error=exc), "error")
+    """The rewards table from the rows editor (or, from a script, the line format in `rows`)."""
+    if "rows" in request.form:
+        rows = tables.reward_rows_from_text(request.form["rows"], _bottom_words())
     else:
-        db.session.commit()
-        flash(_("奖惩表已保存"), "success")
+        rows = tables.rows_from_form(request.form, tables.REWARD_FIELDS)
+    checked = tables.save_reward_rows(contest, rows, current_user)
+    if not checked.ok:
+        db.session.rollback()
+        flash(_("奖惩表有 %(n)s 行有误，请修改标出的行后再保存", n=len(checked.problems)), "error")
+        return _index_page(contest, checked, 422)
+    db.session.commit()
+    flash(_("奖惩表已保存"), "success")
     return _back(contest)
 
 
@@ -255,6 +254,14 @@ def charts(contest: Contest):
 @bp.route("/year")
 @contest_access(*VIEWERS)
 def year(contest: Contest):
+    if can(current_user, contest, ORGANISER) and not db.session.scalar(
+            select(HonourRule.id).where(HonourRule.contest_id == contest.id).limit(1)):
+        honour_service.ensure_honour_rules(contest)  # the table to edit starts from the definition's honours
+        db.session.commit()
+    return _year_page(contest)
+
+
+def _year_page(contest: Contest, honour_table: tables.Checked | None = None, status: int = 200):
     entries = {e.id: e for e in db.session.scalars(select(Entry).join(Entrant).where(Entrant.contest_id == contest.id))}
     rankings = [(event, honour_service.year_ranking(contest, event)) for event in contest.events]
     honours = db.session.scalars(select(Honour).where(Honour.contest_id == contest.id)
@@ -263,8 +270,12 @@ def year(contest: Contest):
                                .order_by(HonourRule.order)).all()
     reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).where(
         AnnualReview.entry_id.in_(list(entries)))).all()) if entries else {}
+    if honour_table is None:
+        honour_table = tables.Checked(tables.honour_rows_of(rules))
     return render_template("merit/year.html", contest=contest, rankings=rankings, entries=entries, honours=honours,
-                           rules=rules, reviews=reviews, project=periods.project_of(contest))
+                           rules=rules, reviews=reviews, project=periods.project_of(contest),
+                           honour_rows=honour_table.rows,
+                           honour_problems={i: tr(m) for i, m in honour_table.problems.items()}), status
 
 
 @bp.route("/year/honours", methods=["POST"])
@@ -304,14 +315,13 @@ def honour_tie(contest: Contest, rule_id: int):
 @bp.route("/year/rules", methods=["POST"])
 @contest_access(ORGANISER)
 def honour_rules(contest: Contest):
-    honour_service.ensure_honour_rules(contest)
-    for rule in db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)):
-        label = (request.form.get(f"label_{rule.id}") or "").strip()
-        quota = request.form.get(f"quota_{rule.id}", type=int)
-        if label:
-            rule.label = label[:100]
-        if quota is not None and quota >= 1:
-            rule.quota = quota
+    """The honours table from the rows editor: rows kept are updated, new ones added, removed ones deleted."""
+    checked = tables.save_honour_rows(contest, tables.rows_from_form(request.form, tables.HONOUR_FIELDS),
+                                      current_user)
+    if not checked.ok:
+        db.session.rollback()
+        flash(_("荣誉表有误，请修改标出的行后再保存"), "error")
+        return _year_page(contest, checked, 422)
     db.session.commit()
     flash(_("荣誉名称和名额已保存"), "success")
     return _back(contest, ".year")
