@@ -45,7 +45,7 @@ def _body(doc: PdfDoc, text: str) -> None:
 
 
 def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
-    """The bulletin's bytes. `computed`: event id -> (event, standings) from services.compute_period."""
+    """The bulletin's bytes. `computed`: event id -> (event, standings) from standings.compute_period."""
     contest = period.contest
     project = project_of(contest)
     doc = PdfDoc(load_fonts(current_app.config.get("CERT_FONT")), f"{contest.name} {period.name}通报")
