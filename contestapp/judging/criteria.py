@@ -42,11 +42,11 @@ def contest_kind(contest_id: int) -> str | None:
 
 def reason_rules(rnd: Round) -> dict[str, tuple[bool, bool]]:
     """criterion code -> (a non-zero mark needs a reason, it needs a document number) for a merit/points round, from
-    the merit rule `merit.services.note_required` (asked with a non-zero value); {} for other contests."""
+    the merit rule `merit.sheets.note_required` (asked with a non-zero value); {} for other contests."""
     contest = rnd.event.contest
     if contest.kind not in NOTE_KINDS:
         return {}
-    from contestapp.merit.services import criterion_specs, note_required
+    from contestapp.merit.sheets import criterion_specs, note_required
 
     rspec = criterion_specs(contest, rnd)
     return {spec.code: note_required(spec, Decimal(1), contest.kind) for spec in rspec.criteria}

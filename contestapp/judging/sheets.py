@@ -468,7 +468,7 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
     if missing:
         raise JudgingError("incomplete", "以下评分项尚未评分：" + "、".join(missing), 422, detail=missing)
     if sheet.round.event.contest.kind in NOTE_KINDS:  # every deduction, bonus and veto says why before signing
-        from contestapp.merit.services import sheet_missing_notes
+        from contestapp.merit.sheets import sheet_missing_notes
 
         gaps = sheet_missing_notes(sheet)
         if gaps:

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
+from tests.conftest import confirm_dialogs
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +132,7 @@ def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
         # the chief judge returns one sheet
         office = browser.new_context(locale="zh-CN")
         chief = office.new_page()
-        chief.on("dialog", lambda d: d.accept())
+        confirm_dialogs(chief)
         chief.goto(f"{url}/login")
         chief.fill("#username", "chiefjudge")
         chief.fill("#password", "secret-pass-1")

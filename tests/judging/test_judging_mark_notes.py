@@ -12,7 +12,7 @@ from tests.merit.merit_helpers import UNITS, at, merit, sheets_of  # noqa: F401
 def _assessor_sheet(app, merit):
     from contestapp.jobs.runner import run_job
     from contestapp.judging.assignments import assign
-    from contestapp.merit.services import periods_of, rounds_of
+    from contestapp.merit.periods import periods_of, rounds_of
 
     contest, (judge1, _) = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))
