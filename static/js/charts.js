@@ -47,8 +47,8 @@
       d.progress.forEach(function (p) {
         p.judges.forEach(function (x) { cats.push(p.name + ' · ' + x.name); done.push(x.submitted); left.push(x.total - x.submitted); });
       });
-      draw('chart-progress', {legend: {}, yAxis: {type: 'category', data: cats, inverse: true}, xAxis: {type: 'value', minInterval: 1},
-        grid: {left: 16, right: 24, top: 36, bottom: 24, containLabel: true},
+      draw('chart-progress', {legend: {top: 0}, yAxis: {type: 'category', data: cats, inverse: true}, xAxis: {type: 'value', minInterval: 1},
+        grid: {left: 16, right: 24, top: 36, bottom: 8, containLabel: true},
         series: [{name: labels.submitted, type: 'bar', stack: 'p', data: done, itemStyle: {color: GREEN}},
                  {name: labels.remaining, type: 'bar', stack: 'p', data: left, itemStyle: {color: GREY}}]});
     }
