@@ -34,6 +34,7 @@ BLUEPRINTS = [
     "contestapp.results.views:bp",
     "contestapp.results.board:board_bp",
     "contestapp.results.analytics_views:bp",
+    "contestapp.merit.charts:bp",
     "contestapp.awards.views:bp",
     "contestapp.craftsman.views:bp",
 ]

@@ -49,7 +49,8 @@ def demo(tmp_path_factory):
         services.state_of(live).public_names = True  # allowed, but the event is not decrypted: still codes only
         names = {e.id: list(db.session.scalars(select(Entrant.name).join(Entry, Entry.entrant_id == Entrant.id)
                                               .where(Entry.event_id == e.id))) for e in (final, live)}
-        ids = {"contest": contest.id, "final": final.id, "live": live.id}
+        merit = db.session.scalar(select(Contest).where(Contest.kind == "merit"))
+        ids = {"contest": contest.id, "final": final.id, "live": live.id, "merit": merit.id}
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -177,3 +178,19 @@ def _fits_the_wall(page, width: int, height: int) -> None:
     assert size["bottom"] <= height, size
     assert size["name"] >= 0.03 * height, size
     assert size["smallest"] >= 0.02 * height, size
+
+
+def test_merit_trends_page_draws_its_charts(demo, chromium):
+    _, browser = chromium
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    login(page, demo["base"], "organiser")
+    page.goto(f"{demo['base']}/contests/{demo['merit']}/merit/")
+    page.click("text=交互图表")
+    wait_for_js(page, "document.getElementById('charts').dataset.ready === '1'")
+    expect(page.locator("#chart-trends canvas").first).to_be_visible()
+    expect(page.locator("#trends-table tbody tr").first).to_be_visible()
+    if page.locator("#chart-losses").count():
+        expect(page.locator("#chart-losses canvas").first).to_be_visible()
+    assert axe_findings(page) == []
+    context.close()
