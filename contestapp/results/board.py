@@ -114,7 +114,8 @@ def _board_event(event_id: int) -> Event:
 
 def _page_seconds() -> int:
     """Seconds a page stays up: ?page=N (2-120), else 12."""
-    return max(2, min(120, request.args.get("page", 12, type=int) or 12))
+    asked = request.args.get("page", type=int)
+    return 12 if asked is None else max(2, min(120, asked))
 
 
 @board_bp.route("/<int:event_id>")
