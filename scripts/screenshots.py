@@ -46,7 +46,11 @@ def small_png(data: bytes, path: Path) -> int:
 def build_site(folder: Path):
     """The demo on a fresh SQLite database, served at a free port; returns (base url, app, server)."""
     os.environ["CONTESTAPP_INSTANCE"] = str(folder / "instance")
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     from config import TestingConfig
     from contestapp import create_app
@@ -108,7 +112,7 @@ def certificate_png(context, base: str, contest_id: int, folder: Path) -> bytes:
     response = context.request.get(f"{base}/contests/{contest_id}/certificates/layouts/award/preview?format=pdf")
     pdf = folder / "certificate.pdf"
     pdf.write_bytes(response.body())
-    subprocess.run(["pdftoppm", "-png", "-r", "72", "-singlefile", str(pdf), str(folder / "certificate")], check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(folder / "certificate")], check=True)
     return (folder / "certificate.png").read_bytes()
 
 
