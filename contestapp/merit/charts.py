@@ -100,7 +100,8 @@ def trends_data(contest: Contest, event: Event) -> dict[str, Any]:
             totals[name] = totals.get(name, Decimal(0)) + Decimal(points)
     return {"event": event.name, "trends": {"periods": data["periods"], "units": [
                 {"name": name, "scores": [_float(v) for v in values]} for name, values in data["series"].items()]},
-            "losses": {"items": [{"name": n, "points": float(v)} for n, v in sorted(totals.items(), key=lambda kv: -kv[1])],
+            "losses": {"items": [{"name": n, "points": float(v)}
+                                 for n, v in sorted(totals.items(), key=lambda kv: -kv[1])],
                        "by_unit": {unit: [{"name": n, "points": float(v)} for n, v in items]
                                    for unit, items in data["lost"].items()}}}
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Optional
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -109,17 +109,14 @@ def analytics_data(event: Event, z: bool = False) -> dict[str, Any]:
         "flags": [{"unit": alias.get(f.unit, f.unit), "entries": f.entries, "difference": _num(f.difference),
                    "t": _num(f.t), "favours": f.favours} for f in j.flags],
     } for j in report.judges]
-    try:
-        ranking = engine.ranking(event)
-        totals = [r.total for r in ranking.ranked if not r.vetoed]
-    except ScoringError:
-        totals = []
+    totals = [r.total for r in engine.ranking(event).ranked if not r.vetoed]
     counts = sheet_counts(event)
     judge_names = dict(db.session.execute(select(User.id, User.display_name).where(
         User.id.in_({j for _, j in counts} or {0}))).all())
     progress = []
     for rnd in event.rounds:
-        cells = sorted(((judge_names.get(j, str(j)), c) for (r, j), c in counts.items() if r == rnd.id))
+        cells = sorted(((judge_names.get(j, str(j)), c) for (r, j), c in counts.items() if r == rnd.id),
+                       key=lambda nc: nc[0])
         if cells:
             progress.append({"round": rnd.code, "name": rnd.name,
                              "judges": [{"name": n, **c} for n, c in cells]})
@@ -150,16 +147,31 @@ def index(contest: Contest):
     return render_template("results/analytics_index.html", contest=contest)
 
 
+def _data_or_why(event: Event, z: bool) -> tuple[dict[str, Any], Optional[str]]:
+    """The figures, or empty ones and why (a definition that cannot be scored: a message, not a 500)."""
+    from contestapp.contests.definition import DefinitionFileError
+
+    try:
+        return analytics_data(event, z), None
+    except (DefinitionFileError, ScoringError) as exc:
+        empty = {"event": event.name, "decrypted": services.is_decrypted(event), "observations": 0, "judges": [],
+                 "distribution": {"bins": [], "counts": []}, "progress": []}
+        return empty, _("无法计算成绩：%(why)s", why=exc)
+
+
 @bp.route("/events/<int:event_id>")
 @contest_access(*ROLES)
 def event(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     z = request.args.get("z") == "1"
-    return render_template("results/analytics.html", contest=contest, event=event, data=analytics_data(event, z), z=z)
+    data, why = _data_or_why(event, z)
+    if why:
+        flash(why, "error")
+    return render_template("results/analytics.html", contest=contest, event=event, data=data, z=z)
 
 
 @bp.route("/events/<int:event_id>/data.json")
 @contest_access(*ROLES)
 def data(contest: Contest, event_id: int):
-    event = _event(contest, event_id)
-    return jsonify(analytics_data(event, request.args.get("z") == "1"))
+    data, why = _data_or_why(_event(contest, event_id), request.args.get("z") == "1")
+    return jsonify({**data, "error": why}) if why else jsonify(data)

@@ -105,7 +105,8 @@ def test_chief_judge_sees_consistency_charts_and_figures(demo, chromium):
         expect(page.locator(f"#chart-{chart} canvas").first).to_be_visible()
     rows = page.locator("#judges-table tbody tr")
     expect(rows).to_have_count(5)  # the five judges of the panel
-    data = page.request.get(f"{demo['base']}/contests/{demo['contest']}/analytics/events/{demo['final']}/data.json").json()
+    url = f"{demo['base']}/contests/{demo['contest']}/analytics/events/{demo['final']}/data.json"
+    data = page.request.get(url).json()
     first = data["judges"][0]
     expect(rows.first).to_contain_text(first["name"])
     expect(rows.first).to_contain_text(f"{first['mean_deviation']:+.2f}")

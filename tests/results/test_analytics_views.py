@@ -51,3 +51,32 @@ def test_unit_flag_names_an_alias_until_decryption(skills, client, app):
     with app.test_request_context():
         aliases = analytics_views._unit_aliases(event, {"甲公司", "乙公司"})
     assert sorted(aliases.values()) == ["单位A", "单位B"]
+
+
+def test_a_flag_names_the_unit_by_alias_until_decryption(skills, client, monkeypatch):
+    """Four entrants are too few for the default thresholds, so the test lowers them: whatever the judge, a flag's
+    unit is an alias before decryption and the unit's name after."""
+    from contestapp.domain import analytics
+    from contestapp.entrants.models import Unit
+    from contestapp.judging.models import Decryption
+    from contestapp.results import analytics_views
+
+    def eager(observations):
+        return analytics.judge_consistency(observations, min_unit_entries=1, flag_difference=analytics.ZERO,
+                                           flag_t=analytics.ZERO)
+
+    monkeypatch.setattr(analytics_views, "judge_consistency", eager)
+    page_url, data_url = _urls(skills)
+    login(client, "org1")
+    units = list(db.session.scalars(db.select(Unit.name).where(Unit.contest_id == skills["contest"].id)))
+    assert len(units) >= 2
+    data = client.get(data_url).get_json()
+    flagged = [f for j in data["judges"] for f in j["flags"]]
+    assert flagged and all(f["unit"].startswith("单位") and f["unit"] not in units for f in flagged)
+    page = client.get(page_url).get_data(as_text=True)
+    assert flagged[0]["unit"] in page and not [u for u in units if u in page]
+    db.session.add(Decryption(event_id=skills["event"].id, decrypted_by_id=skills["org1"].id))
+    db.session.commit()
+    data = client.get(data_url).get_json()
+    after = {f["unit"] for j in data["judges"] for f in j["flags"]}
+    assert after and after <= set(units)
