@@ -57,7 +57,7 @@ def demo(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield {"base": f"http://127.0.0.1:{server.server_port}", "names": names, **ids}
+        yield {"base": f"http://127.0.0.1:{server.server_port}", "names": names, "app": app, **ids}
     finally:
         server.shutdown()
         with app.app_context():
@@ -195,3 +195,36 @@ def test_merit_trends_page_draws_its_charts(demo, chromium):
         expect(page.locator("#chart-losses canvas").first).to_be_visible()
     assert axe_findings(page) == []
     context.close()
+
+
+def test_live_board_picks_up_a_confirmed_round_by_itself(demo, chromium):
+    """The wall is never reloaded: when the chief judge confirms a round, the next poll of data.json shows that
+    round's best results, by code."""
+    from contestapp.contests.models import Event
+    from contestapp.extensions import db
+    from contestapp.judging.models import RoundConfirmation
+    from contestapp.auth.models import User
+
+    _, browser = chromium
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{demo['base']}/board/{demo['live']}")
+    expect(page.locator("#progress .pstate.done")).to_have_count(0)
+    expect(page.locator("#rounds h2")).to_have_count(0)
+    with demo["app"].app_context():
+        theory = next(r for r in db.session.get(Event, demo["live"]).rounds if r.code == "theory")
+        chief = db.session.scalar(select(User).where(User.username == "chief"))
+        db.session.add(RoundConfirmation(round_id=theory.id, confirmed_by_id=chief.id))
+        db.session.commit()
+        name = theory.name
+    try:
+        expect(page.locator("#rounds h2")).to_contain_text(name, timeout=12000)
+        expect(page.locator("#progress .pstate.done")).to_have_count(1)
+        expect(page.locator("#rounds li").first).to_be_visible()
+        text = page.inner_text("body")
+        assert not [n for n in demo["names"][demo["live"]] if n in text]
+    finally:
+        with demo["app"].app_context():
+            db.session.execute(db.delete(RoundConfirmation).where(RoundConfirmation.round_id == theory.id))
+            db.session.commit()
+        context.close()
