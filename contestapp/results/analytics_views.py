@@ -34,7 +34,7 @@ bp = Blueprint("analytics", __name__, url_prefix="/contests/<int:contest_id>/ana
 ROLES = (ORGANISER, CHIEF_JUDGE)
 ANALYSED_KINDS = ("judgement", "measurement")  # marks on a points scale; counts, bonuses, times and vetoes are not
 
-add_tab(Tab("analytics", "评分分析", "analytics.index", ROLES, kinds=("skills",), order=32))
+add_tab(Tab("analytics", "评分分析", "analytics.index", ROLES, order=32))
 
 
 def _num(value: Optional[Decimal]) -> Optional[float]:
