@@ -31,7 +31,9 @@ BLUEPRINTS = [
     "contestapp.certificates.views:bp",
     "contestapp.certificates.views:verify_bp",
     "contestapp.results.views:bp",
-    "contestapp.results.views:board_bp",
+    "contestapp.results.board:board_bp",
+    "contestapp.results.analytics_views:bp",
+    "contestapp.merit.charts:bp",
     "contestapp.awards.views:bp",
     "contestapp.craftsman.views:bp",
 ]

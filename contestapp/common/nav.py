@@ -14,14 +14,13 @@ class Tab:
     label: str
     endpoint: str
     roles: tuple[str, ...]  # contest roles that see the tab
-    kinds: tuple[str, ...] = ()  # no longer used to choose tabs (see KIND_STEPS); kept for the areas' registrations
     order: int = 50
     labels: tuple[tuple[str, str], ...] = ()  # (kind, label) where a kind names the step differently
 
 
 # Each kind of contest: its steps, in the order the work is done.
 KIND_STEPS: dict[str, tuple[str, ...]] = {
-    "skills": ("setup", "entrants", "members", "judging", "marks", "results", "awards", "certificates"),
+    "skills": ("setup", "entrants", "members", "judging", "analytics", "marks", "results", "awards", "certificates"),
     "merit": ("setup", "entrants", "members", "merit", "merit_year", "certificates"),
     "points": ("setup", "entrants", "members", "merit", "merit_year", "certificates"),
     "craftsman": ("setup", "members", "craftsman", "certificates"),

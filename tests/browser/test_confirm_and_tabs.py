@@ -52,7 +52,7 @@ def test_deleting_a_criterion_asks_in_a_styled_dialog_and_cancel_keeps_it(live_s
 
 
 @pytest.mark.parametrize("example, kind_tabs", [
-    ("city-skills.json", ["竞赛设置", "参赛者", "裁判与仲裁", "评分", "纸质评分", "成绩", "获奖名单", "证书"]),
+    ("city-skills.json", ["竞赛设置", "参赛者", "裁判与仲裁", "评分", "评分分析", "纸质评分", "成绩", "获奖名单", "证书"]),
     ("craftsman.json", ["竞赛设置", "评审专家", "工匠评选", "证书"]),
     ("merit-project.json", ["竞赛设置", "参评单位", "考评人员", "考评", "年度", "证书"]),
 ])
