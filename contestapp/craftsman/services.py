@@ -1009,7 +1009,7 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
 def _issue_certificates(contest: Contest, titles: Sequence[CraftsmanTitle], actor) -> None:
     """Register the title certificates with the certificate issue, keeping the serials given at naming, so that
     /verify/<serial> finds them and reprints, revocation and batches work as for every certificate."""
-    from contestapp.certificates import services as certs
+    from contestapp.certificates import issuing as certs
 
     if not titles:
         return
@@ -1027,7 +1027,7 @@ def titles_of(contest: Contest) -> list[CraftsmanTitle]:
 
 def certificate_records(contest: Contest):
     """One CertificateData per title, from the certificate issue's records (same serials and signed links)."""
-    from contestapp.certificates import services as certs
+    from contestapp.certificates import issuing as certs
     from contestapp.certificates.models import Certificate
 
     serials = [t.serial for t in titles_of(contest)]

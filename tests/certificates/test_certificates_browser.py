@@ -24,7 +24,7 @@ def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet)
         contest = make.contest(org)
         make.roster(contest, 3)
         people = db.session.scalars(db.select(Entrant).order_by(Entrant.id)).all()
-        services.issue(contest, [CertificateRequest(holder=n, award="一等奖", entrant_id=p.id, event_code="electrician")
+        issuing.issue(contest, [CertificateRequest(holder=n, award="一等奖", entrant_id=p.id, event_code="electrician")
                                  for p, n in zip(people, ["李晓堃", "赵喆", "王昇"])])
         db.session.commit()
         cid = contest.id
