@@ -28,7 +28,8 @@ from contestapp.certificates.models import (
     CertificateStatus,
     PrinterOffset,
 )
-from contestapp.certificates.render import CertificateData, render_calibration, render_one, render_preview
+from contestapp.certificates.calibration import render_calibration
+from contestapp.certificates.render import CertificateData, render_one, render_preview
 from contestapp.certificates.serials import ZONE, setup_of
 from contestapp.certificates.verification import verify_url
 from contestapp.common.db import utcnow
