@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+from sqlalchemy import select
 
 from contestapp.auth.models import User
 from contestapp.certificates.errors import PRINT_ERRORS, CertificateError
@@ -18,6 +19,7 @@ from contestapp.certificates.models import (
     KIND_LABELS,
     KINDS,
     BatchStatus,
+    Certificate,
     CertificateBatch,
     CertificateKind,
 )
@@ -124,6 +126,7 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
 
         setup = setup_of(contest)
         records = [certificate_data(c, contest, setup, base) for c in certs]
+        ids, members = [c.id for c in certs], [zip_member_name(c) for c in certs]  # read before progress commits
         n = len(records)
         total = 2 * n
         step(0, total, N_("生成合并 PDF"))
@@ -131,22 +134,24 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         stem = safe_filename(stem)
         title = f"{contest.name} {KIND_LABELS[CertificateKind(batch.kind)]}" + (f" · {event.name}" if event else "")
         every = max(1, min(200, n // 20))
+        masks: dict[str, int] = {}  # each QR code's mask, found once for both files
         render_batch(layout, records, batch_dir() / f"{stem}.pdf", mode=batch.mode, offset=offset, fonts=font_set,
-                     title=title, progress=lambda d, t: step(d, total, "生成合并 PDF"), progress_every=every)
+                     title=title, progress=lambda d, t: step(d, total, "生成合并 PDF"), progress_every=every,
+                     qr_masks=masks)
         batch.pdf_name = f"{stem}.pdf"
         step(n, total, N_("生成单人 PDF"))
         tmp = batch_dir() / f"{stem}.zip.part"
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
-            for i, (cert, rec) in enumerate(zip(certs, records), 1):
-                zf.writestr(zip_member_name(cert), render_one(layout, rec, mode=batch.mode, offset=offset,
-                                                              fonts=font_set, title=f"{title} {cert.serial}"))
+            for i, (member, rec) in enumerate(zip(members, records), 1):
+                zf.writestr(member, render_one(layout, rec, mode=batch.mode, offset=offset, fonts=font_set,
+                                               title=f"{title} {rec.serial}", qr_masks=masks))
                 if i % every == 0 or i == n:
                     step(n + i, total, "生成单人 PDF")
         os.replace(tmp, batch_dir() / f"{stem}.zip")
         batch.zip_name = f"{stem}.zip"
         how = f"批次 {batch.id}，" + ("套打" if batch.mode == "overlay" else "全彩") + \
             (f"，打印机 {batch.printer}" if batch.printer else "")
-        batch.reprinted = mark_printed(certs, actor, how)
+        batch.reprinted = mark_printed(_certificates(ids), actor, how)
         batch.status, batch.phase, batch.finished_at = BatchStatus.DONE, N_("已完成"), utcnow()
         db.session.commit()
     except PRINT_ERRORS as exc:
@@ -155,6 +160,15 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         log.exception("certificate batch %s failed", batch_id)
         _fail(batch_id, f"生成失败（系统错误：{type(exc).__name__}），已记录，请联系管理员")
     return db.session.get(CertificateBatch, batch_id)
+
+
+def _certificates(ids: list[int]) -> list[Certificate]:
+    """The batch's certificates again, in a few queries (the progress commits have expired the ones loaded)."""
+    by_id: dict[int, Certificate] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        by_id.update((c.id, c) for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(chunk))))
+    return [by_id[i] for i in ids]
 
 
 def _fail(batch_id: int, message: str, rollback: bool = True) -> None:

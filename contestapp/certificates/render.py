@@ -36,7 +36,7 @@ from contestapp.common.pdftext import PlacedLine, TextWriter, fit_text, place
 
 from .fonts import FIELD_LABELS, FontSet, MissingGlyphError, load_fonts
 from .layout import ImageSpec, Layout, TextField, builtin_layout, parse_layout, _rgb
-from .qr import qr_matrix, qr_path_ops
+from .qr import qr_code, qr_path_ops
 
 __all__ = [
     "CertificateData",
@@ -277,7 +277,7 @@ class _Page:
 
     def __init__(self, canv: Canvas, layout: Layout, fonts: FontSet, mode: str,
                  offset: tuple[float, float], images: Mapping[str, str | bytes] | None,
-                 qr_mask: int | None):
+                 qr_mask: int | None, qr_masks: dict[str, int] | None = None):
         self.c = canv
         self.layout = layout
         self.fonts = fonts
@@ -288,6 +288,7 @@ class _Page:
         self.fields = _fields_for(layout, mode)
         self.rgb = {f.id: f.rgb for f in self.fields}
         self.qr_mask = qr_mask
+        self.qr_masks = qr_masks if qr_masks is not None else {}
         self.qr_rgb = _rgb(layout.qr.color) if layout.qr else (0, 0, 0)
         self.compact = True
         images = images or {}
@@ -380,7 +381,8 @@ class _Page:
         c.drawText(tw.t)
         q = self.layout.qr
         if q is not None:
-            matrix = qr_matrix(rec.verify_url, q.error, self.qr_mask)
+            mask = self.qr_mask if self.qr_mask is not None else self.qr_masks.get(rec.verify_url)
+            matrix, self.qr_masks[rec.verify_url] = qr_code(rec.verify_url, q.error, mask)
             c.addLiteral(qr_path_ops(matrix, q.x * MM, self.H - q.y * MM, q.size * MM, self.qr_rgb))
         if self.fg_form:
             c.doForm(self.fg_form)
@@ -457,6 +459,7 @@ def render_batch(
     images: Mapping[str, str | bytes] | None = None,
     title: str | None = None,
     qr_mask: int | None = None,
+    qr_masks: dict[str, int] | None = None,
     invariant: bool = False,
     progress: Callable[[int, int], None] | None = None,
     progress_every: int = 200,
@@ -466,6 +469,9 @@ def render_batch(
     All records are checked first (:func:`check_records`); nothing is written if one fails.
     ``images`` overrides layout images by id or kind (``{"seal": "/path/seal.png"}``, bytes allowed).
     ``progress(done, total)`` is called every ``progress_every`` pages and after the last one.
+    ``qr_masks`` (verification link -> QR mask) remembers the mask each code was given: pass the same dict when
+    the same certificates are rendered again (the single PDFs after the merged one) and the mask is not searched
+    for twice (the code is the same).
     """
     layout = as_layout(layout)
     offset = check_mode(mode, offset)
@@ -478,7 +484,7 @@ def render_batch(
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     with RENDER_LOCK, binary_streams():
         c = new_canvas(target, layout, fonts, title, invariant)
-        page = _Page(c, layout, fonts, mode, offset, images, qr_mask)
+        page = _Page(c, layout, fonts, mode, offset, images, qr_mask, qr_masks)
         total = len(recs)
         for i, rec in enumerate(recs, 1):
             page.draw(rec)
