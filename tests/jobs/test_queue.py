@@ -114,3 +114,30 @@ def test_a_job_is_claimed_once_and_someone_elses_job_is_not_shown(app, make, cli
     login_as("org1")
     assert client.get(f"/jobs/queue/{job.id}/status").status_code == 403
     assert client.get("/jobs/queue/999999/status").status_code == 404
+
+
+def test_a_worker_stopped_by_hand_gives_its_job_back_and_a_dead_local_worker_is_replaced_at_once(app, monkeypatch):
+    import socket
+
+    import pytest
+
+    from contestapp.jobs import queue
+
+    def stopped(work):
+        raise SystemExit(0)  # SIGTERM / Ctrl-C in the middle of the job
+
+    monkeypatch.setitem(queue.HANDLERS, "stopping", stopped)
+    job = enqueue("stopping", {})
+    db.session.commit()
+    with pytest.raises(SystemExit):
+        queue.run_next("host-a:1")
+    db.session.expire_all()
+    job = db.session.get(QueuedJob, job.id)
+    assert job.status == "queued" and job.holder is None and job.attempts == 0  # back in the queue, not counted
+
+    # a worker of this host that no longer exists: its job is taken over without waiting for the lease
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert claim(f"{socket.gethostname()}:{dead.stdout.strip()}").id == job.id
+    assert claim("host-b:2").id == job.id
+    db.session.refresh(job)
+    assert job.holder == "host-b:2" and job.attempts == 2
