@@ -79,7 +79,7 @@ def create_batch(contest: Contest, source: str, kind: str, event: Event | None, 
 def queue_batch(batch: CertificateBatch, base: str | None = None) -> QueuedJob:
     """Hand the batch to the jobs process (it starts once the caller commits)."""
     job = enqueue(JOB_KIND, {"batch_id": batch.id, "base": base}, contest_id=batch.contest_id,
-                  user=batch.created_by and db.session.get(User, batch.created_by), phase=N_("排队中，等待任务进程"))
+                  created_by=batch.created_by, phase=N_("排队中，等待任务进程"))
     batch.job_id = job.id
     batch.phase = N_("排队中，等待任务进程")
     return job

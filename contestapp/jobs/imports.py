@@ -32,7 +32,7 @@ def queue_rows() -> int:
 def queue_roster_import(contest: Contest, token: str, filename: str, user) -> QueuedJob:
     """Queue the import of the pending file `token` (it starts once the caller commits)."""
     return enqueue(ROSTER_IMPORT, {"contest_id": contest.id, "token": token, "filename": filename},
-                   contest_id=contest.id, user=user, phase=N_("排队中，等待任务进程"))
+                   contest_id=contest.id, created_by=getattr(user, "id", None), phase=N_("排队中，等待任务进程"))
 
 
 @handler(ROSTER_IMPORT)

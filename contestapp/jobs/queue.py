@@ -83,10 +83,11 @@ def handler(kind: str, on_give_up: Callable[[QueuedJob, str], None] | None = Non
     return register
 
 
-def enqueue(kind: str, payload: dict, *, contest_id: int | None = None, user=None, phase: str = N_("排队中"),
-            max_attempts: int = 3) -> QueuedJob:
-    """Queue a job (flushed, not committed: it starts once the caller commits)."""
-    job = QueuedJob(kind=kind, payload=payload, contest_id=contest_id, created_by=getattr(user, "id", None),
+def enqueue(kind: str, payload: dict, *, contest_id: int | None = None, created_by: int | None = None,
+            phase: str = N_("排队中"), max_attempts: int = 3) -> QueuedJob:
+    """Queue a job (flushed, not committed: it starts once the caller commits). `created_by` (a user id) may
+    follow it on its page."""
+    job = QueuedJob(kind=kind, payload=payload, contest_id=contest_id, created_by=created_by,
                     status="queued", phase=phase, max_attempts=max_attempts)
     db.session.add(job)
     db.session.flush()

@@ -56,7 +56,7 @@ def run_now(name: str):
         return redirect(url_for(".index"))
     holder = f"{CONSOLE_HOLDER}{current_user.username}"
     if JOBS[name].background:  # long work (the backup): the jobs process does it, this page follows it
-        job = enqueue(SCHEDULED_JOB, {"name": name, "holder": holder}, user=current_user)
+        job = enqueue(SCHEDULED_JOB, {"name": name, "holder": holder}, created_by=current_user.id)
         db.session.commit()
         return redirect(url_for(".queued", job_id=job.id))
     run = run_job(name, holder=holder)

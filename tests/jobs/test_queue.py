@@ -107,7 +107,7 @@ def test_a_job_is_claimed_once_and_someone_elses_job_is_not_shown(app, make, cli
     org = make.org()
     make.user("org1", "organiser", org)
     other = make.user("org2", "organiser", org)
-    job = enqueue("nothing", {}, user=other)
+    job = enqueue("nothing", {}, created_by=other.id)
     db.session.commit()
     assert claim("host-a:1").id == job.id
     assert claim("host-b:2") is None  # held on its lease
