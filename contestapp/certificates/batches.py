@@ -110,11 +110,12 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         layout = layout_for(contest, batch.kind)
         offset = printer_offset(contest, batch.kind, batch.printer)
         font_set = fonts()
+        setup = setup_of(contest)
         if batch.source == "issued":
             certs = issued_certificates(contest, batch.kind, event)
             batch.issued = 0
-            check_records(layout, [certificate_data(c, contest, setup_of(contest), base) for c in certs], font_set,
-                          batch.mode)
+            records = [certificate_data(c, contest, setup, base) for c in certs]
+            check_records(layout, records, font_set, batch.mode)
         else:
             result = issue(contest, requests_from(contest, batch.source, batch.kind, event), layout, actor,
                            mode=batch.mode, check_fonts=font_set)
@@ -122,11 +123,11 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
             batch.issued = result.new
             if not certs:
                 raise CertificateError(N_("名单中的证书均已撤销，没有可打印的证书"))
+            records = [certificate_data(c, contest, setup, base) for c in certs]
+        # what the rendering needs is read now: the commits below expire the loaded rows
+        ids, members = [c.id for c in certs], [zip_member_name(c) for c in certs]
         db.session.commit()  # the certificates exist from here on, with their serials
 
-        setup = setup_of(contest)
-        records = [certificate_data(c, contest, setup, base) for c in certs]
-        ids, members = [c.id for c in certs], [zip_member_name(c) for c in certs]  # read before progress commits
         n = len(records)
         total = 2 * n
         step(0, total, N_("生成合并 PDF"))
