@@ -8,13 +8,17 @@ from __future__ import annotations
 import importlib
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from contestapp.extensions import db
 from contestapp.i18n import N_
-from contestapp.jobs.runner import job
+from contestapp.jobs.backup import backup_database
+from contestapp.jobs.notify import mail_daily, notify, smtp_settings
+from contestapp.jobs.queue import holder_id
+from contestapp.jobs.runner import job, zone_of
 from contestapp.merit.models import Period, PeriodStatus
+from contestapp.merit.periods import close_period, open_period
+from contestapp.merit.standings import missing_sheets, publish_period
 
 REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this long before the deadline
 
@@ -23,8 +27,6 @@ REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this l
 def open_periods(now: datetime) -> str:
     """Open the due periods; in periods already open, give the sheets still missing to assessors added and
     participants imported since (the console does both at once too: this is the safety net)."""
-    from contestapp.merit.periods import open_period
-
     done = []
     for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
                                                                             PeriodStatus.OPEN]),
@@ -43,16 +45,13 @@ def open_periods(now: datetime) -> str:
 def remind_missing(now: datetime) -> str:
     """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
     carrying that day's notices (recorded in `mail_log`)."""
-    from contestapp.jobs.notify import mail_daily, notify, smtp_settings
-    from contestapp.merit.standings import missing_sheets
-
     sent, keys = 0, []
-    zone_day = now.astimezone(_zone()).date().isoformat()
+    zone_day = now.astimezone(zone_of()).date().isoformat()
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN,
                                                           Period.deadline_at > now,
                                                           Period.deadline_at <= now + REMIND_BEFORE)):
         missing = missing_sheets(period)
-        deadline = period.deadline_at.astimezone(_zone()).strftime("%m月%d日 %H:%M")
+        deadline = period.deadline_at.astimezone(zone_of()).strftime("%m月%d日 %H:%M")
         for user_id, count in missing["assessors"]:
             keys.append(f"remind:{period.id}:judge:{user_id}:{zone_day}")
             sent += notify(user_id, period.contest_id, keys[-1],
@@ -68,8 +67,6 @@ def remind_missing(now: datetime) -> str:
 
 @job("close_periods", N_("考评截止"), minutes=10, trigger="interval")
 def close_periods(now: datetime) -> str:
-    from contestapp.merit.periods import close_period, open_period
-
     closed = []
     for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
                                                                             PeriodStatus.OPEN]),
@@ -83,9 +80,6 @@ def close_periods(now: datetime) -> str:
 
 @job("bulletins", N_("计算排名并生成通报"), minutes=10, trigger="interval")
 def bulletins(now: datetime) -> str:
-    from contestapp.jobs.runner import holder_id
-    from contestapp.merit.standings import publish_period
-
     made = []
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.CLOSED)
                                      .order_by(Period.deadline_at)):
@@ -114,17 +108,9 @@ def finalise_results(now: datetime) -> str:
     return f"定稿 {len(done.get('finalised', []))} 个赛项；等待 {len(done.get('waiting', []))} 个（有待仲裁的申诉或问题）"
 
 
-@job("backup", N_("数据库备份"), trigger="cron", hour=2, minute=30, grace=6 * 3600)
+@job("backup", N_("数据库备份"), trigger="cron", hour=2, minute=30, grace=6 * 3600, background=True)
 def backup(now: datetime) -> str:
-    from contestapp.jobs.backup import backup_database
-
     return backup_database(now)
-
-
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
 PERIOD_JOBS = ("open_periods", "close_periods", "bulletins", "remind_missing")
