@@ -63,6 +63,14 @@ RECIPIENT_PROVIDERS = [
 ]
 
 
+# Each area with scheduled jobs registers them with `@job` in its own module (contestapp.jobs.runner).
+JOB_MODULES = [
+    "contestapp.jobs.tasks",
+    "contestapp.merit.jobs",
+    "contestapp.results.jobs",
+]
+
+
 def import_models() -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
@@ -127,7 +135,7 @@ def create_app(config=None) -> Flask:
     for spec in BLUEPRINTS:
         module, attr = spec.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
-    for module in RECIPIENT_PROVIDERS:
+    for module in RECIPIENT_PROVIDERS + JOB_MODULES:
         importlib.import_module(module)
 
     from contestapp import cli, filters

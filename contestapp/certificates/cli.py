@@ -11,9 +11,9 @@ from sqlalchemy import select
 from contestapp.certificates import batches, issuing, verification
 from contestapp.certificates.errors import CertificateError
 from contestapp.certificates.models import KIND_LABELS, Certificate
-from contestapp.cli import _contest
 from contestapp.contests.models import Event
 from contestapp.extensions import db
+from contestapp.contests.cli import contest_by_ref
 
 certificates_cli = AppGroup("certificates", help="证书 / certificates")
 
@@ -32,7 +32,7 @@ certificates_cli = AppGroup("certificates", help="证书 / certificates")
               help="把合并 PDF 和 ZIP 复制到此目录")
 def issue_command(contest_ref, event_code, kind, source, mode, printer, out_dir):
     """发放证书并生成合并 PDF 与每人一份 PDF 的 ZIP / issue certificates and render the batch."""
-    contest = _contest(contest_ref)
+    contest = contest_by_ref(contest_ref)
     event = None
     if event_code:
         event = db.session.scalar(select(Event).where(Event.contest_id == contest.id, Event.code == event_code))

@@ -110,16 +110,13 @@ def test_sqlite_backup_is_consistent_and_rotated(app, tmp_path):
 
 
 def test_finalise_results_calls_the_results_area(app, monkeypatch):
-    import types
-
-    from contestapp.jobs import tasks
+    from contestapp.results import jobs
 
     calls = []
-    fake = types.SimpleNamespace(end_publicity_if_due=lambda now: calls.append(now) or {"finalised": [1, 2],
-                                                                                       "waiting": [3]})
-    monkeypatch.setitem(__import__("sys").modules, "contestapp.results.services", fake)
+    monkeypatch.setattr(jobs, "end_publicity_if_due",
+                        lambda now: calls.append(now) or {"finalised": [1, 2], "waiting": [3]})
     now = datetime(2025, 5, 6, tzinfo=timezone.utc)
-    assert tasks.finalise_results(now) == "定稿 2 个赛项；等待 1 个（有待仲裁的申诉或问题）"
+    assert jobs.finalise_results(now) == "定稿 2 个赛项；等待 1 个（有待仲裁的申诉或问题）"
     assert calls == [now]
 
 
