@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from contestapp.common.http import download
 from contestapp.auth.permissions import ORGANISER, contest_access, get_or_404, public
+from contestapp.common.limits import limited
 from contestapp.certificates import services
 from contestapp.certificates.fonts import FontError, MissingGlyphError
 from contestapp.certificates.layout import LayoutError, builtin_layout
@@ -275,6 +276,7 @@ def calibration(contest: Contest, layout: str):
 
 @verify_bp.route("/", methods=["GET"])
 @public
+@limited("cert_lookup")
 def lookup():
     serial = request.args.get("serial", "").strip()
     name = request.args.get("name", "").strip()
@@ -286,6 +288,7 @@ def lookup():
 
 @verify_bp.route("/<serial>")
 @public
+@limited("cert_lookup")
 def verify(serial: str):
     result = services.verify(serial, request.args.get("sig"))
     cert = result.certificate

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
 from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
+from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, ContestMember
 from contestapp.craftsman import documents, services
@@ -524,6 +525,7 @@ def vote_page(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/code", methods=["POST"])
 @public
+@limited("vote_code", "address", "phone")
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
@@ -548,6 +550,7 @@ def vote_code(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
 @public
+@limited("vote_cast", "address", "phone")
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = VoteForm()
