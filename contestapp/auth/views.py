@@ -87,8 +87,7 @@ def account():
             db.session.commit()
             flash(_("密码已修改，其他设备上的登录已全部退出"), "success")
             return redirect(url_for(".account"))
-        return render_template("auth/account.html", form=form, user=user), 400
-    return render_template("auth/account.html", form=form, user=user)
+    return render_template("auth/account.html", form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/account/sessions/end", methods=["POST"])
