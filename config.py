@@ -64,7 +64,8 @@ class Config:
         # Rate limits (contestapp/common/limits.py): a storage every worker and host shares; the limits themselves.
         self.RATELIMIT_STORAGE_URI = ratelimit_storage()
         self.RATELIMITS = {name: os.environ[f"CONTESTAPP_RATELIMIT_{name.upper()}"]
-                           for name in ("cert_lookup", "vote_code", "vote_cast", "export")
+                           for name in ("cert_lookup", "vote_code", "vote_code_phone", "vote_cast",
+                                        "vote_cast_phone", "export")
                            if os.environ.get(f"CONTESTAPP_RATELIMIT_{name.upper()}")}
 
 

@@ -14,8 +14,9 @@ The limits (config RATELIMITS, each "N per period[; M per period]"; the login on
 - `login_account`: failed sign-ins per account (password, or login card by card code); a success clears them.
 - `login_address`: failed sign-ins per address, a much higher ceiling (a venue's tablets share one address).
 - `cert_lookup`: certificate look-ups (by serial and holder name, and verification links) per address.
-- `vote_code`: SMS codes sent, per address and per phone number; `vote_cast`: votes (code tries) per address and
-  per phone number. (The contest's own rules -- one vote a day per phone, codes a minute apart -- stay in craftsman.)
+- `vote_code` / `vote_code_phone`: SMS codes sent, per address / per phone number; `vote_cast` / `vote_cast_phone`:
+  votes (so code guesses) per address / per phone number. (The contest's own rules -- one vote a day per phone,
+  codes a minute apart, per device -- stay in craftsman.)
 - `export`: downloads of exports (xlsx/csv) per signed-in user.
 A refusal is 429 with a Chinese message saying when to try again (JSON under /api/), and a Retry-After header.
 """
@@ -35,21 +36,18 @@ from contestapp.i18n import N_
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "cert_lookup": "20 per minute; 200 per hour",
-    "vote_code": "10 per minute; 60 per hour",
-    "vote_cast": "20 per minute; 200 per hour",
-    "export": "30 per minute; 300 per hour",
+# name: (what it is counted per, default limit, message)
+LIMITS = {
+    "login_account": ("account", None, N_("该账号登录失败次数过多，已暂时锁定，请 %(minutes)s 分钟后再试（其他账号不受影响）")),
+    "login_address": ("address", None, N_("本网络地址登录失败次数过多，请 %(minutes)s 分钟后再试")),
+    "cert_lookup": ("address", "20 per minute; 200 per hour", N_("证书查询过于频繁，请 %(minutes)s 分钟后再试")),
+    "vote_code": ("address", "20 per minute; 100 per hour", N_("获取验证码过于频繁，请 %(minutes)s 分钟后再试")),
+    "vote_code_phone": ("phone", "3 per 10 minutes; 10 per day", N_("获取验证码过于频繁，请 %(minutes)s 分钟后再试")),
+    "vote_cast": ("address", "30 per minute; 300 per hour", N_("投票请求过于频繁，请 %(minutes)s 分钟后再试")),
+    "vote_cast_phone": ("phone", "10 per 10 minutes; 30 per day", N_("投票请求过于频繁，请 %(minutes)s 分钟后再试")),
+    "export": ("user", "30 per minute; 300 per hour", N_("导出过于频繁，请 %(minutes)s 分钟后再试")),
 }
-
-MESSAGES = {
-    "login_account": N_("该账号登录失败次数过多，已暂时锁定，请 %(minutes)s 分钟后再试（其他账号不受影响）"),
-    "login_address": N_("本网络地址登录失败次数过多，请 %(minutes)s 分钟后再试"),
-    "cert_lookup": N_("证书查询过于频繁，请 %(minutes)s 分钟后再试"),
-    "vote_code": N_("获取验证码过于频繁，请 %(minutes)s 分钟后再试"),
-    "vote_cast": N_("投票请求过于频繁，请 %(minutes)s 分钟后再试"),
-    "export": N_("导出过于频繁，请 %(minutes)s 分钟后再试"),
-}
+CONFIGURABLE = tuple(name for name, (_per, default, _msg) in LIMITS.items() if default)
 
 
 def client_address() -> str:
@@ -67,7 +65,7 @@ def limit_value(name: str) -> str:
         return f"{config['LOGIN_MAX_FAILURES']} per {config['LOGIN_WINDOW_SECONDS']} second"
     if name == "login_address":
         return f"{config['LOGIN_MAX_ADDRESS_FAILURES']} per {config['LOGIN_WINDOW_SECONDS']} second"
-    return config.get("RATELIMITS", {}).get(name) or DEFAULTS[name]
+    return config.get("RATELIMITS", {}).get(name) or LIMITS[name][1]
 
 
 def _minutes(reset_at: float) -> int:
@@ -91,14 +89,13 @@ def _by_phone() -> str:
 KEYS: dict[str, Callable[[], str]] = {"address": client_address, "user": _by_user, "phone": _by_phone}
 
 
-def limited(name: str, *per: str) -> Callable:
-    """Decorate a view with limit `name`, counted per each of `per` ("address", "user", "phone"; default address),
-    shared by every view with the same name."""
-    per = per or ("address",)
-
+def limited(*names: str) -> Callable:
+    """Decorate a view with the limits `names` (each counted per what LIMITS says), shared by every view that names
+    the same limit."""
     def decorator(view: Callable) -> Callable:
-        for key in reversed(per):
-            view = limiter.shared_limit(lambda: limit_value(name), scope=f"{name}:{key}", key_func=KEYS[key],
+        for name in reversed(names):
+            per = LIMITS[name][0]
+            view = limiter.shared_limit(lambda name=name: limit_value(name), scope=name, key_func=KEYS[per],
                                         error_message=name)(view)
         return view
 
@@ -140,16 +137,16 @@ def clear(name: str, key: str) -> None:
 
 def message(name: str, reset_at: float) -> tuple[str, dict]:
     """The template and parameters of the Chinese message for limit `name` (translated by the caller)."""
-    return MESSAGES[name], {"minutes": _minutes(reset_at)}
+    return LIMITS[name][2], {"minutes": _minutes(reset_at)}
 
 
 # --- set-up and the 429 answer ---------------------------------------------------------------------------------------
 
 def too_many(error: RateLimitExceeded):
-    name = error.description if error.description in MESSAGES else None
+    name = error.description if error.description in LIMITS else None
     current = limiter.current_limit
     reset_at = current.reset_at if current else time.time() + 60
-    text = gettext(MESSAGES[name], minutes=_minutes(reset_at)) if name else gettext(N_("请求过于频繁，请稍后再试"))
+    text = gettext(LIMITS[name][2], minutes=_minutes(reset_at)) if name else gettext(N_("请求过于频繁，请稍后再试"))
     headers = {"Retry-After": str(max(1, int(reset_at - time.time())))}
     if request.path.startswith("/api/"):
         return jsonify(error={"code": "too_many_requests", "message": text}), 429, headers

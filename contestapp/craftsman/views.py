@@ -525,7 +525,7 @@ def vote_page(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/code", methods=["POST"])
 @public
-@limited("vote_code", "address", "phone")
+@limited("vote_code", "vote_code_phone")
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
@@ -550,7 +550,7 @@ def vote_code(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
 @public
-@limited("vote_cast", "address", "phone")
+@limited("vote_cast", "vote_cast_phone")
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = VoteForm()

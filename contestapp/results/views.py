@@ -92,7 +92,7 @@ def entry(contest: Contest, event_id: int, entry_id: int):
 
 @bp.route("/events/<int:event_id>/export.<any(csv,xlsx,pdf):fmt>")
 @contest_access(*VIEWERS)
-@limited("export", "user")
+@limited("export")
 def export(contest: Contest, event_id: int, fmt: str):
     event = _event(contest, event_id)
     ranking = engine.ranking(event)
@@ -107,7 +107,7 @@ def export(contest: Contest, event_id: int, fmt: str):
 
 @bp.route("/events/<int:event_id>/marks.xlsx")
 @contest_access(*VIEWERS)
-@limited("export", "user")
+@limited("export")
 def marks_export(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     ranking = engine.ranking(event)
