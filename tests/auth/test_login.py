@@ -193,3 +193,14 @@ def test_a_success_clears_the_accounts_failures(client, make, app):
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
         _post_login(client, "judge1", "wrong-password")
     assert _post_login(client, "judge1", PASSWORD).status_code == 302
+
+
+def test_an_administrator_unlocks_a_locked_account_from_the_command_line(client, make, app):
+    make.user("judge1", "judge", make.org())
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 429
+    result = app.test_cli_runner().invoke(args=["users", "unlock", "judge1"])
+    assert result.exit_code == 0 and "已解除 judge1 的登录锁定" in result.output
+    assert _post_login(client, "judge1", PASSWORD).status_code == 302
