@@ -20,14 +20,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_token', sa.String(length=32), nullable=True))
+    # No batch (table copy) on `users`: SQLite cannot drop a table other rows refer to. A NOT NULL column needs a
+    # default to be added; each user then gets a random token of its own.
+    op.add_column('users', sa.Column('session_token', sa.String(length=32), nullable=False, server_default=''))
     users = sa.table('users', sa.column('id', sa.Integer), sa.column('session_token', sa.String))
     conn = op.get_bind()
     for (user_id,) in conn.execute(sa.select(users.c.id)).all():
         conn.execute(users.update().where(users.c.id == user_id).values(session_token=secrets.token_hex(16)))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('session_token', existing_type=sa.String(length=32), nullable=False)
+    if conn.dialect.name != 'sqlite':  # (SQLite keeps the unused default: altering it would copy the table)
+        op.alter_column('users', 'session_token', server_default=None)
 
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_failures_username'))
@@ -48,5 +49,7 @@ def downgrade():
         batch_op.create_index(batch_op.f('ix_login_failures_address'), ['address'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_failures_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_failures_username'), ['username'], unique=False)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('session_token')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("ALTER TABLE users DROP COLUMN session_token")  # (SQLite 3.35+; no table copy)
+    else:
+        op.drop_column('users', 'session_token')
