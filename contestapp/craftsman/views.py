@@ -16,6 +16,7 @@ from contestapp.auth.permissions import (
 from contestapp.common.db import utcnow
 from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
+from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, ContestMember
@@ -509,6 +510,7 @@ def vote_page(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/code", methods=["POST"])
 @public
+@limited("vote_code", "vote_code_phone")
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
@@ -530,6 +532,7 @@ def vote_code(contest_id: int):
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
 @refused_to(".vote_page")
 @public
+@limited("vote_cast", "vote_cast_phone")
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = VoteForm()
