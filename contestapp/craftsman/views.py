@@ -31,7 +31,7 @@ from contestapp.filters import local_time
 from contestapp.i18n import N_, tr
 
 bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")
-add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), kinds=("craftsman",), order=30))
+add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), order=30))
 
 DEVICE_COOKIE = "cm_dev"
 

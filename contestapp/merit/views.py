@@ -37,8 +37,8 @@ from contestapp.merit.models import (
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
-add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=periods.MERIT_KINDS, order=40))
-add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=periods.MERIT_KINDS, order=41))
+add_tab(Tab("merit", "考评", "merit.index", VIEWERS, order=40))
+add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, order=41))
 
 
 bp.add_app_template_filter(distinct_notes, "distinct_notes")
