@@ -1,0 +1,265 @@
+"""Every page, every role, no 500 (issue 12, item 5).
+
+On the demo served live (`site`: a real HTTP server on a fresh database), each demo role signs in through the login
+form and follows every same-origin link reachable from its home page, breadth-first, GET only, in Chinese (the
+default) and in English (switched with the page's own language link). The crawl fails on any 5xx and, in English, on
+fixed text left in Chinese: the Chinese strings of an English page, less those that are the demo's own data (names,
+units, titles: whatever the database holds), are untranslated messages.
+
+Bounded: URLs are deduplicated by path with numeric ids normalised (a contest's id is kept, so each contest kind is
+visited; at most VARIANTS different ids per normalised path, so a finished and a running event are both seen);
+downloads (PDF, xlsx, csv, zip) are requested and their status checked, their bodies not read.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import pytest
+from sqlalchemy import JSON, String, Text, select
+
+from tests.journeys.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.slow
+
+# One account per role and contest kind (contestapp/demo/): who, the kind, the login.
+ROLES = [
+    ("admin", "all", "admin"),
+    ("organiser", "skills, merit, craftsman", "organiser"),
+    ("organiser", "points", "quzong"),
+    ("chief judge", "skills", "chief"),
+    ("judge", "skills", "judge1"),
+    ("arbiter", "skills", "arbiter"),
+    ("assessor", "merit", "kaoping1"),
+    ("unit", "merit", "canjian1"),
+    ("unit (county union)", "craftsman", "xihu"),
+    ("unit (enterprise)", "craftsman", "qilunji"),
+    ("expert", "craftsman", "zhuanjia1"),
+    ("reviewer", "points", "reviewer1"),
+    ("unit (grassroots union)", "points", "union01"),
+]
+LANGUAGES = ["zh_CN", "en"]
+VARIANTS = 2  # distinct ids visited per normalised path
+SKIP = re.compile(r"^/(logout|lang/|static/)|/sw\.js$")
+# Path segments after which a number is a contest's id (kept: each contest kind is its own set of pages).
+CONTEST_PREFIX = re.compile(r"^/(contests|craftsman|craftsman/publicity|craftsman/vote)/(\d+)(?=/|$)")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+ALWAYS_CHINESE = {"中文"}  # the language switch names the other language in that language
+
+
+@dataclass
+class Page:
+    url: str
+    status: int
+    referrer: str
+    kind: str = "html"
+
+
+@dataclass
+class Crawl:
+    role: str
+    username: str
+    language: str
+    pages: list[Page] = field(default_factory=list)
+    chinese: dict[str, set[str]] = field(default_factory=dict)  # CJK text -> paths it was seen on (English only)
+
+
+class _Parse(HTMLParser):
+    """Links, and the text a reader sees (text nodes and the attributes shown to them), of one page."""
+
+    SHOWN = {"title", "placeholder", "aria-label", "alt", "label"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.texts: list[str] = []
+        self.lang = ""
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang") or ""
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if value and (name in self.SHOWN or (name == "value" and a.get("type") in ("submit", "button"))
+                          or name.startswith("data-")):
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(data.strip())
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Browser:
+    """A signed-in user's session over plain HTTP: cookies kept, redirects followed by hand (so each hop is checked)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def request(self, url: str, data: dict | None = None):
+        body = urlencode(data).encode() if data is not None else None
+        try:
+            response = self.opener.open(urllib.request.Request(url, data=body), timeout=60)
+        except urllib.error.HTTPError as exc:
+            response = exc
+        return response
+
+    def get(self, url: str, *, read: bool = True, hops: int = 5):
+        """(final url, status, content type, body or b"") following redirects."""
+        for _ in range(hops):
+            response = self.request(url)
+            status = response.status if hasattr(response, "status") else response.code
+            if status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                response.close()
+                url = urljoin(url, response.headers["Location"])
+                continue
+            kind = response.headers.get("Content-Type", "")
+            body = response.read() if read and "html" in kind else b""
+            response.close()
+            return url, status, kind, body
+        raise AssertionError(f"redirect loop at {url}")
+
+    def login(self, username: str) -> str:
+        url, status, _kind, body = self.get(self.base + "/login")
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+            rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+        assert status == 200 and token, body[:500]
+        response = self.request(self.base + "/login", {"csrf_token": token.group(1).decode(), "username": username,
+                                                        "password": DEMO_PASSWORD})
+        location = response.headers.get("Location")
+        assert response.status == 302 and location and "/login" not in location, (username, response.read()[:800])
+        response.close()
+        return urljoin(self.base, location)
+
+
+def _key(path: str, query: str) -> str:
+    """The page a URL stands for: numeric ids normalised, except a contest's."""
+    prefix = ""
+    m = CONTEST_PREFIX.match(path)
+    if m:
+        prefix, path = m.group(0), path[m.end():]
+    names = sorted(f"{k}={'N' if v.isdigit() else v}" for k, v in parse_qsl(query, keep_blank_values=True))
+    return prefix + re.sub(r"/\d+(?=/|$|\.)", "/N", path) + ("?" + "&".join(names) if names else "")
+
+
+def crawl(base: str, role: str, username: str, language: str, limit: int = 400) -> Crawl:
+    browser = Browser(base)
+    result = Crawl(role, username, language)
+    if language != "zh_CN":
+        browser.get(f"{base}/lang/{language}", read=False)
+    home = browser.login(username)
+    seen: dict[str, int] = {}
+    queued: set[str] = set()
+    queue = deque([(home, "/login")])
+    origin = urlsplit(base).netloc
+    while queue and len(result.pages) < limit:
+        url, referrer = queue.popleft()
+        parts = urlsplit(url)
+        key = _key(parts.path, parts.query)
+        if seen.get(key, 0) >= VARIANTS:
+            continue
+        seen[key] = seen.get(key, 0) + 1
+        final, status, kind, body = browser.get(url)
+        page = Page(url[len(base):], status, referrer, "html" if "html" in kind else kind.split(";")[0])
+        result.pages.append(page)
+        if urlsplit(final).path == "/login":
+            raise AssertionError(f"{username} was signed out at {page.url} (from {referrer})")
+        if not body:
+            continue
+        parsed = _Parse()
+        parsed.feed(body.decode("utf-8", "replace"))
+        if language == "en":
+            assert parsed.lang == "en", f"{page.url} is not in English (lang={parsed.lang!r})"
+            for text in parsed.texts:
+                for run in CJK.findall(text):
+                    result.chinese.setdefault(text if len(text) < 120 else run, set()).add(page.url)
+        for href in parsed.links:
+            target = urljoin(final, href.strip())
+            t = urlsplit(target)
+            if t.scheme not in ("http", "https") or t.netloc != origin or SKIP.search(t.path):
+                continue
+            target = t._replace(fragment="").geturl()
+            if target not in queued:
+                queued.add(target)
+                queue.append((target, page.url))
+    return result
+
+
+def _database_text(site) -> tuple[str, str]:
+    """What the database holds, as two blobs: the demo's data (names, units, titles, notes, contest definitions:
+    every string and JSON value) and the audit trail's summaries (Chinese records whatever the reader's language,
+    matched only as whole texts, so that their fixed words do not hide a page's untranslated label)."""
+    from contestapp.extensions import db
+
+    data, records = [], []
+    with site.db() as session:
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
+            if not columns:
+                continue
+            for row in session.execute(select(*columns)):
+                for column, value in zip(columns, row):
+                    if value is not None and not isinstance(value, str):
+                        value = json.dumps(value, ensure_ascii=False)
+                    if value and CJK.search(value):
+                        (records if (table.name, column.name) == ("audit_log", "summary") else data).append(value)
+    return "\n".join(data), "\n".join(records)
+
+
+def _untranslated(text: str, data: str, records: str) -> list[str]:
+    """The Chinese runs of a text seen in an English page that are not the demo's data."""
+    if text in records:
+        return []
+    return [run for run in CJK.findall(text) if run not in data and run not in ALWAYS_CHINESE]
+
+
+@pytest.mark.xfail(reason="being fixed: untranslated texts found by the crawl", strict=False)
+def test_every_page_every_role_both_languages(site, caplog):
+    caplog.set_level(logging.WARNING, logger="werkzeug")  # not a line per request
+    started = time.monotonic()
+    crawls = [crawl(site.base, role, username, language)
+              for role, _kind, username in ROLES for language in LANGUAGES]
+    data, records = _database_text(site)
+    failures, untranslated = [], {}
+    for c in crawls:
+        for page in c.pages:
+            if page.status >= 500:
+                failures.append(f"{page.status} {c.username} [{c.language}] {page.url} (linked from {page.referrer})")
+        for text, paths in c.chinese.items():
+            runs = _untranslated(text, data, records)
+            if runs:
+                untranslated.setdefault(text, set()).update(f"{c.username} {p}" for p in paths)
+    summary = "\n".join(f"{c.role:<26} {c.username:<10} {c.language:<5} {len(c.pages):>4} pages, "
+                        f"{sum(1 for p in c.pages if p.kind != 'html')} downloads, "
+                        f"{sum(1 for p in c.pages if 400 <= p.status < 500)} 4xx" for c in crawls)
+    print(f"\ncrawled in {time.monotonic() - started:.0f} s\n{summary}")
+    for c in crawls:
+        for page in c.pages:
+            if 400 <= page.status < 500:
+                print(f"  {page.status} {c.username} [{c.language}] {page.url} (from {page.referrer})")
+    report = failures + [f"untranslated {text!r} on {sorted(paths)[:3]}" for text, paths in sorted(untranslated.items())]
+    assert not report, f"{len(failures)} server errors, {len(untranslated)} untranslated texts:\n" + "\n".join(report)
