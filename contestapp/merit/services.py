@@ -419,7 +419,7 @@ def compute_period(period: Period) -> dict[int, tuple[Event, list[Standing]]]:
             st = Standing(entry, self_score=selfs.get(entry.id), notes=why.get(entry.id, []))
             standings[entry.id] = st
             if entry.id not in inputs:
-                st.problem = "未考评"
+                st.problem = N_("未考评")
                 continue
             try:
                 st.result = r = score_round(rspec, inputs[entry.id][0])
