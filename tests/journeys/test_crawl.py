@@ -56,6 +56,10 @@ SKIP = re.compile(r"^/(logout|lang/|static/)|/sw\.js$")
 CONTEST_PREFIX = re.compile(r"^/(contests|craftsman|craftsman/publicity|craftsman/vote)/(\d+)(?=/|$)")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 ALWAYS_CHINESE = {"中文"}  # the language switch names the other language in that language
+# Columns the application writes itself (computed explanations, reasons, check results): not the demo's data, so
+# their Chinese does not excuse a page. Audit summaries are records, matched only as whole texts (see below).
+WRITTEN_BY_THE_APP = {("result_snapshots", "data"), ("merit_period_standings", "detail"), ("audit_log", "data"),
+                      ("craftsman_nominations", "check_results"), ("award_grants", "reason"), ("recusals", "reason")}
 ENGLISH = Path(__file__).resolve().parents[2] / "contestapp" / "translations" / "en.json"
 
 
@@ -239,6 +243,9 @@ def _database_text(site) -> tuple[str, str]:
     with site.db() as session:
         for table in db.metadata.sorted_tables:
             columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
+            if not columns:
+                continue
+            columns = [c for c in columns if (table.name, c.name) not in WRITTEN_BY_THE_APP]
             if not columns:
                 continue
             for row in session.execute(select(*columns)):
