@@ -49,7 +49,9 @@ ROLES = [
     ("expert", "craftsman", "zhuanjia1"),
     ("reviewer", "points", "reviewer1"),
     ("unit (grassroots union)", "points", "union01"),
+    ("visitor (not signed in)", "all", ""),  # from the sign-in page and the certificate check
 ]
+PUBLIC_STARTS = ["/login", "/verify/", "/judging/card"]
 LANGUAGES = ["zh_CN", "en"]
 VARIANTS = 2  # distinct ids visited per normalised path
 SKIP = re.compile(r"^/(logout|lang/|static/)|/sw\.js$")
@@ -71,6 +73,7 @@ class Page:
     status: int
     referrer: str
     kind: str = "html"
+    seconds: float = 0.0
 
 
 @dataclass
@@ -202,10 +205,10 @@ def crawl(base: str, role: str, username: str, language: str, checked: set[str] 
     result = Crawl(role, username, language)
     if language != "zh_CN":
         browser.get(f"{base}/lang/{language}", read=False)
-    home = browser.login(username)
+    starts = [browser.login(username)] if username else [base + path for path in PUBLIC_STARTS]
     seen: dict[str, int] = {}
-    queued: set[str] = set()
-    queue = deque([(home, "/login")])
+    queued: set[str] = set(starts)
+    queue = deque((start, "/login") for start in starts)
     origin = urlsplit(base).netloc
     while queue and len(result.pages) < limit:
         url, referrer = queue.popleft()
@@ -214,10 +217,12 @@ def crawl(base: str, role: str, username: str, language: str, checked: set[str] 
         if seen.get(key, 0) >= VARIANTS or url[len(base):] in checked:
             continue
         seen[key] = seen.get(key, 0) + 1
+        t0 = time.monotonic()
         final, status, kind, body = browser.get(url)
-        page = Page(url[len(base):], status, referrer, "html" if "html" in kind else kind.split(";")[0])
+        page = Page(url[len(base):], status, referrer, "html" if "html" in kind else kind.split(";")[0],
+                    time.monotonic() - t0)
         result.pages.append(page)
-        if urlsplit(final).path == "/login":
+        if username and urlsplit(final).path == "/login":
             raise AssertionError(f"{username} was signed out at {page.url} (from {referrer})")
         if not body:
             continue
@@ -295,5 +300,7 @@ def test_every_page_every_role_both_languages(site, caplog):
     for c in crawls:
         print(f"{c.role:<24} {c.username:<10} {c.language:<5} {len(c.pages):>4} pages "
               f"({sum(1 for p in c.pages if p.kind != 'html')} downloads) in {c.seconds:4.1f} s")
+    slowest = sorted((p for c in crawls for p in c.pages), key=lambda p: -p.seconds)[:5]
+    print("slowest: " + ", ".join(f"{p.url} {p.seconds:.1f} s" for p in slowest))
     report = failures + [f"untranslated {text!r} on {sorted(paths)[:3]}" for text, paths in sorted(untranslated.items())]
     assert not report, f"{len(failures)} error pages, {len(untranslated)} untranslated texts:\n" + "\n".join(report)
