@@ -1,23 +1,22 @@
-"""Mark submission under load: the real PUT /api/v1/sheets/<id>/marks against a bare Flask endpoint doing one INSERT
-into the same database, both under the same gunicorn settings, driven by wrk (50 connections). Prints the figures
-side by side; target: at least 50% of the bare throughput and p99 under 50 ms on SQLite.
+"""Mark saves against their floor: the real PUT /api/v1/sheets/<id>/marks beside a stock endpoint doing the same
+necessary work (Flask-Login session, Flask-WTF CSRF header check, one SQLAlchemy upsert of a mark, one audit row),
+both under the same gunicorn settings on the same database, measured in the same run.
 
-The real endpoint does everything a tablet's save does: session and CSRF check, ownership/assignment/recusal check,
-mark validation (CriterionSpec.check_mark), the idempotency key, the version check the database arbitrates, the
-upsert, the audit entry and the stored answer. Each request writes to its own sheet at version 1 so no request is
-refused as stale (a tablet saves one sheet at a time; 50 tablets at once are 50 sheets).
+- throughput: wrk, closed loop (`--connections` always busy), each request on a fresh sheet at version 1;
+- latency: open loop, `--tablets` simulated tablets each saving its own sheet once every `--period` seconds (a fixed
+  arrival rate; a latency counts from when the save was due, so a slow server cannot slow the arrivals down).
+Targets (issue 13): throughput >= 0.8x the floor's; p99 <= 50 ms with 200 tablets saving every 2 s.
 
-    python benchmarks/bench_marks.py [--duration 10] [--connections 50] [--workers 2] [--threads 1] [--rounds 3]
+    python benchmarks/bench_marks.py [--duration 10] [--tablets 200] [--period 2] [--workers 2]
                                      [--database-url postgresql+psycopg://postgres@127.0.0.1/DB]
-
-Both servers run with the same gunicorn settings and the same database (same engine options and pragmas); the two
-are measured alternately, each after a 1-second warm-up, and every PUT round writes to fresh sheets. The machine is
-shared, so the figures are noisy: compare the ratio within a round, and look at the median and the best.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -32,11 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 LUA = r"""
 local n = 0
-local first = tonumber(os.getenv("BENCH_FIRST_SHEET"))
-local count = tonumber(os.getenv("BENCH_SHEETS"))
-local crit = os.getenv("BENCH_CRITERION")
-local path = os.getenv("BENCH_PATH")
-local key = os.getenv("BENCH_KEY")
+local first, count = tonumber(os.getenv("BENCH_FIRST_SHEET")), tonumber(os.getenv("BENCH_SHEETS"))
+local crit, path, key = os.getenv("BENCH_CRITERION"), os.getenv("BENCH_PATH"), os.getenv("BENCH_KEY")
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
@@ -51,62 +47,82 @@ end
 """
 
 
-# --- the bare endpoint (gunicorn imports this module as benchmarks.bench_marks:bare_app) ---------------------------
+def _make_floor_app():
+    """The floor (gunicorn imports this module as benchmarks.bench_marks:floor_app): stock Flask, Flask-Login,
+    Flask-WTF and SQLAlchemy, the same configuration and models as the application, and nothing else."""
+    from flask import Flask, abort, jsonify, request
+    from flask_login import LoginManager, current_user
+    from flask_wtf.csrf import CSRFProtect
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-def _make_bare_app():
-    from flask import Flask, jsonify, request
-    from sqlalchemy import create_engine, text
+    from config import config_from_env
+    from contestapp.app import import_models
+    from contestapp.audit.models import AuditEntry
+    from contestapp.auth.models import User
+    from contestapp.common.db import utcnow
+    from contestapp.extensions import db
+    from contestapp.judging.models import Mark
 
-    import contestapp.common.db  # noqa: F401  same connection pragmas (WAL, synchronous=NORMAL, busy_timeout)
+    app = Flask("floor")
+    app.config.from_object(config_from_env())
+    import_models()
+    db.init_app(app)
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    entry_offset, round_id = int(os.environ["BENCH_ENTRY_OFFSET"]), int(os.environ["BENCH_ROUND"])
+    insert = pg_insert if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else sqlite_insert
 
-    app = Flask("bare")
-    url = os.environ.get("DATABASE_URL", "sqlite://")
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))  # the app's engine options
-
-    @app.put("/bare/<int:sheet_id>")
-    def bare(sheet_id: int):
+    @app.put("/floor/<int:sheet_id>")
+    def floor(sheet_id: int):
+        if not current_user.is_authenticated:
+            abort(401)
         body = request.get_json()
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO bench_bare (sheet_id, value) VALUES (:s, :v)"),
-                         {"s": sheet_id, "v": str(body["marks"][0]["value"])})
-        return jsonify(ok=True)
+        mark = body["marks"][0]
+        stmt = insert(Mark.__table__).values(sheet_id=sheet_id, criterion_id=mark["criterion_id"],
+                                             entry_id=sheet_id + entry_offset, round_id=round_id,
+                                             value=mark["value"], updated_at=utcnow())
+        db.session.execute(stmt.on_conflict_do_update(index_elements=["sheet_id", "criterion_id"],
+                                                      set_={"value": stmt.excluded.value}))
+        db.session.add(AuditEntry(actor_id=current_user.id, actor_name=current_user.display_name,
+                                  action="mark.write", object_type="ScoreSheet", object_id=str(sheet_id),
+                                  summary=f"{mark['criterion_id']} → {mark['value']}", data=body))
+        db.session.commit()
+        return jsonify(version=body["version"] + 1)
 
     return app
 
 
-bare_app = _make_bare_app() if os.environ.get("BENCH_BARE") else None
+floor_app = _make_floor_app() if os.environ.get("BENCH_FLOOR") else None
 
 
-# --- set-up -------------------------------------------------------------------------------------------------------
+def setup(db_url: str, sheets: int) -> tuple[int, int, int, int]:
+    """One judge, one round of 10 criteria, `sheets` entries each with the judge's sheet.
+    Returns (first sheet id, criterion id, entry id - sheet id, round id)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, select
 
-def setup(db_url: str, sheets: int) -> tuple[int, int]:
-    """One judge, one round of 10 criteria, `sheets` entries each with the judge's sheet. Returns (first sheet id,
-    criterion id)."""
-    from sqlalchemy import insert, select, text
-
+    from benchmarks.load_tablets import definition
     from config import TestingConfig
     from contestapp import create_app
+    from contestapp.auth.models import Organisation
+    from contestapp.auth.services import create_user
+    from contestapp.common.db import utcnow
+    from contestapp.contests.definition import create_contest
+    from contestapp.contests.models import ContestMember
+    from contestapp.entrants.models import Entrant, Entry
     from contestapp.extensions import db
+    from contestapp.judging.models import Assignment, ScoreSheet
 
     app = create_app(TestingConfig(db_url))
     with app.app_context():
-        from flask_migrate import upgrade
-
-        from contestapp.auth.models import Organisation
-        from contestapp.auth.services import create_user
-        from contestapp.contests.definition import create_contest
-        from contestapp.contests.models import ContestMember
-        from contestapp.entrants.models import Entrant, Entry
-        from contestapp.judging.models import Assignment, ScoreSheet
-        from benchmarks.load_tablets import definition
-
         upgrade(directory=str(ROOT / "migrations"))
         org = Organisation(name="基准测试总工会", level="city")
         db.session.add(org)
         db.session.flush()
         contest = create_contest(definition(10), org, None)
-        event = contest.events[0]
-        rnd = event.rounds[0]
+        event, rnd = contest.events[0], contest.events[0].rounds[0]
         judge = create_user("benchjudge", "bench-password-1", "judge", "基准裁判", org)
         db.session.flush()
         db.session.add(ContestMember(contest_id=contest.id, user_id=judge.id, role="judge"))
@@ -114,36 +130,27 @@ def setup(db_url: str, sheets: int) -> tuple[int, int]:
         entrants = db.session.execute(insert(Entrant).returning(Entrant.id), [
             {"contest_id": contest.id, "kind": "person", "name": f"选手{i}"} for i in range(sheets)]).scalars().all()
         entries = db.session.execute(insert(Entry).returning(Entry.id), [
-            {"event_id": event.id, "entrant_id": e, "number": str(i), "code": str(100000 + i * 7), "workstation": i + 1,
-             "status": "active"} for i, e in enumerate(entrants)]).scalars().all()
-        from contestapp.common.db import utcnow
-
+            {"event_id": event.id, "entrant_id": e, "number": str(i), "code": str(100000 + i * 7),
+             "workstation": i + 1, "status": "active"} for i, e in enumerate(entrants)]).scalars().all()
         db.session.execute(insert(ScoreSheet), [
             {"entry_id": e, "round_id": rnd.id, "judge_id": judge.id, "status": "draft", "version": 1,
              "source": "tablet", "updated_at": utcnow()} for e in entries])
-        db.session.execute(text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, sheet_id INTEGER, value VARCHAR(20))"
-                                if db.engine.dialect.name == "sqlite" else
-                                "CREATE TABLE bench_bare (id SERIAL PRIMARY KEY, sheet_id INTEGER, value VARCHAR(20))"))
         db.session.commit()
         first = db.session.scalar(select(ScoreSheet.id).order_by(ScoreSheet.id).limit(1))
-        crit = rnd.criteria[0].id
+        first_entry = db.session.scalar(select(ScoreSheet.entry_id).where(ScoreSheet.id == first))
+        result = first, rnd.criteria[0].id, first_entry - first, rnd.id
         db.engine.dispose()
-    return first, crit
+    return result
 
 
-def free_port() -> int:
+def start(app_ref: str, env: dict, workers: int) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(app_ref: str, env: dict, workers: int, threads: int = 1) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    kind = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), *kind, "-b",
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
                              f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning", app_ref],
                             cwd=ROOT, env=env)
-    for _ in range(200):
+    for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc, port
@@ -157,9 +164,7 @@ def login(port: int) -> tuple[str, str]:
 
     def req(method, path, body=None, cookie=""):
         c = http.client.HTTPConnection("127.0.0.1", port)
-        headers = {"Cookie": cookie}
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers = {"Cookie": cookie, **({"Content-Type": "application/x-www-form-urlencoded"} if body else {})}
         c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read()
@@ -173,121 +178,110 @@ def login(port: int) -> tuple[str, str]:
                             cookie)
     assert status == 302, status
     _, page, cookie = req("GET", "/judging/", cookie=cookie)
-    token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
-    return cookie, token
+    return cookie, re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
 
 
-def wrk(url: str, env: dict, duration: int, connections: int, script: Path) -> dict:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
-                         capture_output=True, text=True, env=env, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    p50_ms = float(p50.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
+def wrk(port: int, env: dict, duration: int, connections: int, script: Path) -> dict:
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", str(script),
+                          f"http://127.0.0.1:{port}"], capture_output=True, text=True, env=env, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50": p50_ms, "p99": p99_ms, "errors": int(errors.group(1)) if errors else 0,
-            "requests": total, "raw": out}
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "errors": int(errors.group(1)) if errors else 0, "requests": int(re.search(r"(\d+) requests in", out)[1])}
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+async def open_loop(port: int, path: str, sheets: list[int], crit: int, period: float, duration: float,
+                    cookie: str, token: str) -> dict:
+    """Each tablet saves its own sheet once every `period` s from a random phase; latency from the due time."""
+    loop = asyncio.get_running_loop()
+    start, latencies, errors = loop.time() + 0.5, [], []
+
+    async def tablet(n: int, sheet: int) -> None:
+        due, version, k = start + random.random() * period, 1, 0
+        while due < start + duration:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            body = json.dumps({"version": version, "marks": [{"criterion_id": crit, "value": str(k % 10)}]}).encode()
+            head = (f"PUT {path.replace('ID', str(sheet))} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Content-Type: application/json\r\nCookie: {cookie}\r\nX-CSRFToken: {token}\r\n"
+                    f"Idempotency-Key: t{n}-{k}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(head.encode() + body)
+            answer = await reader.read()
+            writer.close()
+            latencies.append(loop.time() - due)
+            if answer.startswith(b"HTTP/1.1 200"):
+                version = json.loads(answer.split(b"\r\n\r\n", 1)[1])["version"]
+            else:
+                errors.append(answer[:200])
+            due, k = due + period, k + 1
+
+    await asyncio.gather(*(tablet(n, s) for n, s in enumerate(sheets)))
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    return {"p50": pick(0.5), "p99": pick(0.99), "n": len(latencies), "errors": len(errors),
+            "first_error": errors[0] if errors else None}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--duration", type=int, default=10)
-    p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--duration", type=int, default=10, help="seconds of each measurement")
+    p.add_argument("--connections", type=int, default=50, help="wrk connections (throughput)")
+    p.add_argument("--tablets", type=int, default=200)
+    p.add_argument("--period", type=float, default=2.0, help="seconds between one tablet's saves")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=1, help="gthread workers with this many threads (default: sync)")
-    p.add_argument("--rounds", type=int, default=3, help="bare and PUT measured alternately this many times")
-    p.add_argument("--sheets-per-round", type=int, default=20000, help="fresh sheets for each PUT round")
+    p.add_argument("--sheets", type=int, default=20000, help="fresh sheets for the throughput run")
     p.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = p.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)")
         return 2
-    workdir = Path(tempfile.mkdtemp(prefix="bench-marks-"))
     from benchmarks.load_tablets import fresh_database
 
+    workdir = Path(tempfile.mkdtemp(prefix="bench-marks-"))
     db_url, drop = fresh_database(args.database_url, workdir)
-    per_round = args.sheets_per_round
-    warm = 2000  # sheets for each PUT server's 1-second warm-up
-    sheets = args.rounds * (per_round + warm)
-    t0 = time.perf_counter()
-    first, crit = setup(db_url, sheets)
-    workers = (f"{args.workers} gthread workers x {args.threads} threads" if args.threads > 1
-               else f"{args.workers} sync workers")
-    database = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite (WAL, synchronous=NORMAL)"
-    print(f"set-up: {sheets} sheets in {time.perf_counter() - t0:.1f}s; both servers: gunicorn {workers}, "
-          f"{database}, same engine options and pragmas; wrk {args.connections} connections, {args.duration}s, "
-          f"{args.rounds} rounds (bare, then PUT)", flush=True)
+    first, crit, offset, round_id = setup(db_url, args.sheets + 2 * args.tablets)
     script = workdir / "put.lua"
     script.write_text(LUA)
-    base_env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "CONTESTAPP_ENV": "production",
-                "CONTESTAPP_SECURE_COOKIES": "0", "CONTESTAPP_INSTANCE": str(workdir / "instance")}
-    rounds: list[tuple[dict, dict]] = []
-    next_sheet = first
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "CONTESTAPP_ENV": "production",
+           "CONTESTAPP_SECURE_COOKIES": "0", "CONTESTAPP_INSTANCE": str(workdir / "instance"),
+           "BENCH_ENTRY_OFFSET": str(offset), "BENCH_ROUND": str(round_id)}
+    database = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite (WAL)"
+    print(f"{database}; gunicorn {args.workers} sync workers for both; wrk {args.connections} connections "
+          f"{args.duration}s; open loop {args.tablets} tablets x 1 save / {args.period:g}s", flush=True)
+    real_proc, real_port = start("wsgi:app", env, args.workers)
+    floor_proc, floor_port = start("benchmarks.bench_marks:floor_app", {**env, "BENCH_FLOOR": "1"}, args.workers)
+    figures = {}
     try:
-        for i in range(args.rounds):
-            proc, port = start("benchmarks.bench_marks:bare_app", {**base_env, "BENCH_BARE": "1"}, args.workers,
-                               args.threads)
-            try:
-                env = {**base_env, "BENCH_FIRST_SHEET": str(first), "BENCH_SHEETS": str(per_round),
-                       "BENCH_CRITERION": str(crit), "BENCH_PATH": "/bare/ID", "BENCH_COOKIE": "", "BENCH_TOKEN": "",
-                       "BENCH_KEY": f"r{i}"}
-                wrk(f"http://127.0.0.1:{port}", env, 1, args.connections, script)  # warm-up
-                bare = wrk(f"http://127.0.0.1:{port}", env, args.duration, args.connections, script)
-            finally:
-                proc.terminate()
-                proc.wait(10)
-            proc, port = start("wsgi:app", base_env, args.workers, args.threads)
-            try:
-                cookie, token = login(port)
-                env = {**base_env, "BENCH_FIRST_SHEET": str(next_sheet), "BENCH_SHEETS": str(warm),
-                       "BENCH_CRITERION": str(crit), "BENCH_PATH": "/api/v1/sheets/ID/marks", "BENCH_COOKIE": cookie,
-                       "BENCH_TOKEN": token, "BENCH_KEY": f"w{i}"}
-                wrk(f"http://127.0.0.1:{port}", env, 1, args.connections, script)  # warm-up on its own sheets
-                env.update(BENCH_FIRST_SHEET=str(next_sheet + warm), BENCH_SHEETS=str(per_round), BENCH_KEY=f"r{i}")
-                real = wrk(f"http://127.0.0.1:{port}", env, args.duration, args.connections, script)
-                next_sheet += warm + per_round
-            finally:
-                proc.terminate()
-                proc.wait(10)
-            rounds.append((bare, real))
-            print(f"round {i + 1}: bare {bare['rps']:.0f} req/s p99 {bare['p99']:.1f} ms | PUT marks {real['rps']:.0f} "
-                  f"req/s p99 {real['p99']:.1f} ms ({real['rps'] / bare['rps']:.0%}); "
-                  f"non-2xx {bare['errors']}/{real['errors']}", flush=True)
-            if real["requests"] > per_round:
-                print(f"  (PUT sent {real['requests']} requests to {per_round} sheets: raise --sheets-per-round)")
+        cookie, token = login(real_port)  # the floor reads the same signed session (same secret and user)
+        tablets = first + args.sheets
+        for name, port, path, sheets in (
+                ("floor", floor_port, "/floor/ID", range(tablets, tablets + args.tablets)),
+                ("PUT marks", real_port, "/api/v1/sheets/ID/marks",
+                 range(tablets + args.tablets, tablets + 2 * args.tablets))):
+            wenv = {**env, "BENCH_FIRST_SHEET": str(first), "BENCH_SHEETS": str(args.sheets),
+                    "BENCH_CRITERION": str(crit), "BENCH_PATH": path, "BENCH_COOKIE": cookie,
+                    "BENCH_TOKEN": token, "BENCH_KEY": name[0]}
+            closed = wrk(port, wenv, args.duration, args.connections, script)
+            opened = asyncio.run(open_loop(port, path, list(sheets), crit, args.period, args.duration, cookie,
+                                           token))
+            figures[name] = (closed, opened)
+            print(f"{name:<10} {closed['rps']:7.0f} req/s (closed loop, non-2xx {closed['errors']})   open loop: "
+                  f"p50 {opened['p50']:6.1f} ms  p99 {opened['p99']:6.1f} ms  ({opened['n']} saves, "
+                  f"errors {opened['errors']})", flush=True)
+            if opened["first_error"]:
+                print("  first error:", opened["first_error"])
+            if closed["requests"] > args.sheets:
+                print(f"  (wrk sent {closed['requests']} requests to {args.sheets} sheets: raise --sheets)")
     finally:
-        drop()  # the SQLite file goes with its folder
-    ratios = [real["rps"] / bare["rps"] for bare, real in rounds if bare["rps"]]
-    print()
-    print(f"{'':<12}{'req/s best':>12}{'req/s median':>14}{'p50 ms med':>12}{'p99 ms best':>13}{'p99 ms med':>12}"
-          f"{'non-2xx':>9}")
-    for name, k in (("bare INSERT", 0), ("PUT marks", 1)):
-        runs = [r[k] for r in rounds]
-        print(f"{name:<12}{max(r['rps'] for r in runs):>12.0f}{median([r['rps'] for r in runs]):>14.0f}"
-              f"{median([r['p50'] for r in runs]):>12.2f}{min(r['p99'] for r in runs):>13.2f}"
-              f"{median([r['p99'] for r in runs]):>12.2f}{sum(r['errors'] for r in runs):>9}")
-    reals = [r[1] for r in rounds]
-    ratio, p99 = median(ratios), median([r["p99"] for r in reals])
-    errors = sum(r["errors"] for r in reals)
-    ok = ratio >= 0.5 and p99 < 50 and errors == 0
-    print(f"PUT marks / bare (same round): median {ratio:.0%}, best {max(ratios):.0%} (target >= 50%); "
-          f"PUT p99 median {p99:.1f} ms, best {min(r['p99'] for r in reals):.1f} ms (target < 50 ms): "
-          f"{'OK' if ok else 'BELOW TARGET'}")
-    print(f"(with {args.connections} connections always busy, the mean latency is {args.connections} / throughput "
-          f"(Little's law): a p99 under 50 ms needs roughly {args.connections / 0.03:.0f}+ req/s; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while measuring)")
-    for bare, real in rounds:
-        if real["errors"]:
-            print(real["raw"])
-            break
+        for proc in (real_proc, floor_proc):
+            proc.terminate()
+            proc.wait(10)
+        drop()
+    (fc, fo), (rc, ro) = figures["floor"], figures["PUT marks"]
+    ratio = rc["rps"] / fc["rps"]
+    ok = ratio >= 0.8 and ro["p99"] <= 50 and not (rc["errors"] or ro["errors"])
+    print(f"PUT marks / floor: throughput {ratio:.2f}x (target >= 0.8x); open-loop p99 {ro['p99']:.1f} ms vs floor "
+          f"{fo['p99']:.1f} ms (target <= 50 ms): {'OK' if ok else 'BELOW TARGET'}  (load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     return 0
 
 

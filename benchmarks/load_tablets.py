@@ -103,7 +103,11 @@ def setup(db_url: str, tablets: int, entries: int, criteria: int) -> list[tuple[
         from contestapp.auth.models import Organisation, User
         from contestapp.contests.definition import create_contest
         from contestapp.entrants.models import Entrant, Entry
-        from contestapp.judging import services
+        from contestapp.judging.assignments import ensure_member, ensure_sheets
+        from contestapp.judging.cards import issue_card
+        from contestapp.judging.common import local_today
+        from contestapp.judging.draws import draw_event
+        from contestapp.judging.models import Assignment
 
         upgrade(directory=str(ROOT / "migrations"))
         org = Organisation(name="并发测试总工会", level="city")
@@ -115,23 +119,23 @@ def setup(db_url: str, tablets: int, entries: int, criteria: int) -> list[tuple[
             {"contest_id": contest.id, "kind": "person", "name": f"选手{i:04d}"} for i in range(entries)]).scalars().all()
         db.session.execute(insert(Entry), [{"event_id": event.id, "entrant_id": eid, "number": f"{i + 1:04d}",
                                             "status": "active"} for i, eid in enumerate(rows)])
-        services.draw_event(event, None, seed=2025)
+        draw_event(event, None, seed=2025)
         hashed = User(username="x", display_name="x", role="judge")
         hashed.set_password("load-test-password")
         judges = db.session.execute(insert(User).returning(User.id), [
             {"username": f"tablet{i:03d}", "display_name": f"裁判{i:03d}", "role": "judge",
              "password_hash": hashed.password_hash, "active": True} for i in range(tablets)]).scalars().all()
         rnd = event.rounds[0]
-        today = services.local_today()
+        today = local_today()
         cards = []
         for jid in judges:
             judge = db.session.get(User, jid)
-            services.ensure_member(contest, judge)
-            db.session.add(services.Assignment(contest_id=contest.id, judge_id=jid, round_id=rnd.id))
-            card = services.issue_card(contest, judge, None, today, today)
+            ensure_member(contest, judge)
+            db.session.add(Assignment(contest_id=contest.id, judge_id=jid, round_id=rnd.id))
+            card = issue_card(contest, judge, None, today, today)
             cards.append((card.code, card.pin))
         db.session.flush()
-        services.ensure_sheets(rnd)
+        ensure_sheets(rnd)
         db.session.commit()
         db.engine.dispose()
     return cards

@@ -9,7 +9,6 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from contestapp.common.headers import init_headers
-from contestapp.common.verified import SessionInterface
 from contestapp.extensions import babel, cache, csrf, db, login_manager, migrate
 from contestapp.i18n import N_
 
@@ -32,7 +31,9 @@ BLUEPRINTS = [
     "contestapp.certificates.views:bp",
     "contestapp.certificates.views:verify_bp",
     "contestapp.results.views:bp",
-    "contestapp.results.views:board_bp",
+    "contestapp.results.board:board_bp",
+    "contestapp.results.analytics_views:bp",
+    "contestapp.merit.charts:bp",
     "contestapp.awards.views:bp",
     "contestapp.craftsman.views:bp",
 ]
@@ -100,7 +101,6 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     init_headers(app)
     cache.init_app(app)
-    app.session_interface = SessionInterface()  # signed cookies, verified once per process
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("请先登录")

@@ -4,10 +4,10 @@ from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from contestapp.common.verified import CSRFProtect, session_identifier
 
 # Named constraints so that Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING = {
@@ -26,7 +26,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-login_manager._session_identifier_generator = session_identifier  # (remembered per address and User-Agent)
 csrf = CSRFProtect()
 babel = Babel()
 # Shared by every worker and host (Redis when CONTESTAPP_CACHE_URL names one); keys carry versions kept in the

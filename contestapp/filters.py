@@ -32,11 +32,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(number, "number")
     from contestapp.auth.permissions import contest_roles
-    from contestapp.common.nav import contest_nav_extra, top_nav_links
+    from contestapp.common.nav import contest_tabs, top_nav_links
 
     from flask_babel import get_locale
 
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(contest_roles, "contest_roles")
-    app.add_template_global(contest_nav_extra, "contest_nav_extra")
+    app.add_template_global(contest_tabs, "contest_tabs")
     app.add_template_global(top_nav_links, "top_nav_links")

@@ -284,6 +284,40 @@ def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:
         page.wait_for_timeout(100)
 
 
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_findings(page) -> list[str]:
+    """Critical and serious axe-core violations on the page as it is now, as 'rule: element' lines. The page's
+    Content-Security-Policy refuses inline scripts, so axe is evaluated through the DevTools protocol instead of
+    page.add_script_tag."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.filter(v => v.impact === "critical" || v.impact === "serious")
+            .flatMap(v => v.nodes.map(n => v.id + ": " + n.target.join(" ")));
+    }""")
+
+
+_AUTO_CONFIRM = """
+document.addEventListener("DOMContentLoaded", function () {
+  var d = document.getElementById("confirm-dialog");
+  if (!d) { return; }
+  new MutationObserver(function () {
+    if (d.open) { sessionStorage.setItem("confirmed", d.querySelector("#confirm-text").textContent); d.querySelector("#confirm-ok").click(); }
+  }).observe(d, {attributes: true, attributeFilter: ["open"]});
+});
+"""
+
+
+def confirm_dialogs(page) -> None:
+    """Answer every confirmation dialog of the page with its confirm button, as a person who has read it would
+    (static/js/app.js shows them; the last text confirmed stays in sessionStorage "confirmed"). Tests that check a dialog's
+    wording click it themselves instead."""
+    page.add_init_script(_AUTO_CONFIRM)
+
+
 @pytest.fixture
 def tablet(chromium):
     """A 10-inch tablet (iPad gen 7: 810x1080, touch) in Chinese."""

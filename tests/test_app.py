@@ -39,33 +39,8 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
         assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
-        assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0  # the Checkpointer's job
         db.session.remove()
         db.engine.dispose()
-
-
-def test_a_background_thread_copies_the_log_into_a_sqlite_file(tmp_path):
-    """No request commits a checkpoint (wal_autocheckpoint=0): the process's Checkpointer copies the log back, so the
-    database file grows while nobody but the writer touches it."""
-    import time
-
-    from sqlalchemy import create_engine
-
-    import contestapp.common.db  # noqa: F401  the connection settings
-
-    path = tmp_path / "ck.db"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)"))
-        before = path.stat().st_size
-        conn.execute(text("INSERT INTO t (payload) VALUES (:p)"), [{"p": "x" * 1000} for _ in range(2000)])
-    wal = path.with_name(path.name + "-wal")
-    assert wal.stat().st_size > 1_000_000  # the rows went to the log
-    deadline = time.monotonic() + 5
-    while path.stat().st_size < before + 1_000_000 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert path.stat().st_size > before + 1_000_000  # and the thread copied them into the file
-    engine.dispose()
 
 
 def test_error_pages_are_chinese(client):

@@ -14,7 +14,7 @@ def test_the_demo_merit_contest_has_bulletined_periods_and_one_open_now(app):
     from contestapp.judging.models import ScoreSheet
     from contestapp.merit.models import Bulletin
     from contestapp.merit.periods import periods_of, rounds_of
-    from contestapp.merit.services import red_flag_holders
+    from contestapp.merit.standings import red_flag_holders
 
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output

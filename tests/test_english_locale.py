@@ -245,20 +245,20 @@ def build_merit(merit, make) -> dict:
     published, the second period open; honours tied across a quota; a unit's self-assessment; and a 1+X points
     contest with one piece of evidence uploaded."""
     from contestapp.entrants.models import Unit
-    from contestapp.merit import services
+    from contestapp.merit import honours, periods, sheets
     from contestapp.merit.models import SelfSheet, UnitProfile
     from tests.merit.merit_helpers import UNITS, run_all, sheets_of
 
     contest, judges = merit["contest"], merit["judges"]
-    april, may, _ = services.periods_of(contest)
+    april, may, _ = periods.periods_of(contest)
     run_all(at(2025, 4, 1))
     score(april, judges, {UNITS[1]: {"safety": ("1", "基坑临边防护缺失", "")},
                           UNITS[0]: {"honour_owner": ("3", "业主季度表彰", "业主〔2025〕12号")}})
     own = db.session.scalars(select(SelfSheet).where(SelfSheet.period_id == april.id).order_by(SelfSheet.id)).first()
     run_all(at(2025, 5, 6))
-    rule = services.ensure_honour_rules(contest)[0]
+    rule = honours.ensure_honour_rules(contest)[0]
     rule.quota = 1
-    services.assign_honours(contest, merit["organiser"])
+    honours.assign_honours(contest, merit["organiser"])
     open_sheet = next(iter(sheets_of(may, judges[0]).values()))
     noted = sheets_of(april, judges[0])[UNITS[1]]  # submitted, with a deduction and its reason
 
@@ -270,11 +270,11 @@ def build_merit(merit, make) -> dict:
     make.member(points, chair)
     unit = db.session.scalars(select(Unit).where(Unit.contest_id == points.id).order_by(Unit.name)).first()
     db.session.add(UnitProfile(contest_id=points.id, unit_id=unit.id, user_id=chair.id))
-    services.save_project(points, {"name": "职工积分制", "schedule": "yearly", "starts_on": date(2025, 1, 1),
+    periods.save_project(points, {"name": "职工积分制", "schedule": "yearly", "starts_on": date(2025, 1, 1),
                                    "ends_on": date(2025, 12, 31)}, merit["organiser"])
-    entry = services.entries_of_unit(points, unit)[0]
+    entry = sheets.entries_of_unit(points, unit)[0]
     criterion = next(c for c in points.events[0].rounds[0].criteria if c.code == "wages")
-    evidence = services.store_evidence(points, entry, criterion, "集体合同.pdf", b"%PDF-1.4 test", "2025年集体合同",
+    evidence = sheets.store_evidence(points, entry, criterion, "集体合同.pdf", b"%PDF-1.4 test", "2025年集体合同",
                                        chair)
     db.session.commit()
     return {"contest": contest, "period": april, "sheet": open_sheet, "noted": noted, "judge": judges[0], "rule": rule,
@@ -285,7 +285,7 @@ def craftsman_stages(app, make):
     """A craftsman selection, yielded at each stage: nominations (one a draft), checks (one ineligible, one returned,
     one direct), expert review, the shortlist and public vote, publicity of the confirmed list (a target missed),
     and titles named after an objection was decided."""
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls, naming, nominations, panel, review, vote
     from contestapp.craftsman.models import Stage
     from contestapp.domain.idcard import make_id_number
     from contestapp.results import services as results
@@ -303,44 +303,44 @@ def craftsman_stages(app, make):
            "file_id": noms[0].files[0].id if noms[0].files else None}
     yield ctx
 
-    services.set_stage(call, Stage.CHECKING, office)
-    services.decide(call, noms[6], "ineligible", "", office)
-    services.decide(call, noms[7], "return", "请补充技能等级证书", office)
-    services.decide(call, noms[5], "direct", "省级技能大赛一等奖（直接认定）", office)
+    calls.set_stage(call, Stage.CHECKING, office)
+    nominations.decide(call, noms[6], "ineligible", "", office)
+    nominations.decide(call, noms[7], "return", "请补充技能等级证书", office)
+    nominations.decide(call, noms[5], "direct", "省级技能大赛一等奖（直接认定）", office)
     for n in noms[:5]:
-        services.decide(call, n, "eligible", "", office)
+        nominations.decide(call, n, "eligible", "", office)
     db.session.commit()
     yield ctx
 
-    services.start_review(call, office)
+    review.start_review(call, office)
     quality = {n.id: Decimal("0.9") - Decimal("0.05") * k for k, n in enumerate(noms[:5])}
     for n in noms[:5]:
         for j, expert in enumerate(experts):
-            if not services.is_recused(expert, n):
-                services.record_marks(expert, n, "review", marks_for(quality[n.id], j))
+            if not panel.is_recused(expert, n):
+                review.record_marks(expert, n, "review", marks_for(quality[n.id], j))
     db.session.commit()
     yield ctx
 
-    for s in services.make_shortlist(call, office):
+    for s in review.make_shortlist(call, office):
         for j, expert in enumerate(experts):
-            if not services.is_recused(expert, s.nomination):
-                services.record_marks(expert, s.nomination, "defence",
+            if not panel.is_recused(expert, s.nomination):
+                review.record_marks(expert, s.nomination, "defence",
                                       {"defence": (Decimal(100) * quality[s.nomination.id] + j % 3).to_integral_value()})
-    services.set_stage(call, Stage.VOTE, office)
+    calls.set_stage(call, Stage.VOTE, office)
     for k in range(3):
         phone = f"1390000{k:04d}"
-        services.request_code(call, phone, f"10.1.0.{k}", f"dev{k}")
-        services.cast_vote(call, noms[k], phone, sms.code_for(phone), f"10.1.0.{k}", f"dev{k}")
+        vote.request_code(call, phone, f"10.1.0.{k}", f"dev{k}")
+        vote.cast_vote(call, noms[k], phone, sms.code_for(phone), f"10.1.0.{k}", f"dev{k}")
     db.session.commit()
     yield ctx
 
-    services.confirm_list(call, office, acknowledged=True)
+    naming.confirm_list(call, office, acknowledged=True)
     objection = results.lodge_appeal(contest.events[0], None, "匿名群众", "反映某候选人材料不实", office)
     db.session.commit()
     yield ctx
 
     results.decide_appeal(objection, False, "经核查，材料属实", office)
-    services.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
+    naming.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
     db.session.commit()
     yield ctx
 
@@ -355,6 +355,7 @@ NOT_PAGES = {
     "entrants.template", "judging_console.cards_pdf", "judging_console.draw_sheet", "judging_console.sheets_pdf",
     "merit.evidence_file", "merit.import_template", "merit.bulletin", "results.export", "results.marks_export",
     "craftsman.certificates", "craftsman.material", "craftsman.naming_pdf", "craftsman.photo", "judging.service_worker",
+    "analytics.data", "merit_charts.data", "merit_charts.index",
 }
 
 

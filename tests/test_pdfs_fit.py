@@ -24,7 +24,7 @@ from contestapp.certificates.render import MM, CertificateData, render_batch, re
 from contestapp.craftsman.documents import naming_list_pdf
 from contestapp.judging.pdf import CARD_H, CARD_W, card_origin, card_qr_box, cards_pdf, draw_sheet_pdf, score_sheets_pdf
 from contestapp.merit.bulletin import render_bulletin
-from contestapp.merit.services import Standing
+from contestapp.merit.standings import Standing
 from contestapp.results.exports import ranking_rows_pdf
 from tests.certificates.test_render import assert_fonts_embedded, seal_png
 from tests.pdf_checks import fit_problems, pages

@@ -1,4 +1,7 @@
-"""Award and title rules (from the definition file) applied to a final result snapshot, via the domain."""
+"""Award and title rules (from the definition file) applied to a final result snapshot, via the domain.
+
+The results workflow announces each effective final snapshot (`results.services.final_snapshot`); `apply_awards` is
+connected to it here, so results never imports this area."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +11,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from contestapp.awards.models import AwardGrant
+from contestapp.contests.definition import spec_of
 from contestapp.contests.models import Event
 from contestapp.domain import (
     Entrant as DEntrant,
@@ -19,7 +23,9 @@ from contestapp.domain import (
 )
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
+from contestapp.results.aggregate import event_spec
 from contestapp.results.models import ResultSnapshot
+from contestapp.results.services import final_snapshot, official_snapshot
 
 
 def ranked_from_snapshot(snap: ResultSnapshot) -> list[Ranked]:
@@ -34,8 +40,6 @@ def ranked_from_snapshot(snap: ResultSnapshot) -> list[Ranked]:
 
 def apply_awards(snap: ResultSnapshot) -> list[AwardGrant]:
     """Write the awards and titles of an effective final snapshot (once per snapshot)."""
-    from contestapp.results.aggregate import event_spec
-
     if snap.status != "effective" or snap.kind != "final":
         return []
     if db.session.scalar(select(AwardGrant.id).where(AwardGrant.snapshot_id == snap.id).limit(1)):
@@ -66,9 +70,12 @@ def apply_awards(snap: ResultSnapshot) -> list[AwardGrant]:
     return grants
 
 
-def _contest_date(event: Event):
-    from contestapp.contests.definition import spec_of
+@final_snapshot.connect
+def _awards_of_final(snap: ResultSnapshot, **_kw) -> None:
+    apply_awards(snap)
 
+
+def _contest_date(event: Event):
     return spec_of(event.contest).date
 
 
@@ -86,8 +93,6 @@ class GrantRow:
 
 def current_grants(event: Event) -> tuple[Optional[ResultSnapshot], list[GrantRow]]:
     """The official awards of an event: those of its latest effective final snapshot, one row per entry."""
-    from contestapp.results.services import official_snapshot
-
     snap = official_snapshot(event)
     if snap is None:
         return None, []

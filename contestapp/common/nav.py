@@ -1,4 +1,6 @@
-"""Contest tabs: each area adds its own tab here when its blueprint module is imported."""
+"""Contest tabs: each area adds its own tab here when its blueprint module is imported; which tabs a contest shows,
+and in what order, is its kind's list of steps below (one place: a craftsman selection never shows the skills
+contest's scoring tabs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +14,17 @@ class Tab:
     label: str
     endpoint: str
     roles: tuple[str, ...]  # contest roles that see the tab
-    kinds: tuple[str, ...] = ()  # contest kinds it applies to; empty = all
     order: int = 50
+    labels: tuple[tuple[str, str], ...] = ()  # (kind, label) where a kind names the step differently
 
+
+# Each kind of contest: its steps, in the order the work is done.
+KIND_STEPS: dict[str, tuple[str, ...]] = {
+    "skills": ("setup", "entrants", "members", "judging", "analytics", "marks", "results", "awards", "certificates"),
+    "merit": ("setup", "entrants", "members", "merit", "merit_year", "certificates"),
+    "points": ("setup", "entrants", "members", "merit", "merit_year", "certificates"),
+    "craftsman": ("setup", "members", "craftsman", "certificates"),
+}
 
 TABS: list[Tab] = []
 
@@ -30,17 +40,21 @@ def add_tab(tab: Tab) -> None:
     _add(TABS, tab)
 
 
-def contest_nav_extra(contest) -> list[dict]:
+def contest_tabs(contest) -> list[dict]:
+    """The tabs the signed-in person sees on a contest: its kind's steps, in order, that their roles may use."""
     from flask_login import current_user
 
     from contestapp.auth.permissions import contest_roles
 
     roles = contest_roles(current_user, contest)
-    return [
-        {"key": t.key, "label": t.label, "url": url_for(t.endpoint, contest_id=contest.id)}
-        for t in TABS
-        if roles & set(t.roles) and (not t.kinds or contest.kind in t.kinds)
-    ]
+    by_key = {t.key: t for t in TABS}
+    tabs = []
+    for key in KIND_STEPS.get(contest.kind, ()):
+        tab = by_key.get(key)
+        if tab is not None and roles & set(tab.roles):
+            label = dict(tab.labels).get(contest.kind, tab.label)
+            tabs.append({"key": key, "label": label, "url": url_for(tab.endpoint, contest_id=contest.id)})
+    return tabs
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, deny, get_or_404, roles_required)
+from contestapp.common.nav import Tab, add_tab
 from contestapp.contests import services
 from contestapp.contests.definition import (
     DefinitionFileError, canonical, definition_of, load_template, problems_of, read_definition)
@@ -17,11 +18,15 @@ from contestapp.contests.forms import ContestForm, CriterionForm, DefinitionUplo
 from contestapp.contests.models import CONTEST_STATUS_LABELS, Contest, Criterion, Event, Round
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
-from contestapp.i18n import tr
+from contestapp.i18n import N_, tr
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
 
 VIEWERS = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
+
+add_tab(Tab("setup", N_("竞赛设置"), "contests.show", VIEWERS, order=10))
+add_tab(Tab("members", N_("裁判与仲裁"), "contests.members", (ORGANISER,), order=25,
+            labels=(("merit", N_("考评人员")), ("points", N_("审核人员")), ("craftsman", N_("评审专家")))))
 
 
 @bp.route("/")

@@ -3,7 +3,7 @@ the check, before the review starts, that recusal leaves every candidate a big e
 
 An expert belongs to the organisation chosen for the account (and to the employer named on it, `unit_name`); a
 candidate to the nominating unit and to the employer on the nomination form. Sharing any of them means recusal
-(`contestapp.domain.recusal`). The check is shown on the start-review page and enforced by `services.start_review`.
+(`contestapp.domain.recusal`). The check is shown on the start-review page and enforced by `review.start_review`.
 """
 from __future__ import annotations
 

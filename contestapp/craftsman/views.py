@@ -2,6 +2,7 @@
 publicity. Views load, check, validate, call a service, commit once, render."""
 from __future__ import annotations
 
+import io
 import secrets
 from decimal import Decimal
 
@@ -10,22 +11,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from contestapp.auth.permissions import (
+    ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required)
+from contestapp.common.db import utcnow
 from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
-from contestapp.auth.permissions import ADMIN, JUDGE, ORGANISER, UNIT, contest_access, deny, get_or_404, public, roles_required
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, ContestMember
-from contestapp.craftsman import documents, services
+from contestapp.craftsman import (
+    calls, documents, naming as naming_service, nominations as nomination_service, panel, review as review_service,
+    vote as vote_service)
+from contestapp.craftsman.errors import CraftsmanError, RateLimited
 from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, NominationForm, UploadForm, VoteForm
-from contestapp.craftsman.models import (
-    STAGE_LABELS, CraftsmanCall, Nomination, NominationFile, NominationStatus, Stage)
+from contestapp.craftsman.models import CraftsmanCall, Nomination, NominationFile, NominationStatus, STAGE_LABELS, Stage
 from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
-from contestapp.craftsman.services import CraftsmanError, RateLimited
 from contestapp.extensions import db
 from contestapp.filters import local_time
+from contestapp.i18n import N_, tr
 
 bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")
-add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), kinds=("craftsman",), order=30))
+add_tab(Tab("craftsman", "工匠评选", "craftsman.console", roles=(ORGANISER,), order=30))
 
 DEVICE_COOKIE = "cm_dev"
 
@@ -38,7 +44,7 @@ def _split(text: str | None) -> list[str]:
 def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | None:
     if contest.kind != "craftsman":
         abort(404, description="这不是工匠评选")
-    call = services.call_of(contest)
+    call = calls.call_of(contest)
     if call is None and required:
         flash(_("请先发布申报通知"), "info")
         abort(redirect(url_for(".call_form", contest_id=contest.id)))
@@ -46,8 +52,21 @@ def _craftsman_call(contest: Contest, required: bool = True) -> CraftsmanCall | 
 
 
 def _fail(exc: Exception) -> None:
+    """A refused form shown again with what was typed (the other refusals go through `register_refusals`)."""
     db.session.rollback()
-    flash(_(str(exc)), "error")  # a service's fixed message (marked N_) in the reader's language
+    flash(tr(exc), "error")  # a service's fixed message (marked N_) in the reader's language
+
+
+register_refusals(bp, CraftsmanError, fallback=".console")
+
+
+@bp.errorhandler(RateLimited)
+def rate_limited(exc: RateLimited):
+    """The public vote's limits: a page of its own with status 429 (the vote pages all name the contest)."""
+    db.session.rollback()
+    flash(tr(exc), "error")
+    contest, call = _public_call(request.view_args["contest_id"], VOTE_STAGES)
+    return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
 
 
 # --- office: console, call, eligibility check --------------------------------------------------------------------
@@ -56,15 +75,15 @@ def _fail(exc: Exception) -> None:
 @contest_access(ORGANISER)
 def console(contest: Contest):
     call = _craftsman_call(contest)
-    nominations = services.nominations_of(contest)
+    nominations = nomination_service.nominations_of(contest)
     counts: dict[str, int] = {}
     for n in nominations:
         counts[n.status] = counts.get(n.status, 0) + 1
     return render_template("craftsman/console.html", contest=contest, call=call, nominations=nominations,
-                           counts=counts, next_stage=services.next_stage(call), stage_labels=STAGE_LABELS,
-                           panel=_panel_check(call), experts=services.experts_of(contest),
+                           counts=counts, next_stage=calls.next_stage(call), stage_labels=STAGE_LABELS,
+                           panel=_panel_check(call), experts=panel.experts_of(contest),
                            panel_min=PANEL_MIN, panel_max=PANEL_MAX,
-                           open_now=services.nominations_open(call))
+                           open_now=calls.nominations_open(call))
 
 
 def _panel_check(call: CraftsmanCall):
@@ -72,7 +91,7 @@ def _panel_check(call: CraftsmanCall):
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         return None
     try:
-        return services.panel_check(call)
+        return review_service.panel_check(call)
     except CraftsmanError:
         return None
 
@@ -84,7 +103,7 @@ def call_form(contest: Contest):
     form = CallForm(obj=call)
     if request.method == "GET" and call is not None:
         rules, targets = call.eligibility or {}, {t["code"]: t for t in call.targets or []}
-        form.deadline.data = call.deadline.astimezone(services.ZONE).replace(tzinfo=None)
+        form.deadline.data = call.deadline.astimezone(calls.ZONE).replace(tzinfo=None)
         form.max_age.data, form.min_years_in_trade.data = rules.get("max_age"), rules.get("min_years_in_trade")
         form.min_level.data = rules.get("min_level") or ""
         form.employer_types.data = "、".join(rules.get("employer_types") or [])
@@ -106,7 +125,7 @@ def call_form(contest: Contest):
         values = {
             "title": form.title.data.strip(), "notice": form.notice.data or "", "quota": form.quota.data,
             "shortlist_size": form.shortlist_size.data, "reference_date": form.reference_date.data,
-            "deadline": form.deadline.data.replace(tzinfo=services.ZONE),
+            "deadline": form.deadline.data.replace(tzinfo=calls.ZONE),
             "eligibility": {"max_age": form.max_age.data, "min_years_in_trade": form.min_years_in_trade.data,
                             "min_level": form.min_level.data or None,
                             "employer_types": _split(form.employer_types.data),
@@ -116,7 +135,7 @@ def call_form(contest: Contest):
             "vote_weight": form.vote_weight.data or 0, "publicity_days": form.publicity_days.data,
         }
         try:
-            services.save_call(contest, values, current_user)
+            calls.save_call(contest, values, current_user)
         except CraftsmanError as exc:
             _fail(exc)
         else:
@@ -127,26 +146,23 @@ def call_form(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/stage", methods=["POST"])
+@refused_to(".console")
 @contest_access(ORGANISER)
 def advance(contest: Contest):
     call = _craftsman_call(contest)
     target = request.form.get("stage", "")
     if target == Stage.REVIEW:  # the review starts from its own page, which shows the panel after recusal first
         return redirect(url_for(".start_review", contest_id=contest.id))
-    try:
-        if target == services.next_stage(call) and target not in (Stage.PUBLICITY, Stage.NAMED):
-            services.set_stage(call, target, current_user)
-        else:
-            raise CraftsmanError("不能直接进入该阶段")
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
+    if target != calls.next_stage(call) or target in (Stage.PUBLICITY, Stage.NAMED):
+        raise CraftsmanError(N_("不能直接进入该阶段"))
+    calls.set_stage(call, target, current_user)
+    db.session.commit()
+    flash(_("评选阶段：%(stage)s", stage=_(call.stage_label)), "success")
     return redirect(url_for(".console", contest_id=contest.id))
 
 
 @bp.route("/<int:contest_id>/review/start", methods=["GET", "POST"])
+@refused_to(".start_review")
 @contest_access(ORGANISER)
 def start_review(contest: Contest):
     """开始专家评审: each candidate's experts after recusal, those with too few named, then the start (refused while a
@@ -155,19 +171,15 @@ def start_review(contest: Contest):
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         return redirect(url_for(".review", contest_id=contest.id))
     if request.method == "POST":
-        try:
-            created = services.start_review(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
-        except CraftsmanError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
-            flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
-            return redirect(url_for(".review", contest_id=contest.id))
+        created = review_service.start_review(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+        db.session.commit()
+        flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
+        return redirect(url_for(".review", contest_id=contest.id))
     try:
-        check, problem = services.panel_check(call), None
+        check, problem = review_service.panel_check(call), None
     except CraftsmanError as exc:
         check, problem = None, _(str(exc))
-    nominations = services.nominations_of(contest)
+    nominations = nomination_service.nominations_of(contest)
     pending = [n for n in nominations if n.status == NominationStatus.SUBMITTED]
     direct = [n for n in nominations if n.status == NominationStatus.DIRECT]
     return render_template("craftsman/start_review.html", contest=contest, call=call, check=check, problem=problem,
@@ -182,10 +194,11 @@ def office_nomination(contest: Contest, nomination_id: int):
     if n.status == NominationStatus.DRAFT:
         deny(404)
     return render_template("craftsman/office_nomination.html", contest=contest, call=call, n=n,
-                           report=services.run_checks(call, n), form=DecisionForm())
+                           report=nomination_service.run_checks(call, n), form=DecisionForm())
 
 
 @bp.route("/<int:contest_id>/nominations/<int:nomination_id>/decide", methods=["POST"])
+@refused_to(".office_nomination")
 @contest_access(ORGANISER)
 def decide(contest: Contest, nomination_id: int):
     call = _craftsman_call(contest)
@@ -194,11 +207,7 @@ def decide(contest: Contest, nomination_id: int):
     if not form.validate_on_submit():
         flash(_("请选择审查结论"), "error")
         return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
-    try:
-        services.decide(call, n, form.decision.data, form.note.data, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-        return redirect(url_for(".office_nomination", contest_id=contest.id, nomination_id=n.id))
+    nomination_service.decide(call, n, form.decision.data, form.note.data, current_user)
     db.session.commit()
     flash(f"{n.name}：{_(n.status_label)}", "success")
     return redirect(url_for(".console", contest_id=contest.id))
@@ -212,25 +221,22 @@ def review(contest: Contest):
     call = _craftsman_call(contest)
     standings, problem = [], None
     try:
-        standings = services.review_standings(call)
+        standings = review_service.review_standings(call)
     except CraftsmanError as exc:
         problem = _(str(exc))
     return render_template("craftsman/review.html", contest=contest, call=call, standings=standings,
-                           problem=problem, experts=services.experts_of(contest),
-                           progress=services.tablet_progress(contest))
+                           problem=problem, experts=panel.experts_of(contest),
+                           progress=review_service.tablet_progress(contest))
 
 
 @bp.route("/<int:contest_id>/shortlist", methods=["POST"])
+@refused_to(".review")
 @contest_access(ORGANISER)
 def shortlist(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        cut = services.make_shortlist(call, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("入围名单已确定：%(n)s 人", n=len(cut)), "success")
+    cut = review_service.make_shortlist(call, current_user)
+    db.session.commit()
+    flash(_("入围名单已确定：%(n)s 人", n=len(cut)), "success")
     return redirect(url_for(".review", contest_id=contest.id))
 
 
@@ -238,11 +244,11 @@ def shortlist(contest: Contest):
 @contest_access(ORGANISER)
 def votes(contest: Contest):
     call = _craftsman_call(contest)
-    counts = services.vote_counts(contest.id)
-    shortlisted = [n for n in services.nominations_of(contest) if n.shortlisted]
+    counts = vote_service.vote_counts(contest.id)
+    shortlisted = [n for n in nomination_service.nominations_of(contest) if n.shortlisted]
     shortlisted.sort(key=lambda n: -counts.get(n.id, 0))
     return render_template("craftsman/votes.html", contest=contest, call=call, counts=counts,
-                           shortlisted=shortlisted, report=services.suspicious(call),
+                           shortlisted=shortlisted, report=vote_service.suspicious(call),
                            vote_page=call.vote_enabled and call.stage in VOTE_STAGES)
 
 
@@ -253,41 +259,35 @@ def naming(contest: Contest):
     proposal, problem = None, None
     if call.stage in (Stage.REVIEW, Stage.VOTE, Stage.NAMING):
         try:
-            proposal = services.propose(call)
+            proposal = naming_service.propose(call)
         except CraftsmanError as exc:
             problem = _(str(exc))
-    named = [n for n in services.nominations_of(contest) if n.named]
+    named = [n for n in nomination_service.nominations_of(contest) if n.named]
     return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
-                           problem=problem, named=named, titles=services.titles_of(contest),
-                           now=services.utcnow(), snapshots=services.publicity_snapshots(contest),
-                           objections=services.pending_objections(contest))
+                           problem=problem, named=named, titles=naming_service.titles_of(contest),
+                           now=utcnow(), snapshots=naming_service.publicity_snapshots(contest),
+                           objections=naming_service.pending_objections(contest))
 
 
 @bp.route("/<int:contest_id>/naming/confirm", methods=["POST"])
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def confirm(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        services.confirm_list(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("拟命名名单已确定，进入公示"), "success")
+    naming_service.confirm_list(call, current_user, acknowledged=request.form.get("acknowledge") == "1")
+    db.session.commit()
+    flash(_("拟命名名单已确定，进入公示"), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
 @bp.route("/<int:contest_id>/naming/name", methods=["POST"])
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def name(contest: Contest):
     call = _craftsman_call(contest)
-    try:
-        titles = services.name_titles(call, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
+    titles = naming_service.name_titles(call, current_user)
+    db.session.commit()
+    flash(_("已命名 %(n)s 名“%(title)s”，证书编号已生成", n=len(titles), title=call.title), "success")
     return redirect(url_for(".naming", contest_id=contest.id))
 
 
@@ -295,11 +295,11 @@ def name(contest: Contest):
 @contest_access(ORGANISER)
 def naming_pdf(contest: Contest):
     call = _craftsman_call(contest)
-    named = documents.named_in_order(services.nominations_of(contest))
+    named = documents.named_in_order(nomination_service.nominations_of(contest))
     if not named:
         flash(_("还没有拟命名人选"), "error")
         return redirect(url_for(".naming", contest_id=contest.id))
-    snap = services.current_publicity_snapshot(contest)
+    snap = naming_service.current_publicity_snapshot(contest)
     period = (f"{local_time(call.publicity_starts, '%Y-%m-%d')} 至 {local_time(call.publicity_ends, '%Y-%m-%d')}"
               if call.publicity_ends else "")
     pdf = documents.naming_list_pdf(contest.name, call.title, call.stage, documents.naming_rows(named),
@@ -309,18 +309,12 @@ def naming_pdf(contest: Contest):
 
 
 @bp.route("/<int:contest_id>/certificates.pdf")
+@refused_to(".naming")
 @contest_access(ORGANISER)
 def certificates(contest: Contest):
-    import io
-
     _craftsman_call(contest)
     out = io.BytesIO()
-    try:
-        services.render_certificates(contest, out)
-    except CraftsmanError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".naming", contest_id=contest.id))
-
+    naming_service.render_certificates(contest, out)
     return download(out.getvalue(), contest.name + "-工匠称号证书.pdf", PDF)
 
 
@@ -348,10 +342,10 @@ def _own_nomination(nomination_id: int) -> Nomination:
 @bp.route("/unit")
 @roles_required(UNIT)
 def unit_home():
-    calls = _open_calls_for(current_user)
+    open_calls = _open_calls_for(current_user)
     mine = list(db.session.scalars(select(Nomination).where(Nomination.unit_org_id == current_user.organisation_id)
                                    .order_by(Nomination.id.desc())))
-    return render_template("craftsman/unit_home.html", calls=calls, mine=mine, is_open=services.nominations_open)
+    return render_template("craftsman/unit_home.html", calls=open_calls, mine=mine, is_open=calls.nominations_open)
 
 
 @bp.route("/unit/calls/<int:contest_id>/new", methods=["GET", "POST"])
@@ -360,14 +354,14 @@ def nominate(contest_id: int):
     contest = db.session.get(Contest, contest_id)
     if contest is None or contest.id not in {c.id for c, _ in _open_calls_for(current_user)}:
         deny(404)
-    call = services.call_of(contest)
+    call = calls.call_of(contest)
     form = NominationForm()
-    if not services.nominations_open(call):
+    if not calls.nominations_open(call):
         flash(_("申报已截止"), "error")
         return redirect(url_for(".unit_home"))
     if form.validate_on_submit():
         try:
-            n = services.save_nomination(call, current_user, None, form.values())
+            n = nomination_service.save_nomination(call, current_user, None, form.values())
         except CraftsmanError as exc:
             _fail(exc)
         else:
@@ -382,7 +376,7 @@ def nominate(contest_id: int):
 def unit_nomination(nomination_id: int):
     n = _own_nomination(nomination_id)
     contest = db.session.get(Contest, n.contest_id)
-    call = services.call_of(contest)
+    call = calls.call_of(contest)
     form = NominationForm(obj=n)
     if request.method == "GET":
         form.front_line.data = {True: "1", False: "0"}.get(n.front_line, "")
@@ -390,7 +384,7 @@ def unit_nomination(nomination_id: int):
         form.vocational_level.data = n.vocational_level or ""
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.save_nomination(call, current_user, n, form.values())
+            nomination_service.save_nomination(call, current_user, n, form.values())
         except CraftsmanError as exc:
             _fail(exc)
         else:
@@ -398,11 +392,12 @@ def unit_nomination(nomination_id: int):
             flash(_("已保存"), "success")
             return redirect(url_for(".unit_nomination", nomination_id=n.id))
     return render_template("craftsman/nomination_form.html", contest=contest, call=call, form=form, n=n,
-                           upload=UploadForm(), missing=services.missing_for_submit(n),
-                           open_now=services.nominations_open(call))
+                           upload=UploadForm(), missing=nomination_service.missing_for_submit(n),
+                           open_now=calls.nominations_open(call))
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/files", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def upload(nomination_id: int):
     n = _own_nomination(nomination_id)
@@ -411,43 +406,33 @@ def upload(nomination_id: int):
         flash("；".join(form.file.errors or form.kind.errors or [_("上传失败")]), "error")
         return redirect(url_for(".unit_nomination", nomination_id=n.id))
     storage = form.file.data
-    try:
-        f = services.store_file(n, storage.filename, storage.stream, current_user, form.kind.data)
-    except CraftsmanError as exc:
-        _fail(exc)
-        return redirect(url_for(".unit_nomination", nomination_id=n.id))
+    f = nomination_service.store_file(n, storage.filename, storage.stream, current_user, form.kind.data)
     db.session.commit()
     flash(_("已上传：%(name)s", name=f.original_name), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/files/<int:file_id>/delete", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def delete_file(nomination_id: int, file_id: int):
     n = _own_nomination(nomination_id)
     f = get_or_404(NominationFile, file_id, nomination_id=n.id)
-    try:
-        services.delete_file(n, f, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("已删除"), "success")
+    nomination_service.delete_file(n, f, current_user)
+    db.session.commit()
+    flash(_("已删除"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
 @bp.route("/unit/nominations/<int:nomination_id>/submit", methods=["POST"])
+@refused_to(".unit_nomination")
 @roles_required(UNIT)
 def submit(nomination_id: int):
     n = _own_nomination(nomination_id)
-    call = services.call_of(db.session.get(Contest, n.contest_id))
-    try:
-        services.submit_nomination(call, n, current_user)
-    except CraftsmanError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("推荐表已提交，等待资格审查"), "success")
+    call = calls.call_of(db.session.get(Contest, n.contest_id))
+    nomination_service.submit_nomination(call, n, current_user)
+    db.session.commit()
+    flash(_("推荐表已提交，等待资格审查"), "success")
     return redirect(url_for(".unit_nomination", nomination_id=n.id))
 
 
@@ -457,13 +442,13 @@ def submit(nomination_id: int):
 def material(file_id: int):
     """A candidate's material: only for the nominating unit, the contest's organisers and its unrecused experts."""
     f = db.session.get(NominationFile, file_id)
-    if f is None or not services.may_see_nomination(current_user, f.nomination):
+    if f is None or not nomination_service.may_see_nomination(current_user, f.nomination):
         deny(404)
     return _send(f)
 
 
 def _send(f: NominationFile):
-    path = services.file_path(f)
+    path = nomination_service.file_path(f)
     if not path.is_file():
         deny(404)
     response = send_file(path, mimetype=f.content_type, download_name=f.original_name,
@@ -484,7 +469,7 @@ def expert_home():
         .where(ContestMember.user_id == current_user.id, ContestMember.role == JUDGE, Contest.kind == "craftsman")))
     lists = []
     for contest in contests:
-        lists.append((contest, services.call_of(contest), services.expert_candidates(contest, current_user)))
+        lists.append((contest, calls.call_of(contest), nomination_service.expert_candidates(contest, current_user)))
     return render_template("craftsman/expert_home.html", lists=lists)
 
 
@@ -492,7 +477,7 @@ def expert_home():
 
 def _public_call(contest_id: int, stages: tuple[str, ...]) -> tuple[Contest, CraftsmanCall]:
     contest = db.session.get(Contest, contest_id)
-    call = services.call_of(contest) if contest is not None and contest.kind == "craftsman" else None
+    call = calls.call_of(contest) if contest is not None and contest.kind == "craftsman" else None
     if call is None or call.stage not in stages:
         deny(404)
     return contest, call
@@ -512,11 +497,11 @@ def vote_page(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     if not call.vote_enabled:
         deny(404)
-    candidates = [n for n in services.nominations_of(contest) if n.shortlisted]
-    counts = services.vote_counts(contest.id)
+    candidates = [n for n in nomination_service.nominations_of(contest) if n.shortlisted]
+    counts = vote_service.vote_counts(contest.id)
     response = Response(render_template("craftsman/vote.html", contest=contest, call=call, candidates=candidates,
                                         counts=counts, code_form=CodeForm(), vote_form=VoteForm(),
-                                        open_now=services.vote_open(call)))
+                                        open_now=vote_service.vote_open(call)))
     if not request.cookies.get(DEVICE_COOKIE):
         response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=365 * 86400, httponly=True,
                             samesite="Lax")
@@ -528,26 +513,23 @@ def vote_page(contest_id: int):
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         try:
-            services.request_code(call, form.phone.data, *_client())
-        except RateLimited as exc:
-            _fail(exc)
-            status = 429
-        except CraftsmanError as exc:
+            vote_service.request_code(call, form.phone.data, *_client())
+        except RateLimited:
+            raise
+        except CraftsmanError as exc:  # back to the vote page with the phone number kept
             _fail(exc)
         else:
             db.session.commit()
             flash(_("验证码已发送，10 分钟内有效"), "success")
     else:
         flash(_("请输入手机号码"), "error")
-    if status == 429:
-        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
     return redirect(url_for(".vote_page", contest_id=contest.id, phone=form.phone.data or ""))
 
 
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
+@refused_to(".vote_page")
 @public
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
@@ -558,17 +540,9 @@ def vote_cast(contest_id: int):
     n = db.session.get(Nomination, int(form.nomination_id.data))
     if n is None or n.contest_id != contest.id:
         deny(404)
-    try:
-        services.cast_vote(call, n, form.phone.data, form.code.data, *_client())
-    except RateLimited as exc:
-        _fail(exc)
-        return render_template("craftsman/vote_message.html", contest=contest, call=call), 429
-    except CraftsmanError as exc:
-        db.session.commit() if "验证码错误" == str(exc) else db.session.rollback()  # keep the failed attempt
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")
+    vote_service.cast_vote(call, n, form.phone.data, form.code.data, *_client())
+    db.session.commit()
+    flash(_("投票成功：您为 %(name)s 投了一票", name=n.name), "success")
     return redirect(url_for(".vote_page", contest_id=contest.id))
 
 
@@ -588,6 +562,6 @@ def photo(contest_id: int, nomination_id: int):
 @public
 def publicity(contest_id: int):
     contest, call = _public_call(contest_id, (Stage.PUBLICITY, Stage.NAMED))
-    named = documents.named_in_order(services.nominations_of(contest))
+    named = documents.named_in_order(nomination_service.nominations_of(contest))
     return render_template("craftsman/publicity.html", contest=contest, call=call, named=named,
-                           snapshot=services.current_publicity_snapshot(contest))
+                           snapshot=naming_service.current_publicity_snapshot(contest))

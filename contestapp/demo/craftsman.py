@@ -18,7 +18,7 @@ from sqlalchemy import select
 from contestapp.common.db import utcnow
 from contestapp.contests.definition import create_contest
 from contestapp.contests.models import Contest, ContestMember, ContestStatus
-from contestapp.craftsman import services
+from contestapp.craftsman import calls, nominations
 from contestapp.demo.common import PASSWORD, World, org
 from contestapp.domain.idcard import make_id_number
 from contestapp.extensions import db
@@ -153,8 +153,8 @@ def build(world: World) -> list[tuple[str, str, str]]:
     for expert in experts:
         db.session.add(ContestMember(contest=contest, user=expert, role="judge"))
     db.session.flush()
-    deadline = datetime.combine(world.today + timedelta(days=10), time(17, 0), tzinfo=services.ZONE)
-    call = services.save_call(contest, {
+    deadline = datetime.combine(world.today + timedelta(days=10), time(17, 0), tzinfo=calls.ZONE)
+    call = calls.save_call(contest, {
         "title": TITLE, "quota": QUOTA, "shortlist_size": SHORTLIST, "reference_date": world.today,
         "deadline": deadline, "notice": _notice(world, deadline),
         "eligibility": {"max_age": 55, "min_years_in_trade": 8, "min_level": "技师",
@@ -168,11 +168,11 @@ def build(world: World) -> list[tuple[str, str, str]]:
     for index, (account, days_ago, spec) in enumerate(NOMINATIONS):
         unit = units[account]
         at = utcnow() - timedelta(days=days_ago or 1)
-        n = services.save_nomination(call, unit, None, _values(spec, index), now=at)
+        n = nominations.save_nomination(call, unit, None, _values(spec, index), now=at)
         if days_ago is None:
             continue  # the draft: saved, no material yet
-        services.store_file(n, f"{spec['name']}事迹材料.pdf", io.BytesIO(material), unit)
-        services.submit_nomination(call, n, unit, now=at)
+        nominations.store_file(n, f"{spec['name']}事迹材料.pdf", io.BytesIO(material), unit)
+        nominations.submit_nomination(call, n, unit, now=at)
     db.session.flush()
     return _accounts()
 

@@ -23,7 +23,9 @@ from contestapp.judging.models import ScoreSheet
 from contestapp.merit import participants
 from contestapp.merit.models import Period, SelfSheet
 from contestapp.merit.periods import close_period, generate_periods, open_period, periods_of, rounds_of, save_project
-from contestapp.merit.services import SheetInput, publish_period, save_assessment, save_rewards, save_self_assessment
+from contestapp.merit.honours import save_rewards
+from contestapp.merit.sheets import SheetInput, save_assessment, save_self_assessment
+from contestapp.merit.standings import publish_period
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "merit-project.json"
 DEMO_CODE = "demo-metro10-merit"

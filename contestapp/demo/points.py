@@ -30,7 +30,7 @@ from contestapp.extensions import db
 from contestapp.judging.models import ScoreSheet
 from contestapp.merit.models import UnitProfile
 from contestapp.merit.periods import generate_periods, open_period, periods_of, save_project
-from contestapp.merit.services import SheetInput, review_evidence, save_assessment, store_evidence
+from contestapp.merit.sheets import SheetInput, review_evidence, save_assessment, store_evidence
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "points-1x.json"
 DEMO_CODE = "demo-xihu-1x"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from contestapp.common.http import XLSX, download
+from contestapp.common.nav import Tab, add_tab
 from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
 from contestapp.contests.models import Contest
 from contestapp.entrants import services
@@ -16,8 +17,11 @@ from contestapp.entrants.forms import RosterUploadForm
 from contestapp.entrants.models import Entrant
 from contestapp.entrants.roster import RosterFileError, roster_workbook, template_workbook
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
+add_tab(Tab("entrants", N_("参赛者"), "entrants.index", (ORGANISER,), order=20,
+            labels=(("merit", N_("参评单位")), ("points", N_("参评单位")))))
 
 
 def _xlsx(content: bytes, filename: str) -> Response:

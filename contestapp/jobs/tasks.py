@@ -44,7 +44,7 @@ def remind_missing(now: datetime) -> str:
     """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
     carrying that day's notices (recorded in `mail_log`)."""
     from contestapp.jobs.notify import mail_daily, notify, smtp_settings
-    from contestapp.merit.services import missing_sheets
+    from contestapp.merit.standings import missing_sheets
 
     sent, keys = 0, []
     zone_day = now.astimezone(_zone()).date().isoformat()
@@ -84,7 +84,7 @@ def close_periods(now: datetime) -> str:
 @job("bulletins", N_("计算排名并生成通报"), minutes=10, trigger="interval")
 def bulletins(now: datetime) -> str:
     from contestapp.jobs.runner import holder_id
-    from contestapp.merit.services import publish_period
+    from contestapp.merit.standings import publish_period
 
     made = []
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.CLOSED)

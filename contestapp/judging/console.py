@@ -19,7 +19,7 @@ from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.judging.models import (
     VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
-from contestapp.judging.services import judge_code
+from contestapp.judging.common import judge_code
 
 
 @dataclass

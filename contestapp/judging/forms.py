@@ -41,3 +41,9 @@ class ReturnForm(FlaskForm):
 class TieForm(FlaskForm):
     order = StringField(_l("名次顺序（加密号，先者名次在前，逗号分隔）"), validators=[DataRequired(message=_l("请填写顺序"))])
     reason = TextAreaField(_l("裁定理由"), validators=[DataRequired(message=_l("请填写裁定理由")), Length(max=500)])
+
+
+class DecisionForm(FlaskForm):
+    """The chief judge's decision on a sheet request: approve, or refuse with a reason."""
+
+    decision = TextAreaField(_l("处理意见（驳回时必填）"), validators=[Length(max=500)])

@@ -280,3 +280,27 @@ watch(Recusal, lambda r: _entry_event(r.entry_id))
 watch(LotDraw, lambda d: d.event_id)
 watch(Decryption, lambda d: d.event_id)
 watch(TieDecision, lambda t: t.event_id)
+
+
+class SheetRequest(db.Model):
+    """A change to a sheet that needs the chief judge (裁判长): a judge's recusal or withdrawal of a submitted sheet
+    (nothing happens to the marks until it is approved), or a sheet taken back from a judge removed from the contest
+    (to be given to another judge). Decided once, with a reason when refused; every step is audited."""
+
+    __tablename__ = "sheet_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # recusal / withdrawal / reassign
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending / approved / refused
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(500))  # the chief judge's reason
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sheet: Mapped[ScoreSheet] = relationship()
+    judge: Mapped[User] = relationship(foreign_keys=[judge_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

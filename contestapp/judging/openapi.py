@@ -15,7 +15,12 @@ ERRORS = {
     "403": _err("无权访问（非裁判、未分配或已回避）"),
     "404": _err("评分表不存在（或属于其他裁判）"),
 }
-SHEET_ID = {"name": "sheet_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+REQUESTED = {"description": "已提交裁判长审批", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"requested": {"type": "boolean"}, "request_id": {"type": "integer"},
+                                     "sheet_id": {"type": "integer"}, "kind": {"type": "string"},
+                                     "status": {"type": "string"}, "message": {"type": "string"}}}}}}
+SHEET_ID = {"name": "sheet_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
         "description": "页面 <meta name=\"csrf-token\"> 中的令牌（会话 Cookie 认证的写操作均须携带）"}
 DEVICE = {"name": "X-Device-Id", "in": "header", "required": False, "schema": {"type": "string"},
@@ -78,7 +83,8 @@ def document() -> dict[str, Any]:
                         "criteria": {"type": "array", "items": {"$ref": "#/components/schemas/Criterion"}},
                         "sheets": {"type": "array", "items": {"$ref": "#/components/schemas/SheetSummary"}}}}}}},
                 "MarksRequest": {"type": "object", "required": ["version", "marks"], "properties": {
-                    "version": {"type": "integer", "description": "平板所依据的评分表版本；不是当前版本则 409 stale"},
+                    "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                                "description": "平板所依据的评分表版本；不是当前版本则 409 stale"},
                     "marks": {"type": "array", "minItems": 1, "items": {
                         "type": "object", "required": ["criterion_id", "value"], "properties": {
                             "criterion_id": {"type": "integer"},
@@ -96,9 +102,10 @@ def document() -> dict[str, Any]:
                               "description": "考评类竞赛且请求带有原因时：评分项 id → 保存后的原因及文号"},
                     "replayed": {"type": "boolean", "description": "true：同一 Idempotency-Key 的重复请求，返回首次结果"}}},
                 "SubmitRequest": {"type": "object", "required": ["version", "confirm"], "properties": {
-                    "version": {"type": "integer"}, "confirm": {"type": "boolean", "enum": [True]}}},
+                    "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "confirm": {"type": "boolean", "enum": [True]}}},
                 "RecusalRequest": {"type": "object", "required": ["reason"], "properties": {
-                    "reason": {"type": "string", "minLength": 1}}},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 500}}},
             },
         },
         "security": [{"session": []}],
@@ -130,12 +137,19 @@ def document() -> dict[str, Any]:
                               "422": _err("尚有评分项未评分（incomplete），或考评类竞赛中有扣分、加分、否决未填写原因"
                                           "或通报文号（notes_required），评分表不变")}}},
             "/api/v1/sheets/{sheet_id}/recusal": {"post": {
-                "summary": "声明回避（须填理由）", "operationId": "declareRecusal", "parameters": [SHEET_ID, CSRF],
+                "summary": "声明回避（须填理由）；已提交的评分表改为提交裁判长审批", "operationId": "declareRecusal",
+                "parameters": [SHEET_ID, CSRF],
                 "requestBody": {"required": True, "content": JSON_REF("RecusalRequest")},
                 "responses": {"200": {"description": "已回避", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"recused": {"type": "boolean"},
-                                                     "sheet_id": {"type": "integer"}}}}}}, **ERRORS,
-                    "422": _err("缺少理由")}}},
+                                                     "sheet_id": {"type": "integer"}}}}}},
+                    "202": REQUESTED, **ERRORS, "422": _err("缺少理由、理由过长或含控制字符")}}},
+            "/api/v1/sheets/{sheet_id}/withdrawal": {"post": {
+                "summary": "申请撤回已提交的评分表（裁判长批准后退回本人，批准前评分不变）", "operationId": "requestWithdrawal",
+                "parameters": [SHEET_ID, CSRF],
+                "requestBody": {"required": True, "content": JSON_REF("RecusalRequest")},
+                "responses": {"202": REQUESTED, **ERRORS, "409": _err("评分表未提交，或本轮已确认"),
+                              "422": _err("缺少理由、理由过长或含控制字符")}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "本文档", "operationId": "openapi", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 文档",

@@ -18,14 +18,22 @@ from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_
-from contestapp.judging import console, pdf, services
+from contestapp.domain.numbers import INT_LIMIT
+from contestapp.i18n import N_, tr
+from contestapp.judging import assignments, cards, console, pdf, requests, signoff
+from contestapp.judging import membership  # noqa: F401  (connects the member_removed receiver)
+from contestapp.judging.assignments import ensure_member
+from contestapp.judging.cards import CardLoginError, issue_card
+from contestapp.judging.common import JudgingError, judge_code, round_confirmed
+from contestapp.judging.criteria import assigned_criteria, sheet_total
+from contestapp.judging.draws import draw_event, import_manual_draw, latest_draw, read_manual_draw, verify_draw
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
-    AssignForm, CardIssueForm, CardLoginForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm, TieForm)
+    AssignForm, CardIssueForm, CardLoginForm, DecisionForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm,
+    TieForm)
 from contestapp.judging.models import (
-    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet)
-from contestapp.judging.services import JudgingError
+    SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet, SheetRequest)
+from contestapp.judging.signoff import confirm_round, decrypt_event, decryption_of, judged_rounds, record_tie
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 console_bp = Blueprint("judging_console", __name__, url_prefix="/contests/<int:contest_id>/judging")
@@ -50,8 +58,8 @@ def card_login():
     form = CardLoginForm()
     if form.validate_on_submit():
         try:
-            card = services.card_login(form.code.data, form.pin.data, request.remote_addr or "")
-        except services.CardLoginError as exc:
+            card = cards.card_login(form.code.data, form.pin.data, request.remote_addr or "")
+        except CardLoginError as exc:
             db.session.commit()  # keep the failure for rate limiting
             flash(_(exc.template, **exc.params), "error")
             return render_template("judging/card_login.html", form=form), 401
@@ -119,7 +127,7 @@ def _card_form(contest: Contest) -> CardIssueForm:
 @console_bp.route("/setup")
 @contest_access(ORGANISER)
 def setup(contest: Contest):
-    draws = {e.id: services.latest_draw(e) for e in contest.events}
+    draws = {e.id: latest_draw(e) for e in contest.events}
     counts = {e.id: db.session.scalar(select(db.func.count(Entry.id)).where(Entry.event_id == e.id)) for e in contest.events}
     assignments = list(db.session.scalars(select(Assignment).where(Assignment.contest_id == contest.id)
                                           .order_by(Assignment.judge_id, Assignment.round_id)))
@@ -129,7 +137,7 @@ def setup(contest: Contest):
                            assignments=assignments, cards=cards, judges=_judges(contest),
                            draw_form=DrawForm(prefix="d"), manual_form=ManualDrawForm(prefix="m"),
                            judge_form=JudgeAddForm(prefix="j"), assign_form=_assign_form(contest),
-                           card_form=_card_form(contest), verify=services.verify_draw)
+                           card_form=_card_form(contest), verify=verify_draw)
 
 
 def _back(contest: Contest, anchor: str = ""):
@@ -145,7 +153,7 @@ def draw(contest: Contest, event_id: int):
         flash("；".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return _back(contest, "#draws")
     try:
-        d = services.draw_event(event, current_user, int(form.levels.data), form.workstations.data,
+        d = draw_event(event, current_user, int(form.levels.data), form.workstations.data,
                                 witnesses=form.witnesses.data or "")
     except JudgingError as exc:
         db.session.rollback()
@@ -166,7 +174,7 @@ def draw_import(contest: Contest, event_id: int):
         flash(_("请选择 CSV 文件"), "error")
         return _back(contest, "#draws")
     try:
-        services.import_manual_draw(event, services.read_manual_draw(form.file.data.read()), current_user)
+        import_manual_draw(event, read_manual_draw(form.file.data.read()), current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -182,7 +190,7 @@ def draw_import(contest: Contest, event_id: int):
 @contest_access(ORGANISER)
 def draw_sheet(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    d = services.latest_draw(event)
+    d = latest_draw(event)
     if d is None:
         abort(404, description=_("该赛项尚未抽签"))
     ids = [lot["entry_id"] for lot in d.lots]
@@ -208,7 +216,7 @@ def add_judge(contest: Contest):
         if user is None or user.role != JUDGE:
             flash(_("找不到该裁判账号（须为裁判角色）"), "error")
         else:
-            services.ensure_member(contest, user, current_user)
+            ensure_member(contest, user, current_user)
             db.session.commit()
             flash(_("已添加裁判 %(name)s", name=user.display_name), "success")
     return _back(contest, "#judges")
@@ -225,7 +233,7 @@ def assign(contest: Contest):
     rounds = [_round(contest, rid) for rid in form.round_ids.data]
     codes = [c.strip() for c in (form.criteria.data or "").replace("，", ",").split(",") if c.strip()] or None
     try:
-        services.assign(contest, judge, rounds, codes, current_user)
+        assignments.assign(contest, judge, rounds, codes, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -240,7 +248,7 @@ def assign(contest: Contest):
 def unassign(contest: Contest, assignment_id: int):
     a = get_or_404(Assignment, assignment_id, contest_id=contest.id)
     try:
-        services.unassign(a, current_user)
+        assignments.unassign(a, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -260,7 +268,7 @@ def issue_cards(contest: Contest):
     judges = _judges(contest) if form.judge_id.data == 0 else [get_or_404(User, form.judge_id.data)]
     try:
         for judge in judges:
-            services.issue_card(contest, judge, current_user)
+            issue_card(contest, judge, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -273,7 +281,7 @@ def issue_cards(contest: Contest):
 @console_bp.route("/cards/<int:card_id>/revoke", methods=["POST"])
 @contest_access(ORGANISER)
 def revoke_card(contest: Contest, card_id: int):
-    services.revoke_card(get_or_404(JudgeCard, card_id, contest_id=contest.id), current_user)
+    cards.revoke_card(get_or_404(JudgeCard, card_id, contest_id=contest.id), current_user)
     db.session.commit()
     flash(_("登录卡已作废"), "success")
     return _back(contest, "#cards")
@@ -300,17 +308,17 @@ def index(contest: Contest):
     events = []
     for event in contest.events:
         rounds = []
-        for rnd in services.judged_rounds(event):
+        for rnd in judged_rounds(event):
             m = console.progress_matrix(rnd)
-            rounds.append({"round": rnd, "counts": m.counts, "confirmed": services.round_confirmed(rnd.id),
+            rounds.append({"round": rnd, "counts": m.counts, "confirmed": round_confirmed(rnd.id),
                            "all_signed": m.all_signed})
         ties = console.event_ties(contest, event) if rounds else console.EventTies()
-        events.append({"event": event, "rounds": rounds, "decryption": services.decryption_of(event),
-                       "draw": services.latest_draw(event), "ties": ties.pending, "stale": ties.stale,
+        events.append({"event": event, "rounds": rounds, "decryption": decryption_of(event),
+                       "draw": latest_draw(event), "ties": ties.pending, "stale": ties.stale,
                        "incomplete": ties.incomplete, "ties_note": ties.note,
                        "decisions": console.tie_decisions(event)})
     return render_template("judging/console.html", contest=contest, events=events, tie_form=TieForm(prefix="t"),
-                           code_of=services.judge_code)
+                           code_of=judge_code, pending_count=len(requests.pending_requests(contest)))
 
 
 @console_bp.route("/rounds/<int:round_id>")
@@ -318,8 +326,8 @@ def index(contest: Contest):
 def matrix(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
     return render_template("judging/matrix.html", contest=contest, rnd=rnd, m=console.progress_matrix(rnd),
-                           alerts=console.spread_alerts(contest, rnd), confirmed=services.round_confirmed(rnd.id),
-                           labels=STATE_LABELS, code_of=services.judge_code)
+                           alerts=console.spread_alerts(contest, rnd), confirmed=round_confirmed(rnd.id),
+                           labels=STATE_LABELS, code_of=judge_code)
 
 
 @console_bp.route("/recusals")
@@ -329,6 +337,8 @@ def recusals(contest: Contest):
 
 
 def _sheet(contest: Contest, sheet_id: int) -> ScoreSheet:
+    if not 0 < sheet_id <= INT_LIMIT:
+        abort(404)
     sheet = get_or_404(ScoreSheet, sheet_id)
     if sheet.round.event.contest_id != contest.id:
         abort(404)
@@ -343,8 +353,39 @@ def sheet(contest: Contest, sheet_id: int):
     history = list(db.session.scalars(select(AuditEntry).where(
         AuditEntry.object_type == "ScoreSheet", AuditEntry.object_id == str(s.id)).order_by(AuditEntry.id)))
     return render_template("judging/sheet.html", contest=contest, s=s, values=values, history=history,
-                           total=services.sheet_total(list(s.round.criteria), values), code=services.judge_code(s.entry),
+                           total=sheet_total(list(s.round.criteria), values), code=judge_code(s.entry),
                            form=ReturnForm(prefix="r"), labels=STATE_LABELS, status_labels=SHEET_STATUS_LABELS)
+
+
+@console_bp.route("/requests")
+@contest_access(ORGANISER, CHIEF_JUDGE)
+def sheet_requests(contest: Contest):
+    """Recusals and withdrawals of submitted sheets waiting for the chief judge, sheets taken back from removed
+    judges, and the decisions taken."""
+    return render_template("judging/requests.html", contest=contest, pending=requests.pending_requests(contest),
+                           decided=requests.decided_requests(contest), form=DecisionForm(prefix="d"),
+                           kinds=requests.KIND_LABELS, statuses=requests.STATUS_LABELS, code_of=judge_code)
+
+
+@console_bp.route("/requests/<int:request_id>", methods=["POST"])
+@contest_access(CHIEF_JUDGE)
+def decide_request(contest: Contest, request_id: int):
+    if not 0 < request_id <= INT_LIMIT:
+        abort(404)
+    req = get_or_404(SheetRequest, request_id, contest_id=contest.id)
+    form = DecisionForm(prefix="d")
+    approve = request.form.get("action") == "approve"
+    try:
+        if not form.validate_on_submit():
+            raise JudgingError("bad_form", N_("处理意见最多 500 字"))
+        requests.decide(req, current_user, approve, form.decision.data)
+    except JudgingError as exc:
+        db.session.rollback()
+        flash(tr(exc.message), "error")
+        return redirect(url_for(".sheet_requests", contest_id=contest.id))
+    db.session.commit()
+    flash(_("已批准") if approve else _("已驳回"), "success")
+    return redirect(url_for(".sheet_requests", contest_id=contest.id))
 
 
 @console_bp.route("/sheets/<int:sheet_id>/return", methods=["POST"])
@@ -355,13 +396,13 @@ def return_sheet(contest: Contest, sheet_id: int):
     try:
         if not form.validate_on_submit():
             raise JudgingError("reason_required", _("请填写退回理由"))
-        services.return_sheet(s, current_user, form.reason.data)
+        signoff.return_sheet(s, current_user, form.reason.data)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
         return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
     db.session.commit()
-    flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=services.judge_code(s.entry)), "success")
+    flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=judge_code(s.entry)), "success")
     return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id))
 
 
@@ -370,7 +411,7 @@ def return_sheet(contest: Contest, sheet_id: int):
 def confirm(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
     try:
-        services.confirm_round(rnd, current_user)
+        confirm_round(rnd, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -387,15 +428,15 @@ def sheets_pdf(contest: Contest, round_id: int, judge_id: int):
     a = db.session.scalar(select(Assignment).where(Assignment.round_id == rnd.id, Assignment.judge_id == judge_id))
     if a is None:
         abort(404)
-    criteria = services.assigned_criteria(list(rnd.criteria), a.criteria)
+    criteria = assigned_criteria(list(rnd.criteria), a.criteria)
     sheets = []
     for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id,
                                                          ScoreSheet.judge_id == judge_id)):
         values = {m.criterion_id: m.value for m in s.marks}
-        sheets.append({"code": services.judge_code(s.entry) or "", "signature": s.signature,
+        sheets.append({"code": judge_code(s.entry) or "", "signature": s.signature,
                        "submitted_at": s.submitted_at, "status_label": STATE_LABELS.get(s.status, s.status),
                        "marks": {cid: console.decimal_text(v) for cid, v in values.items()},
-                       "total": console.decimal_text(services.sheet_total(criteria, values))})
+                       "total": console.decimal_text(sheet_total(criteria, values))})
     sheets.sort(key=lambda x: x["code"])
     return _pdf(pdf.score_sheets_pdf(contest, rnd, a.judge, criteria, sheets),
                 f"{rnd.event.name}-{rnd.name}-评分表-{a.judge.display_name}.pdf")
@@ -406,7 +447,7 @@ def sheets_pdf(contest: Contest, round_id: int, judge_id: int):
 def decrypt(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     try:
-        services.decrypt_event(event, current_user)
+        decrypt_event(event, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -420,14 +461,14 @@ def decrypt(contest: Contest, event_id: int):
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def decrypted(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    dec = services.decryption_of(event)
+    dec = decryption_of(event)
     if dec is None:
         abort(403, description=_("该赛项尚未解密"))
     rows = db.session.execute(select(Entry, Entrant.name, Unit.name).join(Entrant, Entry.entrant_id == Entrant.id)
                               .outerjoin(Unit, Entrant.unit_id == Unit.id).where(Entry.event_id == event.id)).all()
-    rows.sort(key=lambda r: services.judge_code(r[0]) or "")
+    rows.sort(key=lambda r: judge_code(r[0]) or "")
     return render_template("judging/decrypted.html", contest=contest, event=event, dec=dec, rows=rows,
-                           code_of=services.judge_code)
+                           code_of=judge_code)
 
 
 @console_bp.route("/events/<int:event_id>/ties", methods=["POST"])
@@ -438,12 +479,12 @@ def tie(contest: Contest, event_id: int):
     try:
         if not form.validate_on_submit():
             raise JudgingError("bad_tie", _("请填写名次顺序和裁定理由"))
-        by_code = {services.judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
+        by_code = {judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
         codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
         unknown = [c for c in codes if c not in by_code]
         if unknown:
             raise JudgingError("bad_tie", _("未知的加密号：") + "、".join(unknown))
-        services.record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
+        record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
     except JudgingError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")

@@ -15,6 +15,7 @@ from flask import current_app
 from contestapp.certificates.fonts import load_fonts
 from contestapp.common.db import plain
 from contestapp.common.pdfdoc import GREY, MM, PdfDoc
+from contestapp.merit.periods import project_of
 
 HEADER_FILL = (0.953, 0.839, 0.839)  # the ranking table's header row
 
@@ -44,9 +45,7 @@ def _body(doc: PdfDoc, text: str) -> None:
 
 
 def render_bulletin(period, computed, previous: dict[int, list[str]]) -> bytes:
-    """The bulletin's bytes. `computed`: event id -> (event, standings) from services.compute_period."""
-    from contestapp.merit.periods import project_of
-
+    """The bulletin's bytes. `computed`: event id -> (event, standings) from standings.compute_period."""
     contest = period.contest
     project = project_of(contest)
     doc = PdfDoc(load_fonts(current_app.config.get("CERT_FONT")), f"{contest.name} {period.name}通报")

@@ -1,11 +1,25 @@
-"""Server-side inline SVG charts (no JavaScript, no CDN): scores over periods, and where points were lost."""
+"""Merit charts: scores per unit over the published periods and where points were lost (deductions by item).
+
+Two renderings of `merit.standings.chart_data`: server-side inline SVG (`line_chart`, `bar_chart`: no JavaScript, the
+merit pages' printable view), and the interactive page of this module's blueprint, whose tables are rendered from the
+same dict that its `data.json` serves and static/js/charts.js draws with ECharts.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+
+from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404
+from contestapp.contests.models import Contest, Event
+from contestapp.merit.standings import chart_data
+
+bp = Blueprint("merit_charts", __name__, url_prefix="/contests/<int:contest_id>/merit/trends")
+VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)  # as the merit pages
 
 PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c2185b", "#455a64",
            "#9e9d24"]
@@ -67,3 +81,51 @@ def bar_chart(items: list[tuple[str, Decimal]], width: int = 520) -> Markup:
                      f'<text x="{label_w + bw + 4:.1f}" y="{yy + 13}">{v}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# --- the interactive page (ECharts) --------------------------------------------------------------------------------
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def trends_data(contest: Contest, event: Event) -> dict[str, Any]:
+    """Scores per unit over the published periods, and points lost per item summed over units and periods (largest
+    first), with each unit's own losses."""
+    data = chart_data(contest, event)
+    totals: dict[str, Decimal] = {}
+    for items in data["lost"].values():
+        for name, points in items:
+            totals[name] = totals.get(name, Decimal(0)) + Decimal(points)
+    return {"event": event.name, "trends": {"periods": data["periods"], "units": [
+                {"name": name, "scores": [_float(v) for v in values]} for name, values in data["series"].items()]},
+            "losses": {"items": [{"name": n, "points": float(v)}
+                                 for n, v in sorted(totals.items(), key=lambda kv: -kv[1])],
+                       "by_unit": {unit: [{"name": n, "points": float(v)} for n, v in items]
+                                   for unit, items in data["lost"].items()}}}
+
+
+def _event(contest: Contest, event_id: int) -> Event:
+    return get_or_404(Event, event_id, contest_id=contest.id)
+
+
+@bp.route("/")
+@contest_access(*VIEWERS)
+def index(contest: Contest):
+    if not contest.events:
+        return redirect(url_for("merit.index", contest_id=contest.id))
+    return redirect(url_for(".event", contest_id=contest.id, event_id=contest.events[0].id))
+
+
+@bp.route("/events/<int:event_id>")
+@contest_access(*VIEWERS)
+def event(contest: Contest, event_id: int):
+    event = _event(contest, event_id)
+    return render_template("results/analytics_merit.html", contest=contest, event=event,
+                           data=trends_data(contest, event))
+
+
+@bp.route("/events/<int:event_id>/data.json")
+@contest_access(*VIEWERS)
+def data(contest: Contest, event_id: int):
+    return jsonify(trends_data(contest, _event(contest, event_id)))

@@ -27,13 +27,13 @@ from contestapp.common.db import insert_ignore
 from contestapp.contests.definition import problems_of
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.contests.services import add_references
-from contestapp.contests.signals import member_added, template_loaded
+from contestapp.contests.signals import member_added, member_removed, template_loaded
 from contestapp.domain.periods import SCHEDULE_LABELS, plan_periods, schedule_of, span_from, successor
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
-from contestapp.judging.models import ScoreSheet, SheetStatus
-from contestapp.merit.models import Period, PeriodStatus, Project, SelfSheet
+from contestapp.judging.models import VOID_STATUS, ScoreSheet, SheetStatus
+from contestapp.merit.models import Period, PeriodStatus, Project, SelfSheet, UnitProfile
 
 MERIT_KINDS = ("merit", "points")
 DEFAULT_SCHEDULE = {"merit": "monthly", "points": "yearly"}
@@ -339,12 +339,52 @@ def _on_member_added(contest: Contest, user=None, role: str = "", actor=None, **
     return Message(N_("已为其发放开放中考评期的考评表 %(n)s 份"), n=counts["sheets"]) if counts["sheets"] else None
 
 
+@member_removed.connect
+def _on_member_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw) -> str | None:
+    """An assessor or a unit account leaves a merit contest: access ends with the membership (the pages check it);
+    here the assessor's unsubmitted sheets are taken back (voided: never counted, never listed, no reminders) and the
+    unit's self-assessments lose their account until the organiser names another. Submitted marks stay."""
+    if contest.kind not in MERIT_KINDS or user is None:
+        return None
+    if role == "judge":
+        rounds = [r.id for e in contest.events for r in e.rounds]
+        sheets = list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id.in_(rounds),
+                                                                  ScoreSheet.judge_id == user.id)))
+        taken = [s for s in sheets if s.status in (SheetStatus.DRAFT, SheetStatus.RETURNED)]
+        for sheet in taken:
+            sheet.status, sheet.version = VOID_STATUS, (sheet.version or 0) + 1
+        kept = sum(1 for s in sheets if s.status == SheetStatus.SUBMITTED)
+        record(actor, "merit.assessor_removed", contest, contest_id=contest.id,
+               summary=f"{user.display_name} 不再担任考评人：收回未提交的考评表 {len(taken)} 份，已提交的 {kept} 份保留",
+               data={"user": user.id, "voided": [s.id for s in taken], "kept": kept})
+        return Message(N_("%(name)s 的 %(n)s 份未提交的考评表已收回，待重新分配；已提交的 %(kept)s 份保留"),
+                       name=user.display_name, n=len(taken), kept=kept) if taken or kept else None
+    if role == "unit":
+        profiles = list(db.session.scalars(select(UnitProfile).where(UnitProfile.contest_id == contest.id,
+                                                                     UnitProfile.user_id == user.id)))
+        units = [p.unit_id for p in profiles]
+        open_self = db.session.scalar(select(db.func.count(SelfSheet.id)).join(Entry, SelfSheet.entry_id == Entry.id)
+                                      .join(Entrant, Entry.entrant_id == Entrant.id)
+                                      .where(Entrant.unit_id.in_(units), SelfSheet.status != "submitted")) or 0
+        for profile in profiles:
+            profile.user_id = None
+        if not profiles:
+            return None
+        record(actor, "merit.unit_account_removed", contest, contest_id=contest.id,
+               summary=f"单位账号 {user.display_name} 已移除：{len(profiles)} 个单位的未提交自评表 {open_self} 份待指定填报账号",
+               data={"user": user.id, "units": units, "open_self_sheets": open_self})
+        return Message(N_("单位账号 %(name)s 已移除：未提交的自评表 %(n)s 份待重新指定填报账号"),
+                       name=user.display_name, n=open_self)
+    return None
+
+
 def close_period(period: Period, now: datetime) -> bool:
     if period.status != PeriodStatus.OPEN:
         return False
     period.status, period.closed_at = PeriodStatus.CLOSED, now
     draft = db.session.scalar(select(db.func.count(ScoreSheet.id)).where(
-        ScoreSheet.round_id.in_([r.id for r in rounds_of(period).values()]), ScoreSheet.status != SheetStatus.SUBMITTED))
+        ScoreSheet.round_id.in_([r.id for r in rounds_of(period).values()]),
+        ScoreSheet.status.notin_([SheetStatus.SUBMITTED, VOID_STATUS])))
     record(None, "merit.period_close", period, contest_id=period.contest_id,
            summary=f"{period.name}考评截止，未提交考评表 {draft} 份（不计入）")
     db.session.flush()

@@ -2,6 +2,7 @@
 charts, the year's ranking and honours, unit self-assessment, assessors' sheets with notes, 1+X evidence."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,6 +16,7 @@ from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, can, contest_access, deny, get_or_404, roles_required)
 from contestapp.common.headers import untrusted_file
 from contestapp.common.nav import NavLink, Tab, add_nav_link, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.periods import SCHEDULE_LABELS
@@ -25,7 +27,7 @@ from contestapp.extensions import db
 from contestapp.filters import number
 from contestapp.i18n import N_, tr
 from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
-from contestapp.merit import participants, periods, services, tasks
+from contestapp.merit import honours as honour_service, participants, periods, sheets, standings, tables, tasks
 from contestapp.merit.bulletin import distinct_notes
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
@@ -35,8 +37,8 @@ from contestapp.merit.models import (
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR)
-add_tab(Tab("merit", "考评", "merit.index", VIEWERS, kinds=periods.MERIT_KINDS, order=40))
-add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, kinds=periods.MERIT_KINDS, order=41))
+add_tab(Tab("merit", "考评", "merit.index", VIEWERS, order=40))
+add_tab(Tab("merit_year", "年度", "merit.year", VIEWERS, order=41))
 
 
 bp.add_app_template_filter(distinct_notes, "distinct_notes")
@@ -53,6 +55,9 @@ def definition_broken(error: DefinitionFileError):
                            description=problems), 409
 
 
+register_refusals(bp, periods.MeritError, SpecError, fallback=".index")
+
+
 def _back(contest: Contest, endpoint: str = ".index", **kw):
     return redirect(url_for(endpoint, contest_id=contest.id, **kw))
 
@@ -64,6 +69,11 @@ def _period(contest: Contest, period_id: int) -> Period:
 @bp.route("/")
 @contest_access(*VIEWERS)
 def index(contest: Contest):
+    return _index_page(contest)
+
+
+def _index_page(contest: Contest, reward_table: tables.Checked | None = None, status: int = 200):
+    """The console; a refused rewards table is shown again as typed, with the problem on each bad row."""
     project = periods.project_of(contest)
     form = ProjectForm(obj=project)
     if project is None:
@@ -73,9 +83,13 @@ def index(contest: Contest):
                                  .order_by(RankReward.from_bottom, RankReward.from_rank)).all()
     units = db.session.execute(select(Entrant.kind, Entrant.name).where(Entrant.contest_id == contest.id)
                                .order_by(Entrant.kind, Entrant.id)).all()
+    if reward_table is None:
+        reward_table = tables.Checked(tables.reward_rows_of(rewards))
     return render_template("merit/index.html", contest=contest, project=project, form=form,
                            periods=periods.periods_of(contest), rewards=rewards, upload=ParticipantsUploadForm(),
-                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS)
+                           schedules=SCHEDULE_LABELS, participants=units, is_merit=contest.kind in periods.MERIT_KINDS,
+                           reward_rows=reward_table.rows,
+                           reward_problems={i: tr(m) for i, m in reward_table.problems.items()}), status
 
 
 @bp.route("/project", methods=["POST"])
@@ -87,30 +101,20 @@ def save_project(contest: Contest):
             flash(f"{getattr(form, field).label.text}：{'；'.join(errors)}", "error")
         return _back(contest)
     data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-    try:
-        periods.save_project(contest, data, current_user)
-    except services.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("项目信息已保存"), "success")
+    periods.save_project(contest, data, current_user)
+    db.session.commit()
+    flash(_("项目信息已保存"), "success")
     return _back(contest)
 
 
 @bp.route("/periods", methods=["POST"])
 @contest_access(ORGANISER)
 def generate(contest: Contest):
-    try:
-        done = periods.generate_periods(contest, current_user)
-    except (services.MeritError, SpecError) as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
-        if done.repointed:
-            flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
+    done = periods.generate_periods(contest, current_user)
+    db.session.commit()
+    flash(_("已生成 %(n)s 个考评期", n=len(done.periods)), "success")
+    if done.repointed:
+        flash(_("平局规则中引用的考评期已随之更新：%(moves)s", moves="；".join(done.repointed)), "info")
     return _back(contest)
 
 
@@ -119,14 +123,9 @@ def generate(contest: Contest):
 def period_weights(contest: Contest):
     """Each period's weight in the year's score (audited)."""
     raw = {int(k[2:]): v for k, v in request.form.items() if k.startswith("w_") and k[2:].isdigit()}
-    try:
-        changes = services.save_period_weights(contest, raw, current_user)
-    except services.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
+    changes = honour_service.save_period_weights(contest, raw, current_user)
+    db.session.commit()
+    flash(_("已保存考评期权重（修改 %(n)s 项）", n=len(changes)) if changes else _("权重没有修改"), "success")
     return _back(contest)
 
 
@@ -154,8 +153,6 @@ def import_participants(contest: Contest):
 @bp.route("/import/template.xlsx")
 @contest_access(ORGANISER)
 def import_template(contest: Contest):
-    import io
-
     return send_file(io.BytesIO(participants.template_workbook()), download_name="参建单位导入模板.xlsx",
                      as_attachment=True)
 
@@ -168,28 +165,18 @@ def _bottom_words() -> list[str]:
 @bp.route("/rewards", methods=["POST"])
 @contest_access(ORGANISER)
 def save_rewards(contest: Contest):
-    rows = []
-    try:
-        for line in (request.form.get("rows") or "").splitlines():
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            bottom = False
-            for word in _bottom_words():  # 倒数, and the word the page shows in its language
-                if parts[0].lower().startswith(word):
-                    bottom, parts[0] = True, parts[0][len(word):]
-                    break
-            first, _sep, last = parts[0].partition("-")
-            rows.append((int(first), int(last or first), parts[1], Decimal(parts[2] if len(parts) > 2 else "0"),
-                         bottom))
-        services.save_rewards(contest, rows, current_user)
-    except (ValueError, IndexError, InvalidOperation, SpecError) as exc:
-        db.session.rollback()
-        flash(_("奖惩表格式有误（每行：名次范围,名称,金额；如 1-1,流动红旗奖金,5000 或 倒数1-1,末位约谈,-2000）：%(error)s",
-                error=exc), "error")
+    """The rewards table from the rows editor (or, from a script, the line format in `rows`)."""
+    if "rows" in request.form:
+        rows = tables.reward_rows_from_text(request.form["rows"], _bottom_words())
     else:
-        db.session.commit()
-        flash(_("奖惩表已保存"), "success")
+        rows = tables.rows_from_form(request.form, tables.REWARD_FIELDS)
+    checked = tables.save_reward_rows(contest, rows, current_user)
+    if not checked.ok:
+        db.session.rollback()
+        flash(_("奖惩表有 %(n)s 行有误，请修改标出的行后再保存", n=len(checked.problems)), "error")
+        return _index_page(contest, checked, 422)
+    db.session.commit()
+    flash(_("奖惩表已保存"), "success")
     return _back(contest)
 
 
@@ -200,20 +187,20 @@ def period(contest: Contest, period_id: int):
     bulletin = db.session.scalar(select(Bulletin).where(Bulletin.period_id == p.id))
     preview = None
     if p.status in ("open", "closed"):
-        preview = services.compute_period(p)
-    missing = services.missing_sheets(p) if p.status == "open" else None
+        preview = standings.compute_period(p)
+    missing = standings.missing_sheets(p) if p.status == "open" else None
     no_reason = None  # deductions without a reason: every one for organisers, an assessor's own otherwise
     if can(current_user, contest, ORGANISER, CHIEF_JUDGE):
-        no_reason = services.missing_notes(p)
+        no_reason = sheets.missing_notes(p)
     elif can(current_user, contest, JUDGE):
-        no_reason = services.missing_notes(p, judge_id=current_user.id)
+        no_reason = sheets.missing_notes(p, judge_id=current_user.id)
     published = p.status == "published"
-    return render_template("merit/period.html", contest=contest, period=p, standings=services.standings_of(p),
+    return render_template("merit/period.html", contest=contest, period=p, standings=standings.standings_of(p),
                            preview=preview, bulletin=bulletin, missing=missing, no_reason=no_reason,
                            events={e.id: e for e in contest.events},
                            due=periods.is_due(p, datetime.now(timezone.utc)),
-                           flags=services.red_flag_holders(p) if published else {},
-                           previous=services.previous_flags(p) if published else {})
+                           flags=standings.red_flag_holders(p) if published else {},
+                           previous=standings.previous_flags(p) if published else {})
 
 
 @bp.route("/periods/<int:period_id>/bulletin.pdf")
@@ -227,19 +214,15 @@ def bulletin(contest: Contest, period_id: int):
 
 
 @bp.route("/periods/<int:period_id>/open", methods=["POST"])
+@refused_to(".period")
 @contest_access(ORGANISER)
 def open_period(contest: Contest, period_id: int):
     """Open a due period now, without waiting for the scheduler (the same step as the `open_periods` job)."""
     p = _period(contest, period_id)
-    try:
-        counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
-    except services.MeritError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
-                sheets=counts["sheets"], selfs=counts["self"]), "success")
+    counts = periods.open_now(p, current_user, datetime.now(timezone.utc))
+    db.session.commit()
+    flash(_("%(period)s 已开始考评：考评表 %(sheets)s 份，自评表 %(selfs)s 份", period=p.name,
+            sheets=counts["sheets"], selfs=counts["self"]), "success")
     return _back(contest, ".period", period_id=p.id)
 
 
@@ -251,7 +234,7 @@ def publish(contest: Contest, period_id: int):
     now = datetime.now(timezone.utc)
     if p.status == "open":
         periods.close_period(p, now)
-    made = services.publish_period(p, now, by=f"user:{current_user.username}")
+    made = standings.publish_period(p, now, by=f"user:{current_user.username}")
     db.session.commit()
     flash(_("已生成排名与通报") if made else _("该考评期尚未开放或已通报"), "success" if made else "error")
     return _back(contest, ".period", period_id=p.id)
@@ -262,7 +245,7 @@ def publish(contest: Contest, period_id: int):
 def charts(contest: Contest):
     blocks = []
     for event in contest.events:
-        data = services.chart_data(contest, event)
+        data = standings.chart_data(contest, event)
         blocks.append({"event": event, "line": line_chart(data["periods"], data["series"]),
                        "lost": [(name, bar_chart(items)) for name, items in data["lost"].items()]})
     return render_template("merit/charts.html", contest=contest, blocks=blocks)
@@ -271,22 +254,34 @@ def charts(contest: Contest):
 @bp.route("/year")
 @contest_access(*VIEWERS)
 def year(contest: Contest):
+    if can(current_user, contest, ORGANISER) and not db.session.scalar(
+            select(HonourRule.id).where(HonourRule.contest_id == contest.id).limit(1)):
+        honour_service.ensure_honour_rules(contest)  # the table to edit starts from the definition's honours
+        db.session.commit()
+    return _year_page(contest)
+
+
+def _year_page(contest: Contest, honour_table: tables.Checked | None = None, status: int = 200):
     entries = {e.id: e for e in db.session.scalars(select(Entry).join(Entrant).where(Entrant.contest_id == contest.id))}
-    rankings = [(event, services.year_ranking(contest, event)) for event in contest.events]
+    rankings = [(event, honour_service.year_ranking(contest, event)) for event in contest.events]
     honours = db.session.scalars(select(Honour).where(Honour.contest_id == contest.id)
                                  .order_by(Honour.rule_id, Honour.rank)).all()
     rules = db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)
                                .order_by(HonourRule.order)).all()
     reviews = dict(db.session.execute(select(AnnualReview.entry_id, AnnualReview.score).where(
         AnnualReview.entry_id.in_(list(entries)))).all()) if entries else {}
+    if honour_table is None:
+        honour_table = tables.Checked(tables.honour_rows_of(rules))
     return render_template("merit/year.html", contest=contest, rankings=rankings, entries=entries, honours=honours,
-                           rules=rules, reviews=reviews, project=periods.project_of(contest))
+                           rules=rules, reviews=reviews, project=periods.project_of(contest),
+                           honour_rows=honour_table.rows,
+                           honour_problems={i: tr(m) for i, m in honour_table.problems.items()}), status
 
 
 @bp.route("/year/honours", methods=["POST"])
 @contest_access(ORGANISER)
 def honours(contest: Contest):
-    granted = services.assign_honours(contest, current_user)
+    granted = honour_service.assign_honours(contest, current_user)
     db.session.commit()
     flash(_("已评定年度荣誉 %(n)s 项（一票否决的单位不参评）", n=len(granted)), "success")
     return _back(contest, ".year")
@@ -300,15 +295,15 @@ def honour_tie(contest: Contest, rule_id: int):
     if request.method == "POST":
         try:
             chosen = [int(i) for i in request.form.getlist("entry")]
-            services.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
-        except (ValueError, services.MeritError) as exc:
+            honour_service.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
+        except (ValueError, periods.MeritError) as exc:
             db.session.rollback()
-            flash(tr(exc) if isinstance(exc, services.MeritError) else _("选择无效"), "error")
+            flash(tr(exc) if isinstance(exc, periods.MeritError) else _("选择无效"), "error")
         else:
             db.session.commit()
             flash(_("并列已确定"), "success")
             return _back(contest, ".year")
-    pending = services.pending_ties(contest).get(rule.id, [])
+    pending = honour_service.pending_ties(contest).get(rule.id, [])
     granted = db.session.scalar(select(func.count(Honour.id)).where(Honour.rule_id == rule.id,
                                                                      Honour.pending.is_(False))) or 0
     return render_template("merit/honour_tie.html", contest=contest, rule=rule, pending=pending,
@@ -320,32 +315,31 @@ def honour_tie(contest: Contest, rule_id: int):
 @bp.route("/year/rules", methods=["POST"])
 @contest_access(ORGANISER)
 def honour_rules(contest: Contest):
-    services.ensure_honour_rules(contest)
-    for rule in db.session.scalars(select(HonourRule).where(HonourRule.contest_id == contest.id)):
-        label = (request.form.get(f"label_{rule.id}") or "").strip()
-        quota = request.form.get(f"quota_{rule.id}", type=int)
-        if label:
-            rule.label = label[:100]
-        if quota is not None and quota >= 1:
-            rule.quota = quota
+    """The honours table from the rows editor: rows kept are updated, new ones added, removed ones deleted."""
+    checked = tables.save_honour_rows(contest, tables.rows_from_form(request.form, tables.HONOUR_FIELDS),
+                                      current_user)
+    if not checked.ok:
+        db.session.rollback()
+        flash(_("荣誉表有误，请修改标出的行后再保存"), "error")
+        return _year_page(contest, checked, 422)
     db.session.commit()
     flash(_("荣誉名称和名额已保存"), "success")
     return _back(contest, ".year")
 
 
 @bp.route("/year/review/<int:entry_id>", methods=["POST"])
+@refused_to(".year")
 @contest_access(ORGANISER)
 def review(contest: Contest, entry_id: int):
     entry = get_or_404(Entry, entry_id)
     if entry.entrant.contest_id != contest.id:
         deny(404)
     try:
-        services.save_review(entry, Decimal(request.form.get("score", "")), request.form.get("note", ""), current_user)
-    except (InvalidOperation, services.MeritError) as exc:
-        db.session.rollback()
-        flash(tr(exc) if isinstance(exc, services.MeritError) else _("请输入数字"), "error")
-    else:
-        db.session.commit()
+        score = Decimal(request.form.get("score", ""))
+    except InvalidOperation:
+        raise periods.MeritError(N_("请输入数字")) from None
+    honour_service.save_review(entry, score, request.form.get("note", ""), current_user)
+    db.session.commit()
     return _back(contest, ".year")
 
 
@@ -355,7 +349,7 @@ def review(contest: Contest, entry_id: int):
 @contest_access(UNIT)
 def self_list(contest: Contest):
     return render_template("merit/self_list.html", contest=contest,
-                           sheets=services.self_sheets_for(contest, current_user))
+                           sheets=sheets.self_sheets_for(contest, current_user))
 
 
 def _sheet_form(contest, rnd, values, notes=None, docs=None, entry_id=None):
@@ -381,14 +375,14 @@ def _sheet_form(contest, rnd, values, notes=None, docs=None, entry_id=None):
 @contest_access(UNIT)
 def self_sheet(contest: Contest, sheet_id: int):
     sheet = db.session.get(SelfSheet, sheet_id)
-    if sheet is None or sheet.id not in {s.id for s in services.self_sheets_for(contest, current_user)}:
+    if sheet is None or sheet.id not in {s.id for s in sheets.self_sheets_for(contest, current_user)}:
         deny(404)
     rnd = periods.rounds_of(sheet.period)[sheet.entry.event_id]
     if request.method == "POST":
         try:
-            values = services.parse_values(request.form, rnd.criteria)
-            services.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
-        except services.MeritError as exc:
+            values = sheets.parse_values(request.form, rnd.criteria)
+            sheets.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
+        except periods.MeritError as exc:
             db.session.rollback()
             flash(tr(exc), "error")
         else:
@@ -437,9 +431,9 @@ def assess(contest: Contest, sheet_id: int):
         deny(404)
     if request.method == "POST":
         try:
-            values = services.parse_values(request.form, sheet.round.criteria)
-            services.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
-        except services.MeritError as exc:
+            values = sheets.parse_values(request.form, sheet.round.criteria)
+            sheets.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
+        except periods.MeritError as exc:
             db.session.rollback()
             flash(tr(exc), "error")
         else:
@@ -470,12 +464,12 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
     if not can(current_user, contest, ORGANISER) and sheet.judge_id != current_user.id:
         deny(403)
     if request.method == "POST":
-        notes = {c.code: services.SheetInput(Decimal(0), (request.form.get(f"n_{c.code}") or ""),
+        notes = {c.code: sheets.SheetInput(Decimal(0), (request.form.get(f"n_{c.code}") or ""),
                                              (request.form.get(f"d_{c.code}") or ""))
                  for c in sheet.round.criteria if f"n_{c.code}" in request.form}
         try:
-            changed = services.save_mark_notes(sheet, current_user, notes)
-        except services.MeritError as exc:
+            changed = sheets.save_mark_notes(sheet, current_user, notes)
+        except periods.MeritError as exc:
             db.session.rollback()
             flash(tr(exc), "error")
         else:
@@ -500,7 +494,7 @@ def _evidence_scope(contest: Contest):
     """Entries the current user may attach evidence to / see evidence of (a unit account: its own unit's)."""
     query = select(Entry).join(Entrant).where(Entrant.contest_id == contest.id)
     if not can(current_user, contest, ORGANISER, JUDGE):
-        unit = services.unit_of_user(contest, current_user)
+        unit = sheets.unit_of_user(contest, current_user)
         if unit is None:
             return []
         query = query.where(Entrant.unit_id == unit.id)
@@ -524,9 +518,9 @@ def evidence(contest: Contest):
             if entry is None or crit is None or crit.id not in {c.id for c in bonus}:
                 deny(404)
             try:
-                services.store_evidence(contest, entry, crit, form.file.data.filename, form.file.data.read(),
+                sheets.store_evidence(contest, entry, crit, form.file.data.filename, form.file.data.read(),
                                         form.note.data or "", current_user)
-            except services.MeritError as exc:
+            except periods.MeritError as exc:
                 db.session.rollback()
                 flash(tr(exc), "error")
             else:
@@ -551,7 +545,7 @@ def evidence_file(contest: Contest, evidence_id: int):
     ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
     if ev.entry_id not in {e.id for e in _evidence_scope(contest)}:
         deny(404)
-    path = services.evidence_dir(contest.id) / ev.stored_name
+    path = sheets.evidence_dir(contest.id) / ev.stored_name
     if not path.is_file():
         deny(404)
     response = send_file(path, mimetype=ev.content_type, download_name=ev.filename)
@@ -564,7 +558,7 @@ def evidence_file(contest: Contest, evidence_id: int):
 @contest_access(ORGANISER, JUDGE)
 def evidence_review(contest: Contest, evidence_id: int):
     ev = get_or_404(Evidence, evidence_id, contest_id=contest.id)
-    services.review_evidence(ev, request.form.get("confirm") == "1", request.form.get("note", ""), current_user)
+    sheets.review_evidence(ev, request.form.get("confirm") == "1", request.form.get("note", ""), current_user)
     db.session.commit()
     flash(f"{ev.filename}：{_(ev.status_label)}", "success")
     return _back(contest, ".evidence")

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from contestapp.audit.service import record
@@ -30,6 +31,14 @@ from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.judging.services import judged_rounds, round_confirmed
 from contestapp.results import engine
 from contestapp.results.models import Appeal, AppealStatus, EventResultState, ResultSnapshot, SnapshotKind, Stage
+
+
+_signals = Namespace()
+
+final_snapshot = _signals.signal("final-snapshot")
+"""Sent when a final snapshot becomes effective (定稿, or a correction approved by the second person); sender: the
+snapshot. The areas above results (awards and titles: `awards.services`) subscribe to it, so that results never
+imports them. Receivers run inside the caller's transaction and never commit."""
 
 
 class ResultsError(ValueError):
@@ -221,8 +230,6 @@ def finalise(event: Event, actor, now: Optional[datetime] = None) -> ResultSnaps
     """Final results (定稿): an immutable, numbered snapshot; awards and titles are applied to it, and nothing of
     the event changes any more (contests.finality) unless it is reopened. Only once publicity is over, no appeal is
     possible or waiting, and every judged round is confirmed (`finalise_holds`)."""
-    from contestapp.awards.services import apply_awards
-
     now = now or utcnow()
     event = _locked(event)
     holds = finalise_holds(event, now)
@@ -233,7 +240,7 @@ def finalise(event: Event, actor, now: Optional[datetime] = None) -> ResultSnaps
     snap = _new_snapshot(event, SnapshotKind.FINAL, actor, now, None)
     state.stage = Stage.FINAL
     event.final_at = now
-    apply_awards(snap)
+    final_snapshot.send(snap)
     record(actor, "results.finalise", snap, contest_id=event.contest_id, summary=f"{event.name}：成绩定稿 {snap.number}")
     return snap
 
@@ -322,8 +329,6 @@ def propose_correction(event: Event, reason: str, actor, now: Optional[datetime]
 def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] = None) -> ResultSnapshot:
     """Record one approval; the second approval by a different person (neither the proposer) makes it effective,
     and the results are final again."""
-    from contestapp.awards.services import apply_awards
-
     now = now or utcnow()
     if snap.status != "pending":
         raise ResultsError(N_("该版本不是待审批状态"))
@@ -344,7 +349,7 @@ def approve_correction(snap: ResultSnapshot, approver, now: Optional[datetime] =
     state_of(event).stage = Stage.FINAL
     event.final_at = now
     db.session.flush()
-    apply_awards(snap)
+    final_snapshot.send(snap)
     record(approver, "results.correction_approve", snap, contest_id=event.contest_id,
            summary=f"{event.name}：第二人批准，更正 {snap.number} 生效，成绩重新定稿")
     return snap

@@ -1,4 +1,5 @@
-"""Results console (ranking, drill-down, exports, publicity, appeals, snapshots, paper marks) and the big screen."""
+"""Results console (ranking, drill-down, exports, publicity, appeals, snapshots, paper marks); the big screen is in
+`results.board`."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,6 @@ from contestapp.results.marks import MarksFileError, check_files, confirm_batch,
 from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
 
 bp = Blueprint("results", __name__, url_prefix="/contests/<int:contest_id>/results")
-board_bp = Blueprint("board", __name__, url_prefix="/board")
 VIEWERS = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
 MIMES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "application/pdf"}
 
@@ -343,48 +343,3 @@ def discard(contest: Contest, batch_id: int):
         db.session.commit()
         flash(_("已作废"), "success")
     return redirect(url_for(".marks", contest_id=contest.id))
-
-
-# --- big screen (public) ---------------------------------------------------------------------------------------------
-
-def board_rows(event: Event) -> dict:
-    """The leaderboard as JSON-ready data: rank, label (code, or name when allowed), total, and a version. The rows
-    come from the shared cache, keyed by the event's data version (every worker and host serves the same)."""
-    state = services.state_of(event, create=False)
-    names = services.shows_names(event, state)
-    return {"event": event.name, "contest": event.contest.name, "version": str(aggregate.event_version(event.id)),
-            "names": names, "rows": engine.board(event, names)}
-
-
-def _board_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    state = services.state_of(event, create=False)
-    if not state.board_enabled:
-        abort(404)
-    return event
-
-
-@board_bp.route("/<int:event_id>")
-@public
-def board(event_id: int):
-    event = _board_event(event_id)
-    return render_template("results/board.html", event=event, data=board_rows(event))
-
-
-@board_bp.route("/<int:event_id>/data.json")
-@public
-def board_data(event_id: int):
-    event = _board_event(event_id)
-    import hashlib
-    import json
-
-    body = json.dumps(board_rows(event), ensure_ascii=False, separators=(",", ":"))
-    etag = '"' + hashlib.blake2b(body.encode(), digest_size=12).hexdigest() + '"'  # same data, same tag, any worker
-    if request.headers.get("If-None-Match") == etag:
-        return Response(status=304, headers={"ETag": etag})
-    response = Response(body, mimetype="application/json")
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "no-cache"
-    return response

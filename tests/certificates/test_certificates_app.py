@@ -441,7 +441,7 @@ def test_issue_from_craftsman_naming_keeps_the_serials_given_at_naming(app, make
         ("GJ2025001001", "候选人00", "江山工匠", "craftsman"), ("GJ2025001002", "候选人01", "江山工匠", "craftsman")]
     assert result.certificates[0].id_masked == noms[0].masked_id_number
     # the craftsman area prints these very certificates, so its QR links verify
-    from contestapp.craftsman.services import certificate_records
+    from contestapp.craftsman.naming import certificate_records
 
     assert [r.verify_url for r in certificate_records(w["contest"])] == [
         services.verify_url("GJ2025001001"), services.verify_url("GJ2025001002")]

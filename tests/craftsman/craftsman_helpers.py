@@ -24,7 +24,7 @@ def craftsman_definition(code="2025-jiangshan-craftsman"):
 
 def build_world(make, *, units=10, experts=7, deadline_in=timedelta(days=7), vote=True):
     from contestapp.contests.definition import create_contest
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls
 
     federation = make.org("江山市总工会", "city")
     contest = create_contest(craftsman_definition(), federation, None)
@@ -40,7 +40,7 @@ def build_world(make, *, units=10, experts=7, deadline_in=timedelta(days=7), vot
         u = make.user(f"expert{j}", "judge", org)
         make.member(contest, u)
         expert_users.append(u)
-    call = services.save_call(contest, {
+    call = calls.save_call(contest, {
         "title": "江山工匠", "notice": "2025年度“江山工匠”评选申报通知", "quota": 10, "shortlist_size": 15,
         "reference_date": date(2025, 4, 30),
         "deadline": datetime.now(timezone.utc) + deadline_in,
@@ -79,12 +79,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def nominate(call, unit_user, i, submit=True, **over):
     import io
 
-    from contestapp.craftsman import services
+    from contestapp.craftsman import nominations
 
-    n = services.save_nomination(call, unit_user, None, nomination_values(i, **over))
-    services.store_file(n, f"材料{i}.pdf", io.BytesIO(PDF), unit_user)
+    n = nominations.save_nomination(call, unit_user, None, nomination_values(i, **over))
+    nominations.store_file(n, f"材料{i}.pdf", io.BytesIO(PDF), unit_user)
     if submit:
-        services.submit_nomination(call, n, unit_user)
+        nominations.submit_nomination(call, n, unit_user)
     return n
 
 

@@ -3,7 +3,7 @@ the office checks it and returns it for completion with a note; the unit sees th
 import pytest
 
 from contestapp.extensions import db
-from tests.conftest import Factory, sign_in
+from tests.conftest import Factory, confirm_dialogs, sign_in
 from tests.craftsman.craftsman_helpers import PDF, build_world, nomination_values
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_unit_nominates_and_office_returns_for_completion(live_server, chromium,
     # the unit fills the nomination form, uploads a material, submits
     unit = browser.new_context(locale="zh-CN")
     page = unit.new_page()
-    page.on("dialog", lambda d: d.accept())
+    confirm_dialogs(page)
     sign_in(page, base, "unit0")
     page.goto(f"{base}/craftsman/unit")
     with page.expect_navigation():

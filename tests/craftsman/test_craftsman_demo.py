@@ -13,7 +13,7 @@ def test_demo_craftsman_selection_is_open_for_nominations_today(app):
     from contestapp.auth.models import User
     from contestapp.contests.definition import spec_of
     from contestapp.contests.models import Contest
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls, nominations
     from contestapp.craftsman.panel import OK, check_panel, experts_of
     from contestapp.demo.craftsman import DEMO_CODE
 
@@ -21,16 +21,16 @@ def test_demo_craftsman_selection_is_open_for_nominations_today(app):
     assert result.exit_code == 0, result.output
     assert "xihu gongshu qilunji xizi" in result.output and "zhuanjia1 … zhuanjia6" in result.output
     contest = db.session.scalar(select(Contest).where(Contest.code == DEMO_CODE))
-    call = services.call_of(contest)
-    assert call.stage == "nomination" and services.nominations_open(call)
+    call = calls.call_of(contest)
+    assert call.stage == "nomination" and calls.nominations_open(call)
     assert call.deadline > datetime.now(timezone.utc) and call.quota == 3 and call.vote_enabled
     assert {t["code"] for t in call.targets} == {"young", "front"}
 
-    nominations = services.nominations_of(contest)
-    assert sorted(n.status for n in nominations) == ["draft"] + ["submitted"] * 5
-    submitted = [n for n in nominations if n.status == "submitted"]
+    all_noms = nominations.nominations_of(contest)
+    assert sorted(n.status for n in all_noms) == ["draft"] + ["submitted"] * 5
+    submitted = [n for n in all_noms if n.status == "submitted"]
     assert all(n.files and n.submitted_at for n in submitted)
-    units = {n.unit_org.name for n in nominations}
+    units = {n.unit_org.name for n in all_noms}
     assert units == {"西湖区总工会", "拱墅区总工会", "杭州汽轮机股份有限公司", "西子电梯科技有限公司"}
     for username in ("xihu", "gongshu", "qilunji", "xizi"):
         account = db.session.scalar(select(User).where(User.username == username))
@@ -46,4 +46,4 @@ def test_demo_craftsman_selection_is_open_for_nominations_today(app):
     assert all(c.level == OK for c in check.candidates)
 
     again = app.test_cli_runner().invoke(args=["demo"])  # a second run changes nothing
-    assert again.exit_code == 0 and len(services.nominations_of(contest)) == 6
+    assert again.exit_code == 0 and len(nominations.nominations_of(contest)) == 6

@@ -12,18 +12,18 @@ from tests.craftsman.craftsman_helpers import build_world, craftsman_definition,
 
 
 def _checked(call, office, noms):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls, nominations
 
-    services.set_stage(call, "checking", office)
+    calls.set_stage(call, "checking", office)
     for n in noms:
-        services.decide(call, n, "eligible", "", office)
+        nominations.decide(call, n, "eligible", "", office)
     db.session.commit()
 
 
 def _legacy_world(make):
     """What every account defaulting to the top organisation produced: units and experts all in the federation."""
     from contestapp.contests.definition import create_contest
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls
 
     top = make.org("江山市总工会", "city")
     contest = create_contest(craftsman_definition(), top, None)
@@ -31,7 +31,7 @@ def _legacy_world(make):
     units = [make.user(f"unit{k}", "unit", top) for k in range(3)]
     for j in range(5):
         make.member(contest, make.user(f"expert{j}", "judge", top))
-    call = services.save_call(contest, {
+    call = calls.save_call(contest, {
         "title": "江山工匠", "quota": 2, "shortlist_size": 3, "reference_date": date(2025, 4, 30),
         "deadline": datetime.now(timezone.utc) + timedelta(days=3), "eligibility": {}, "targets": [],
         "vote_enabled": False, "vote_weight": "0", "publicity_days": 5}, office)
@@ -39,11 +39,11 @@ def _legacy_world(make):
 
 
 def test_a_unit_account_in_the_organising_federation_cannot_nominate(app, make, client):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import errors
 
     contest, call, office, units = _legacy_world(make)
     db.session.commit()
-    with pytest.raises(services.CraftsmanError, match="主办单位"):
+    with pytest.raises(errors.CraftsmanError, match="主办单位"):
         nominate(call, units[0], 0)
     db.session.rollback()
     login(client, "unit0")
@@ -54,7 +54,7 @@ def test_a_unit_account_in_the_organising_federation_cannot_nominate(app, make, 
 def test_every_candidate_without_a_possible_score_is_named_and_the_review_does_not_start(app, make, client):
     """The issue's case: every expert shares the nominating unit with every candidate. Before, the review started
     with 0 sheets and no warning."""
-    from contestapp.craftsman import services
+    from contestapp.craftsman import errors, review
     from contestapp.craftsman.models import Nomination
     from contestapp.judging.models import ScoreSheet
 
@@ -82,14 +82,14 @@ def test_every_candidate_without_a_possible_score_is_named_and_the_review_does_n
     db.session.expire_all()
     assert call.stage == "checking" and db.session.scalar(select(func.count(ScoreSheet.id))) == 0
     assert all(n.entrant_id is None for n in db.session.scalars(select(Nomination)))
-    with pytest.raises(services.PanelTooSmall) as refused:
-        services.start_review(call, office, acknowledged=True)
+    with pytest.raises(errors.PanelTooSmall) as refused:
+        review.start_review(call, office, acknowledged=True)
     assert [c.nomination.name for c in refused.value.check.blocked] == [n.name for n in noms]
 
 
 def test_a_short_panel_is_listed_and_starts_only_when_confirmed(app, make, client):
     from contestapp.audit.models import AuditEntry
-    from contestapp.craftsman import services
+    from contestapp.craftsman import panel
 
     w = build_world(make, units=3, experts=5, vote=False)  # the last expert works at the last unit
     noms = [nominate(w["call"], w["units"][k], k) for k in range(3)]
@@ -119,14 +119,14 @@ def test_a_short_panel_is_listed_and_starts_only_when_confirmed(app, make, clien
     assert "已确认回避后专家不足 5 名：候选人02（4 名）" in started.summary
     # once started, the page sends the organiser to the review
     assert client.get(f"/craftsman/{contest.id}/review/start").status_code == 302
-    assert services.experts_of(contest)  # (the panel itself is unchanged)
+    assert panel.experts_of(contest)  # (the panel itself is unchanged)
 
 
 def test_recusal_follows_the_units_a_person_belongs_to(app, make):
     """An expert is recused from the candidates of the unit the account belongs to, from candidates employed there
     though nominated by someone else, and from those of the employer named on the account -- never because of the
     federation that runs the selection."""
-    from contestapp.craftsman import services
+    from contestapp.craftsman import panel
     from contestapp.craftsman.panel import shared_unit
 
     w = build_world(make, units=2, experts=5)
@@ -138,7 +138,7 @@ def test_recusal_follows_the_units_a_person_belongs_to(app, make):
     employed = nominate(w["call"], w["units"][0], 0, employer="杭州汽轮机股份有限公司")
     other = nominate(w["call"], w["units"][1], 1)
     own = nominate(w["call"], make.user("turbine_unit", "unit", turbine), 2)
-    assert services.is_recused(at_turbine, employed) and shared_unit(at_turbine, employed) == "杭州汽轮机股份有限公司"
-    assert services.is_recused(at_turbine, own) and not services.is_recused(at_turbine, other)
-    assert services.is_recused(named, other) and shared_unit(named, other) == "江山某某制造有限公司1"
-    assert not any(services.is_recused(at_federation, n) for n in (employed, other, own))
+    assert panel.is_recused(at_turbine, employed) and shared_unit(at_turbine, employed) == "杭州汽轮机股份有限公司"
+    assert panel.is_recused(at_turbine, own) and not panel.is_recused(at_turbine, other)
+    assert panel.is_recused(named, other) and shared_unit(named, other) == "江山某某制造有限公司1"
+    assert not any(panel.is_recused(at_federation, n) for n in (employed, other, own))

@@ -13,7 +13,7 @@ from tests.pdf_checks import fit_problems
 
 
 def _reviewed_world(make):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls, nominations, panel, review
     from contestapp.craftsman.models import Stage
 
     w = build_world(make, units=6, experts=5, vote=False)
@@ -21,33 +21,33 @@ def _reviewed_world(make):
     call.quota, call.shortlist_size = 2, 3
     call.targets = []
     noms = [nominate(call, w["units"][i], i) for i in range(6)]
-    services.set_stage(call, Stage.CHECKING, office)
+    calls.set_stage(call, Stage.CHECKING, office)
     for n in noms:
-        services.decide(call, n, "eligible", "", office)
-    services.start_review(call, office, acknowledged=True)  # the last unit's candidate keeps 4 experts
+        nominations.decide(call, n, "eligible", "", office)
+    review.start_review(call, office, acknowledged=True)  # the last unit's candidate keeps 4 experts
     for i, n in enumerate(noms):
         for j, e in enumerate(experts):
-            if not services.is_recused(e, n):
-                services.record_marks(e, n, "review", marks_for(Decimal("0.9") - Decimal("0.1") * i, j))
-    for s in services.make_shortlist(call, office):
+            if not panel.is_recused(e, n):
+                review.record_marks(e, n, "review", marks_for(Decimal("0.9") - Decimal("0.1") * i, j))
+    for s in review.make_shortlist(call, office):
         for j, e in enumerate(experts):
-            if not services.is_recused(e, s.nomination):
-                services.record_marks(e, s.nomination, "defence", {"defence": 90 - j})
+            if not panel.is_recused(e, s.nomination):
+                review.record_marks(e, s.nomination, "defence", {"defence": 90 - j})
     db.session.commit()
     return w, noms
 
 
 def test_naming_list_is_published_as_results_snapshots(app, make):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import errors, naming, review
     from contestapp.results import services as results
 
     w, noms = _reviewed_world(make)
     call, contest, office = w["call"], w["contest"], w["organiser"]
-    services.confirm_list(call, office, acknowledged=True)
-    objection = results.lodge_appeal(contest.events[0], services.entry_of(noms[0]), "某职工", "对候选人00有异议",
+    naming.confirm_list(call, office, acknowledged=True)
+    objection = results.lodge_appeal(contest.events[0], review.entry_of(noms[0]), "某职工", "对候选人00有异议",
                                       office)
     db.session.commit()
-    snap = services.current_publicity_snapshot(contest)
+    snap = naming.current_publicity_snapshot(contest)
     assert [r["name"] for r in snap.data["ranking"]] == ["候选人00", "候选人01"]
 
     c = app.test_client()
@@ -59,22 +59,22 @@ def test_naming_list_is_published_as_results_snapshots(app, make):
     r = c.post(f"/craftsman/{contest.id}/naming/name", follow_redirects=True)
     assert "公示结束后才能命名" in r.get_data(as_text=True)
     after = call.publicity_ends + timedelta(seconds=1)
-    with pytest.raises(services.CraftsmanError, match="1 件异议尚未处理"):
-        services.name_titles(call, office, now=after)
+    with pytest.raises(errors.CraftsmanError, match="1 件异议尚未处理"):
+        naming.name_titles(call, office, now=after)
 
     public = app.test_client().get(f"/craftsman/publicity/{contest.id}").get_data(as_text=True)
     assert snap.number in public and "候选人00" in public and "候选人02" not in public
 
     results.decide_appeal(objection, False, "经核查无误", office)
-    titles = services.name_titles(call, office, now=after)
+    titles = naming.name_titles(call, office, now=after)
     db.session.commit()
     final = results.official_snapshot(contest.events[0])
     assert final.number.endswith("/F1") and [r["serial"] for r in final.data["ranking"]] == [t.serial for t in titles]
-    assert [s.number[-2:] for s in services.publicity_snapshots(contest)] == ["P1", "F1"]
+    assert [s.number[-2:] for s in naming.publicity_snapshots(contest)] == ["P1", "F1"]
 
 
 def test_naming_list_pdf_from_the_naming_page(app, make):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import naming
 
     w, noms = _reviewed_world(make)
     call, contest, office = w["call"], w["contest"], w["organiser"]
@@ -82,16 +82,16 @@ def test_naming_list_pdf_from_the_naming_page(app, make):
     login(c, "office")
     empty = c.get(f"/craftsman/{contest.id}/naming.pdf", follow_redirects=True)
     assert "还没有拟命名人选" in empty.get_data(as_text=True)
-    services.confirm_list(call, office, acknowledged=True)
+    naming.confirm_list(call, office, acknowledged=True)
     db.session.commit()
-    snap = services.current_publicity_snapshot(contest)
+    snap = naming.current_publicity_snapshot(contest)
     assert f"/craftsman/{contest.id}/naming.pdf" in c.get(f"/craftsman/{contest.id}/naming").get_data(as_text=True)
     r = c.get(f"/craftsman/{contest.id}/naming.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
     assert_fonts_embedded(r.data)
     assert not fit_problems(r.data, [f"{contest.name}拟命名人选公示", f"公示编号 {snap.number}", "候选人00", "候选人01"])
-    services.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
+    naming.name_titles(call, office, now=call.publicity_ends + timedelta(seconds=1))
     db.session.commit()
     named = c.get(f"/craftsman/{contest.id}/naming.pdf")
     assert not fit_problems(named.data, [f"{contest.name}命名名单", "候选人00"])

@@ -121,7 +121,7 @@ def test_oversized_uploads_are_refused(app, world, client):
 
 
 def test_materials_are_shown_only_to_those_who_may_see_them(app, world, make):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls, nominations
     from contestapp.craftsman.models import NominationFile
 
     call, contest = world["call"], world["contest"]
@@ -151,9 +151,9 @@ def test_materials_are_shown_only_to_those_who_may_see_them(app, world, make):
     assert status("stranger") == 404         # an organiser elsewhere
     assert status("chief") == 403            # not a role that reads materials
     assert status("expert0") == 404          # an expert, before the candidate is in review
-    services.set_stage(call, "checking", world["organiser"])
-    services.decide(call, n, "eligible", "", world["organiser"])
-    services.decide(call, n_other, "eligible", "", world["organiser"])
+    calls.set_stage(call, "checking", world["organiser"])
+    nominations.decide(call, n, "eligible", "", world["organiser"])
+    nominations.decide(call, n_other, "eligible", "", world["organiser"])
     db.session.commit()
     assert status("expert0") == 200          # an assigned expert, in review
     assert status("outsider") == 404         # an expert not on this panel
@@ -169,7 +169,7 @@ def test_materials_are_shown_only_to_those_who_may_see_them(app, world, make):
 
 
 def test_deadline_closes_nominations(app, world, client):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import errors, nominations
 
     login(client, "unit0")
     nid = _new_nomination(client, world["contest"])
@@ -180,8 +180,8 @@ def test_deadline_closes_nominations(app, world, client):
     assert "申报已截止，不能再提交" in r.get_data(as_text=True)
     r = client.get(f"/craftsman/unit/calls/{world['contest'].id}/new", follow_redirects=True)
     assert "申报已截止" in r.get_data(as_text=True)
-    with pytest.raises(services.CraftsmanError, match="申报已截止"):
-        services.save_nomination(world["call"], world["units"][1], None, nomination_values(2))
+    with pytest.raises(errors.CraftsmanError, match="申报已截止"):
+        nominations.save_nomination(world["call"], world["units"][1], None, nomination_values(2))
 
 
 def test_office_returns_and_unit_resubmits(app, world):
@@ -215,7 +215,7 @@ def test_office_returns_and_unit_resubmits(app, world):
 
 
 def test_console_pages_render(app, world):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import calls
 
     nominate(world["call"], world["units"][0], 0)
     db.session.commit()
@@ -232,7 +232,7 @@ def test_console_pages_render(app, world):
         "direct_keywords": "省级一等奖", "young_age": 40, "young_share": "0.5", "front_share": "0.8",
         "vote_enabled": "y", "vote_weight": "0.2", "publicity_days": 5})
     assert r.status_code == 302, r.get_data(as_text=True)[:3000]
-    call = services.call_of(world["contest"])
+    call = calls.call_of(world["contest"])
     db.session.refresh(call)
     assert call.eligibility["employer_types"] == ["国有企业", "民营企业"] and call.eligibility["max_age"] == 50
     assert call.deadline == datetime(2030, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -269,7 +269,8 @@ def test_http_sms_sender_posts_to_the_gateway():
 
 
 def test_public_vote_by_phone_code(app, world, caplog):
-    from contestapp.craftsman import services
+    from contestapp.craftsman import vote
+    from contestapp.craftsman.models import VoteCode
     from contestapp.craftsman.sms import LogSender
 
     call = world["call"]
@@ -293,10 +294,10 @@ def test_public_vote_by_phone_code(app, world, caplog):
     r = c.post(f"/craftsman/vote/{cid}/cast", data={"phone": "13912345678", "code": code, "nomination_id": n.id},
                follow_redirects=True)
     assert "投票成功" in r.get_data(as_text=True)
-    assert services.vote_counts(cid) == {n.id: 1}
+    assert vote.vote_counts(cid) == {n.id: 1}
     # the same phone cannot vote twice the same day
     c2 = app.test_client()
-    vc = db.session.scalar(db.select(services.VoteCode).order_by(services.VoteCode.id.desc()))
+    vc = db.session.scalar(db.select(VoteCode).order_by(VoteCode.id.desc()))
     vc.created_at -= timedelta(minutes=2)
     db.session.commit()
     c2.post(f"/craftsman/vote/{cid}/code", data={"phone": "13912345678"})

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from contestapp.domain.idcard import make_id_number
-from tests.conftest import wait_for_js
+from tests.conftest import confirm_dialogs, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +64,6 @@ def expected_total(i: int, m3: int | None = None) -> Decimal:
 
 
 # --- steps -----------------------------------------------------------------------------------------------------------
-
-def confirm_dialogs(page) -> None:
-    page.on("dialog", lambda d: d.accept())
-
 
 def submit(page, selector: str) -> None:
     with page.expect_navigation():
@@ -276,6 +272,7 @@ def test_skills_contest_from_roster_to_a_verified_certificate(site, clock, deskt
     submit(office, "form[action$='/end'] button[type=submit]")
     assert "已记录赛项结束时间" in flash(office)
     submit(office, "text=发布公示成绩")
+    assert "发布后进入公示期" in office.evaluate("sessionStorage.getItem('confirmed')")  # the dialog said what publishing does
     assert "公示成绩已发布" in flash(office)
     assert office.is_disabled("#finalise")
     holds = office.inner_text("#finalise-holds")

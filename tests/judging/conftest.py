@@ -11,7 +11,8 @@ from contestapp.extensions import db
 @pytest.fixture
 def jw(app, make):
     from contestapp.entrants.models import Entrant, Entry
-    from contestapp.judging import services
+    from contestapp.judging.assignments import assign
+    from contestapp.judging.draws import draw_event
 
     org = make.org("甲市总工会", "city")
     contest = make.contest(org)
@@ -28,9 +29,9 @@ def jw(app, make):
         e.phone = f"1390000{i:04d}"
     event = contest.events[0]
     practical = next(r for r in event.rounds if r.code == "practical")
-    services.draw_event(event, people["organiser"], levels=2, seed=12345)
+    draw_event(event, people["organiser"], levels=2, seed=12345)
     for key in ("j1", "j2", "j3"):
-        services.assign(contest, people[key], [practical], None, people["organiser"])
+        assign(contest, people[key], [practical], None, people["organiser"])
     db.session.commit()
     entries = list(db.session.scalars(select(Entry).where(Entry.event_id == event.id)))
     return {"contest": contest, "event": event, "round": practical, "entries": entries, **people}

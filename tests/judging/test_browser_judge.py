@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
+from tests.conftest import confirm_dialogs
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,12 @@ def served(tmp_path, monkeypatch):
     config.WTF_CSRF_ENABLED = True
     app = create_app(config)
     with app.app_context():
-        from contestapp.judging import services
+        from contestapp.judging.assignments import assign
+        from contestapp.judging.cards import issue_card
+        from contestapp.judging.common import local_today
+        from contestapp.judging.draws import draw_event
+        from contestapp.entrants.models import Entrant
+        from contestapp.entrants.models import Entry
 
         db.create_all()
         make = Factory()
@@ -42,15 +48,15 @@ def served(tmp_path, monkeypatch):
         make.member(contest, chief)
         event = contest.events[0]
         practical = next(r for r in event.rounds if r.code == "practical")
-        services.draw_event(event, None, seed=99)
-        services.assign(contest, judge, [practical], ["m1", "safety"], None)  # a group of criteria
-        today = services.local_today()
-        card = services.issue_card(contest, judge, None, today, today + timedelta(days=1))
+        draw_event(event, None, seed=99)
+        assign(contest, judge, [practical], ["m1", "safety"], None)  # a group of criteria
+        today = local_today()
+        card = issue_card(contest, judge, None, today, today + timedelta(days=1))
         db.session.commit()
         world = {"contest_id": contest.id, "event_id": event.id, "round_id": practical.id, "card": card.code,
                  "pin": card.pin, "codes": sorted(e.code for e in db.session.scalars(
-                     select(services.Entry).where(services.Entry.event_id == event.id))),
-                 "names": [e.name for e in db.session.scalars(select(services.Entrant))]}
+                     select(Entry).where(Entry.event_id == event.id))),
+                 "names": [e.name for e in db.session.scalars(select(Entrant))]}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -126,7 +132,7 @@ def test_judge_marks_on_a_tablet_through_a_dropped_connection(served, chromium):
         # the chief judge returns one sheet
         office = browser.new_context(locale="zh-CN")
         chief = office.new_page()
-        chief.on("dialog", lambda d: d.accept())
+        confirm_dialogs(chief)
         chief.goto(f"{url}/login")
         chief.fill("#username", "chiefjudge")
         chief.fill("#password", "secret-pass-1")

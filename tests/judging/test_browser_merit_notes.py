@@ -34,7 +34,7 @@ def merit_served(tmp_path, monkeypatch):
     with app.app_context():
         from contestapp.jobs.runner import run_job
         from contestapp.judging import services as judging
-        from contestapp.merit import participants, services
+        from contestapp.merit import participants, periods
 
         db.create_all()
         make = Factory()
@@ -43,7 +43,7 @@ def merit_served(tmp_path, monkeypatch):
         judge = make.user("assessor1", "judge", org)
         contest = make.contest(org, "merit-project.json", code="metro-b")
         make.member(contest, judge)
-        services.save_project(contest, {"name": "地铁3号线工程", "owner": "市轨道交通集团",
+        periods.save_project(contest, {"name": "地铁3号线工程", "owner": "市轨道交通集团",
                                         "budget": Decimal("1850000"), "location": "城东",
                                         "starts_on": date(2025, 4, 1), "ends_on": date(2025, 6, 30),
                                         "schedule": "monthly", "deadline_days": 5, "red_flags": 1}, organiser)
@@ -51,11 +51,11 @@ def merit_served(tmp_path, monkeypatch):
             [name, "项目部", "施工", "", "", ""] for name in UNITS]
         checked = participants.check_participants(contest, csv_bytes(table), "units.csv")
         participants.import_participants(contest, checked, organiser)
-        services.generate_periods(contest, organiser)
+        periods.generate_periods(contest, organiser)
         db.session.commit()
         run_job("open_periods", at(2025, 4, 1))
-        april = services.periods_of(contest)[0]
-        judging.assign(contest, judge, list(services.rounds_of(april).values()), None, organiser)
+        april = periods.periods_of(contest)[0]
+        judging.assign(contest, judge, list(periods.rounds_of(april).values()), None, organiser)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

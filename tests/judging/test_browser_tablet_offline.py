@@ -36,7 +36,12 @@ def served(tmp_path, monkeypatch):
     config = TestingConfig(f"sqlite:///{tmp_path / 'browser.db'}")
     app = create_app(config)
     with app.app_context():
-        from contestapp.judging import services
+        from contestapp.judging.assignments import assign
+        from contestapp.judging.cards import issue_card
+        from contestapp.judging.common import local_today
+        from contestapp.judging.draws import draw_event
+        from contestapp.judging.signoff import confirm_round
+        from contestapp.entrants.models import Entry
 
         db.create_all()
         make = Factory()
@@ -50,18 +55,18 @@ def served(tmp_path, monkeypatch):
         event = contest.events[0]
         practical = next(r for r in event.rounds if r.code == "practical")
         theory = next(r for r in event.rounds if r.code == "theory")
-        services.draw_event(event, None, seed=99)
-        services.assign(contest, judge, [practical], ["m1", "safety"], None)
-        services.assign(contest, judge, [theory], None, None)
-        services.assign(contest, other, [practical], ["m1", "safety"], None)
-        today = services.local_today()
-        cards = {u.username: services.issue_card(contest, u, None, today, today + timedelta(days=1))
+        draw_event(event, None, seed=99)
+        assign(contest, judge, [practical], ["m1", "safety"], None)
+        assign(contest, judge, [theory], None, None)
+        assign(contest, other, [practical], ["m1", "safety"], None)
+        today = local_today()
+        cards = {u.username: issue_card(contest, u, None, today, today + timedelta(days=1))
                  for u in (judge, other)}
         db.session.commit()
         world = {"contest_id": contest.id, "round_id": practical.id, "theory_id": theory.id,
                  "cards": {name: (c.code, c.pin) for name, c in cards.items()},
                  "codes": sorted(e.code for e in db.session.scalars(
-                     select(services.Entry).where(services.Entry.event_id == event.id)))}
+                     select(Entry).where(Entry.event_id == event.id)))}
     # the theory round is marked, signed and confirmed before the tablet opens (through the API, CSRF off for that)
     client = app.test_client()
     login(client, "tabletjudge")
@@ -76,9 +81,14 @@ def served(tmp_path, monkeypatch):
     with app.app_context():
         from contestapp.auth.models import User
         from contestapp.contests.models import Round
-        from contestapp.judging import services
+        from contestapp.judging.assignments import assign
+        from contestapp.judging.cards import issue_card
+        from contestapp.judging.common import local_today
+        from contestapp.judging.draws import draw_event
+        from contestapp.judging.signoff import confirm_round
+        from contestapp.entrants.models import Entry
 
-        services.confirm_round(db.session.get(Round, world["theory_id"]),
+        confirm_round(db.session.get(Round, world["theory_id"]),
                                db.session.scalar(select(User).where(User.username == "chiefjudge")))
         db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.browser
 
 def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, tablet):
     from contestapp.extensions import db
-    from contestapp.judging import services
+    from contestapp.judging.assignments import assign
+    from contestapp.judging.draws import draw_event
     from tests.conftest import Factory, sign_in
 
     base, app = live_server
@@ -19,8 +20,8 @@ def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, 
         make.roster(contest, 1)
         event = contest.events[0]
         practical = next(r for r in event.rounds if r.code == "practical")
-        services.draw_event(event, None, seed=1)
-        services.assign(contest, make.user("typist", "judge", org), [practical], ["m1", "safety"], None)
+        draw_event(event, None, seed=1)
+        assign(contest, make.user("typist", "judge", org), [practical], ["m1", "safety"], None)
         db.session.commit()
     page = tablet.new_page()
     sign_in(page, base, "typist")

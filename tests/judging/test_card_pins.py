@@ -11,7 +11,9 @@ from sqlalchemy import text
 from config import TestingConfig
 from contestapp import create_app
 from contestapp.extensions import db
-from contestapp.judging import services
+from contestapp.judging import cards
+from contestapp.judging.cards import issue_card
+from contestapp.judging.common import local_today
 from contestapp.judging.models import JudgeCard, card_pin
 from tests.conftest import Factory
 from tests.judging.conftest import Fresh, signed_in
@@ -20,8 +22,8 @@ BEFORE_DERIVED_PINS = "2725a1ea1c1b"  # the revision whose judge_cards.pin held 
 
 
 def new_card(jw, judge="j2"):
-    today = services.local_today()
-    card = services.issue_card(jw["contest"], jw[judge], jw["organiser"], today, today)
+    today = local_today()
+    card = issue_card(jw["contest"], jw[judge], jw["organiser"], today, today)
     db.session.commit()
     return card
 
@@ -113,8 +115,8 @@ def test_the_migration_keeps_printed_pins_both_ways(empty_database):
         org = make.org()
         contest = make.contest(org)
         judges = [make.user(f"judge{i}", "judge", org) for i in (1, 2)]
-        today = services.local_today()
-        new, old = (services.issue_card(contest, j, None, today, today) for j in judges)
+        today = local_today()
+        new, old = (issue_card(contest, j, None, today, today) for j in judges)
         db.session.commit()
         codes, derived = (new.code, old.code), new.pin
         db.session.execute(text("UPDATE judge_cards SET legacy_pin = '246810' WHERE code = :c"), {"c": old.code})
@@ -132,7 +134,7 @@ def test_the_migration_keeps_printed_pins_both_ways(empty_database):
         rows = dict(db.session.execute(text("SELECT code, legacy_pin FROM judge_cards")).all())
         assert rows == {codes[0]: derived, codes[1]: "246810"}
         for code, pin in zip(codes, (derived, "246810")):
-            assert services.card_login(code, pin, "127.0.0.1").code == code
+            assert cards.card_login(code, pin, "127.0.0.1").code == code
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()

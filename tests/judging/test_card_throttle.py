@@ -8,10 +8,11 @@ VENUE = {"REMOTE_ADDR": "10.8.0.23"}
 
 
 def test_wrong_pins_lock_one_card_not_the_others_on_the_same_wifi(app, jw):
-    from contestapp.judging import services
+    from contestapp.judging.cards import issue_card
+    from contestapp.judging.common import local_today
 
-    today = services.local_today()
-    cards = [services.issue_card(jw["contest"], jw[j], jw["organiser"], today, today + timedelta(days=1))
+    today = local_today()
+    cards = [issue_card(jw["contest"], jw[j], jw["organiser"], today, today + timedelta(days=1))
              for j in ("j1", "j2", "j3")]
     db.session.commit()
     wrong = "000000" if cards[0].pin != "000000" else "111111"

@@ -50,7 +50,8 @@ def build(make, mode: str):
     scored entries (team members, or the people) submitted."""
     from contestapp.contests.definition import create_contest
     from contestapp.entrants.models import Entrant, Entry
-    from contestapp.judging import services
+    from contestapp.judging.assignments import assign
+    from contestapp.judging.draws import draw_event
     from contestapp.judging.models import Mark, ScoreSheet
     from contestapp.results import engine
 
@@ -85,10 +86,10 @@ def build(make, mode: str):
             entry("person", name, number)
             marks[number] = m
     db.session.flush()
-    services.draw_event(event, organiser, levels=2, seed=4242)
+    draw_event(event, organiser, levels=2, seed=4242)
     practical = event.rounds[0]
     for judge in judges:
-        services.assign(contest, judge, [practical], None, organiser)
+        assign(contest, judge, [practical], None, organiser)
     crit = {c.code: c.id for c in practical.criteria}
     entries = {e.number: e for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
     for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == practical.id)):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from contestapp.extensions import db
-from contestapp.judging import services
+from contestapp.judging.cards import issue_card, revoke_card
+from contestapp.judging.common import local_today
 from tests.judging.conftest import Fresh, signed_in
 
 EN = {"Accept-Language": "en"}
@@ -67,8 +68,8 @@ def test_tablet_api_errors_in_the_readers_language(app, jw):
 
 
 def test_card_login_errors_in_the_readers_language(app, jw):
-    today = services.local_today()
-    card = services.issue_card(jw["contest"], jw["j2"], jw["organiser"], today, today + timedelta(days=1))
+    today = local_today()
+    card = issue_card(jw["contest"], jw["j2"], jw["organiser"], today, today + timedelta(days=1))
     db.session.commit()
     wrong = "000000" if card.pin != "000000" else "111111"
     r = Fresh(app).post("/judging/card?lang=en", data={"code": card.code, "pin": wrong})
@@ -80,7 +81,7 @@ def test_card_login_errors_in_the_readers_language(app, jw):
     # a tablet whose card was revoked is signed out at its next call, told so in its language
     tablet = Fresh(app)
     assert tablet.post("/judging/card", data={"code": card.code, "pin": card.pin}).status_code == 302
-    services.revoke_card(card, jw["organiser"])
+    revoke_card(card, jw["organiser"])
     db.session.commit()
     r = tablet.get("/api/v1/assignments", headers=EN)
     assert r.status_code == 401 and error_of(r)["message"] == "The login card is no longer valid; sign in again"

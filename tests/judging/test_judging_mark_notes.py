@@ -11,13 +11,13 @@ from tests.merit.merit_helpers import UNITS, at, merit, sheets_of  # noqa: F401
 
 def _assessor_sheet(app, merit):
     from contestapp.jobs.runner import run_job
-    from contestapp.judging import services
-    from contestapp.merit.services import periods_of, rounds_of
+    from contestapp.judging.assignments import assign
+    from contestapp.merit.periods import periods_of, rounds_of
 
     contest, (judge1, _) = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))
     april = periods_of(contest)[0]
-    services.assign(contest, judge1, list(rounds_of(april).values()), None, merit["organiser"])
+    assign(contest, judge1, list(rounds_of(april).values()), None, merit["organiser"])
     db.session.commit()
     client = signed_in(app, "assessor1")
     sheet = sheets_of(april, judge1)[UNITS[1]]

@@ -9,15 +9,17 @@ from sqlalchemy import func, select
 
 from contestapp.audit.models import AuditEntry
 from contestapp.extensions import db
-from contestapp.judging import services
+from contestapp.judging.cards import issue_card
+from contestapp.judging.common import JudgingError, local_today, round_confirmed
+from contestapp.judging.draws import draw_event, latest_draw, verify_draw
 from contestapp.judging.models import JudgeCard, LotDraw, ScoreSheet, TieDecision
 from tests.judging.conftest import Fresh, marks_for, secrets_of, signed_in
 
 
 def test_a_seeded_draw_is_reproducible_and_codes_reveal_nothing(app, jw):
     event = jw["event"]
-    draw = services.latest_draw(event)
-    assert draw.seed == "12345" and services.verify_draw(draw, event)
+    draw = latest_draw(event)
+    assert draw.seed == "12345" and verify_draw(draw, event)
     codes = [e.code for e in jw["entries"]] + [e.code2 for e in jw["entries"]]
     assert len(set(codes)) == len(codes)
     assert all(e.code != e.number and e.code != str(e.workstation) for e in jw["entries"])
@@ -27,7 +29,7 @@ def test_a_seeded_draw_is_reproducible_and_codes_reveal_nothing(app, jw):
     assert by_code != sorted(by_code)
     # the same seed gives the same lots
     before = {e.id: (e.workstation, e.code, e.code2) for e in jw["entries"]}
-    services.draw_event(event, jw["organiser"], levels=2, seed=12345)
+    draw_event(event, jw["organiser"], levels=2, seed=12345)
     db.session.flush()
     assert {e.id: (e.workstation, e.code, e.code2) for e in jw["entries"]} == before
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "draw.seeded")) == 2
@@ -39,8 +41,8 @@ def test_no_redraw_once_marks_exist(app, jw):
     s = c.get(f"/api/v1/sheets/{sheet.id}").get_json()
     assert c.put(f"/api/v1/sheets/{sheet.id}/marks", json={"version": 1, "marks": marks_for(s)[:1]},
                  headers={"Idempotency-Key": "k"}).status_code == 200
-    with pytest.raises(services.JudgingError, match="已有评分"):
-        services.draw_event(jw["event"], jw["organiser"])
+    with pytest.raises(JudgingError, match="已有评分"):
+        draw_event(jw["event"], jw["organiser"])
 
 
 def test_manual_draw_import_is_all_or_nothing(app, jw):
@@ -60,14 +62,14 @@ def test_manual_draw_import_is_all_or_nothing(app, jw):
                  data={"m-file": (__import__("io").BytesIO(good.encode()), "lots.csv")},
                  content_type="multipart/form-data")
     assert r.status_code == 302
-    assert services.latest_draw(jw["event"]).method == "manual"
+    assert latest_draw(jw["event"]).method == "manual"
     assert sorted(e.code for e in jw["entries"]) == [f"M{100 + i}" for i in range(8)]
 
 
 def test_card_login_for_the_contest_days_only_and_revocation(app, jw):
     contest = jw["contest"]
     today = services_today(app)
-    card = services.issue_card(contest, jw["j2"], jw["organiser"], today, today + timedelta(days=1))
+    card = issue_card(contest, jw["j2"], jw["organiser"], today, today + timedelta(days=1))
     db.session.commit()
     tablet = Fresh(app)
     assert tablet.post("/judging/card", data={"code": card.code, "pin": "000000" if card.pin != "000000" else "1"}
@@ -76,13 +78,13 @@ def test_card_login_for_the_contest_days_only_and_revocation(app, jw):
     assert r.status_code == 302 and r.headers["Location"].endswith("/judging/")
     assert tablet.get("/api/v1/assignments").status_code == 200
     # reissue revokes the old card: the tablet is logged out at its next call
-    new = services.issue_card(contest, jw["j2"], jw["organiser"], today, today)
+    new = issue_card(contest, jw["j2"], jw["organiser"], today, today)
     db.session.commit()
     assert db.session.get(JudgeCard, card.id).revoked_at is not None
     assert tablet.get("/api/v1/assignments").status_code == 401
     assert Fresh(app).post("/judging/card", data={"code": card.code, "pin": card.pin}).status_code == 401
     # outside the contest days the card does not log in
-    later = services.issue_card(contest, jw["j3"], jw["organiser"], today + timedelta(days=3), today + timedelta(days=4))
+    later = issue_card(contest, jw["j3"], jw["organiser"], today + timedelta(days=3), today + timedelta(days=4))
     db.session.commit()
     r = Fresh(app).post("/judging/card", data={"code": later.code, "pin": later.pin})
     assert r.status_code == 401 and "仅在" in r.get_data(as_text=True)
@@ -90,13 +92,13 @@ def test_card_login_for_the_contest_days_only_and_revocation(app, jw):
 
 
 def services_today(app):
-    return services.local_today()
+    return local_today()
 
 
 def test_cards_draw_sheet_and_score_sheets_are_pdfs_with_embedded_fonts(app, jw, tmp_path):
     contest, cid = jw["contest"], jw["contest"].id
     for j in ("j1", "j2", "j3"):
-        services.issue_card(contest, jw[j], jw["organiser"])
+        issue_card(contest, jw[j], jw["organiser"])
     db.session.commit()
     org = signed_in(app, "org1")
     chief = signed_in(app, "chief1")
@@ -137,12 +139,12 @@ def test_confirm_then_decrypt_is_logged_and_judges_never_see_names(app, jw):
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "event.decrypt")) == 0
     assert chief.get(f"/contests/{cid}/judging/events/{eid}/decrypted").status_code == 403
     r = chief.post(f"/contests/{cid}/judging/rounds/{rid}/confirm")
-    assert r.status_code == 302 and services.round_confirmed(rid) is None  # not every sheet signed
+    assert r.status_code == 302 and round_confirmed(rid) is None  # not every sheet signed
     complete_round(app, jw)
     page = chief.get(f"/contests/{cid}/judging/rounds/{rid}").get_data(as_text=True)
     assert "确认本轮" in page and not any(s in page for s in secrets)
     chief.post(f"/contests/{cid}/judging/rounds/{rid}/confirm")
-    assert services.round_confirmed(rid) is not None
+    assert round_confirmed(rid) is not None
     # a confirmed round takes no more marks
     judge = signed_in(app, "judge2")
     sheet = judge.get("/api/v1/assignments").get_json()["rounds"][0]["sheets"][0]
@@ -186,12 +188,17 @@ def test_nothing_a_judge_receives_names_an_entrant(app, jw):
         seen.append(judge.put(f"/api/v1/sheets/{s['id']}/marks", json={"version": 2, "marks": [
             {"criterion_id": body["criteria"][0]["id"], "value": "99"}]}, headers={"Idempotency-Key": f"c{s['id']}"}))
         seen.append(judge.post(f"/api/v1/sheets/{s['id']}/submit", json={"version": 2, "confirm": True}))
-    marked = data["rounds"][0]["sheets"][0]["id"]  # has marks: voided, not deleted
+    marked = data["rounds"][0]["sheets"][3]["id"]  # a draft with marks: voided, not deleted
+    body = judge.get(f"/api/v1/sheets/{marked}").get_json()
+    seen.append(judge.put(f"/api/v1/sheets/{marked}/marks", json={"version": 1, "marks": marks_for(body)[:1]},
+                          headers={"Idempotency-Key": f"d{marked}"}))
     seen.append(judge.post(f"/api/v1/sheets/{marked}/recusal", json={"reason": "亲属关系"}))
+    submitted = data["rounds"][0]["sheets"][0]["id"]  # submitted: a request to the chief judge (202)
+    seen.append(judge.post(f"/api/v1/sheets/{submitted}/recusal", json={"reason": "亲属关系"}))
     seen.append(judge.get(f"/api/v1/sheets/{marked}"))
     seen.append(judge.get("/api/v1/assignments"))
-    today = services.local_today()
-    card = services.issue_card(jw["contest"], jw["j3"], jw["organiser"], today, today)
+    today = local_today()
+    card = issue_card(jw["contest"], jw["j3"], jw["organiser"], today, today)
     db.session.commit()
     tablet = Fresh(app)
     seen.append(tablet.get("/judging/card"))
@@ -199,7 +206,7 @@ def test_nothing_a_judge_receives_names_an_entrant(app, jw):
     seen.append(tablet.get("/judging/"))
     seen.append(tablet.get("/api/v1/assignments"))
     statuses = {r.status_code for r in seen}
-    assert {200, 302, 403, 409, 422} <= statuses, statuses
+    assert {200, 202, 302, 403, 409, 422} <= statuses, statuses
     for r in seen:
         text = r.get_data(as_text=True)
         leaked = [s for s in secrets if s in text]

@@ -8,7 +8,8 @@ from contestapp.extensions import db
 
 def test_a_judge_is_recused_from_the_entrants_of_the_unit_the_account_belongs_to(app, make):
     from contestapp.entrants.models import Entrant, Entry, Unit
-    from contestapp.judging import services
+    from contestapp.judging.assignments import assign
+    from contestapp.judging.draws import draw_event
     from contestapp.judging.models import Recusal, ScoreSheet
 
     federation = make.org("杭州市总工会", "city")
@@ -16,12 +17,12 @@ def test_a_judge_is_recused_from_the_entrants_of_the_unit_the_account_belongs_to
     make.roster(contest, 8)  # units 单位0..单位3, two entrants each
     event = contest.events[0]
     rnd = event.rounds[0]
-    services.draw_event(event, None, seed=5)
+    draw_event(event, None, seed=5)
     in_unit = make.user("judge_in_unit", "judge", make.org("单位 1", "unit", federation))  # spaces do not matter
     named = make.user("judge_named", "judge", federation, unit_name="单位2")
     outside = make.user("judge_outside", "judge", federation)
     for judge in (in_unit, named, outside):
-        services.assign(contest, judge, [rnd], None, None)
+        assign(contest, judge, [rnd], None, None)
     db.session.flush()
 
     def units_of(judge):

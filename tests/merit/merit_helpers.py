@@ -24,7 +24,7 @@ def csv_bytes(rows):
 
 @pytest.fixture
 def merit(app, make):
-    from contestapp.merit import participants, services
+    from contestapp.merit import participants, periods
 
     org = make.org("地铁建设指挥部", "project")
     organiser = make.user("organiser1", "organiser", org)
@@ -34,7 +34,7 @@ def merit(app, make):
     for j in judges:
         make.member(contest, j)
     make.member(contest, unit_user)
-    services.save_project(contest, {"name": "地铁3号线工程", "owner": "市轨道交通集团", "budget": Decimal("1850000"),
+    periods.save_project(contest, {"name": "地铁3号线工程", "owner": "市轨道交通集团", "budget": Decimal("1850000"),
                                     "location": "城东", "starts_on": date(2025, 4, 1), "ends_on": date(2025, 6, 30),
                                     "schedule": "monthly", "deadline_days": 5, "red_flags": 1}, organiser)
     table = [["名称", "类别", "参建角色", "所属单位", "身份证号", "账号"],
@@ -43,14 +43,14 @@ def merit(app, make):
     checked = participants.check_participants(contest, csv_bytes(table), "units.csv")
     assert checked.ok, checked.problems
     participants.import_participants(contest, checked, organiser)
-    services.generate_periods(contest, organiser)
+    periods.generate_periods(contest, organiser)
     db.session.commit()
     return {"contest": contest, "judges": judges, "organiser": organiser, "unit_user": unit_user}
 
 
 def sheets_of(period, judge):
     from contestapp.judging.models import ScoreSheet
-    from contestapp.merit.services import rounds_of
+    from contestapp.merit.periods import rounds_of
 
     rnd = next(iter(rounds_of(period).values()))
     rows = db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id, ScoreSheet.judge_id == judge.id))
@@ -59,7 +59,7 @@ def sheets_of(period, judge):
 
 def score(period, judges, plan):
     """plan: unit name -> {criterion code: (value, note, document_no)} (both assessors give the same marks)."""
-    from contestapp.merit.services import SheetInput, save_assessment
+    from contestapp.merit.sheets import SheetInput, save_assessment
 
     for judge in judges:
         for name, sheet in sheets_of(period, judge).items():

@@ -11,7 +11,7 @@ from tests.merit.merit_helpers import UNITS, at, client_for, merit, run_all, sco
 
 def test_console_pages_and_forms(app, merit):
     from contestapp.merit.models import SelfSheet
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest, judges = merit["contest"], merit["judges"]
     april, may, _ = periods_of(contest)
@@ -103,7 +103,7 @@ def test_evidence_is_served_only_to_permitted_users(app, make):
     from io import BytesIO
 
     from contestapp.entrants.models import Entry, Unit
-    from contestapp.merit import services
+    from contestapp.merit import periods, sheets
     from contestapp.merit.models import Evidence, UnitProfile
 
     org = make.org("某县总工会", "county")
@@ -116,10 +116,10 @@ def test_evidence_is_served_only_to_permitted_users(app, make):
     units = db.session.scalars(select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.name)).all()
     db.session.add_all([UnitProfile(contest_id=contest.id, unit_id=units[0].id, user_id=chair_a.id),
                         UnitProfile(contest_id=contest.id, unit_id=units[1].id, user_id=chair_b.id)])
-    services.save_project(contest, {"name": "积分", "schedule": "yearly", "starts_on": date(2025, 1, 1),
+    periods.save_project(contest, {"name": "积分", "schedule": "yearly", "starts_on": date(2025, 1, 1),
                                     "ends_on": date(2025, 12, 31)}, organiser)
     db.session.commit()
-    entry_a = services.entries_of_unit(contest, units[0])[0]
+    entry_a = sheets.entries_of_unit(contest, units[0])[0]
     crit = next(c for c in contest.events[0].rounds[0].criteria if c.code == "wages")
 
     a = client_for(app, "union_a")

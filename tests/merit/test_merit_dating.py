@@ -102,7 +102,7 @@ def test_re_dating_a_contest_and_generating_its_periods_keeps_the_tie_break_and_
     """Issue 12: re-dated, then 按考评周期生成考评期 -> the tie-break named a deleted round and the period page gave
     HTTP 500."""
     from contestapp.contests.definition import problems_of
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     org = client_for(app, "hq")
     cid = q2.id
@@ -121,7 +121,7 @@ def test_re_dating_a_contest_and_generating_its_periods_keeps_the_tie_break_and_
 
 def test_a_round_named_by_a_tie_break_or_a_period_cannot_be_deleted_or_recoded(app, q2):
     from contestapp.contests.models import Round
-    from contestapp.merit.services import generate_periods, save_project
+    from contestapp.merit.periods import generate_periods, save_project
 
     org = client_for(app, "hq")
     cid = q2.id
@@ -168,7 +168,7 @@ def test_periods_that_would_break_the_definition_are_refused_and_nothing_changes
 
 
 def test_a_broken_definition_gets_a_chinese_page_not_a_server_error(app, q2):
-    from contestapp.merit.services import generate_periods, open_period, periods_of, save_project
+    from contestapp.merit.periods import generate_periods, open_period, periods_of, save_project
 
     save_project(q2, {"starts_on": date(2025, 4, 1), "ends_on": date(2025, 6, 30), "schedule": "monthly"}, None)
     generate_periods(q2, None)
@@ -184,7 +184,7 @@ def test_a_broken_definition_gets_a_chinese_page_not_a_server_error(app, q2):
 def test_an_organiser_opens_a_due_period_by_hand(app, q2, make):
     """Periods opened only when the scheduler ran (which `make run` did not start)."""
     from contestapp.judging.models import ScoreSheet
-    from contestapp.merit.services import generate_periods, periods_of, save_project
+    from contestapp.merit.periods import generate_periods, periods_of, save_project
 
     make.member(q2, make.user("assessor", "judge", q2.organisation))
     today = date.today()

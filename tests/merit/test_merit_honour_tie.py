@@ -10,7 +10,8 @@ def test_organiser_settles_a_tie_across_the_quota(app, merit):
     from contestapp.audit.models import AuditEntry
     from contestapp.jobs.runner import run_job
     from contestapp.merit.models import Honour
-    from contestapp.merit.services import assign_honours, ensure_honour_rules, periods_of
+    from contestapp.merit.honours import assign_honours, ensure_honour_rules
+    from contestapp.merit.periods import periods_of
 
     contest = merit["contest"]
     run_job("open_periods", at(2025, 4, 1))

@@ -9,7 +9,7 @@ from tests.merit.merit_helpers import UNITS, at, client_for, csv_bytes, merit, r
 
 
 def test_an_assessor_added_after_the_period_opened_gets_its_sheets_at_once(app, make, merit):
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest = merit["contest"]
     april = periods_of(contest)[0]
@@ -26,7 +26,7 @@ def test_an_assessor_added_after_the_period_opened_gets_its_sheets_at_once(app, 
 
 
 def test_an_assessor_added_through_the_judging_console_gets_them_too(app, make, merit):
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest = merit["contest"]
     run_all(at(2025, 4, 1))
@@ -39,7 +39,7 @@ def test_an_assessor_added_through_the_judging_console_gets_them_too(app, make, 
 def test_an_assessor_whose_membership_came_another_way_finds_the_sheets_on_the_list(app, make, merit):
     """However the membership was made (an import, a script), the assessor's own list gives the missing sheets."""
     from contestapp.contests.models import ContestMember
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest = merit["contest"]
     run_all(at(2025, 4, 1))
@@ -54,7 +54,7 @@ def test_an_assessor_whose_membership_came_another_way_finds_the_sheets_on_the_l
 def test_units_imported_after_the_period_opened_get_their_sheets_and_self_assessments(app, merit):
     from contestapp.merit import participants
     from contestapp.merit.models import SelfSheet
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest, judges = merit["contest"], merit["judges"]
     april = periods_of(contest)[0]
@@ -86,7 +86,7 @@ def test_the_open_periods_job_also_fills_open_periods(app, make, merit):
     from contestapp.contests.models import ContestMember
     from contestapp.jobs import tasks  # noqa: F401
     from contestapp.jobs.runner import run_job
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest = merit["contest"]
     run_all(at(2025, 4, 1))

@@ -24,7 +24,8 @@ def test_tablet_deduction_without_note_is_flagged_and_can_be_given_one(app, meri
     from contestapp.audit.models import AuditEntry
     from contestapp.jobs.runner import run_job
     from contestapp.merit.models import Bulletin, MarkNote
-    from contestapp.merit.services import missing_notes, periods_of, sheet_missing_notes
+    from contestapp.merit.periods import periods_of
+    from contestapp.merit.sheets import missing_notes, sheet_missing_notes
 
     contest, (judge1, judge2) = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))

@@ -12,7 +12,8 @@ def test_organiser_edits_period_weights_and_the_year_follows(app, merit):
     from contestapp.audit.models import AuditEntry
     from contestapp.entrants.models import Entry
     from contestapp.jobs.runner import run_job
-    from contestapp.merit.services import periods_of, year_ranking
+    from contestapp.merit.honours import year_ranking
+    from contestapp.merit.periods import periods_of
 
     contest, judges = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))

@@ -18,8 +18,10 @@ from tests.merit.merit_helpers import UNITS, at, merit, pdf_fonts, pdf_text, run
 
 def test_a_quarter_of_monthly_periods_through_the_jobs(app, merit):
     from contestapp.merit.models import Bulletin, Period, PeriodStanding, SelfSheet
-    from contestapp.merit.services import (
-        MeritError, SheetInput, assign_honours, periods_of, save_self_assessment, standings_of, year_ranking)
+    from contestapp.merit.honours import assign_honours, year_ranking
+    from contestapp.merit.periods import MeritError, periods_of
+    from contestapp.merit.sheets import SheetInput, save_self_assessment
+    from contestapp.merit.standings import standings_of
 
     contest, judges = merit["contest"], merit["judges"]
     periods = periods_of(contest)
@@ -37,7 +39,7 @@ def test_a_quarter_of_monthly_periods_through_the_jobs(app, merit):
     # A deduction without a reason is refused; so is an adjustment without its document number.
     sheet = sheets_of(april, judges[0])[UNITS[1]]
     with pytest.raises(MeritError, match="原因"):
-        from contestapp.merit.services import save_assessment
+        from contestapp.merit.sheets import save_assessment
 
         save_assessment(sheet, judges[0], {"safety": SheetInput(Decimal(1))}, submit=True)
     with pytest.raises(MeritError, match="文号"):

@@ -44,7 +44,7 @@ with app.app_context():
 def test_two_scheduler_processes_produce_each_bulletin_once(app, merit, tmp_path):
     from contestapp.audit.models import AuditEntry
     from contestapp.merit.models import Bulletin, Period
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest, judges = merit["contest"], merit["judges"]
     april, may, june = periods_of(contest)

@@ -23,7 +23,7 @@ def targets():
 
 @pytest.fixture
 def points(app, make):
-    from contestapp.merit import services
+    from contestapp.merit import periods
 
     org = make.org("某县总工会", "county")
     organiser = make.user("county_org", "organiser", org)
@@ -31,10 +31,10 @@ def points(app, make):
     contest = make.contest(org, "points-1x.json", code="county-1x-2025")
     make.member(contest, judge)
     make.roster(contest, 50)
-    services.save_project(contest, {"name": "2025年度基层工会主席绩效积分", "schedule": "yearly",
+    periods.save_project(contest, {"name": "2025年度基层工会主席绩效积分", "schedule": "yearly",
                                     "starts_on": date(2025, 1, 1), "ends_on": date(2025, 12, 31), "top_flag": 20},
                           organiser)
-    services.generate_periods(contest, organiser)
+    periods.generate_periods(contest, organiser)
     db.session.commit()
     return contest, organiser, judge
 
@@ -44,8 +44,9 @@ def test_a_1x_year_for_50_chairs_ranks_and_flags_the_top_20_with_ties(app, point
     from contestapp.jobs import tasks  # noqa: F401
     from contestapp.judging.models import ScoreSheet
     from contestapp.merit.models import Bulletin, Period
-    from contestapp.merit.services import (
-        MeritError, SheetInput, review_evidence, save_assessment, standings_of, store_evidence)
+    from contestapp.merit.periods import MeritError
+    from contestapp.merit.sheets import SheetInput, review_evidence, save_assessment, store_evidence
+    from contestapp.merit.standings import standings_of
 
     contest, organiser, judge = points
     [period] = db.session.scalars(select(Period)).all()
@@ -99,7 +100,8 @@ def test_a_1x_year_for_50_chairs_ranks_and_flags_the_top_20_with_ties(app, point
 
 def test_evidence_files_are_checked(app, points):
     from contestapp.judging.models import ScoreSheet
-    from contestapp.merit.services import EVIDENCE_MAX_BYTES, MeritError, evidence_dir, store_evidence
+    from contestapp.merit.periods import MeritError
+    from contestapp.merit.sheets import EVIDENCE_MAX_BYTES, evidence_dir, store_evidence
 
     contest, organiser, judge = points
     from contestapp.entrants.models import Entry

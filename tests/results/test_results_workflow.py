@@ -268,11 +268,14 @@ def test_big_screen_shows_codes_until_decrypted_and_allowed(skills, client):
     services.update_settings(event, None, appeal_hours=2, publicity_days=5, board_enabled=True, public_names=True)
     db.session.commit()
     data = client.get(f"/board/{event.id}/data.json").get_json()
-    assert data["rows"][0] == [1, "E01", "87.00"] and not data["names"]  # allowed, but not yet decrypted
+    first = data["rows"][0]
+    assert (first["rank"], first["label"], first["unit"], first["total"]) == (1, "E01", "", "87.00")
+    assert not data["names"] and data["phase"] == "live"  # allowed, but not yet decrypted
     db.session.add(Decryption(event_id=event.id, decrypted_by_id=skills["org1"].id))
     db.session.commit()
     response = client.get(f"/board/{event.id}/data.json")
-    assert response.get_json()["rows"][0] == [1, "周甲", "87.00"]
+    first = response.get_json()["rows"][0]
+    assert (first["rank"], first["label"], first["total"]) == (1, "周甲", "87.00") and first["unit"]
     assert client.get(f"/board/{event.id}/data.json", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     page = client.get(f"/board/{event.id}").get_data(as_text=True)
     assert "js/board.js" in page and f"/board/{event.id}/data.json" in page  # the page polls the data it was given
