@@ -52,7 +52,6 @@ ROLES = [
     ("visitor (not signed in)", "all", ""),  # from the sign-in page and the certificate check
 ]
 PUBLIC_STARTS = ["/login", "/verify/", "/judging/card"]
-LANGUAGES = ["zh_CN", "en"]
 VARIANTS = 2  # distinct ids visited per normalised path
 SKIP = re.compile(r"^/(logout|lang/|static/)|/sw\.js$")
 # Path segments after which a number is a contest's id (kept: each contest kind is its own set of pages).
@@ -62,8 +61,8 @@ ALWAYS_CHINESE = {"中文"}  # the language switch names the other language in t
 # Columns the application writes itself (computed explanations, reasons, check results, audit summaries): not the
 # demo's data, so their Chinese does not excuse a page (a page shows such records inside lang="zh-CN").
 WRITTEN_BY_THE_APP = {("result_snapshots", "data"), ("merit_period_standings", "detail"), ("audit_log", "summary"),
-                      ("audit_log", "data"),
-                      ("craftsman_nominations", "check_results"), ("award_grants", "reason"), ("recusals", "reason")}
+                      ("audit_log", "data"), ("craftsman_nominations", "check_results"), ("award_grants", "reason"),
+                      ("recusals", "reason")}
 ENGLISH = Path(__file__).resolve().parents[2] / "contestapp" / "translations" / "en.json"
 
 
