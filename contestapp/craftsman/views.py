@@ -249,7 +249,8 @@ def votes(contest: Contest):
     shortlisted = [n for n in nomination_service.nominations_of(contest) if n.shortlisted]
     shortlisted.sort(key=lambda n: -counts.get(n.id, 0))
     return render_template("craftsman/votes.html", contest=contest, call=call, counts=counts,
-                           shortlisted=shortlisted, report=vote_service.suspicious(call))
+                           shortlisted=shortlisted, report=vote_service.suspicious(call),
+                           vote_page=call.vote_enabled and call.stage in VOTE_STAGES)
 
 
 @bp.route("/<int:contest_id>/naming")

@@ -97,7 +97,7 @@ def spread_alerts(contest: Contest, rnd: Round) -> list[dict[str, Any]]:
                 continue
             if result.alert:
                 alerts.append({"entry": entries[entry_id], "code": judge_code(entries[entry_id]),
-                               "criterion": cspec.name, "alert": result.alert,
+                               "criterion": cspec.name, "alert": result.alert, "limit": rule.spread_alert,
                                "marks": sorted(m.value for m in marks)})
     alerts.sort(key=lambda a: (a["code"] or "", a["criterion"]))
     return alerts
