@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
 from contestapp.auth.models import Role, User
-from contestapp.auth.permissions import ORGANISER, can
+from contestapp.auth.roles import ORGANISER
+from contestapp.contests.access import can
 from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest, ContestMember
 from contestapp.craftsman.calls import event_of, nominations_open, rules_of
