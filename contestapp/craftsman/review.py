@@ -26,6 +26,7 @@ from contestapp.craftsman.panel import PanelCheck, check_panel, experts_of, is_r
 from contestapp.craftsman.vote import vote_counts
 from contestapp.domain import EntryRoundInput, rank, score_event
 from contestapp.domain.eligibility import merge_votes
+from contestapp.domain.numbers import NumberError, parse_mark, read_decimal
 from contestapp.domain.types import ONE
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
@@ -234,14 +235,18 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
         c, cs = criteria.get(code), spec.criterion(code)
         if c is None or cs is None:
             raise CraftsmanError(f"没有评分项 {code}")
-        why = cs.check_mark(Decimal(value))
+        try:
+            value = read_decimal(value) if isinstance(value, Decimal) else parse_mark(value)
+        except NumberError as exc:
+            raise CraftsmanError(f"{c.name}：{exc}") from None
+        why = cs.check_mark(value)
         if why:
             raise CraftsmanError(f"{c.name}：{why}")
         mark = existing.get(c.id)
         if mark is None:
-            sheet.marks.append(Mark(criterion_id=c.id, value=Decimal(value)))
+            sheet.marks.append(Mark(criterion_id=c.id, value=value))
         else:
-            mark.value = Decimal(value)
+            mark.value = value
     if submit:
         missing = [c.name for c in rnd.criteria if c.id not in {m.criterion_id for m in sheet.marks}]
         if missing:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import Iterable
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from contestapp.audit.service import record
 from contestapp.contests.definition import round_spec_of
 from contestapp.contests.models import Contest, Criterion, Round
+from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.domain.types import CriterionSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
@@ -65,9 +66,9 @@ def parse_values(form: dict[str, str], criteria: Iterable[Criterion]) -> dict[st
         if raw == "":
             continue
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise MeritError(f"{c.name}：请输入数字") from None
+            value = parse_mark(raw)
+        except NumberError as exc:
+            raise MeritError(f"{c.name}：{exc}") from None
         out[c.code] = SheetInput(value, (form.get(f"n_{c.code}") or "").strip(), (form.get(f"d_{c.code}") or "").strip())
     return out
 

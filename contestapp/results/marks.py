@@ -10,7 +10,7 @@ with the first and `disagreements` lists every difference; only identical keying
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from contestapp.auth.models import User
 from contestapp.common.db import plain, utcnow
 from contestapp.contests.finality import ensure_open_ids
 from contestapp.contests.models import Contest
+from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.entrants.models import Entry
 from contestapp.common.uploads import UploadError, read_table
 from contestapp.extensions import db
@@ -117,13 +118,11 @@ class _Lookup:
 
 
 def _decimal(text: str) -> Optional[Decimal]:
+    """A mark cell by the one rule for marks (contestapp.domain.numbers); None when it is not one."""
     try:
-        d = Decimal(text.replace("，", ".").strip())
-    except InvalidOperation:
+        return parse_mark(text.replace("，", "."))
+    except NumberError:
         return None
-    if not d.is_finite() or d != d.quantize(Decimal("0.0001")):
-        return None
-    return d
 
 
 def check_files(contest: Contest, content: bytes, filename: str, extras: Optional[bytes] = None,
