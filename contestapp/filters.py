@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+
+from contestapp.common.forms import contest_zone  # the one place that names the display zone
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return value.astimezone(zone).strftime(fmt)
+    return value.astimezone(contest_zone()).strftime(fmt)
 
 
 def number(value, places: int | None = None) -> str:
