@@ -51,3 +51,22 @@ def test_unreadable_or_empty_text(app):
         assert not form.validate()
         assert "时间格式不正确" in form.at.errors[0]
         assert form.at._value() == "2025-13-40T25:00"  # kept as typed
+
+
+def test_an_unreadable_end_time_is_refused_in_chinese_and_nothing_recorded(app, make, client, login_as):
+    from contestapp.extensions import db
+    from contestapp.results import services
+    from tests.results.final_helpers import ready_event
+
+    world = ready_event(make)
+    world["contest"].organisation_id = world["org1"].organisation_id
+    db.session.commit()
+    login_as("org1")
+    base = f"/contests/{world['contest'].id}/results/events/{world['event'].id}"
+    page = client.post(base + "/end", data={"ended_at": "明天中午"}, follow_redirects=True)
+    assert page.status_code == 200 and "时间格式不正确" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert services.state_of(world["event"]).ended_at is None
+    client.post(base + "/end", data={"ended_at": "2025-05-20T12:00"})
+    db.session.expire_all()
+    assert services.state_of(world["event"]).ended_at == datetime(2025, 5, 20, 4, 0, tzinfo=timezone.utc)
