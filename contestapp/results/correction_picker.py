@@ -63,29 +63,33 @@ def entry_marks(event: Event, entry: Entry) -> list[dict]:
 
 
 def rows_from(form) -> list[Row]:
-    """The picker's rows from a submitted form (lists named entry, target, judge, value); empty rows are dropped."""
+    """The picker's rows from a submitted form (lists named entry, target, judge, value); unused rows are dropped."""
     lists = [form.getlist(k)[:MAX_ROWS] for k in ("entry", "target", "judge", "value")]
     width = max((len(x) for x in lists), default=0)
     rows = [Row(*(((x[i] if i < len(x) else "") or "").strip()[:64] for x in lists)) for i in range(width)]
-    return [r for r in rows if r.entry or r.target or r.judge or r.value]
+    return [r for r in rows if r.target or r.judge or r.value]  # an entry chosen alone is an unused row
 
 
-def changes_from(event: Event, rows: list[Row], translate) -> list[tuple[Mark, Decimal]]:
+def changes_from(event: Event, rows: list[Row], translate, *, entry: Optional[Entry] = None,
+                 required: bool = True) -> list[tuple[Mark, Decimal]]:
     """The changes of the rows, through the text format's own `services.mark_change`; a refused row gets its
     message (`translate(exc)`) and the whole list is refused (raises ResultsError, nothing changed). The value's
-    range is checked by `services.correct_marks`, which names the refused row (`exc.row`)."""
-    if not rows:
+    range is checked by `services.correct_marks` / `decide_appeal`, which name the refused row (`exc.row`). `entry`:
+    only this entry's marks (an appeal's); `required`: at least one row."""
+    if not rows and required:
         raise ResultsError(N_("请至少添加一行要更正的评分"))
     changes, failed = [], None
     for row in rows:
-        entry = db.session.get(Entry, int(row.entry)) if row.entry.isdigit() else None
-        if entry is None or entry.event_id != event.id:
+        who = db.session.get(Entry, int(row.entry)) if row.entry.isdigit() else None
+        if who is None or who.event_id != event.id:
             row.error = translate(ResultsError(N_("请选择参赛者")))
+        elif entry is not None and who.id != entry.id:
+            row.error = translate(ResultsError(N_("只能修改本申诉所涉参赛者 %(entry)s 的评分"), entry=entry.number))
         elif not row.target or not row.judge:
             row.error = translate(ResultsError(N_("请选择评分项和裁判")))
         else:
             try:
-                mark, value = services.mark_change(event, entry, row.target, row.judge, row.value)
+                mark, value = services.mark_change(event, who, row.target, row.judge, row.value)
             except ResultsError as exc:
                 row.error = translate(exc)
             else:

@@ -442,10 +442,14 @@ def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
         raise ResultsError(N_("驳回的申诉不能修改评分"))
     ensure_open(appeal.event)
     done = []
-    for mark, value in changes:
+    for row, (mark, value) in enumerate(changes):
         if mark.sheet.round.event_id != appeal.event_id:
             raise ResultsError(N_("只能修改本赛项的评分"))
-        done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
+        try:
+            done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
+        except ResultsError as exc:
+            exc.row = row  # the picker shows the message on the refused row
+            raise
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.decision = decision
     appeal.decided_by_id = arbitrator.id

@@ -56,7 +56,10 @@ def event(contest: Contest, event_id: int):
     return _event_page(contest, _event(contest, event_id))
 
 
-def _event_page(contest: Contest, event: Event, status: int = 200, correction_rows=None, correction_reason=""):
+def _event_page(contest: Contest, event: Event, status: int = 200, correction_rows=None, correction_reason="",
+                appeal_form=None):
+    """The event's results page; a refused correction or ruling comes back with its rows and text as entered
+    (`correction_rows`/`correction_reason`, `appeal_form`: {appeal id: {"rows", "outcome", "decision"}})."""
     try:
         ranking = engine.ranking(event)
     except Exception as exc:  # a definition that cannot be scored: show why instead of a 500
@@ -69,9 +72,11 @@ def _event_page(contest: Contest, event: Event, status: int = 200, correction_ro
     state = services.state_of(event, create=False)
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
     decrypted = services.is_decrypted(event)
-    picker = None
+    picker = choices = None
+    if state.stage == "reopened" or any(a.status == "pending" for a in appeals):
+        choices = correction_picker.choices(event, decrypted)
     if state.stage == "reopened":
-        picker = {**correction_picker.choices(event, decrypted), "notes": correction_picker.audit_notes(event),
+        picker = {**choices, "notes": correction_picker.audit_notes(event),
                   "rows": correction_rows or [correction_picker.Row()], "blank": correction_picker.Row(),
                   "reason": correction_reason}
     return render_template("results/event.html", contest=contest, event=event, ranking=ranking, state=state,
@@ -79,7 +84,8 @@ def _event_page(contest: Contest, event: Event, status: int = 200, correction_ro
                            deadline=services.appeal_deadline(state), appeals_close=services.appeals_close_at(state),
                            appeals_open=services.appeals_open(state), holds=services.finalise_holds(event),
                            official=services.official_snapshot(event), decrypted=decrypted,
-                           picker=picker, zone_label=zone_label()), status
+                           picker=picker, choices=choices, appeal_form=appeal_form or {},
+                           blank=correction_picker.Row(), zone_label=zone_label()), status
 
 
 @bp.route("/events/<int:event_id>/entries/<int:entry_id>")
@@ -201,22 +207,27 @@ def correct_marks(contest: Contest, event_id: int):
         services.correct_marks(event, correction_picker.changes_from(event, rows, _message), reason, current_user)
     except services.ResultsError as exc:
         db.session.rollback()
-        row = getattr(exc, "row", None)
-        if row is not None and 0 <= row < len(rows):
-            rows[row].error = _message(exc)
-            flash(_("有 %(n)s 行更正不能保存，请按各行提示修改", n=1), "error")
-        else:
-            flash(_message(exc), "error")
+        _row_error(exc, rows)
         return _event_page(contest, event, 400, rows, reason)
     db.session.commit()
     flash(_("评分已更正（原分数已记入审计日志）"), "success")
     return _back(contest, event)
 
 
+def _row_error(exc: services.ResultsError, rows: list) -> None:
+    """Show a refused change on its row (`exc.row`, set by the service) or, if it is about the whole list, above."""
+    row = getattr(exc, "row", None)
+    if row is not None and 0 <= row < len(rows):
+        rows[row].error = _message(exc)
+        flash(_("有 %(n)s 行更正不能保存，请按各行提示修改", n=1), "error")
+    else:
+        flash(_message(exc), "error")
+
+
 @bp.route("/events/<int:event_id>/entries/<int:entry_id>/marks.json")
-@contest_access(ORGANISER)
+@contest_access(ORGANISER, ARBITRATOR)
 def entry_marks(contest: Contest, event_id: int, entry_id: int):
-    """The submitted marks of one entry, for the correction picker's old values."""
+    """The submitted marks of one entry, for the correction picker's old values (corrections and rulings)."""
     event = _event(contest, event_id)
     entry = get_or_404(Entry, entry_id, event_id=event.id)
     return jsonify(marks=correction_picker.entry_marks(event, entry))
@@ -282,13 +293,26 @@ def decide_appeal(contest: Contest, appeal_id: int):
         abort(404)
     f = request.form
     event = appeal.event
+    if f.get("changes") is not None:  # the text format, one change per line
+        try:
+            changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
+        except services.ResultsError as exc:
+            flash(_message(exc), "error")
+            return _back(contest, event)
+        return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
+                                                   current_user, changes), contest, event, _("仲裁决定已记录"))
+    rows = correction_picker.rows_from(f)  # the picker's rows, checked by the same rule as the text format
     try:
-        changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
+        changes = correction_picker.changes_from(event, rows, _message, entry=appeal.entry, required=False)
+        services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""), current_user, changes)
     except services.ResultsError as exc:
-        flash(_message(exc), "error")
-        return _back(contest, event)
-    return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
-                                               current_user, changes), contest, event, _("仲裁决定已记录"))
+        db.session.rollback()
+        _row_error(exc, rows)
+        kept = {"rows": rows, "outcome": f.get("outcome", ""), "decision": f.get("decision", "")}
+        return _event_page(contest, event, 400, appeal_form={appeal.id: kept})
+    db.session.commit()
+    flash(_("仲裁决定已记录"), "success")
+    return _back(contest, event)
 
 
 # --- paper marks (双人录入核对) -------------------------------------------------------------------------------------

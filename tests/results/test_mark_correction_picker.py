@@ -127,3 +127,65 @@ def test_the_text_format_and_the_picker_share_one_rule(reopened):
     assert typed == [chosen]
     with pytest.raises(services.ResultsError, match="新分数须为数字"):
         services.parse_mark_changes(event, "E01 practical.m2 j2 1e3")
+
+
+# --- the arbitration ruling uses the same picker, limited to the appeal's entry ----------------------------------
+
+@pytest.fixture
+def appealed(app, make):
+    from datetime import timedelta
+
+    from contestapp.results import services
+    from tests.results.final_helpers import T0, publish
+
+    world = ready_event(make)
+    publish(world)
+    world["contest"].organisation_id = world["org1"].organisation_id
+    world["appeal"] = services.lodge_appeal(world["event"], _entry(world["event"], "E02"), "E02 选手", "模块一漏计",
+                                            world["arb"], T0 + timedelta(minutes=90))
+    db.session.commit()
+    return world
+
+
+def _rule(client, world, rows, outcome="upheld", decision="调阅记录属实，模块一改分"):
+    data = {"outcome": outcome, "decision": decision, "entry": [], "target": [], "judge": [], "value": []}
+    for number, target, judge, value in rows:
+        data["entry"].append(str(_entry(world["event"], number).id))
+        data["target"].append(target)
+        data["judge"].append(judge)
+        data["value"].append(value)
+    return client.post(f"/contests/{world['contest'].id}/results/appeals/{world['appeal'].id}/decide", data=data)
+
+
+def test_a_ruling_changes_marks_chosen_in_the_picker(appealed, client, login_as):
+    login_as("arb")
+    page = client.get(f"/contests/{appealed['contest'].id}/results/events/{appealed['event'].id}").get_data(True)
+    assert f'id="ruling-{appealed["appeal"].id}"' in page and 'name="changes"' not in page
+    response = _rule(client, appealed, [("E02", "practical.m1", "j2", "28")])
+    assert response.status_code == 302
+    assert _value(appealed["event"], "E02", "practical.m1", "j2") == D(28)
+    db.session.expire_all()
+    assert appealed["appeal"].status == "upheld" and appealed["appeal"].changes[0]["old"] == "27"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([("E01", "practical.m1", "j2", "28")], "只能修改本申诉所涉参赛者 E02 的评分"),
+    ([("E02", "practical.m1", "j2", "31")], "分数须在 0 到 30 之间"),
+])
+def test_a_refused_ruling_is_kept_with_its_rows_and_decision(appealed, client, login_as, rows, message):
+    login_as("arb")
+    response = _rule(client, appealed, rows)
+    page = response.get_data(True)
+    assert response.status_code == 400 and message in page
+    assert "调阅记录属实，模块一改分</textarea>" in page and '<option value="upheld" selected>' in page
+    assert f'value="{rows[0][3]}"' in page
+    db.session.expire_all()
+    assert appealed["appeal"].status == "pending"
+    assert _value(appealed["event"], "E02", "practical.m1", "j2") == D(27)
+
+
+def test_a_rejected_appeal_with_no_rows_needs_no_marks(appealed, client, login_as):
+    login_as("arb")
+    assert _rule(client, appealed, [], outcome="rejected", decision="记录无误，驳回").status_code == 302
+    db.session.expire_all()
+    assert appealed["appeal"].status == "rejected"
