@@ -3,34 +3,26 @@
 The database keeps aware UTC datetimes (`common.db.UTCDateTime`); people type wall-clock time where the contest
 happens (the app's BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default, or a contest's own `time_zone` if it has one).
 `ZonedDateTimeField` (WTForms) and `local_datetime` (plain forms) are the one place that converts between the two;
-the `local_time` template filter shows stored values back in the same zone."""
+`common.formatting` names the zone (`contest_zone`) and shows stored values back in it (`local_time`)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField
 
+from contestapp.common.formatting import contest_zone
 from contestapp.i18n import N_
 
 FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
-DEFAULT_ZONE = "Asia/Shanghai"
 ZONE_LABELS = {"Asia/Shanghai": N_("北京时间"), "Asia/Hong_Kong": N_("香港时间"), "Asia/Macau": N_("澳门时间"),
                "Asia/Taipei": N_("台北时间"), "Asia/Urumqi": N_("乌鲁木齐时间"), "UTC": N_("协调世界时")}
 
 
 class DateTimeTextError(ValueError):
     """A typed date-time that cannot be read; str() is the Chinese message."""
-
-
-def contest_zone(contest: Any = None) -> ZoneInfo:
-    """The zone date-times are typed and shown in: the contest's own (`time_zone`) if it has one, else the app's."""
-    name = getattr(contest, "time_zone", None) or current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
-    return ZoneInfo(name)
 
 
 def zone_label(contest: Any = None) -> str:
