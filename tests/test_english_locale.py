@@ -356,7 +356,7 @@ NOT_PAGES = {
     "entrants.template", "judging_console.cards_pdf", "judging_console.draw_sheet", "judging_console.sheets_pdf",
     "merit.evidence_file", "merit.import_template", "merit.bulletin", "results.export", "results.marks_export",
     "craftsman.certificates", "craftsman.material", "craftsman.naming_pdf", "craftsman.photo", "judging.service_worker",
-    "analytics.data", "merit_charts.data", "merit_charts.index",
+    "analytics.data", "merit_charts.data", "merit_charts.index", "results.entry_marks",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -12,11 +13,20 @@ from contestapp.common.db import plain
 from contestapp.domain.types import round_half_up
 
 
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def contest_zone(contest: Any = None) -> ZoneInfo:
+    """The zone date-times are shown and typed in: the contest's own (`time_zone`) if it has one, else the app's
+    BABEL_DEFAULT_TIMEZONE (Asia/Shanghai). `common.forms` reads typed date-times in the same zone."""
+    name = getattr(contest, "time_zone", None) or current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
+    return ZoneInfo(name)
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return value.astimezone(zone).strftime(fmt)
+    return value.astimezone(contest_zone()).strftime(fmt)
 
 
 def number(value, places: int | None = None) -> str:

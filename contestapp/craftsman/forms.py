@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField,
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from contestapp.common.forms import ZonedDateTimeField
 from contestapp.craftsman.models import EMPLOYER_TYPES
 from contestapp.domain.eligibility import LEVEL_NAMES
 from contestapp.i18n import N_
@@ -27,7 +28,7 @@ class CallForm(FlaskForm):
     quota = IntegerField(_l("命名名额"), default=10, validators=[REQUIRED, NumberRange(1, 10000)])
     shortlist_size = IntegerField(_l("入围人数（专家评审后）"), default=15, validators=[REQUIRED, NumberRange(1, 10000)])
     reference_date = DateField(_l("年龄计算基准日"), validators=[REQUIRED])
-    deadline = DateTimeLocalField(_l("申报截止时间"), format="%Y-%m-%dT%H:%M", validators=[REQUIRED])
+    deadline = ZonedDateTimeField(_l("申报截止时间"), validators=[REQUIRED])
     max_age = IntegerField(_l("年龄上限（周岁，空为不限）"), validators=[Optional(), NumberRange(16, 100)])
     min_years_in_trade = IntegerField(_l("最低从业年限（年）"), validators=[Optional(), NumberRange(0, 60)])
     min_level = SelectField(_l("最低职业技能等级"), choices=[("", _l("不限"))] + LEVELS)

@@ -104,7 +104,6 @@ def call_form(contest: Contest):
     form = CallForm(obj=call)
     if request.method == "GET" and call is not None:
         rules, targets = call.eligibility or {}, {t["code"]: t for t in call.targets or []}
-        form.deadline.data = call.deadline.astimezone(calls.ZONE).replace(tzinfo=None)
         form.max_age.data, form.min_years_in_trade.data = rules.get("max_age"), rules.get("min_years_in_trade")
         form.min_level.data = rules.get("min_level") or ""
         form.employer_types.data = "、".join(rules.get("employer_types") or [])
@@ -126,7 +125,7 @@ def call_form(contest: Contest):
         values = {
             "title": form.title.data.strip(), "notice": form.notice.data or "", "quota": form.quota.data,
             "shortlist_size": form.shortlist_size.data, "reference_date": form.reference_date.data,
-            "deadline": form.deadline.data.replace(tzinfo=calls.ZONE),
+            "deadline": form.deadline.data,
             "eligibility": {"max_age": form.max_age.data, "min_years_in_trade": form.min_years_in_trade.data,
                             "min_level": form.min_level.data or None,
                             "employer_types": _split(form.employer_types.data),

@@ -10,7 +10,7 @@ become official only as a correction version approved by two people, and the fin
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
 from blinker import Namespace
@@ -22,6 +22,7 @@ from contestapp.common.db import plain, utcnow
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.domain import publicity as rules
+from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-exported: the results area's name)
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
@@ -306,7 +307,14 @@ def correct_marks(event: Event, changes: list[tuple[Mark, Decimal]], reason: str
         raise ResultsError(N_("须先重新开放成绩，才能更正评分"))
     if not changes:
         raise ResultsError(N_("请填写要更正的评分"))
-    return [change_mark(mark, value, f"更正：{reason}", actor) for mark, value in changes]
+    done = []
+    for row, (mark, value) in enumerate(changes):
+        try:
+            done.append(change_mark(mark, value, f"更正：{reason}", actor))
+        except ResultsError as exc:
+            exc.row = row  # the picker shows the message on the refused row
+            raise
+    return done
 
 
 def propose_correction(event: Event, reason: str, actor, now: Optional[datetime] = None) -> ResultSnapshot:
@@ -434,10 +442,14 @@ def decide_appeal(appeal: Appeal, upheld: bool, decision: str, arbitrator,
         raise ResultsError(N_("驳回的申诉不能修改评分"))
     ensure_open(appeal.event)
     done = []
-    for mark, value in changes:
+    for row, (mark, value) in enumerate(changes):
         if mark.sheet.round.event_id != appeal.event_id:
             raise ResultsError(N_("只能修改本赛项的评分"))
-        done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
+        try:
+            done.append(change_mark(mark, value, f"仲裁：{decision}", arbitrator, appeal=appeal))
+        except ResultsError as exc:
+            exc.row = row  # the picker shows the message on the refused row
+            raise
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.decision = decision
     appeal.decided_by_id = arbitrator.id
@@ -455,7 +467,8 @@ def find_mark(event: Event, entry: Entry, round_code: str, criterion_code: str, 
         .where(Round.event_id == event.id, ScoreSheet.entry_id == entry.id, Round.code == round_code,
                Criterion.code == criterion_code, User.username == judge_username))
     if mark is None:
-        raise ResultsError(f"找不到评分：{entry.number} {round_code}.{criterion_code} 裁判 {judge_username}")
+        raise ResultsError(N_("找不到评分：%(entry)s 的 %(target)s 没有裁判 %(judge)s 提交的分数"), entry=entry.number,
+                           target=f"{round_code}.{criterion_code}", judge=judge_username)
     return mark
 
 
@@ -463,6 +476,28 @@ CHANGE_FORMATS = {  # with the entry given (an appeal's) / without
     True: N_("评分修改格式：每行 轮次.评分项 裁判账号 新分数，例如 practical.m1 judge3 27.5"),
     False: N_("评分修改格式：每行 参赛编号 轮次.评分项 裁判账号 新分数，例如 electrician-0001 practical.m1 judge3 27.5"),
 }
+
+
+def mark_change(event: Event, entry: Entry | str, target: str, judge: str, raw: Any) -> tuple[Mark, Decimal]:
+    """One mark change as the text format and the correction picker both give it: the entry (an Entry of the event,
+    or its number or code), `round.criterion`, the judge's account and the new value as typed (read by
+    `domain.numbers.parse_mark`). The value's range is checked by `change_mark` (the criterion's own rule)."""
+    who = entry
+    if not isinstance(who, Entry):
+        ref = (entry or "").strip()
+        who = db.session.scalar(select(Entry).where(Entry.event_id == event.id,
+                                                    (Entry.number == ref) | (Entry.code == ref))) if ref else None
+        if who is None:
+            raise ResultsError(N_("找不到参赛编号或加密号 %(entry)s"), entry=ref or "—")
+    elif who.event_id != event.id:
+        raise ResultsError(N_("只能修改本赛项的评分"))
+    try:
+        value = parse_mark(raw)
+    except NumberError:
+        raise ResultsError(N_("%(entry)s %(target)s 裁判 %(judge)s：新分数须为数字，例如 27.5"),
+                           entry=who.number, target=target, judge=judge) from None
+    round_code, _dot, criterion_code = (target or "").partition(".")
+    return find_mark(event, who, round_code, criterion_code, judge), value
 
 
 def parse_mark_changes(event: Event, text: str, entry: Optional[Entry] = None) -> list[tuple[Mark, Decimal]]:
@@ -476,22 +511,9 @@ def parse_mark_changes(event: Event, text: str, entry: Optional[Entry] = None) -
             continue
         if len(parts) != (3 if entry is not None else 4):
             raise bad_format
-        who = entry
-        if who is None:
-            ref = parts.pop(0)
-            who = db.session.scalar(select(Entry).where(Entry.event_id == event.id,
-                                                        (Entry.number == ref) | (Entry.code == ref)))
-            if who is None:
-                raise ResultsError(N_("找不到参赛编号或加密号 %(entry)s"), entry=ref)
+        who = entry if entry is not None else parts.pop(0)
         target, judge, raw = parts
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise bad_format
-        round_code, _dot, criterion_code = target.partition(".")
-        changes.append((find_mark(event, who, round_code, criterion_code, judge), value))
+        changes.append(mark_change(event, who, target, judge, raw))
     return changes
 
 

@@ -2,14 +2,13 @@
 `results.board`."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from contestapp.common.db import utcnow
+from contestapp.common.forms import DateTimeTextError, local_datetime, zone_label
 from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
 from contestapp.common.limits import limited
@@ -18,7 +17,7 @@ from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.results import aggregate, engine, exports, services
+from contestapp.results import aggregate, correction_picker, engine, exports, services
 from contestapp.results.marks import MarksFileError, check_files, confirm_batch, disagreements, discard_batch, store_batch
 from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
 
@@ -55,7 +54,13 @@ def index(contest: Contest):
 @bp.route("/events/<int:event_id>")
 @contest_access(*VIEWERS)
 def event(contest: Contest, event_id: int):
-    event = _event(contest, event_id)
+    return _event_page(contest, _event(contest, event_id))
+
+
+def _event_page(contest: Contest, event: Event, status: int = 200, correction_rows=None, correction_reason="",
+                appeal_form=None):
+    """The event's results page; a refused correction or ruling comes back with its rows and text as entered
+    (`correction_rows`/`correction_reason`, `appeal_form`: {appeal id: {"rows", "outcome", "decision"}})."""
     try:
         ranking = engine.ranking(event)
     except Exception as exc:  # a definition that cannot be scored: show why instead of a 500
@@ -67,11 +72,21 @@ def event(contest: Contest, event_id: int):
         ranking = None
     state = services.state_of(event, create=False)
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
+    decrypted = services.is_decrypted(event)
+    picker = choices = None
+    if state.stage == "reopened" or any(a.status == "pending" for a in appeals):
+        choices = correction_picker.choices(event, decrypted)
+    if state.stage == "reopened":
+        picker = {**choices, "notes": correction_picker.audit_notes(event),
+                  "rows": correction_rows or [correction_picker.Row()], "blank": correction_picker.Row(),
+                  "reason": correction_reason}
     return render_template("results/event.html", contest=contest, event=event, ranking=ranking, state=state,
                            appeals=appeals, snapshots=services.snapshots_of(event),
                            deadline=services.appeal_deadline(state), appeals_close=services.appeals_close_at(state),
                            appeals_open=services.appeals_open(state), holds=services.finalise_holds(event),
-                           official=services.official_snapshot(event), decrypted=services.is_decrypted(event))
+                           official=services.official_snapshot(event), decrypted=decrypted,
+                           picker=picker, choices=choices, appeal_form=appeal_form or {},
+                           blank=correction_picker.Row(), zone_label=zone_label()), status
 
 
 @bp.route("/events/<int:event_id>/entries/<int:entry_id>")
@@ -148,7 +163,11 @@ def settings(contest: Contest, event_id: int):
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def record_end(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    when = _parse_local(request.form.get("ended_at")) or datetime.now(ZoneInfo("UTC"))
+    try:
+        when = local_datetime(request.form.get("ended_at")) or utcnow()
+    except DateTimeTextError as exc:
+        flash(str(exc), "error")
+        return _back(contest, event)
     return _run(lambda: services.record_end(event, current_user, when), contest, event, _("已记录赛项结束时间"))
 
 
@@ -177,10 +196,44 @@ def reopen(contest: Contest, event_id: int):
 @bp.route("/events/<int:event_id>/mark-corrections", methods=["POST"])
 @contest_access(ORGANISER)
 def correct_marks(contest: Contest, event_id: int):
+    """The correction picker's rows (entry, round.criterion, judge, new value) or the text format (`changes`, one
+    per line) become the same list of changes; a refused list is shown again as chosen, with the message on its row
+    and nothing changed."""
     event = _event(contest, event_id)
-    return _run(lambda: services.correct_marks(event, services.parse_mark_changes(event, request.form.get("changes")),
-                                               request.form.get("reason", ""), current_user),
-                contest, event, _("评分已更正（原分数已记入审计日志）"))
+    reason = request.form.get("reason", "")
+    if request.form.get("changes") is not None:  # the text format (as in the appeal ruling)
+        return _run(lambda: services.correct_marks(event, services.parse_mark_changes(event, request.form["changes"]),
+                                                   reason, current_user),
+                    contest, event, _("评分已更正（原分数已记入审计日志）"))
+    rows = correction_picker.rows_from(request.form)
+    try:
+        services.correct_marks(event, correction_picker.changes_from(event, rows, _message), reason, current_user)
+    except services.ResultsError as exc:
+        db.session.rollback()
+        _row_error(exc, rows)
+        return _event_page(contest, event, 400, rows, reason)
+    db.session.commit()
+    flash(_("评分已更正（原分数已记入审计日志）"), "success")
+    return _back(contest, event)
+
+
+def _row_error(exc: services.ResultsError, rows: list) -> None:
+    """Show a refused change on its row (`exc.row`, set by the service) or, if it is about the whole list, above."""
+    row = getattr(exc, "row", None)
+    if row is not None and 0 <= row < len(rows):
+        rows[row].error = _message(exc)
+        flash(_("有 %(n)s 行更正不能保存，请按各行提示修改", n=1), "error")
+    else:
+        flash(_message(exc), "error")
+
+
+@bp.route("/events/<int:event_id>/entries/<int:entry_id>/marks.json")
+@contest_access(ORGANISER, ARBITRATOR)
+def entry_marks(contest: Contest, event_id: int, entry_id: int):
+    """The submitted marks of one entry, for the correction picker's old values (corrections and rulings)."""
+    event = _event(contest, event_id)
+    entry = get_or_404(Entry, entry_id, event_id=event.id)
+    return jsonify(marks=correction_picker.entry_marks(event, entry))
 
 
 @bp.route("/events/<int:event_id>/corrections", methods=["POST"])
@@ -214,17 +267,6 @@ def decide_correction(contest: Contest, snapshot_id: int, action: str):
 
 # --- appeals ------------------------------------------------------------------------------------------------------
 
-def _parse_local(text: str | None):
-    if not text:
-        return None
-    try:
-        naive = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return naive.replace(tzinfo=zone) if naive.tzinfo is None else naive
-
-
 @bp.route("/events/<int:event_id>/appeals", methods=["POST"])
 @contest_access(ORGANISER, ARBITRATOR)
 def lodge_appeal(contest: Contest, event_id: int):
@@ -237,8 +279,13 @@ def lodge_appeal(contest: Contest, event_id: int):
         if entry is None:
             flash(_("找不到参赛编号或加密号 %(entry)s", entry=f["entry"]), "error")
             return _back(contest, event)
+    try:
+        lodged_at = local_datetime(f.get("lodged_at"))
+    except DateTimeTextError as exc:
+        flash(str(exc), "error")
+        return _back(contest, event)
     return _run(lambda: services.lodge_appeal(event, entry, f.get("appellant", ""), f.get("text", ""), current_user,
-                                              _parse_local(f.get("lodged_at"))), contest, event, _("申诉已登记"))
+                                              lodged_at), contest, event, _("申诉已登记"))
 
 
 @bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
@@ -249,13 +296,26 @@ def decide_appeal(contest: Contest, appeal_id: int):
         abort(404)
     f = request.form
     event = appeal.event
+    if f.get("changes") is not None:  # the text format, one change per line
+        try:
+            changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
+        except services.ResultsError as exc:
+            flash(_message(exc), "error")
+            return _back(contest, event)
+        return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
+                                                   current_user, changes), contest, event, _("仲裁决定已记录"))
+    rows = correction_picker.rows_from(f)  # the picker's rows, checked by the same rule as the text format
     try:
-        changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
+        changes = correction_picker.changes_from(event, rows, _message, entry=appeal.entry, required=False)
+        services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""), current_user, changes)
     except services.ResultsError as exc:
-        flash(_message(exc), "error")
-        return _back(contest, event)
-    return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
-                                               current_user, changes), contest, event, _("仲裁决定已记录"))
+        db.session.rollback()
+        _row_error(exc, rows)
+        kept = {"rows": rows, "outcome": f.get("outcome", ""), "decision": f.get("decision", "")}
+        return _event_page(contest, event, 400, appeal_form={appeal.id: kept})
+    db.session.commit()
+    flash(_("仲裁决定已记录"), "success")
+    return _back(contest, event)
 
 
 # --- paper marks (双人录入核对) -------------------------------------------------------------------------------------

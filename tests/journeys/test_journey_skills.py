@@ -290,7 +290,13 @@ def test_skills_contest_from_roster_to_a_verified_certificate(site, clock, deskt
     card = arbiter.locator(".card", has_text="申请复核")
     card.locator("select[name=outcome]").select_option("upheld")
     card.locator("textarea[name=decision]").fill("调阅现场记录，排除故障 5 处属实，模块三改为 20 分。")
-    card.locator("textarea[name=changes]").fill("practical.m3 judge1 20\npractical.m3 judge2 20")
+    rows = card.locator("tbody[data-rows] tr")  # the marks to change are chosen from lists, the old value shown
+    for i, judge in enumerate(("judge1", "judge2")):
+        if i:
+            card.locator("[data-add-row]").click()
+        rows.nth(i).locator("select[name=target]").select_option("practical.m3")
+        rows.nth(i).locator("select[name=judge]").select_option(judge)
+        rows.nth(i).locator("input[name=value]").fill("20")
     submit(arbiter, "text=记录仲裁决定")
     assert "仲裁决定已记录" in flash(arbiter)
     ruled = arbiter.locator(".card", has_text="申请复核").inner_text()
