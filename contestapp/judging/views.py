@@ -13,7 +13,8 @@ from sqlalchemy import select
 from contestapp.common.http import PDF, download
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
-from contestapp.auth.permissions import CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404, public, roles_required
+from contestapp.auth.permissions import (
+    CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, contest_roles, get_or_404, public, roles_required)
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
@@ -26,6 +27,7 @@ from contestapp.judging.assignments import ensure_member
 from contestapp.judging.cards import CardLoginError, issue_card
 from contestapp.judging.common import JudgingError, judge_code, round_confirmed
 from contestapp.judging.criteria import assigned_criteria, sheet_total
+from contestapp.judging.grid import marks_grid
 from contestapp.judging.draws import draw_event, import_manual_draw, latest_draw, read_manual_draw, verify_draw
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
@@ -325,9 +327,11 @@ def index(contest: Contest):
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def matrix(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
-    return render_template("judging/matrix.html", contest=contest, rnd=rnd, m=console.progress_matrix(rnd),
-                           alerts=console.spread_alerts(contest, rnd), confirmed=round_confirmed(rnd.id),
-                           labels=STATE_LABELS, code_of=judge_code)
+    confirmed = round_confirmed(rnd.id)
+    return render_template("judging/matrix.html", contest=contest, rnd=rnd, confirmed=confirmed,
+                           grid=marks_grid(rnd, request.args.get("view", "")[:100]), labels=STATE_LABELS,
+                           can_return=not confirmed and CHIEF_JUDGE in contest_roles(current_user, contest),
+                           return_form=ReturnForm(prefix="r"))
 
 
 @console_bp.route("/recusals")
@@ -403,7 +407,8 @@ def return_sheet(contest: Contest, sheet_id: int):
         return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
     db.session.commit()
     flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=judge_code(s.entry)), "success")
-    return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id))
+    return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id,
+                            view=request.form.get("view", "")[:100] or None) + "#grid")
 
 
 @console_bp.route("/rounds/<int:round_id>/confirm", methods=["POST"])

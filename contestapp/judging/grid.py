@@ -1,0 +1,197 @@
+"""The chief judge's marks grid: a round's entries (by the codes judges see) x its judges, per criterion or as each
+judge's round total, with the panel value per entry, the marks the panel rule drops, spread alerts, and progress.
+
+Nothing here scores: the marks are the results area's inputs (`results.inputs.entry_inputs`, submitted sheets only)
+and the values and dropped marks come from the one engine in `contestapp.domain` (`score_criterion`, `score_round`),
+so the grid shows what the results will. Entries are named by `judge_code` only: no name or unit before decryption.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from contestapp.auth.models import User
+from contestapp.contests.definition import DefinitionFileError
+from contestapp.contests.models import Criterion, Round
+from contestapp.domain import CriterionResult, ScoringError, score_criterion, score_round
+from contestapp.entrants.models import Entry
+from contestapp.extensions import db
+from contestapp.judging.common import judge_code
+from contestapp.judging.console import Matrix, progress_matrix
+from contestapp.judging.criteria import sheet_total
+from contestapp.judging.models import VOID_STATUS, Assignment
+
+ROUND_VIEW = ""  # the view of each judge's round total (a criterion's code selects that criterion)
+
+
+@dataclass
+class Cell:
+    """One judge's part in one entry: the sheet's state, and (submitted sheets) the mark or the round total."""
+
+    judge_id: int
+    state: str                        # not_started, draft, submitted, returned, void, recused, none, unassigned
+    sheet_id: Optional[int] = None
+    value: Optional[Decimal] = None   # the mark (criterion view) or the sheet's total (round view)
+    dropped: int = 0                  # marks of this cell the panel rule drops (criterion view: 0 or 1)
+    alert: Optional[str] = None       # the spread alert this cell's mark is an extreme of
+
+
+@dataclass
+class Row:
+    entry: Entry
+    code: str
+    cells: list[Cell]
+    panel: Optional[Decimal] = None   # the criterion's panel value, or the round score
+    why: Optional[str] = None         # why there is no panel value yet
+
+
+@dataclass
+class Alert:
+    entry_id: int
+    code: str
+    criterion: str         # criterion code
+    name: str              # criterion name
+    text: str              # the domain's alert (评分差 10 超过 3)
+    judge_id: int          # the judge with the highest mark: the cell the list links to
+
+
+@dataclass
+class JudgeProgress:
+    judge: User
+    submitted: int
+    assigned: int
+
+
+@dataclass
+class Grid:
+    round: Round
+    view: str                              # ROUND_VIEW or a criterion code
+    criteria: list[Criterion]
+    judges: list[User]
+    rows: list[Row]
+    progress: list[JudgeProgress]
+    alerts: list[Alert]
+    matrix: Matrix
+    note: Optional[str] = None             # why nothing can be scored (the definition is broken)
+    criterion: Optional[Criterion] = None  # the selected criterion
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.matrix.counts
+
+
+def _alert_extremes(result: CriterionResult) -> tuple[set[str], Optional[str]]:
+    """The judges (labels) whose marks are the lowest or highest of an alerted criterion, and the highest's."""
+    marks = list(result.used) + list(result.dropped)
+    if not result.alert or not marks:
+        return set(), None
+    low, high = min(m.value for m in marks), max(m.value for m in marks)
+    top = max(marks, key=lambda m: (m.value, m.judge)).judge
+    return {m.judge for m in marks if m.value in (low, high)}, top
+
+
+def marks_grid(rnd: Round, view: str = ROUND_VIEW) -> Grid:
+    """The grid of a round in a view (ROUND_VIEW, or a criterion code of the round; an unknown code is the round)."""
+    from contestapp.results.aggregate import event_spec
+    from contestapp.results.inputs import entry_inputs, submitted_marks
+
+    criteria = list(rnd.criteria)
+    chosen = next((c for c in criteria if c.code == view), None)
+    view = chosen.code if chosen else ROUND_VIEW
+    m = progress_matrix(rnd)
+    judges = m.judges
+    by_name = {j.username: j.id for j in judges}
+    scope = dict(db.session.execute(select(Assignment.judge_id, Assignment.criteria).where(
+        Assignment.round_id == rnd.id)).all())
+    entry_ids = [e.id for e in m.entries]
+    values: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)  # (entry, judge) -> criterion id -> mark
+    for sm in submitted_marks([rnd.id], entry_ids):
+        values[(sm.entry_id, sm.judge_id)][sm.criterion_id] = sm.value
+
+    note, rspec, inputs = None, None, {}
+    try:
+        event = event_spec(rnd.event)
+        rspec = event.round(rnd.code)
+        inputs = entry_inputs(rnd.event, event, entry_ids, [rnd.code])
+    except (DefinitionFileError, AssertionError):
+        note = _("竞赛定义有误，无法计算合议分")
+
+    rows, alerts = [], []
+    for e in m.entries:
+        code = judge_code(e) or ""
+        results: dict[str, CriterionResult] = {}
+        why = None
+        data = next(iter(inputs.get(e.id, [])), None)
+        if rspec is not None and data is not None:
+            for cs in rspec.criteria:
+                marks = [x for x in data.marks if x.criterion == cs.code]
+                if marks:
+                    try:
+                        results[cs.code] = score_criterion(cs, cs.panel_for(rspec.panel), marks)
+                    except ScoringError as exc:
+                        why = str(exc)
+        extremes: dict[str, set[str]] = {}
+        for cr in results.values():
+            judges_at, top = _alert_extremes(cr)
+            if top is not None:
+                alerts.append(Alert(e.id, code, cr.code, cr.name, cr.alert, by_name.get(top, 0)))
+                for label in judges_at:
+                    extremes.setdefault(label, set()).add(cr.code)
+        dropped = defaultdict(set)  # judge label -> criterion codes dropped
+        for cr in results.values():
+            for d in cr.dropped:
+                dropped[d.judge].add(cr.code)
+
+        cells = []
+        for j in judges:
+            found = m.cells.get((e.id, j.id))
+            state = found["state"] if found else "none"
+            sheet = found.get("sheet") if found else None
+            cell = Cell(j.id, state, sheet.id if sheet is not None else None)
+            mine = scope.get(j.id)
+            if chosen is not None and mine and chosen.code not in mine:
+                cell.state = "unassigned" if state not in ("recused", VOID_STATUS) else state
+            elif state == "submitted":
+                given = values.get((e.id, j.id), {})
+                if chosen is not None:
+                    cell.value = given.get(chosen.id)
+                    cell.dropped = int(chosen.code in dropped.get(j.username, ()))
+                    if chosen.code in extremes.get(j.username, ()):
+                        cell.alert = results[chosen.code].alert
+                else:
+                    own = [c for c in criteria if not mine or c.code in mine]
+                    cell.value = sheet_total(own, given)
+                    cell.dropped = len(dropped.get(j.username, ()))
+                    if extremes.get(j.username):
+                        cell.alert = "；".join(f"{results[c].name}：{results[c].alert}" for c in
+                                              [x.code for x in criteria] if c in extremes[j.username])
+            cells.append(cell)
+
+        panel = None
+        if chosen is not None:
+            if chosen.code in results:
+                panel = results[chosen.code].value
+            elif rspec is not None:
+                why = why or _("尚无已提交的评分")
+        elif rspec is not None and data is not None:
+            try:
+                panel = score_round(rspec, data).score
+            except ScoringError as exc:
+                why = str(exc)
+        elif rspec is not None:
+            why = _("尚无已提交的评分")
+        rows.append(Row(e, code, cells, panel, why))
+
+    alerts.sort(key=lambda a: (a.code, [c.code for c in criteria].index(a.criterion)
+                               if a.criterion in [c.code for c in criteria] else 0))
+    progress = []
+    for j in judges:
+        states = [c["state"] for (eid, jid), c in m.cells.items() if jid == j.id]
+        counted = [s for s in states if s not in (VOID_STATUS, "recused")]
+        progress.append(JudgeProgress(j, counted.count("submitted"), len(counted)))
+    return Grid(rnd, view, criteria, judges, rows, progress, alerts, m, note, chosen)
