@@ -195,3 +195,59 @@ def marks_grid(rnd: Round, view: str = ROUND_VIEW) -> Grid:
         counted = [s for s in states if s not in (VOID_STATUS, "recused")]
         progress.append(JudgeProgress(j, counted.count("submitted"), len(counted)))
     return Grid(rnd, view, criteria, judges, rows, progress, alerts, m, note, chosen)
+
+
+# --- the organiser's assignment picker: judges x criteria of a round ----------------------------------------------
+
+@dataclass
+class PickerRow:
+    judge: User
+    all: bool = False                               # 本轮全部评分项 (criteria None)
+    ticked: set[str] = field(default_factory=set)   # criterion codes
+
+    @property
+    def assigned(self) -> bool:
+        return self.all or bool(self.ticked)
+
+
+@dataclass
+class PickerRound:
+    round: Round
+    criteria: list[Criterion]
+    rows: list[PickerRow]
+    error: Optional[str] = None
+
+    @property
+    def judge_count(self) -> int:
+        return sum(r.assigned for r in self.rows)
+
+
+def read_picks(form, judges: list[User]) -> dict[int, Optional[list[str]]]:
+    """A submitted picker (fields `j<judge id>`: "*" for all criteria, else criterion codes): judge id -> codes or
+    None (all); judges with nothing ticked are left out (not on the round)."""
+    out: dict[int, Optional[list[str]]] = {}
+    for j in judges:
+        values = [v[:50] for v in form.getlist(f"j{j.id}")[:200]]
+        if "*" in values:
+            out[j.id] = None
+        elif values:
+            out[j.id] = list(dict.fromkeys(values))
+    return out
+
+
+def assignment_picker(contest, judges: list[User], posted: Optional[tuple[int, dict, str]] = None
+                      ) -> list[PickerRound]:
+    """Every round of the contest with its criteria and, per judge, what the judge scores there now; `posted`
+    (round id, picks, error) shows a refused submission as it was sent, with its message."""
+    current: dict[int, dict[int, Optional[list[str]]]] = defaultdict(dict)
+    for a in db.session.scalars(select(Assignment).where(Assignment.contest_id == contest.id)):
+        current[a.round_id][a.judge_id] = a.criteria or None
+    out = []
+    for event in contest.events:
+        for rnd in event.rounds:
+            picks, error = current.get(rnd.id, {}), None
+            if posted is not None and posted[0] == rnd.id:
+                picks, error = posted[1], posted[2]
+            rows = [PickerRow(j, j.id in picks and picks[j.id] is None, set(picks.get(j.id) or ())) for j in judges]
+            out.append(PickerRound(rnd, list(rnd.criteria), rows, error))
+    return out
