@@ -1,6 +1,6 @@
-"""The chief judge's read side: progress matrix, spread alerts, recusals and what the panel rule does with the judges
-left, and ties the chain cannot break and tie decisions that no longer apply (from the results engine's ranking). Built
-on the pure domain (score_criterion) and `contestapp.results.engine`."""
+"""The chief judge's read side: the progress matrix (the marks grid over it, with spread alerts, is `grid.py`),
+recusals and what the panel rule does with the judges left, and ties the chain cannot break and tie decisions that
+no longer apply (from the results engine's ranking, `contestapp.results.engine`)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from contestapp.auth.models import User
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
-from contestapp.domain import Mark as DMark, ScoringError, score_criterion
+from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.judging.models import (
@@ -55,52 +55,6 @@ def progress_matrix(rnd: Round) -> Matrix:
         if (r.entry_id, r.judge_id) not in cells or cells[(r.entry_id, r.judge_id)]["state"] == VOID_STATUS:
             cells[(r.entry_id, r.judge_id)] = {"sheet": None, "state": "recused", "reason": r.reason}
     return Matrix(rnd, judges, entries, cells, dict(counts))
-
-
-def _round_spec(contest: Contest, rnd: Round):
-    try:
-        spec = spec_of(contest)
-    except DefinitionFileError:
-        return None
-    event = spec.event(rnd.event.code)
-    return event.round(rnd.code) if event else None
-
-
-def submitted_marks(rnd: Round) -> dict[int, dict[str, list[DMark]]]:
-    """entry id -> criterion code -> marks of submitted sheets (judge named by id)."""
-    out: dict[int, dict[str, list[DMark]]] = defaultdict(lambda: defaultdict(list))
-    rows = db.session.execute(select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.value, Mark.criterion_id)
-                              .join(Mark, Mark.sheet_id == ScoreSheet.id)
-                              .where(ScoreSheet.round_id == rnd.id, ScoreSheet.status == SheetStatus.SUBMITTED)).all()
-    codes = {c.id: c.code for c in rnd.criteria}
-    for entry_id, judge_id, value, cid in rows:
-        out[entry_id][codes[cid]].append(DMark(str(judge_id), codes[cid], value))
-    return out
-
-
-def spread_alerts(contest: Contest, rnd: Round) -> list[dict[str, Any]]:
-    """Alerts of the round's panel rule (spread above its threshold) over the marks of submitted sheets."""
-    spec = _round_spec(contest, rnd)
-    if spec is None:
-        return []
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == rnd.event_id))}
-    alerts = []
-    for entry_id, by_crit in submitted_marks(rnd).items():
-        for cspec in spec.criteria:
-            marks = by_crit.get(cspec.code)
-            if not marks or len(marks) < 2:
-                continue
-            rule = cspec.panel_for(spec.panel)
-            try:
-                result = score_criterion(cspec, rule, marks)
-            except ScoringError:
-                continue
-            if result.alert:
-                alerts.append({"entry": entries[entry_id], "code": judge_code(entries[entry_id]),
-                               "criterion": cspec.name, "alert": result.alert,
-                               "marks": sorted(m.value for m in marks)})
-    alerts.sort(key=lambda a: (a["code"] or "", a["criterion"]))
-    return alerts
 
 
 def rule_text(rule) -> str:

@@ -121,3 +121,9 @@ def test_return_from_the_grid_comes_back_to_the_same_view(app, make):
     # the organiser sees the grid but cannot return
     org = signed_in(app, "org1").get(f"/contests/{cid}/judging/rounds/{rid}").get_data(as_text=True)
     assert "data-return" not in org and "本轮得分" in org
+
+
+def test_console_shows_each_rounds_progress(app, make):
+    data = build(make, submit=lambda i, judge: i != 0)
+    page = signed_in(app, "chief1").get(f"/contests/{data['contest'].id}/judging/").get_data(as_text=True)
+    assert 'class="round-progress" max="20" value="15"' in page
