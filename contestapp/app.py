@@ -54,6 +54,23 @@ MODEL_MODULES = [
 ]
 
 
+# Each area that names people certificates are printed for registers its recipient source here
+# (contestapp.common.recipients; the certificates area imports none of them).
+RECIPIENT_PROVIDERS = [
+    "contestapp.awards.certificates",
+    "contestapp.craftsman.certificates",
+    "contestapp.merit.certificates",
+]
+
+
+# Each area with scheduled jobs registers them with `@job` in its own module (contestapp.jobs.runner).
+JOB_MODULES = [
+    "contestapp.jobs.tasks",
+    "contestapp.merit.jobs",
+    "contestapp.results.jobs",
+]
+
+
 def import_models() -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
@@ -118,6 +135,8 @@ def create_app(config=None) -> Flask:
     for spec in BLUEPRINTS:
         module, attr = spec.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
+    for module in RECIPIENT_PROVIDERS + JOB_MODULES:
+        importlib.import_module(module)
 
     from contestapp import cli, filters
 

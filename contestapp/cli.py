@@ -9,22 +9,12 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from contestapp.contests.cli import contest_by_ref as _contest
 from contestapp.extensions import db
 
 users_cli = AppGroup("users", help="用户管理 / users")
 contest_cli = AppGroup("contest", help="竞赛定义文件 / contest definition files")
 entrants_cli = AppGroup("entrants", help="报名名单 / rosters")
-
-
-def _contest(ref: str):
-    from contestapp.contests.models import Contest
-
-    contest = db.session.scalar(select(Contest).where(Contest.code == ref))
-    if contest is None and ref.isdigit():
-        contest = db.session.get(Contest, int(ref))
-    if contest is None:
-        raise click.ClickException(f"找不到竞赛 {ref}（可用竞赛编号或代码）")
-    return contest
 
 
 def _organisation(name: str | None):

@@ -1,31 +1,10 @@
 """Template filters: numbers, dates in the display time zone, masking."""
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from flask import Flask
+from flask_login import current_user
 
-from flask import Flask, current_app
-
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return value.astimezone(zone).strftime(fmt)
-
-
-def number(value, places: int | None = None) -> str:
-    if value is None or value == "":
-        return ""
-    d = Decimal(value)
-    if places is not None:
-        from contestapp.domain.types import round_half_up
-
-        return str(round_half_up(d, places))
-    from contestapp.common.db import plain
-
-    return str(plain(d))
+from contestapp.common.formatting import local_time, number
 
 
 def register(app: Flask) -> None:
@@ -38,5 +17,6 @@ def register(app: Flask) -> None:
 
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(contest_roles, "contest_roles")
-    app.add_template_global(contest_tabs, "contest_tabs")
+    app.add_template_global(lambda contest: contest_tabs(contest, contest_roles(current_user, contest)),
+                            "contest_tabs")
     app.add_template_global(top_nav_links, "top_nav_links")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the development server and the scheduler (`flask jobs run`, its own process) side by side.
+# `make run`: the development server and the scheduler (`flask jobs run`, its own process) side by side; the
+# scheduler also works the job queue (certificate batches, large imports, backups), so no third process is needed.
 # Ctrl-C stops both; so does the server ending for any other reason. Settings: BIN (the virtualenv's bin folder),
 # HOST and PORT; FLASK_APP and the CONTESTAPP_* / DATABASE_URL variables reach both processes alike.
 set -u
@@ -21,5 +22,5 @@ trap stop_scheduler EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "调度进程已在后台启动（pid $scheduler）/ scheduler started; Ctrl-C stops the server and the scheduler"
+echo "调度进程已在后台启动（pid $scheduler，同时处理后台任务）/ scheduler and job worker started; Ctrl-C stops the server and the scheduler"
 "$BIN/flask" run --host "$HOST" --port "$PORT"

@@ -197,7 +197,7 @@ def build_skills() -> dict:
     certificates issued from the final event (one revoked) and a batch queued; on the second event an appeal lodged,
     a sheet returned to its judge and a paper keying entered twice with one disagreement."""
     from contestapp.auth.models import User
-    from contestapp.certificates import services as certificates
+    from contestapp.certificates import batches, issuing, verification
     from contestapp.contests.models import Contest
     from contestapp.demo import DEMO_CODE, _assigned_codes, create_demo
     from contestapp.entrants.models import Entry
@@ -214,9 +214,10 @@ def build_skills() -> dict:
     assert results.state_of(first).stage == "final"
     entry = db.session.scalars(select(Entry).where(Entry.event_id == first.id).order_by(Entry.id)).first()
     results.lodge_appeal(second, None, "领队", "第二赛项计时有误", organiser)
-    issued = certificates.issue(contest, certificates.requests_from(contest, "awards", "award", first), actor=organiser)
-    certificates.revoke(issued.certificates[0], "姓名有误，已重新颁发", organiser)
-    batch = certificates.create_batch(contest, "issued", "award", None, "full", None, organiser)
+    issued = issuing.issue(contest, issuing.requests_from(contest, "awards", "award", first), actor=organiser)
+    issuing.revoke(issued.certificates[0], "姓名有误，已重新颁发", organiser)
+    batch = batches.create_batch(contest, "issued", "award", None, "full", None, organiser)
+    batches.queue_batch(batch, "http://localhost")  # waiting for the jobs process (none runs here)
 
     submitted = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
         ScoreSheet.round.has(event_id=second.id), ScoreSheet.status == "submitted").order_by(ScoreSheet.id)).first()
@@ -237,7 +238,7 @@ def build_skills() -> dict:
     return {"contest": contest, "event": first, "round": first.rounds[0], "criterion": first.rounds[0].criteria[0],
             "entry": entry, "sheet": submitted, "judge": submitted.judge, "snapshot": results.official_snapshot(first),
             "certificate_batch": batch, "marks_batch": keyings[0], "serial": issued.certificates[1].serial,
-            "signature": certificates.sign_serial(issued.certificates[1].serial)}
+            "signature": verification.sign_serial(issued.certificates[1].serial)}
 
 
 def build_merit(merit, make) -> dict:
@@ -350,7 +351,7 @@ def craftsman_stages(app, make):
 # GET endpoints that answer with something other than a page (files, JSON, redirects): not walked
 NOT_PAGES = {
     "static", "main.health", "auth.set_language", "api_v1.assignments", "api_v1.openapi", "api_v1.sheet",
-    "board.board_data", "awards.pdf", "awards.xlsx", "certificates.batch_download", "certificates.batch_status",
+    "board.board_data", "awards.pdf", "awards.xlsx", "certificates.batch_download", "certificates.batch_status", "jobs.queued_status",
     "certificates.calibration", "certificates.layout_preview", "contests.export_definition", "entrants.export",
     "entrants.template", "judging_console.cards_pdf", "judging_console.draw_sheet", "judging_console.sheets_pdf",
     "merit.evidence_file", "merit.import_template", "merit.bulletin", "results.export", "results.marks_export",
@@ -419,6 +420,7 @@ def test_every_page_in_english(app, make, merit):  # noqa: F811
          "criterion_id": skills["criterion"].id, "entry_id": skills["entry"].id, "sheet_id": skills["sheet"].id,
          "judge_id": skills["judge"].id, "snapshot_id": skills["snapshot"].id, "layout": "award",
          "certificates.batch:batch_id": skills["certificate_batch"].id,
+         "jobs.queued:job_id": skills["certificate_batch"].job_id,
          "results.batch:batch_id": skills["marks_batch"].id,
          "serial": f"{skills['serial']}?sig={skills['signature']}",  # the link printed on the certificate
          "user_id": skills["judge"].id}

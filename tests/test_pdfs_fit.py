@@ -20,7 +20,8 @@ from reportlab.pdfgen.canvas import Canvas
 from contestapp.certificates.fonts import load_fonts
 from contestapp.certificates.layout import builtin_layout
 from contestapp.awards.views import publicity_pdf
-from contestapp.certificates.render import MM, CertificateData, render_batch, render_calibration, render_preview
+from contestapp.certificates.calibration import render_calibration
+from contestapp.certificates.render import MM, CertificateData, render_batch, render_preview
 from contestapp.craftsman.documents import naming_list_pdf
 from contestapp.judging.pdf import CARD_H, CARD_W, card_origin, card_qr_box, cards_pdf, draw_sheet_pdf, score_sheets_pdf
 from contestapp.merit.bulletin import render_bulletin

@@ -48,7 +48,7 @@ def _filters():
 
 
 def _row(e: AuditEntry, names: dict[int, str]) -> list[str]:
-    from contestapp.filters import local_time
+    from contestapp.common.formatting import local_time
     import json
 
     return [local_time(e.at, "%Y-%m-%d %H:%M:%S"), ACTION_LABELS.get(e.action, e.action), e.actor_name or "",

@@ -1,4 +1,4 @@
-"""`flask certificates ...`: issue a batch with a progress bar, revoke a certificate."""
+"""`flask certificates ...`: issue a batch with a progress bar (in this process, like a job), revoke a certificate."""
 from __future__ import annotations
 
 import shutil
@@ -8,7 +8,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from contestapp.certificates import batches, issuing, verification
+from contestapp.certificates.errors import CertificateError
+from contestapp.certificates.models import KIND_LABELS, Certificate
+from contestapp.contests.models import Event
 from contestapp.extensions import db
+from contestapp.contests.cli import contest_by_ref
 
 certificates_cli = AppGroup("certificates", help="证书 / certificates")
 
@@ -27,11 +32,7 @@ certificates_cli = AppGroup("certificates", help="证书 / certificates")
               help="把合并 PDF 和 ZIP 复制到此目录")
 def issue_command(contest_ref, event_code, kind, source, mode, printer, out_dir):
     """发放证书并生成合并 PDF 与每人一份 PDF 的 ZIP / issue certificates and render the batch."""
-    from contestapp.certificates import services
-    from contestapp.cli import _contest
-    from contestapp.contests.models import Event
-
-    contest = _contest(contest_ref)
+    contest = contest_by_ref(contest_ref)
     event = None
     if event_code:
         event = db.session.scalar(select(Event).where(Event.contest_id == contest.id, Event.code == event_code))
@@ -40,11 +41,11 @@ def issue_command(contest_ref, event_code, kind, source, mode, printer, out_dir)
     kind = kind or {"craftsman": "craftsman", "merit": "honour", "points": "honour"}.get(contest.kind, "award")
     source = source or {"craftsman": "craftsman", "merit": "merit", "points": "merit"}.get(contest.kind, "awards")
     try:
-        batch = services.create_batch(contest, source, kind, event, mode, printer, None)
-    except services.CertificateError as exc:
+        batch = batches.create_batch(contest, source, kind, event, mode, printer, None)
+    except CertificateError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"批次 #{batch.id}：{contest.name} {services.KIND_LABELS[kind]}"
+    click.echo(f"批次 #{batch.id}：{contest.name} {KIND_LABELS[kind]}"
                f"{' · ' + event.name if event else ''}（{'套打' if mode == 'overlay' else '全彩'}）")
 
     bar = None
@@ -65,13 +66,13 @@ def issue_command(contest_ref, event_code, kind, source, mode, printer, out_dir)
         state["shown"] = done
 
     try:
-        batch = services.run_batch(batch.id, services.base_url(), progress)
+        batch = batches.run_batch(batch.id, verification.base_url(), progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     if batch.status != "done":
         raise click.ClickException(batch.error or "生成失败")
-    pdf, zip_ = services.batch_file(batch, "pdf"), services.batch_file(batch, "zip")
+    pdf, zip_ = batches.batch_file(batch, "pdf"), batches.batch_file(batch, "zip")
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
         pdf = Path(shutil.copy2(pdf, out_dir / pdf.name))
@@ -86,15 +87,12 @@ def issue_command(contest_ref, event_code, kind, source, mode, printer, out_dir)
 @click.option("--reason", required=True, help="撤销原因（必填，记入审计日志）")
 def revoke_command(serial: str, reason: str):
     """撤销一张证书 / revoke a certificate."""
-    from contestapp.certificates import services
-    from contestapp.certificates.models import Certificate
-
     cert = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
     if cert is None:
         raise click.ClickException(f"没有证书 {serial}")
     try:
-        services.revoke(cert, reason, None)
-    except services.CertificateError as exc:
+        issuing.revoke(cert, reason, None)
+    except CertificateError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"已撤销证书 {serial}")

@@ -92,14 +92,14 @@ class MissingGlyphError(ValueError):
         self.chars = list(chars)
         shown = "".join(f"「{c}」" for c in self.chars)
         codes = ", ".join(f"U+{ord(c):04X}" for c in self.chars)
-        what = label or _FIELD_LABELS.get(field_name, f"「{field_name}」字段")
+        what = label or FIELD_LABELS.get(field_name, f"「{field_name}」字段")
         super().__init__(
             f"证书无法生成：{person} 的{what}中{shown}在字体中不存在（{codes}）；"
             f"请配置包含该字的 TrueType 字体（CONTESTAPP_CERT_FONT）或更正数据"
         )
 
 
-_FIELD_LABELS = {
+FIELD_LABELS = {
     "name": "姓名",
     "unit": "单位",
     "award": "奖项",

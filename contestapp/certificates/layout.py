@@ -55,7 +55,7 @@ import json
 import os
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .layout_checks import Checks
@@ -495,7 +495,7 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
         serial = _text_field(v, data["serial"], "serial", page, default_id="serial",
                              default_text="证书编号：{serial}", default_font="hei")
         if serial is not None:
-            serial = _replace(serial, id="serial", preprinted=False)
+            serial = replace(serial, id="serial", preprinted=False)
 
     qr = None
     if data.get("qr") is not None:
@@ -524,12 +524,6 @@ def _build(data: Any, base_dir: str | None) -> tuple[Layout | None, list[str]]:
         background=background, images=tuple(images), rules=tuple(rules), sample=dict(sample),
         base_dir=base_dir, source=data,
     ), []
-
-
-def _replace(tf: TextField, **kw: Any) -> TextField:
-    from dataclasses import replace
-
-    return replace(tf, **kw)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -31,6 +31,8 @@ KIND_LABELS = {
     CertificateKind.AWARD: N_("获奖证书"), CertificateKind.TITLE: N_("称号证书"),
     CertificateKind.CRAFTSMAN: N_("工匠称号证书"), CertificateKind.HONOUR: N_("荣誉证书"),
 }
+KINDS = tuple(k.value for k in CertificateKind)
+BUILTIN_FOR_KIND = {"award": "award", "title": "title", "craftsman": "craftsman", "honour": "honour"}
 
 
 class CertificateStatus(StrEnum):
@@ -160,7 +162,8 @@ BATCH_STATUS_LABELS = {BatchStatus.QUEUED: N_("排队中"), BatchStatus.RUNNING:
 
 
 class CertificateBatch(db.Model):
-    """One issuing run: which certificates, how printed, and its progress (polled by the console)."""
+    """One issuing run: which certificates, how printed, and its progress (polled by the console). The work is done
+    by a jobs process (contestapp.jobs.queue), never by the web process."""
 
     __tablename__ = "certificate_batches"
 
@@ -183,6 +186,7 @@ class CertificateBatch(db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job_queue.id", ondelete="SET NULL"))  # its queued job
 
     @property
     def status_label(self) -> str:

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import segno
 
-__all__ = ["qr_matrix", "qr_path_ops"]
+__all__ = ["qr_code", "qr_matrix", "qr_path_ops"]
+
+
+def qr_code(data: str, error: str = "m", mask: int | None = None) -> tuple[tuple[bytearray, ...], int]:
+    """The module matrix (rows of 0/1, no quiet zone) and the mask it was encoded with.
+
+    ``mask=None`` lets segno choose the best mask (the QR standard's penalty rules, about 3 ms);
+    a fixed mask (0–7) is about 5× faster to encode. Encoding the same data again with the mask chosen the first
+    time gives the same code, quickly (a batch prints each certificate twice: merged and single).
+    """
+    qr = segno.make(data, error=error, micro=False, mask=mask)
+    return qr.matrix, qr.mask
 
 
 def qr_matrix(data: str, error: str = "m", mask: int | None = None) -> tuple[bytearray, ...]:
-    """The module matrix (rows of 0/1, no quiet zone).
-
-    ``mask=None`` lets segno choose the best mask (the QR standard's penalty rules, about 3 ms);
-    a fixed mask (0–7) is about 5× faster to encode and still a valid code.
-    """
-    qr = segno.make(data, error=error, micro=False, mask=mask)
-    return qr.matrix
+    """The module matrix alone (see `qr_code`)."""
+    return qr_code(data, error, mask)[0]
 
 
 def qr_path_ops(matrix: tuple[bytearray, ...], x_pt: float, top_pt: float, size_pt: float,

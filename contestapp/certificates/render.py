@@ -11,7 +11,7 @@
 * QR codes are encoded with segno and drawn as one path (``qr.py``).
 * ``mode='full'`` prints everything; ``mode='overlay'`` (套打) prints only the variable texts, the
   serial and the QR code onto pre-printed stock.  ``offset=(dx, dy)`` in mm (right, down) shifts
-  EVERYTHING on the page: the per-printer calibration.
+  EVERYTHING on the page: the per-printer calibration (its test page: ``calibration.py``).
 
 This module imports neither Flask nor SQLAlchemy.
 """
@@ -34,9 +34,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from contestapp.common.pdftext import PlacedLine, TextWriter, fit_text, place
 
-from .fonts import FontSet, MissingGlyphError, load_fonts
+from .fonts import FIELD_LABELS, FontSet, MissingGlyphError, load_fonts
 from .layout import ImageSpec, Layout, TextField, builtin_layout, parse_layout, _rgb
-from .qr import qr_matrix, qr_path_ops
+from .qr import qr_code, qr_path_ops
 
 __all__ = [
     "CertificateData",
@@ -48,7 +48,6 @@ __all__ = [
     "render_batch",
     "render_one",
     "render_preview",
-    "render_calibration",
     "sample_record",
 ]
 
@@ -56,7 +55,7 @@ MM = 72.0 / 25.4
 MODES = ("full", "overlay")
 
 # reportlab's TTFont keeps per-document state in the shared font object; one render at a time.
-_render_lock = threading.RLock()
+RENDER_LOCK = threading.RLock()
 
 SAMPLE_VALUES = {
     "name": "张三",
@@ -100,7 +99,7 @@ class RenderResult:
     fonts: dict = field(default_factory=dict)
 
 
-def _as_layout(layout: Layout | Mapping | str) -> Layout:
+def as_layout(layout: Layout | Mapping | str) -> Layout:
     if isinstance(layout, Layout):
         return layout
     if isinstance(layout, str):
@@ -123,7 +122,7 @@ def _static_fields(layout: Layout, mode: str) -> tuple[TextField, ...]:
 def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateData],
                   fonts: FontSet | None = None, mode: str = "full") -> None:
     """Raise before anything is drawn if a record lacks a value or has a character no font has."""
-    layout = _as_layout(layout)
+    layout = as_layout(layout)
     fonts = fonts or load_fonts()
     for f in _static_fields(layout, mode):
         missing = fonts.missing(f.template_text, f.font)
@@ -152,10 +151,8 @@ def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateD
             if not val:
                 if optional_only[p]:
                     continue
-                from .fonts import _FIELD_LABELS
-
                 raise CertificateDataError(
-                    f"证书无法生成：{rec.person} 缺少{_FIELD_LABELS.get(p, '字段')}「{p}」（证书编号 {rec.serial}）"
+                    f"证书无法生成：{rec.person} 缺少{FIELD_LABELS.get(p, '字段')}「{p}」（证书编号 {rec.serial}）"
                 )
             for role in rs:
                 missing = fonts.missing(val, role)
@@ -280,7 +277,7 @@ class _Page:
 
     def __init__(self, canv: Canvas, layout: Layout, fonts: FontSet, mode: str,
                  offset: tuple[float, float], images: Mapping[str, str | bytes] | None,
-                 qr_mask: int | None):
+                 qr_mask: int | None, qr_masks: dict[str, int] | None = None):
         self.c = canv
         self.layout = layout
         self.fonts = fonts
@@ -291,6 +288,7 @@ class _Page:
         self.fields = _fields_for(layout, mode)
         self.rgb = {f.id: f.rgb for f in self.fields}
         self.qr_mask = qr_mask
+        self.qr_masks = qr_masks if qr_masks is not None else {}
         self.qr_rgb = _rgb(layout.qr.color) if layout.qr else (0, 0, 0)
         self.compact = True
         images = images or {}
@@ -383,7 +381,8 @@ class _Page:
         c.drawText(tw.t)
         q = self.layout.qr
         if q is not None:
-            matrix = qr_matrix(rec.verify_url, q.error, self.qr_mask)
+            mask = self.qr_mask if self.qr_mask is not None else self.qr_masks.get(rec.verify_url)
+            matrix, self.qr_masks[rec.verify_url] = qr_code(rec.verify_url, q.error, mask)
             c.addLiteral(qr_path_ops(matrix, q.x * MM, self.H - q.y * MM, q.size * MM, self.qr_rgb))
         if self.fg_form:
             c.doForm(self.fg_form)
@@ -418,7 +417,7 @@ def _compact_last_page(c: Canvas) -> bool:
 
 
 @contextlib.contextmanager
-def _binary_streams():
+def binary_streams():
     """Flate-only streams: reportlab also ASCII85-encodes them by default (pure Python here),
     which costs ~20 % of the rendering time and 25 % of the stream size for nothing."""
     old = rl_config.useA85
@@ -429,7 +428,7 @@ def _binary_streams():
         rl_config.useA85 = old
 
 
-def _new_canvas(out, layout: Layout, fonts: FontSet, title: str | None, invariant: bool) -> Canvas:
+def new_canvas(out, layout: Layout, fonts: FontSet, title: str | None, invariant: bool) -> Canvas:
     primary = fonts.primary("kai")
     c = Canvas(out, pagesize=(layout.page.width_mm * MM, layout.page.height_mm * MM), pageCompression=1,
                invariant=1 if invariant else 0, initialFontName=primary.name, initialFontSize=12)
@@ -440,7 +439,7 @@ def _new_canvas(out, layout: Layout, fonts: FontSet, title: str | None, invarian
     return c
 
 
-def _check_mode(mode: str, offset) -> tuple[float, float]:
+def check_mode(mode: str, offset) -> tuple[float, float]:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     dx, dy = offset
@@ -460,6 +459,7 @@ def render_batch(
     images: Mapping[str, str | bytes] | None = None,
     title: str | None = None,
     qr_mask: int | None = None,
+    qr_masks: dict[str, int] | None = None,
     invariant: bool = False,
     progress: Callable[[int, int], None] | None = None,
     progress_every: int = 200,
@@ -469,9 +469,12 @@ def render_batch(
     All records are checked first (:func:`check_records`); nothing is written if one fails.
     ``images`` overrides layout images by id or kind (``{"seal": "/path/seal.png"}``, bytes allowed).
     ``progress(done, total)`` is called every ``progress_every`` pages and after the last one.
+    ``qr_masks`` (verification link -> QR mask) remembers the mask each code was given: pass the same dict when
+    the same certificates are rendered again (the single PDFs after the merged one) and the mask is not searched
+    for twice (the code is the same).
     """
-    layout = _as_layout(layout)
-    offset = _check_mode(mode, offset)
+    layout = as_layout(layout)
+    offset = check_mode(mode, offset)
     fonts = fonts or load_fonts()
     recs = records if isinstance(records, Sequence) else list(records)
     if not recs:
@@ -479,9 +482,9 @@ def render_batch(
     check_records(layout, recs, fonts, mode)
     t0 = time.perf_counter()
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-    with _render_lock, _binary_streams():
-        c = _new_canvas(target, layout, fonts, title, invariant)
-        page = _Page(c, layout, fonts, mode, offset, images, qr_mask)
+    with RENDER_LOCK, binary_streams():
+        c = new_canvas(target, layout, fonts, title, invariant)
+        page = _Page(c, layout, fonts, mode, offset, images, qr_mask, qr_masks)
         total = len(recs)
         for i, rec in enumerate(recs, 1):
             page.draw(rec)
@@ -505,7 +508,7 @@ def render_one(layout: Layout | Mapping | str, record: CertificateData, **kw) ->
 
 def sample_record(layout: Layout | Mapping | str, overrides: Mapping[str, str] | None = None) -> CertificateData:
     """A record filled with the layout's ``sample`` values (or generic ones) for previews."""
-    layout = _as_layout(layout)
+    layout = as_layout(layout)
     values: dict[str, str] = {}
     for p in layout.placeholders:
         if p in ("serial", "verify_url"):
@@ -522,99 +525,6 @@ def render_preview(layout: Layout | Mapping | str, record: CertificateData | Non
                    fonts: FontSet | None = None, images: Mapping[str, str | bytes] | None = None) -> bytes:
     """A one-page PDF preview drawn by the same code that prints (sample data if no record).
     The caller turns it into PNG if needed (``pdftoppm -png -r 60``)."""
-    layout = _as_layout(layout)
+    layout = as_layout(layout)
     record = record or sample_record(layout)
     return render_one(layout, record, mode=mode, offset=offset, fonts=fonts, images=images)
-
-
-# ---------------------------------------------------------------- calibration page
-def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | IO[bytes] | None = None, *,
-                       offset: tuple[float, float] = (0.0, 0.0), fonts: FontSet | None = None) -> bytes | None:
-    """A test page for aligning a printer with pre-printed stock: mm rulers along the top and left
-    edges, crosshairs at known positions, and the box of every field, the QR code and the images.
-    Printed with ``offset`` applied (like the certificates).  Returns bytes when ``out`` is None."""
-    layout = _as_layout(layout)
-    dx, dy = _check_mode("overlay", offset)
-    fonts = fonts or load_fonts()
-    buf = io.BytesIO() if out is None else None
-    target = buf if buf is not None else (os.fspath(out) if isinstance(out, (str, os.PathLike)) else out)
-    W, H = layout.page.width_mm, layout.page.height_mm
-    with _render_lock, _binary_streams():
-        c = _new_canvas(target, layout, fonts, f"校准页 · {layout.label}", False)
-        c.saveState()
-        c.translate(dx * MM, -dy * MM)
-        labels: list[tuple[float, float, float, str, str, tuple]] = []  # x_mm, y_mm, size, text, align, rgb
-
-        def X(x: float) -> float:
-            return x * MM
-
-        def Y(y: float) -> float:
-            return (H - y) * MM
-
-        # rulers
-        c.setStrokeColorRGB(0, 0, 0)
-        c.setLineWidth(0.25)
-        for i in range(0, int(W) + 1):
-            ln = 6 if i % 10 == 0 else (4 if i % 5 == 0 else 2)
-            c.line(X(i), Y(0), X(i), Y(ln))
-            if i % 10 == 0 and 0 < i < W - 3:
-                labels.append((i, 9.5, 6, str(i), "center", (0, 0, 0)))
-        for j in range(0, int(H) + 1):
-            ln = 6 if j % 10 == 0 else (4 if j % 5 == 0 else 2)
-            c.line(X(0), Y(j), X(ln), Y(j))
-            if j % 10 == 0 and 10 < j < H - 3:  # 10 would meet the top ruler's 10
-                labels.append((7.5, j + 1.0, 6, str(j), "left", (0, 0, 0)))
-        # crosshairs
-        pts = [(20, 20), (W - 20, 20), (20, H - 20), (W - 20, H - 20), (round(W / 2), round(H / 2))]
-        c.setLineWidth(0.3)
-        for px, py in pts:
-            c.line(X(px - 6), Y(py), X(px + 6), Y(py))
-            c.line(X(px), Y(py - 6), X(px), Y(py + 6))
-            c.circle(X(px), Y(py), 2 * MM, stroke=1, fill=0)
-            right = px > W / 2
-            labels.append((px + (-3 if right else 3), py - 2.5, 7, f"({px:g}, {py:g}) mm", "right" if right else "left", (0, 0, 0)))
-        # element boxes
-        red, blue, green = (0.8, 0.1, 0.1), (0.1, 0.3, 0.8), (0.1, 0.55, 0.2)
-        c.setDash(2, 1.5)
-        c.setLineWidth(0.4)
-        for f in layout.text_fields:
-            left, top, w, h = f.box()
-            if not w:
-                w = fonts.width(f.template_text, f.font, f.size) / MM
-                left = {"center": f.x - w / 2, "right": f.x - w}.get(f.align, f.x)
-            rgb = blue if f.preprinted else red
-            c.setStrokeColorRGB(*rgb)
-            c.rect(X(left), Y(top + h), w * MM, h * MM, stroke=1, fill=0)
-            c.line(X(f.x) - 3, Y(f.y), X(f.x) + 3, Y(f.y))
-            labels.append((left + 0.8, top + h - 0.8, 5.5, f"{f.id} ({f.x:g},{f.y:g})", "left", rgb))
-        if layout.qr is not None:
-            q = layout.qr
-            c.setStrokeColorRGB(*red)
-            c.rect(X(q.x), Y(q.y + q.size), q.size * MM, q.size * MM, stroke=1, fill=0)
-            labels.append((q.x + 0.8, q.y + 3, 5.5, f"二维码 ({q.x:g},{q.y:g}) {q.size:g}mm", "left", red))
-        for im in layout.images:
-            c.setStrokeColorRGB(*green)
-            c.rect(X(im.x), Y(im.y + im.height), im.width * MM, im.height * MM, stroke=1, fill=0)
-            labels.append((im.x + 0.8, im.y + 3, 5.5, f"{im.id} ({im.x:g},{im.y:g})", "left", green))
-        c.setDash()
-        help_lines = [
-            f"打印校准页 · {layout.label} · {layout.page.size} {W:g}×{H:g} mm · 当前偏移 dx={dx:g} mm, dy={dy:g} mm",
-            "用直尺量出十字中心到纸张左边、上边的实际距离；偏移量 = 标注值 - 实测值（dx 向右为正，dy 向下为正）。",
-            "红框：每张证书打印的内容（套打）；蓝框：预印在证书纸上的固定文字；绿框：印章/签名图片。",
-        ]
-        for k, s in enumerate(help_lines):
-            labels.append((W / 2, H / 2 + 14 + k * 5.5, 8, s, "center", (0, 0, 0)))
-        tw = TextWriter(c, fonts)
-        for x, y, size, s, align, rgb in labels:
-            tf = TextField(id="l", template=s, parts=((s, None),), placeholders=(), x=x, y=y, font="hei",
-                           size=size, min_size=size, color="#000000", align=align)
-            for ln in layout_text(tf, s, fonts, H * MM):
-                tw.line(ln, "hei", rgb)
-        missing = fonts.missing("".join(l[3] for l in labels), "hei")
-        if missing:
-            raise MissingGlyphError("校准页", "label", missing, label="说明文字")
-        c.drawText(tw.t)
-        c.restoreState()
-        c.showPage()
-        c.save()
-    return buf.getvalue() if buf is not None else None

@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from contestapp.common.http import download
+from contestapp.audit.service import record
 from contestapp.auth.permissions import ORGANISER, contest_access, get_or_404, public
-from contestapp.certificates import services
-from contestapp.certificates.fonts import FontError, MissingGlyphError
-from contestapp.certificates.layout import LayoutError, builtin_layout
-from contestapp.certificates.models import KIND_LABELS, Certificate, CertificateBatch, CertificateKind
-from contestapp.certificates.render import CertificateDataError
+from contestapp.certificates import batches, issuing, printing, serials, verification
+from contestapp.certificates.errors import PRINT_ERRORS, CertificateError
+from contestapp.certificates.layout import builtin_layout
+from contestapp.certificates.models import (BUILTIN_FOR_KIND, KIND_LABELS, KINDS, Certificate, CertificateBatch,
+                                           CertificateKind)
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, Event
 from contestapp.extensions import db
@@ -28,11 +29,10 @@ verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 add_tab(Tab("certificates", "证书", "certificates.index", (ORGANISER,), order=80))
 
 PER_PAGE = 50
-PRINT_ERRORS = (services.CertificateError, MissingGlyphError, CertificateDataError, FontError, LayoutError)
 
 
 def _kind(value: str | None) -> str:
-    if value not in services.KINDS:
+    if value not in KINDS:
         abort(404)
     return value
 
@@ -60,28 +60,28 @@ def index(contest: Contest):
     kind = request.args.get("kind") or None
     status = request.args.get("status") or None
     event_id = request.args.get("event", type=int)
-    page = db.paginate(services.certificates_query(contest, q, kind if kind in services.KINDS else None, event_id,
+    page = db.paginate(issuing.certificates_query(contest, q, kind if kind in KINDS else None, event_id,
                                                    status if status in ("valid", "revoked") else None),
                        per_page=PER_PAGE, error_out=False)
-    batches = db.session.scalars(db.select(CertificateBatch).where(CertificateBatch.contest_id == contest.id)
-                                 .order_by(CertificateBatch.id.desc()).limit(10)).all()
-    setup = services.setup_of(contest)
-    rows = {k: services.layout_row(contest, k) for k in services.KINDS}
+    recent = db.session.scalars(db.select(CertificateBatch).where(CertificateBatch.contest_id == contest.id)
+                                .order_by(CertificateBatch.id.desc()).limit(10)).all()
+    setup = serials.setup_of(contest)
+    rows = {k: printing.layout_row(contest, k) for k in KINDS}
     printers = {k: [p.printer for p in row.printers] for k, row in rows.items() if row is not None}
     db.session.commit()  # the settings row, created on first visit
     return render_template("certificates/index.html", contest=contest, page=page, q=q, kind=kind, status=status,
-                           event_id=event_id, batches=batches, setup=setup, kinds=KIND_LABELS,
-                           sources=services.SOURCES, printers=printers, default_kind=_default_kind(contest),
-                           default_source=_default_source(contest), summary=services.batch_summary,
-                           sign=services.sign_serial)
+                           event_id=event_id, batches=recent, setup=setup, kinds=KIND_LABELS,
+                           sources=batches.sources(), printers=printers, default_kind=_default_kind(contest),
+                           default_source=_default_source(contest), summary=batches.batch_summary,
+                           sign=verification.sign_serial)
 
 
 @bp.route("/settings", methods=["POST"])
 @contest_access(ORGANISER)
 def settings(contest: Contest):
-    setup = services.setup_of(contest)
+    setup = serials.setup_of(contest)
     pattern = request.form.get("serial_pattern", "").strip() or setup.serial_pattern
-    problems = services.check_pattern(pattern)
+    problems = serials.check_pattern(pattern)
     if problems:
         for p in problems:
             flash(p, "error")
@@ -89,8 +89,6 @@ def settings(contest: Contest):
     setup.serial_pattern = pattern
     setup.issuer = request.form.get("issuer", "").strip()[:200] or None
     setup.date_text = request.form.get("date_text", "").strip()[:50] or None
-    from contestapp.audit.service import record
-
     record(current_user, "certificate.settings", setup, contest_id=contest.id, object_id=contest.id,
            summary=f"证书设置：编号格式 {pattern}", data={"serial_pattern": pattern, "issuer": setup.issuer,
                                                    "date_text": setup.date_text})
@@ -104,14 +102,14 @@ def settings(contest: Contest):
 def issue(contest: Contest):
     event = _event(contest, request.form.get("event", type=int))
     try:
-        batch = services.create_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
+        batch = batches.create_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
                                       request.form.get("mode", "full"), request.form.get("printer", "").strip(),
                                       current_user)
-    except services.CertificateError as exc:
+    except CertificateError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for(".index", contest_id=contest.id))
-    db.session.commit()
-    services.start_batch(batch.id, request.url_root)
+    batches.queue_batch(batch, request.url_root)
+    db.session.commit()  # the web process only queues: a jobs process does the work (contestapp.jobs.queue)
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
 
@@ -121,14 +119,14 @@ def batch(contest: Contest, batch_id: int):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
     event = db.session.get(Event, b.event_id) if b.event_id else None
     return render_template("certificates/batch.html", contest=contest, batch=b, event=event,
-                           info=services.batch_summary(b), kinds=KIND_LABELS, sources=services.SOURCES)
+                           info=batches.batch_summary(b), kinds=KIND_LABELS, sources=batches.sources())
 
 
 @bp.route("/batches/<int:batch_id>/status")
 @contest_access(ORGANISER)
 def batch_status(contest: Contest, batch_id: int):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
-    info = services.batch_summary(b)
+    info = batches.batch_summary(b)
     label, phase = info["status_label"], info["phase"]
     info["status_label"], info["phase"] = _(label), _(phase) if phase else ""
     return jsonify(info)
@@ -138,7 +136,7 @@ def batch_status(contest: Contest, batch_id: int):
 @contest_access(ORGANISER)
 def batch_download(contest: Contest, batch_id: int, which: str):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
-    path = services.batch_file(b, which)
+    path = batches.batch_file(b, which)
     if path is None:
         abort(404)
     name = f"{contest.name}-{KIND_LABELS[CertificateKind(b.kind)]}-批次{b.id}.{which}"
@@ -151,8 +149,8 @@ def batch_download(contest: Contest, batch_id: int, which: str):
 def revoke(contest: Contest, cert_id: int):
     cert = get_or_404(Certificate, cert_id, contest_id=contest.id)
     try:
-        services.revoke(cert, request.form.get("reason", ""), current_user)
-    except services.CertificateError as exc:
+        issuing.revoke(cert, request.form.get("reason", ""), current_user)
+    except CertificateError as exc:
         flash(_(str(exc)), "error")
         return redirect(request.referrer or url_for(".index", contest_id=contest.id))
     db.session.commit()
@@ -166,14 +164,14 @@ def print_one(contest: Contest, cert_id: int):
     cert = get_or_404(Certificate, cert_id, contest_id=contest.id)
     mode = "overlay" if request.form.get("mode") == "overlay" else "full"
     try:
-        pdf = services.reprint_one(cert, mode, request.form.get("printer", "").strip() or None, current_user,
+        pdf = printing.reprint_one(cert, mode, request.form.get("printer", "").strip() or None, current_user,
                                    request.url_root)
     except PRINT_ERRORS as exc:
         db.session.rollback()
         flash(_(str(exc)), "error")
         return redirect(request.referrer or url_for(".index", contest_id=contest.id))
     db.session.commit()
-    return _attachment(pdf, services.zip_member_name(cert))
+    return _attachment(pdf, printing.zip_member_name(cert))
 
 
 # --- layouts -----------------------------------------------------------------------------------------------------------
@@ -185,17 +183,17 @@ def layout_editor(contest: Contest, layout: str):
     errors: list[str] = []
     if request.method == "POST":
         text = request.form.get("document", "")
-        document, errors = services.parse_document(text)
+        document, errors = printing.parse_document(text)
         if not errors:
-            services.save_layout(contest, kind, document, current_user)
+            printing.save_layout(contest, kind, document, current_user)
             db.session.commit()
             flash(_("版式已保存"), "success")
             return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
     else:
-        text = json.dumps(services.layout_document(contest, kind), ensure_ascii=False, indent=2)
-    row = services.layout_row(contest, kind)
+        text = json.dumps(printing.layout_document(contest, kind), ensure_ascii=False, indent=2)
+    row = printing.layout_row(contest, kind)
     return render_template("certificates/layout.html", contest=contest, kind=kind, kinds=KIND_LABELS, text=text,
-                           errors=errors, row=row, builtin=builtin_layout(services.BUILTIN_FOR_KIND[kind]),
+                           errors=errors, row=row, builtin=builtin_layout(BUILTIN_FOR_KIND[kind]),
                            printers=row.printers if row else []), (400 if errors else 200)
 
 
@@ -203,7 +201,7 @@ def layout_editor(contest: Contest, layout: str):
 @contest_access(ORGANISER)
 def layout_reset(contest: Contest, layout: str):
     kind = _kind(layout)
-    services.save_layout(contest, kind, None, current_user)
+    printing.save_layout(contest, kind, None, current_user)
     db.session.commit()
     flash(_("已恢复为内置版式"), "success")
     return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
@@ -213,7 +211,7 @@ def _preview_response(pdf: bytes, fmt: str) -> Response:
     if fmt == "pdf":
         return Response(pdf, mimetype="application/pdf")
     try:
-        png = services.pdf_to_png(pdf, 60)
+        png = printing.pdf_to_png(pdf, 60)
     except (OSError, subprocess.SubprocessError):  # no poppler here: the browser shows the PDF instead
         return Response(pdf, mimetype="application/pdf")
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
@@ -227,12 +225,12 @@ def layout_preview(contest: Contest, layout: str):
     kind = _kind(layout)
     document = None
     if request.method == "POST":
-        document, errors = services.parse_document(request.form.get("document", ""))
+        document, errors = printing.parse_document(request.form.get("document", ""))
         if errors:
             return jsonify(errors=errors), 400
     mode = "overlay" if request.values.get("mode") == "overlay" else "full"
     try:
-        pdf = services.preview_pdf(contest, kind, document, mode, request.values.get("printer") or None)
+        pdf = printing.preview_pdf(contest, kind, document, mode, request.values.get("printer") or None)
     except PRINT_ERRORS as exc:
         return jsonify(errors=[_(str(exc))]), 400
     except (FileNotFoundError, OSError) as exc:  # an image path that does not exist
@@ -247,10 +245,10 @@ def printer_save(contest: Contest, layout: str):
     try:
         dx = Decimal(request.form.get("dx", "0").strip() or "0")
         dy = Decimal(request.form.get("dy", "0").strip() or "0")
-        services.save_printer(contest, kind, request.form.get("printer", ""), dx, dy, current_user)
+        printing.save_printer(contest, kind, request.form.get("printer", ""), dx, dy, current_user)
     except InvalidOperation:
         flash(_("偏移量须为数字（毫米，可带小数）"), "error")
-    except services.CertificateError as exc:
+    except CertificateError as exc:
         flash(_(str(exc)), "error")
     else:
         db.session.commit()
@@ -264,7 +262,7 @@ def calibration(contest: Contest, layout: str):
     kind = _kind(layout)
     printer = request.args.get("printer") or None
     try:
-        pdf = services.calibration_pdf(contest, kind, printer)
+        pdf = printing.calibration_pdf(contest, kind, printer)
     except PRINT_ERRORS as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
@@ -278,7 +276,7 @@ def calibration(contest: Contest, layout: str):
 def lookup():
     serial = request.args.get("serial", "").strip()
     name = request.args.get("name", "").strip()
-    result = services.lookup(serial, name) if serial and name else None
+    result = verification.lookup(serial, name) if serial and name else None
     return render_template("certificates/verify.html", result=result, serial=serial, name=name, manual=True,
                            contest=result.certificate.contest if result and result.certificate else None), \
         (404 if result is not None and result.certificate is None else 200)
@@ -287,7 +285,7 @@ def lookup():
 @verify_bp.route("/<serial>")
 @public
 def verify(serial: str):
-    result = services.verify(serial, request.args.get("sig"))
+    result = verification.verify(serial, request.args.get("sig"))
     cert = result.certificate
     code = {"valid": 200, "revoked": 200, "unknown": 404, "forged": 400}[result.state]
     return render_template("certificates/verify.html", result=result, serial=serial, manual=False,

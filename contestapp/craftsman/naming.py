@@ -10,7 +10,9 @@ from typing import Any, Sequence
 from sqlalchemy import func, select
 
 from contestapp.audit.service import record
-from contestapp.certificates import services as certs
+from contestapp.certificates.issuing import CertificateRequest, issue
+from contestapp.certificates.printing import certificate_data
+from contestapp.certificates.serials import setup_of
 from contestapp.certificates.models import Certificate
 from contestapp.certificates.render import render_batch
 from contestapp.common.db import utcnow
@@ -235,7 +237,7 @@ def _issue_certificates(contest: Contest, titles: Sequence[CraftsmanTitle], acto
     if not titles:
         return
     by_id = {n.id: n for n in nominations_of(contest)}
-    certs.issue(contest, [certs.CertificateRequest(
+    issue(contest, [CertificateRequest(
         holder=t.holder, award=t.title, kind="craftsman", id_number=by_id[t.nomination_id].id_number,
         entrant_id=by_id[t.nomination_id].entrant_id, unit=t.unit, rank=i, serial=t.serial, source="craftsman",
         fields={"title": t.title, "unit": t.unit}) for i, t in enumerate(titles, 1)], actor=actor)
@@ -250,8 +252,8 @@ def certificate_records(contest: Contest):
     """One CertificateData per title, from the certificate issue's records (same serials and signed links)."""
     serials = [t.serial for t in titles_of(contest)]
     rows = {c.serial: c for c in db.session.scalars(select(Certificate).where(Certificate.serial.in_(serials)))}
-    setup = certs.setup_of(contest)
-    return [certs.certificate_data(rows[s], contest, setup) for s in serials if s in rows]
+    setup = setup_of(contest)
+    return [certificate_data(rows[s], contest, setup) for s in serials if s in rows]
 
 
 def render_certificates(contest: Contest, out) -> int:

@@ -27,7 +27,7 @@ from contestapp.craftsman.forms import CallForm, CodeForm, DecisionForm, Nominat
 from contestapp.craftsman.models import CraftsmanCall, Nomination, NominationFile, NominationStatus, STAGE_LABELS, Stage
 from contestapp.craftsman.panel import PANEL_MAX, PANEL_MIN
 from contestapp.extensions import db
-from contestapp.filters import local_time
+from contestapp.common.formatting import local_time
 from contestapp.i18n import N_, tr
 
 bp = Blueprint("craftsman", __name__, url_prefix="/craftsman")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from contestapp.entrants.models import Entrant
 from contestapp.entrants.roster import RosterFileError, roster_workbook, template_workbook
 from contestapp.extensions import db
 from contestapp.i18n import N_
+from contestapp.jobs.imports import pending_dir, queue_roster_import, queue_rows
 
 bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
 add_tab(Tab("entrants", N_("参赛者"), "entrants.index", (ORGANISER,), order=20,
@@ -58,12 +58,6 @@ def export(contest: Contest):
     return _xlsx(roster_workbook(services.export_rows(contest, reveal)), f"{contest.name}-参赛名单.xlsx")
 
 
-def _pending_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_PATH"]) / "pending"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/import", methods=["POST"])
 @contest_access(ORGANISER)
 def import_preview(contest: Contest):
@@ -81,8 +75,9 @@ def import_preview(contest: Contest):
     token = None
     if checked.ok:
         token = secrets.token_urlsafe(16)
-        (_pending_dir() / token).write_bytes(content)
-        session["roster_pending"] = {"token": token, "contest": contest.id, "filename": filename}
+        (pending_dir() / token).write_bytes(content)
+        session["roster_pending"] = {"token": token, "contest": contest.id, "filename": filename,
+                                     "rows": len(checked.rows)}
     return render_template("entrants/preview.html", contest=contest, checked=checked, filename=filename,
                            token=token), (200 if checked.ok else 400)
 
@@ -94,7 +89,11 @@ def import_confirm(contest: Contest):
     if not pending or pending["contest"] != contest.id or pending["token"] != request.form.get("token"):
         flash(_("导入预览已失效，请重新上传报名表"), "error")
         return redirect(url_for(".index", contest_id=contest.id))
-    path = _pending_dir() / pending["token"]
+    path = pending_dir() / pending["token"]
+    if pending.get("rows", 0) >= queue_rows() and path.is_file():  # a large roster: the jobs process imports it
+        job = queue_roster_import(contest, pending["token"], pending["filename"], current_user)
+        db.session.commit()
+        return redirect(url_for("jobs.queued", job_id=job.id))
     try:
         content = path.read_bytes()
     except FileNotFoundError:

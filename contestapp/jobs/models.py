@@ -1,4 +1,5 @@
-"""Scheduled job bookkeeping: runs and their outcome, the database lock, and console notices.
+"""Job bookkeeping: scheduled runs and their outcome, the database lock, the queue of background work, and console
+notices.
 
 APScheduler keeps its own table (`apscheduler_jobs`, created by its job store, excluded from migrations).
 """
@@ -6,7 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contestapp.common.db import UTCDateTime, utcnow
@@ -49,6 +52,53 @@ class JobRun(db.Model):
     @property
     def by_hand(self) -> bool:
         return self.holder.startswith(CONSOLE_HOLDER)
+
+
+QUEUE_STATUS_LABELS = {"queued": N_("排队中"), "running": N_("运行中"), "done": N_("已完成"), "failed": N_("失败")}
+
+
+class QueuedJob(db.Model):
+    """One piece of background work (a certificate batch, a large roster import, a backup started by hand), done by
+    a jobs process (`flask jobs work`, or the scheduler `flask jobs run`), never by the web process.
+
+    A worker claims a job with one conditional UPDATE and holds it on a lease (`lease_until`, renewed as it reports
+    progress); a job whose worker died is claimed again once its lease has run out, at most `max_attempts` times."""
+
+    __tablename__ = "job_queue"
+    __table_args__ = (Index("ix_job_queue_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    phase: Mapped[str] = mapped_column(String(100), default="")
+    message: Mapped[str | None] = mapped_column(Text)    # the outcome, in Chinese
+    error: Mapped[str | None] = mapped_column(Text)      # why it failed, in Chinese
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def status_label(self) -> str:
+        return QUEUE_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(100, int(self.done * 100 / self.total)) if self.total else 0
 
 
 class Notice(db.Model):

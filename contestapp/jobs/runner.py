@@ -4,21 +4,29 @@ A job function takes `now` (aware UTC) and returns a short Chinese summary; it m
 state it finds: a period already open is not opened again, a bulletin already produced is not produced again).
 Two scheduler processes cannot run the same job at once: the lease row in `job_locks` is claimed with one atomic
 `UPDATE ... WHERE locked_until IS NULL OR locked_until < now`, and the database lets only one UPDATE win.
+
+A job marked `background` (the backup) is not run inside a web request when started from the console: it is queued
+(contestapp.jobs.queue, kind `scheduled_job`) for the jobs process. This module imports neither the scheduler nor
+the job definitions (contestapp.jobs.tasks registers those with `@job`).
 """
 from __future__ import annotations
 
-import os
-import socket
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
+from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.jobs.models import CONSOLE_HOLDER, JobLock, JobRun
+from contestapp.jobs.queue import JobFailed, Work, handler, holder_id
 
 LEASE = timedelta(minutes=30)  # a crashed holder's lease expires after this
 
@@ -30,21 +38,32 @@ class JobSpec:
     func: Callable[[datetime], str]
     trigger: dict          # APScheduler trigger: {"trigger": "interval", "minutes": 10} / cron fields
     grace: int = 3600      # seconds a missed run may still be caught up
+    background: bool = False  # started from the console: queued for the jobs process, not run in the request
 
 
 JOBS: dict[str, JobSpec] = {}
+SCHEDULED_JOB = "scheduled_job"  # the queue's kind for a scheduled job started from the console
 
 
-def job(name: str, label: str, grace: int = 3600, **trigger):
+def job(name: str, label: str, grace: int = 3600, background: bool = False, **trigger):
     def register(func):
-        JOBS[name] = JobSpec(name, label, func, trigger, grace)
+        JOBS[name] = JobSpec(name, label, func, trigger, grace, background)
         return func
 
     return register
 
 
-def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def zone_of(app=None) -> ZoneInfo:
+    """The application's time zone (cron times, local dates)."""
+    return ZoneInfo((app or current_app).config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def make_trigger(spec: JobSpec, zone):
+    fields = dict(spec.trigger)
+    kind = fields.pop("trigger")
+    if kind == "interval":
+        return IntervalTrigger(timezone=zone, start_date=datetime(2000, 1, 1, tzinfo=timezone.utc), **fields)
+    return CronTrigger(timezone=zone, **fields)
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -131,6 +150,19 @@ def scheduler_running(now: datetime) -> bool:
 
 
 def next_run(spec: JobSpec, now: datetime, zone) -> datetime | None:
-    from contestapp.jobs.scheduler import make_trigger
-
     return make_trigger(spec, zone).get_next_fire_time(None, now)
+
+
+@handler(SCHEDULED_JOB)
+def run_queued(work: Work) -> str:
+    """A scheduled job started from the console and queued (payload: name, holder): run it in the jobs process."""
+    name = work.payload["name"]
+    if name not in JOBS:
+        raise JobFailed(f"没有任务 {name}")
+    work.report(0, 1, N_("运行中"))
+    run = run_job(name, holder=work.payload.get("holder"))
+    if run.status == "error":
+        raise JobFailed((run.message or "").split("\n")[0][:500])
+    if run.status == "skipped":
+        raise JobFailed(run.message or N_("另一个调度进程正在运行此任务"))
+    return run.message or ""

@@ -3,38 +3,32 @@
 - job store: SQLAlchemyJobStore on the app's engine, table `apscheduler_jobs` (kept out of Alembic autogenerate);
 - misfires: `coalesce=True` (many missed runs become one) and each job's `misfire_grace_time`;
 - on start, a catch-up pass runs every job whose last scheduled time (within its grace period) has no run yet;
-- a second process started by mistake does no harm: every run claims the job's lease in `job_locks` first.
+- a second process started by mistake does no harm: every run claims the job's lease in `job_locks` first;
+- between its scheduled runs the process drains the job queue (contestapp.jobs.queue): certificate batches, large
+  imports and backups started in the web console, so `make run` needs no third process.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from contestapp.extensions import db
 from contestapp.jobs import tasks  # noqa: F401  (registers the jobs)
 from contestapp.jobs.models import JobRun
-from contestapp.jobs.runner import JOBS, JobSpec, run_job
+from contestapp.jobs.queue import work
+from contestapp.jobs.runner import JOBS, make_trigger, run_job, zone_of
 
 log = logging.getLogger("contestapp.jobs")
 TABLE = "apscheduler_jobs"
 _APP = None  # the Flask app of this scheduler process (jobs are stored by reference, not pickled with the app)
-
-
-def make_trigger(spec: JobSpec, zone):
-    fields = dict(spec.trigger)
-    kind = fields.pop("trigger")
-    if kind == "interval":
-        return IntervalTrigger(timezone=zone, start_date=datetime(2000, 1, 1, tzinfo=timezone.utc), **fields)
-    return CronTrigger(timezone=zone, **fields)
 
 
 def scheduled_run(name: str) -> None:
@@ -44,16 +38,10 @@ def scheduled_run(name: str) -> None:
         log.info("job %s: %s %s", name, run.status, (run.message or "")[:200])
 
 
-def _zone(app):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def build_scheduler(app, scheduler_class=BlockingScheduler) -> BaseScheduler:
+def build_scheduler(app, scheduler_class=BackgroundScheduler) -> BaseScheduler:
     global _APP
     _APP = app
-    zone = _zone(app)
+    zone = zone_of(app)
     with app.app_context():
         store = SQLAlchemyJobStore(engine=db.engine, tablename=TABLE)
     scheduler = scheduler_class(
@@ -63,7 +51,7 @@ def build_scheduler(app, scheduler_class=BlockingScheduler) -> BaseScheduler:
 
 
 def register_jobs(scheduler: BaseScheduler, app) -> None:
-    zone = _zone(app)
+    zone = zone_of(app)
     for spec in JOBS.values():
         try:
             scheduler.add_job("contestapp.jobs.scheduler:scheduled_run", trigger=make_trigger(spec, zone),
@@ -99,14 +87,20 @@ def due_for_catch_up(now: datetime, zone) -> list[str]:
 def catch_up(app, now: datetime | None = None) -> list[JobRun]:
     now = now or datetime.now(timezone.utc)
     with app.app_context():
-        runs = [run_job(name, now) for name in due_for_catch_up(now, _zone(app))]
+        runs = [run_job(name, now) for name in due_for_catch_up(now, zone_of(app))]
         for run in runs:
             log.info("catch-up %s: %s", run.job, run.status)
         return runs
 
 
-def run_forever(app) -> None:  # pragma: no cover - a blocking loop; its parts are tested
+def run_forever(app, stop: threading.Event | None = None) -> None:
+    """The scheduler in a background thread, the queue worker in this one, until `stop` is set (or SIGTERM /
+    Ctrl-C end the process: a queued job being run then goes back to the queue)."""
     scheduler = build_scheduler(app)
     register_jobs(scheduler, app)
     catch_up(app)
     scheduler.start()
+    try:
+        work(app, stop)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -1,130 +1,19 @@
-"""The scheduled jobs. Each takes `now`, finds what is due, does it, and says what it did (Chinese).
+"""The jobs area's own scheduled job (the database backup). The other areas register theirs with `@job` in their own
+`jobs` module (merit: periods and bulletins; results: the end of publicity), listed in contestapp.app.JOB_MODULES.
 
-All are idempotent: they act on state (a period's status, a notice's unique key, a bulletin's unique period), so a
-second run, a catch-up run after downtime, or a run by a second scheduler process changes nothing more.
+All jobs are idempotent: they act on state (a period's status, a notice's unique key, a bulletin's unique period),
+so a second run, a catch-up run after downtime, or a run by a second scheduler process changes nothing more.
 """
 from __future__ import annotations
 
-import importlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import select
-
-from contestapp.extensions import db
 from contestapp.i18n import N_
+from contestapp.jobs.backup import backup_database
 from contestapp.jobs.runner import job
-from contestapp.merit.models import Period, PeriodStatus
-
-REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this long before the deadline
 
 
-@job("open_periods", N_("开启考评期（考评表、自评表）"), minutes=10, trigger="interval")
-def open_periods(now: datetime) -> str:
-    """Open the due periods; in periods already open, give the sheets still missing to assessors added and
-    participants imported since (the console does both at once too: this is the safety net)."""
-    from contestapp.merit.periods import open_period
-
-    done = []
-    for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
-                                                                            PeriodStatus.OPEN]),
-                                                          Period.opens_at <= now, Period.deadline_at > now)
-                                     .order_by(Period.opens_at)):
-        was = period.status
-        counts = open_period(period, now)
-        if was == PeriodStatus.SCHEDULED:
-            done.append(f"{period.contest_id}/{period.code}（考评表 {counts['sheets']}，自评 {counts['self']}）")
-        elif counts["sheets"] or counts["self"]:
-            done.append(f"{period.contest_id}/{period.code} 补发（考评表 {counts['sheets']}，自评 {counts['self']}）")
-    return ("已开启：" + "；".join(done)) if done else "无到期的考评期"
-
-
-@job("remind_missing", N_("提醒未交考评表/自评表"), trigger="cron", hour=9, minute=0)
-def remind_missing(now: datetime) -> str:
-    """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
-    carrying that day's notices (recorded in `mail_log`)."""
-    from contestapp.jobs.notify import mail_daily, notify, smtp_settings
-    from contestapp.merit.standings import missing_sheets
-
-    sent, keys = 0, []
-    zone_day = now.astimezone(_zone()).date().isoformat()
-    for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN,
-                                                          Period.deadline_at > now,
-                                                          Period.deadline_at <= now + REMIND_BEFORE)):
-        missing = missing_sheets(period)
-        deadline = period.deadline_at.astimezone(_zone()).strftime("%m月%d日 %H:%M")
-        for user_id, count in missing["assessors"]:
-            keys.append(f"remind:{period.id}:judge:{user_id}:{zone_day}")
-            sent += notify(user_id, period.contest_id, keys[-1],
-                           f"{period.name}：您还有 {count} 份考评表未提交，截止时间 {deadline}")
-        for user_id, names in missing["units"]:
-            keys.append(f"remind:{period.id}:unit:{user_id}:{zone_day}")
-            sent += notify(user_id, period.contest_id, keys[-1],
-                           f"{period.name}：{'、'.join(names)} 的自评表尚未提交，截止时间 {deadline}")
-    if smtp_settings() is None:
-        return f"发送提醒 {sent} 条"
-    return f"发送提醒 {sent} 条，邮件 {mail_daily(keys, zone_day)} 封"
-
-
-@job("close_periods", N_("考评截止"), minutes=10, trigger="interval")
-def close_periods(now: datetime) -> str:
-    from contestapp.merit.periods import close_period, open_period
-
-    closed = []
-    for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
-                                                                            PeriodStatus.OPEN]),
-                                                          Period.deadline_at <= now).order_by(Period.deadline_at)):
-        if period.status == PeriodStatus.SCHEDULED:  # missed entirely while the scheduler was down
-            open_period(period, now)
-        close_period(period, now)
-        closed.append(f"{period.contest_id}/{period.code}")
-    return ("已截止：" + "、".join(closed)) if closed else "无到期的截止"
-
-
-@job("bulletins", N_("计算排名并生成通报"), minutes=10, trigger="interval")
-def bulletins(now: datetime) -> str:
-    from contestapp.jobs.runner import holder_id
-    from contestapp.merit.standings import publish_period
-
-    made = []
-    for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.CLOSED)
-                                     .order_by(Period.deadline_at)):
-        bulletin = publish_period(period, now, by=f"job:{holder_id()}")
-        if bulletin is not None:
-            db.session.commit()  # one period at a time: a later failure keeps the earlier bulletins
-            made.append(f"{period.contest_id}/{period.code}")
-    return ("已通报：" + "、".join(made)) if made else "无待通报的考评期"
-
-
-# The results area's service (contestapp/results/services.py): end publicity periods that are due and finalise
-# those events (every kind of contest; idempotent, returns {"finalised": [...], "waiting": [...]}).
-RESULTS_HOOK = "end_publicity_if_due"
-
-
-@job("finalise_results", N_("公示期满、成绩定稿（所有竞赛）"), minutes=15, trigger="interval")
-def finalise_results(now: datetime) -> str:
-    try:
-        module = importlib.import_module("contestapp.results.services")
-    except ImportError:
-        return "成绩公示模块尚未提供（contestapp.results.services），跳过"
-    hook = getattr(module, RESULTS_HOOK, None)
-    if hook is None:
-        return f"contestapp.results.services 未提供 {RESULTS_HOOK}，跳过"
-    done = hook(now)
-    return f"定稿 {len(done.get('finalised', []))} 个赛项；等待 {len(done.get('waiting', []))} 个（有待仲裁的申诉或问题）"
-
-
-@job("backup", N_("数据库备份"), trigger="cron", hour=2, minute=30, grace=6 * 3600)
+@job("backup", N_("数据库备份"), trigger="cron", hour=2, minute=30, grace=6 * 3600, background=True)
 def backup(now: datetime) -> str:
-    from contestapp.jobs.backup import backup_database
-
     return backup_database(now)
 
-
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-PERIOD_JOBS = ("open_periods", "close_periods", "bulletins", "remind_missing")

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from contestapp.certificates.fonts import load_fonts
 from contestapp.certificates.qr import qr_matrix, qr_path_ops
 from contestapp.common.pdfdoc import GREY, MM, PdfDoc
-from contestapp.filters import local_time
+from contestapp.common.formatting import local_time
 
 W, H = A4
 

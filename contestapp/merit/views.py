@@ -24,7 +24,7 @@ from contestapp.domain.types import SpecError
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.entrants.roster import RosterFileError
 from contestapp.extensions import db
-from contestapp.filters import number
+from contestapp.common.formatting import number
 from contestapp.i18n import N_, tr
 from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
 from contestapp.merit import honours as honour_service, participants, periods, sheets, standings, tables, tasks

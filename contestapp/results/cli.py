@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from contestapp.extensions import db
+from contestapp.contests.cli import contest_by_ref
 
 results_cli = AppGroup("results", help="成绩与排名 / results and rankings")
 marks_cli = AppGroup("marks", help="纸质评分导入 / marks from paper")
@@ -41,10 +42,9 @@ def _event(contest, ref):
 @click.option("--event", "event_ref", help="赛项代码（默认：全部赛项）")
 def show_command(contest_ref, event_ref):
     """打印排名 / print the ranking computed from the raw marks."""
-    from contestapp.cli import _contest
     from contestapp.results import engine
 
-    contest = _contest(contest_ref)
+    contest = contest_by_ref(contest_ref)
     events = [_event(contest, event_ref)] if event_ref else list(contest.events)
     for event in events:
         ranking = engine.ranking(event)
@@ -70,10 +70,9 @@ def show_command(contest_ref, event_ref):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：标准输出）")
 def export_command(contest_ref, event_ref, fmt, output):
     """导出排名 / export the ranking: rank,entry,name,unit,total,<round codes>."""
-    from contestapp.cli import _contest
     from contestapp.results import engine, exports
 
-    contest = _contest(contest_ref)
+    contest = contest_by_ref(contest_ref)
     event = _event(contest, event_ref)
     ranking = engine.ranking(event)
     if fmt == "csv":
@@ -109,11 +108,10 @@ def end_publicity_command():
               help="第二人录入的同一批评分表：两次录入完全一致才导入（双人录入核对）")
 def marks_import_command(contest_ref, path: Path, extras: Path | None, second: Path | None):
     """导入纸质评分 (.csv/.xlsx)，全部正确才导入 / import marks from paper, all or nothing."""
-    from contestapp.cli import _contest
     from contestapp.results.marks import Checked, MarksFileError, check_files, disagreements, import_checked
     from contestapp.results.models import MarkBatch
 
-    contest = _contest(contest_ref)
+    contest = contest_by_ref(contest_ref)
     try:
         checked = check_files(contest, path.read_bytes(), path.name,
                               extras.read_bytes() if extras else None, extras.name if extras else "")

@@ -25,7 +25,7 @@ from contestapp.domain import publicity as rules
 from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-exported: the results area's name)
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.filters import local_time
+from contestapp.common.formatting import local_time
 from contestapp.i18n import N_
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.judging.services import judged_rounds, round_confirmed

@@ -1,7 +1,7 @@
 """sheet requests: recusals and withdrawals of submitted sheets, sheets taken back from removed judges
 
 Revision ID: 5fda74fb06e4
-Revises: da7b69b38d56
+Revises: f4cbf55f159a
 Create Date: 2026-12-04 15:53:41.937695
 """
 from alembic import op
@@ -10,7 +10,7 @@ import contestapp.common.db
 
 
 revision = '5fda74fb06e4'
-down_revision = 'da7b69b38d56'
+down_revision = 'f4cbf55f159a'
 branch_labels = None
 depends_on = None
 

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from contestapp.audit.models import AuditEntry
-from contestapp.certificates import services
+from contestapp.certificates import batches, issuing, printing, serials, verification
 from contestapp.certificates.fonts import MissingGlyphError
+from contestapp.certificates.issuing import CertificateRequest
 from contestapp.certificates.models import Certificate, CertificateBatch, SerialCounter
-from contestapp.certificates.services import CertificateRequest
+from contestapp.jobs.models import QueuedJob
+from contestapp.jobs.queue import work
 from contestapp.entrants.models import Entrant
 from contestapp.extensions import db
 from tests.certificates.test_render import Gray, assert_fonts_embedded, pdfpages, pdftotext
@@ -46,8 +48,16 @@ def award_requests(world, names=NAMES, unit=None):
     return out
 
 
+def run_jobs():
+    """What the jobs process does (`flask jobs work`), here in this process with its own session: run every job
+    queued. The web requests below only queue (tests/jobs/test_queue.py runs a real worker process)."""
+    from flask import current_app
+
+    return work(current_app._get_current_object(), until_empty=True)
+
+
 def issued(world, **kw):
-    result = services.issue(world["contest"], award_requests(world, **kw), actor=world["organiser"])
+    result = issuing.issue(world["contest"], award_requests(world, **kw), actor=world["organiser"])
     db.session.commit()
     return result
 
@@ -71,25 +81,25 @@ def test_issuing_allocates_serials_by_pattern_and_issuing_again_reuses_them(worl
     # a new name for the same person and award keeps the serial; the change is logged
     changed = award_requests(world)
     changed[0] = CertificateRequest(**{**changed[0].__dict__, "holder": "李晓堃（更正）"})
-    result = services.issue(world["contest"], changed, actor=world["organiser"])
+    result = issuing.issue(world["contest"], changed, actor=world["organiser"])
     db.session.commit()
     assert result.certificates[0].serial == serials[0] and result.certificates[0].holder == "李晓堃（更正）"
     assert audit_count("certificate.update") == 1
 
 
 def test_serial_pattern_is_checked_and_never_reuses_a_number(world):
-    assert services.check_pattern("{year}-{event}-{seq:04d}") == []
-    assert services.check_pattern("{year}-{event}") and services.check_pattern("{name}-{seq}")
-    assert services.check_pattern("证书{seq}")  # not URL-safe
-    setup = services.setup_of(world["contest"])
+    assert serials.check_pattern("{year}-{event}-{seq:04d}") == []
+    assert serials.check_pattern("{year}-{event}") and serials.check_pattern("{name}-{seq}")
+    assert serials.check_pattern("证书{seq}")  # not URL-safe
+    setup = serials.setup_of(world["contest"])
     setup.serial_pattern = "HZ{year}{kind}{seq:05d}"
     first = issued(world)
     assert first.certificates[0].serial == "HZ2025A00001"
-    services.revoke(first.certificates[5], "获奖资格取消", world["organiser"])
+    issuing.revoke(first.certificates[5], "获奖资格取消", world["organiser"])
     db.session.commit()
     extra = CertificateRequest(holder="新增", award="优胜奖", kind="award", entrant_id=None, id_number=None,
                                event_code="welder")
-    again = services.issue(world["contest"], [extra], actor=None)
+    again = issuing.issue(world["contest"], [extra], actor=None)
     assert again.certificates[0].serial == "HZ2025A00007"  # the revoked number 6 is never handed out again
 
 
@@ -101,7 +111,7 @@ def test_concurrent_issuers_never_get_the_same_number(app, world):
         with app.app_context():
             try:
                 for _ in range(8):
-                    got.extend(services.allocate_numbers(contest_id, "race-#", 2))
+                    got.extend(serials.allocate_numbers(contest_id, "race-#", 2))
                     db.session.commit()
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
@@ -121,7 +131,7 @@ def test_concurrent_issuers_never_get_the_same_number(app, world):
 def test_missing_glyph_stops_issuing_with_the_persons_name_and_nothing_is_issued(world):
     names = ["李四", "张𠮷", "王五", "赵六", "钱七", "孙八"]
     with pytest.raises(MissingGlyphError) as exc:
-        services.issue(world["contest"], award_requests(world, names=names), actor=world["organiser"])
+        issuing.issue(world["contest"], award_requests(world, names=names), actor=world["organiser"])
     db.session.rollback()
     assert "张𠮷" in str(exc.value) and "「𠮷」" in str(exc.value)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
@@ -140,7 +150,7 @@ def test_console_batch_runs_in_the_background_one_pdf_in_award_order_and_a_zip(w
     batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
     page = client.get(response.headers["Location"])
     assert page.status_code == 200 and "证书批次" in page.get_data(as_text=True)
-    services.wait_for_batch(batch_id)
+    run_jobs()
     status = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()
     assert status["status"] == "done", status
     assert status["done"] == status["total"] == 12 and status["finished"] and status["percent"] == 100
@@ -174,7 +184,7 @@ def test_console_batch_runs_in_the_background_one_pdf_in_award_order_and_a_zip(w
     assert all(c.printed_at is not None and c.reprints == 0 for c in certs)
     client.post(f"/contests/{cid}/certificates/issue", data={"source": "issued", "kind": "award", "mode": "full"})
     second = db.session.scalar(select(func.max(CertificateBatch.id)))
-    services.wait_for_batch(second)
+    run_jobs()
     db.session.expire_all()
     assert db.session.get(CertificateBatch, second).reprinted == 6
     assert all(c.reprints == 1 for c in db.session.scalars(select(Certificate)))
@@ -186,12 +196,12 @@ def test_console_batch_runs_in_the_background_one_pdf_in_award_order_and_a_zip(w
 
 def test_a_missing_glyph_fails_the_batch_in_chinese_and_issues_nothing(world, client, login_as, monkeypatch):
     names = ["李四", "王五", "张𠮷", "赵六", "钱七", "孙八"]
-    monkeypatch.setattr(services, "requests_from", lambda *a, **k: award_requests(world, names=names))
+    monkeypatch.setattr(batches, "requests_from", lambda *a, **k: award_requests(world, names=names))
     login_as("org1")
     cid = world["contest"].id
     response = client.post(f"/contests/{cid}/certificates/issue", data={"source": "awards", "kind": "award"})
     batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
-    services.wait_for_batch(batch_id)
+    run_jobs()
     status = client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()
     assert status["status"] == "failed" and status["finished"]
     assert status["error"].startswith("证书无法生成：张𠮷 的姓名中「𠮷」在字体中不存在")
@@ -218,7 +228,7 @@ def test_cli_issue_shows_a_progress_bar_and_writes_the_files(app, world, tmp_pat
 
 def test_verify_reports_valid_forged_altered_unknown_and_revoked(world, client, login_as):
     cert = issued(world).certificates[1]
-    url = services.verify_url(cert.serial).replace("http://localhost", "")
+    url = verification.verify_url(cert.serial).replace("http://localhost", "")
     ok = client.get(url)
     body = ok.get_data(as_text=True)
     assert ok.status_code == 200 and "证书有效" in body
@@ -231,7 +241,7 @@ def test_verify_reports_valid_forged_altered_unknown_and_revoked(world, client, 
     altered = client.get(url.replace(cert.serial, "2025-electrician-0003"))  # another serial, same signature
     assert altered.status_code == 400 and "篡改或伪造" in altered.get_data(as_text=True)
     assert client.get(f"/verify/{cert.serial}").status_code == 400  # no signature at all
-    unknown = services.verify_url("2025-electrician-0999").replace("http://localhost", "")
+    unknown = verification.verify_url("2025-electrician-0999").replace("http://localhost", "")
     assert client.get(unknown).status_code == 404 and "查无此证书" in client.get(unknown).get_data(as_text=True)
 
     login_as("org1")
@@ -246,12 +256,12 @@ def test_verify_reports_valid_forged_altered_unknown_and_revoked(world, client, 
     db.session.expire_all()
     c = db.session.get(Certificate, cert.id)
     assert c.status == "revoked" and c.revoke_reason == "冒名顶替，取消获奖资格"
-    assert c.revoked_at.astimezone(services.ZONE).strftime("%Y-%m-%d") in text
+    assert c.revoked_at.astimezone(serials.ZONE).strftime("%Y-%m-%d") in text
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.revoke"))
     assert entry.data["reason"] == "冒名顶替，取消获奖资格" and entry.actor_id == world["organiser"].id
     # a revoked certificate is not printed again, and issuing again leaves it revoked
     assert client.post(f"/contests/{cid}/certificates/{cert.id}/print").status_code == 302
-    again = services.issue(world["contest"], award_requests(world), actor=None)
+    again = issuing.issue(world["contest"], award_requests(world), actor=None)
     assert [r.serial for r in again.revoked] == [cert.serial] and len(again.certificates) == 5
 
     manual = client.get("/verify/", query_string={"serial": cert.serial, "name": "赵喆"})
@@ -267,9 +277,9 @@ def test_qr_code_of_a_printed_certificate_links_to_the_signed_verify_page(world,
         pdf = client.post(f"/contests/{world['contest'].id}/certificates/{cert.id}/print").data
         assert_fonts_embedded(pdf)
         assert "李晓堃" in pdftotext(pdf)
-        rec = services.certificate_data(cert, world["contest"], services.setup_of(world["contest"]))
-        assert rec.verify_url == f"https://zs.example.org/verify/{cert.serial}?sig={services.sign_serial(cert.serial)}"
-        assert len(services.sign_serial(cert.serial)) == 16
+        rec = printing.certificate_data(cert, world["contest"], serials.setup_of(world["contest"]))
+        assert rec.verify_url == f"https://zs.example.org/verify/{cert.serial}?sig={verification.sign_serial(cert.serial)}"
+        assert len(verification.sign_serial(cert.serial)) == 16
         db.session.expire_all()
         assert db.session.get(Certificate, cert.id).printed_at is not None
     finally:
@@ -288,7 +298,7 @@ def test_layout_editor_validates_by_path_and_previews_with_the_printing_code(wor
     assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
     import json
 
-    document = services.layout_document(world["contest"], "award")
+    document = printing.layout_document(world["contest"], "award")
     bad = json.loads(json.dumps(document))
     bad["fields"][1]["x"] = "forty"
     bad["qr"]["size"] = 5
@@ -314,7 +324,7 @@ def test_layout_editor_validates_by_path_and_previews_with_the_printing_code(wor
     printed = client.post(f"/contests/{world['contest'].id}/certificates/{cert.id}/print").data
     assert "获奖证书" in pdftotext(printed).replace(" ", "")  # the saved layout is the one printed
     assert client.post(base + "/reset").status_code == 302
-    assert services.layout_for(world["contest"], "award").fields[0].template == "荣誉证书"
+    assert printing.layout_for(world["contest"], "award").fields[0].template == "荣誉证书"
     assert audit_count("certificate.layout") == 2
 
 
@@ -325,7 +335,7 @@ def test_overlay_printing_moves_every_field_by_the_printers_calibration(world, c
     response = client.post(f"/contests/{cid}/certificates/layouts/award/printers",
                            data={"printer": "礼堂 HP M706", "dx": "5", "dy": "3.5"})
     assert response.status_code == 302
-    assert services.printer_offset(world["contest"], "award", "礼堂 HP M706") == (5.0, 3.5)
+    assert printing.printer_offset(world["contest"], "award", "礼堂 HP M706") == (5.0, 3.5)
 
     plain = client.post(f"/contests/{cid}/certificates/{cert.id}/print", data={"mode": "overlay"}).data
     moved = client.post(f"/contests/{cid}/certificates/{cert.id}/print",
@@ -362,20 +372,20 @@ def test_console_pages_and_the_certificates_tab(world, client, login_as):
     assert page.status_code == 200 and "2025-electrician-0001" in html and "发放并生成 PDF" in html
     assert f'href="/contests/{cid}/certificates/"' in client.get(f"/contests/{cid}").get_data(as_text=True)
     assert client.post(f"/contests/{cid}/certificates/settings", data={"serial_pattern": "{year}"}).status_code == 302
-    assert services.setup_of(world["contest"]).serial_pattern == "{year}-{event}-{seq:04d}"
+    assert serials.setup_of(world["contest"]).serial_pattern == "{year}-{event}-{seq:04d}"
     client.post(f"/contests/{cid}/certificates/settings",
                 data={"serial_pattern": "ZS{year}-{seq:03d}", "issuer": "某某市总工会  某某市人社局", "date_text": ""})
     db.session.expire_all()
-    assert services.setup_of(world["contest"]).serial_pattern == "ZS{year}-{seq:03d}"
+    assert serials.setup_of(world["contest"]).serial_pattern == "ZS{year}-{seq:03d}"
     assert client.get(f"/contests/{cid}/certificates/layouts/nope").status_code == 404
 
 
 def test_chinese_dates():
     from datetime import date
 
-    assert services.chinese_date(date(2025, 5, 1)) == "二〇二五年五月一日"
-    assert services.chinese_date(date(2026, 12, 31)) == "二〇二六年十二月三十一日"
-    assert services.chinese_date(date(2025, 10, 20)) == "二〇二五年十月二十日"
+    assert printing.chinese_date(date(2025, 5, 1)) == "二〇二五年五月一日"
+    assert printing.chinese_date(date(2026, 12, 31)) == "二〇二六年十二月三十一日"
+    assert printing.chinese_date(date(2025, 10, 20)) == "二〇二五年十月二十日"
 
 
 # --- sources: the award list, craftsman naming, merit honours ----------------------------------------------------------
@@ -405,7 +415,7 @@ def test_issue_from_the_official_award_list_in_award_order(world, client, login_
     cid = world["contest"].id
     response = client.post(f"/contests/{cid}/certificates/issue", data={"source": "awards", "kind": "award"})
     batch_id = int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
-    services.wait_for_batch(batch_id)
+    run_jobs()
     assert client.get(f"/contests/{cid}/certificates/batches/{batch_id}/status").get_json()["status"] == "done"
     certs = db.session.scalars(select(Certificate).where(Certificate.kind == "award")
                                .order_by(Certificate.serial)).all()
@@ -417,11 +427,11 @@ def test_issue_from_the_official_award_list_in_award_order(world, client, login_
     assert_fonts_embedded(pdf)
     assert [people[i].name in pdftotext(pdf, page=p) for p, i in ((1, 0), (2, 2), (3, 4))] == [True] * 3
 
-    titles = services.issue(world["contest"], services.requests_from(world["contest"], "awards", "title"), actor=None)
+    titles = issuing.issue(world["contest"], issuing.requests_from(world["contest"], "awards", "title"), actor=None)
     assert [(c.holder, c.award, c.kind) for c in titles.certificates] == [(people[0].name, "市技术能手", "title")]
     # the official list of a later correction: the same people keep their serials
     _final_snapshot(world, [(people[0], "award", "一等奖", 1), (people[2], "award", "二等奖", 2)], version=2)
-    again = services.issue(world["contest"], services.requests_from(world["contest"], "awards", "award"), actor=None)
+    again = issuing.issue(world["contest"], issuing.requests_from(world["contest"], "awards", "award"), actor=None)
     assert [c.serial for c in again.certificates] == [certs[0].serial, certs[1].serial] and again.new == 0
 
 
@@ -435,7 +445,7 @@ def test_issue_from_craftsman_naming_keeps_the_serials_given_at_naming(app, make
         db.session.add(CraftsmanTitle(contest_id=w["contest"].id, nomination_id=n.id, serial=f"GJ2025001{k:03d}",
                                       holder=n.name, unit=n.employer, title="江山工匠"))
     db.session.commit()
-    result = services.issue(w["contest"], services.requests_from(w["contest"], "craftsman", "craftsman"), actor=None)
+    result = issuing.issue(w["contest"], issuing.requests_from(w["contest"], "craftsman", "craftsman"), actor=None)
     db.session.commit()
     assert [(c.serial, c.holder, c.award, c.kind) for c in result.certificates] == [
         ("GJ2025001001", "候选人00", "江山工匠", "craftsman"), ("GJ2025001002", "候选人01", "江山工匠", "craftsman")]
@@ -444,10 +454,10 @@ def test_issue_from_craftsman_naming_keeps_the_serials_given_at_naming(app, make
     from contestapp.craftsman.naming import certificate_records
 
     assert [r.verify_url for r in certificate_records(w["contest"])] == [
-        services.verify_url("GJ2025001001"), services.verify_url("GJ2025001002")]
-    body = client.get(services.verify_url("GJ2025001001").replace("http://localhost", "")).get_data(as_text=True)
+        verification.verify_url("GJ2025001001"), verification.verify_url("GJ2025001002")]
+    body = client.get(verification.verify_url("GJ2025001001").replace("http://localhost", "")).get_data(as_text=True)
     assert "证书有效" in body and "江山工匠" in body
-    pdf = services.reprint_one(result.certificates[1], "full", None, None)
+    pdf = printing.reprint_one(result.certificates[1], "full", None, None)
     assert_fonts_embedded(pdf)
     assert "候选人01" in pdftotext(pdf) and "江山工匠" in pdftotext(pdf)
 
@@ -465,18 +475,60 @@ def test_issue_from_merit_honours_skips_pending_ones(world):
                               year=2025, label="先进集体", entrant_name=person.name, unit_name=person.unit_name,
                               rank=rank, score=Decimal("95.5"), pending=pending))
     db.session.commit()
-    result = services.issue(world["contest"], services.requests_from(world["contest"], "merit", "honour"), actor=None)
+    result = issuing.issue(world["contest"], issuing.requests_from(world["contest"], "merit", "honour"), actor=None)
     assert [(c.holder, c.award, c.kind) for c in result.certificates] == [
         (people[1].name, "先进集体", "honour"), (people[3].name, "先进集体", "honour")]
     assert result.certificates[0].serial == "2025-electrician-0001"
 
 
-def test_a_batch_cut_off_by_a_restart_shows_as_interrupted(world):
-    from datetime import timedelta
+def _queued_batch(world, client, login_as) -> int:
+    issued(world)
+    login_as("org1")
+    response = client.post(f"/contests/{world['contest'].id}/certificates/issue",
+                           data={"source": "issued", "kind": "award", "mode": "full"})
+    return int(re.search(r"/batches/(\d+)", response.headers["Location"]).group(1))
 
-    batch = services.create_batch(world["contest"], "issued", "award", None, "full", None, world["organiser"])
-    batch.status = "running"
-    assert services.batch_summary(batch)["finished"] is False
-    batch.created_at = batch.created_at - timedelta(hours=2)
-    summary = services.batch_summary(batch)
-    assert summary["finished"] and summary["status_label"] == "已中断"
+
+def _status(world, client, batch_id) -> dict:
+    return client.get(f"/contests/{world['contest'].id}/certificates/batches/{batch_id}/status").get_json()
+
+
+def _worker_dies(holder: str) -> None:
+    """A jobs process claims the next job and dies: its lease runs out without a word."""
+    from datetime import datetime, timedelta, timezone
+
+    from contestapp.jobs.queue import claim
+
+    job = claim(holder)
+    assert job is not None
+    job.lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+    db.session.commit()
+
+
+def test_the_web_request_only_queues_a_batch_and_a_worker_that_died_is_replaced(world, client, login_as):
+    batch_id = _queued_batch(world, client, login_as)
+    status = _status(world, client, batch_id)
+    assert status["status"] == "queued" and not status["finished"] and status["phase"] == "排队中，等待任务进程"
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 6  # issued before, nothing printed
+    assert all(c.printed_at is None for c in db.session.scalars(select(Certificate)))
+
+    _worker_dies("another-host:4242")
+    assert not _status(world, client, batch_id)["finished"]
+    assert run_jobs() == 1  # the next worker takes it over once the lease has run out
+    status = _status(world, client, batch_id)
+    assert status["status"] == "done" and status["percent"] == 100 and status["zip"], status
+    job = db.session.get(QueuedJob, db.session.get(CertificateBatch, batch_id).job_id)
+    db.session.refresh(job)
+    assert job.status == "done" and job.attempts == 2
+
+
+def test_a_batch_whose_worker_dies_every_time_fails_with_a_message(world, client, login_as):
+    batch_id = _queued_batch(world, client, login_as)
+    for n in range(3):
+        _worker_dies(f"another-host:{n}")
+    assert run_jobs() == 0  # given up, not run a fourth time
+    status = _status(world, client, batch_id)
+    assert status["status"] == "failed" and status["finished"]
+    assert "任务进程在运行中中断了 3 次" in status["error"]
+    page = client.get(f"/contests/{world['contest'].id}/certificates/batches/{batch_id}").get_data(as_text=True)
+    assert "任务进程在运行中中断了 3 次" in page and "失败" in page

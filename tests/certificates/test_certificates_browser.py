@@ -1,12 +1,16 @@
 """The certificate console in a real browser on a tablet: edit a layout and watch the live preview follow (errors
-shown by path), then issue a batch and watch its progress reach the download buttons."""
+shown by path), then issue a batch and watch its progress bar go from queued to done as a jobs process (`flask jobs
+work`, started beside the server as in production) renders it."""
 import re
+import signal
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
 from contestapp.extensions import db
 from tests.conftest import PASSWORD, Factory, wait_for_js
+from tests.jobs.test_queue import FLASK, ROOT, _worker_env
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +18,7 @@ pytestmark = pytest.mark.browser
 def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet):
     base, app = live_server
     with app.app_context():
-        from contestapp.certificates import services
-        from contestapp.certificates.services import CertificateRequest
+        from contestapp.certificates.issuing import CertificateRequest, issue
         from contestapp.entrants.models import Entrant
 
         make = Factory()
@@ -24,7 +27,7 @@ def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet)
         contest = make.contest(org)
         make.roster(contest, 3)
         people = db.session.scalars(db.select(Entrant).order_by(Entrant.id)).all()
-        services.issue(contest, [CertificateRequest(holder=n, award="一等奖", entrant_id=p.id, event_code="electrician")
+        issue(contest, [CertificateRequest(holder=n, award="一等奖", entrant_id=p.id, event_code="electrician")
                                  for p, n in zip(people, ["李晓堃", "赵喆", "王昇"])])
         db.session.commit()
         cid = contest.id
@@ -51,6 +54,16 @@ def test_layout_live_preview_and_batch_progress_on_a_tablet(live_server, tablet)
     page.select_option("#source", "issued")
     with page.expect_navigation():
         page.tap("text=发放并生成 PDF")
-    page.wait_for_selector("#batch-downloads:not([hidden])", timeout=60000)
+    assert "排队中" in page.inner_text("#batch-status") and "等待任务进程" in page.inner_text("#batch-phase")
+    assert page.eval_on_selector("#batch-progress", "p => p.value") == 0
+    assert page.is_hidden("#batch-downloads") and page.is_hidden("text=下载合并 PDF（打印用）")
+    worker = subprocess.Popen([str(FLASK), "jobs", "work", "--poll", "0.2"], cwd=ROOT, env=_worker_env(app),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page.wait_for_selector("#batch-downloads:not([hidden])", timeout=120000)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
     assert page.eval_on_selector("#batch-progress", "p => p.value") == 100
     assert "已完成" in page.inner_text("#batch-status")
+    assert page.inner_text("#batch-count").replace(" ", "") == "6/6"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from contestapp.certificates.calibration import render_calibration
 from contestapp.certificates.fonts import MissingGlyphError, load_fonts
 from contestapp.certificates.layout import builtin_layout, builtin_layout_names, parse_layout
 from contestapp.certificates.render import (
@@ -15,7 +16,6 @@ from contestapp.certificates.render import (
     CertificateDataError,
     layout_text,
     render_batch,
-    render_calibration,
     render_one,
     render_preview,
     sample_record,
@@ -307,7 +307,7 @@ def test_engine_imports_neither_flask_nor_sqlalchemy():
     import contestapp.certificates.render as render_mod
 
     pkg = pathlib.Path(render_mod.__file__).parent
-    for name in ("__init__.py", "fonts.py", "layout.py", "layout_checks.py", "render.py", "qr.py",
+    for name in ("__init__.py", "fonts.py", "layout.py", "layout_checks.py", "render.py", "calibration.py", "qr.py",
                  "../common/pdftext.py", "../common/pdfdoc.py"):
         tree = ast.parse((pkg / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -110,16 +110,13 @@ def test_sqlite_backup_is_consistent_and_rotated(app, tmp_path):
 
 
 def test_finalise_results_calls_the_results_area(app, monkeypatch):
-    import types
-
-    from contestapp.jobs import tasks
+    from contestapp.results import jobs
 
     calls = []
-    fake = types.SimpleNamespace(end_publicity_if_due=lambda now: calls.append(now) or {"finalised": [1, 2],
-                                                                                       "waiting": [3]})
-    monkeypatch.setitem(__import__("sys").modules, "contestapp.results.services", fake)
+    monkeypatch.setattr(jobs, "end_publicity_if_due",
+                        lambda now: calls.append(now) or {"finalised": [1, 2], "waiting": [3]})
     now = datetime(2025, 5, 6, tzinfo=timezone.utc)
-    assert tasks.finalise_results(now) == "定稿 2 个赛项；等待 1 个（有待仲裁的申诉或问题）"
+    assert jobs.finalise_results(now) == "定稿 2 个赛项；等待 1 个（有待仲裁的申诉或问题）"
     assert calls == [now]
 
 
@@ -136,6 +133,15 @@ def test_jobs_console_lists_last_and_next_run(app, make, client):
     page = client.get("/jobs/").get_data(as_text=True)
     assert "open_periods" in page and "成功" in page and "无到期的考评期" in page and "backup" in page
     assert "调度进程运行中：最近一次在" in page
-    assert client.post("/jobs/backup/run").status_code == 302
+    response = client.post("/jobs/backup/run")  # the backup is long: queued for the jobs process, followed here
+    assert response.status_code == 302 and "/jobs/queue/" in response.headers["Location"]
+    waiting = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "数据库备份" in waiting and "排队中" in waiting and 'id="job-progress"' in waiting
+    assert "console:root" not in client.get("/jobs/").get_data(as_text=True)  # the request did not run it
+    from contestapp.jobs.queue import work
+
+    assert work(app, until_empty=True) == 1
+    status = client.get(response.headers["Location"] + "/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["finished"], status
     page = client.get("/jobs/").get_data(as_text=True)  # a run by hand is marked so (it says nothing of the process)
     assert "手动" in page and "console:root" in page

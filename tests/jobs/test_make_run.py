@@ -38,6 +38,22 @@ def _until(check, what: str, limit: float = 60.0):
     raise AssertionError(f"gave up waiting for {what}")
 
 
+def _queue_a_backup(path: Path) -> int:
+    from config import TestingConfig
+    from contestapp import create_app
+    from contestapp.extensions import db
+    from contestapp.jobs.queue import enqueue
+    from contestapp.jobs.runner import SCHEDULED_JOB
+
+    app = create_app(TestingConfig(f"sqlite:///{path}"))
+    with app.app_context():
+        job = enqueue(SCHEDULED_JOB, {"name": "backup", "holder": "console:test"})
+        db.session.commit()
+        job_id = job.id
+        db.engine.dispose()
+    return job_id
+
+
 def _group(pgid: int) -> list[str]:
     out = subprocess.run(["ps", "-ww", "-o", "stat=,args=", "-g", str(pgid)], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if line.strip() and not line.strip().startswith("Z")]
@@ -48,6 +64,7 @@ def test_make_run_starts_the_scheduler_beside_the_server_and_ctrl_c_stops_both(t
            "PORT": str(_free_port()), "CONTESTAPP_ENV": "development"}
     env.pop("DATABASE_URL", None)
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    job_id = _queue_a_backup(tmp_path / "contestapp.db")  # as the console's 立即运行 does: work for the jobs process
     log = (tmp_path / "run.log").open("w")
     proc = subprocess.Popen(["scripts/run-dev.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True,
@@ -68,6 +85,13 @@ def test_make_run_starts_the_scheduler_beside_the_server_and_ctrl_c_stops_both(t
                 return db.execute("SELECT count(*) FROM job_runs WHERE job = 'open_periods'").fetchone()[0]
 
         _until(scheduled, "the scheduler's first runs")  # it catches up on start: it is running
+
+        def worked():
+            with sqlite3.connect(tmp_path / "contestapp.db") as db:
+                return db.execute("SELECT status FROM job_queue WHERE id = ?", (job_id,)).fetchone()[0] == "done"
+
+        _until(worked, "the scheduler process to work the queue")  # no third process needed
+        assert list((tmp_path / "backups").glob("contestapp-*.db"))
         assert any("flask jobs run" in line for line in _group(proc.pid))
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
         proc.wait(timeout=60)

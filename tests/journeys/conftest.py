@@ -110,6 +110,7 @@ def site(request, tmp_path, monkeypatch):
     from werkzeug.serving import make_server
 
     from contestapp.demo import create_demo
+    from contestapp.jobs.queue import work
 
     monkeypatch.setenv("CONTESTAPP_INSTANCE", str(tmp_path / "instance"))
     with _fresh_database(request.param, tmp_path) as url:
@@ -124,9 +125,14 @@ def site(request, tmp_path, monkeypatch):
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        stop = threading.Event()  # the jobs process beside the server, as `make run` has it (certificate batches...)
+        worker = threading.Thread(target=work, args=(app, stop), kwargs={"poll": 0.2}, daemon=True)
+        worker.start()
         try:
             yield Site(f"http://127.0.0.1:{server.server_port}", app)
         finally:
+            stop.set()
+            worker.join(60)
             server.shutdown()
             with app.app_context():
                 db.session.remove()

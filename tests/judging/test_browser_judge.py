@@ -31,12 +31,11 @@ def served(tmp_path, monkeypatch):
     config.WTF_CSRF_ENABLED = True
     app = create_app(config)
     with app.app_context():
+        from contestapp.entrants.models import Entrant, Entry
         from contestapp.judging.assignments import assign
         from contestapp.judging.cards import issue_card
         from contestapp.judging.common import local_today
         from contestapp.judging.draws import draw_event
-        from contestapp.entrants.models import Entrant
-        from contestapp.entrants.models import Entry
 
         db.create_all()
         make = Factory()

@@ -36,12 +36,11 @@ def served(tmp_path, monkeypatch):
     config = TestingConfig(f"sqlite:///{tmp_path / 'browser.db'}")
     app = create_app(config)
     with app.app_context():
+        from contestapp.entrants.models import Entry
         from contestapp.judging.assignments import assign
         from contestapp.judging.cards import issue_card
         from contestapp.judging.common import local_today
         from contestapp.judging.draws import draw_event
-        from contestapp.judging.signoff import confirm_round
-        from contestapp.entrants.models import Entry
 
         db.create_all()
         make = Factory()
@@ -81,15 +80,10 @@ def served(tmp_path, monkeypatch):
     with app.app_context():
         from contestapp.auth.models import User
         from contestapp.contests.models import Round
-        from contestapp.judging.assignments import assign
-        from contestapp.judging.cards import issue_card
-        from contestapp.judging.common import local_today
-        from contestapp.judging.draws import draw_event
         from contestapp.judging.signoff import confirm_round
-        from contestapp.entrants.models import Entry
 
         confirm_round(db.session.get(Round, world["theory_id"]),
-                               db.session.scalar(select(User).where(User.username == "chiefjudge")))
+                      db.session.scalar(select(User).where(User.username == "chiefjudge")))
         db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
     server = make_server("127.0.0.1", 0, app, threaded=True)

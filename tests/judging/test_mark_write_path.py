@@ -107,7 +107,8 @@ def test_a_key_reused_for_another_body_on_the_current_version_changes_nothing(ap
     c = signed_in(app, "judge2")
     sheet = first_sheet(c)
     crit = numeric(sheet)
-    r0 = put(c, sheet["id"], 1, [{"criterion_id": crit["id"], "value": "1"}], "same"); assert r0.status_code == 200, r0.get_json()
+    first = put(c, sheet["id"], 1, [{"criterion_id": crit["id"], "value": "1"}], "same")
+    assert first.status_code == 200, first.get_json()
     r = put(c, sheet["id"], 2, [{"criterion_id": crit["id"], "value": "2"}], "same")  # version 2 is current
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "key_reused"
     db.session.expire_all()

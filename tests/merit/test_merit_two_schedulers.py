@@ -25,7 +25,7 @@ from config import TestingConfig
 from contestapp import create_app
 app = create_app(TestingConfig(os.environ["URL"]))
 with app.app_context():
-    from contestapp.jobs import tasks
+    from contestapp.merit import jobs as tasks
     from contestapp.jobs.runner import run_job
     from contestapp.extensions import db
     db.session.execute(db.text("SELECT 1"))          # connect before the barrier
@@ -48,7 +48,7 @@ def test_two_scheduler_processes_produce_each_bulletin_once(app, merit, tmp_path
 
     contest, judges = merit["contest"], merit["judges"]
     april, may, june = periods_of(contest)
-    from contestapp.jobs import tasks
+    from contestapp.merit import jobs as tasks
 
     tasks.open_periods(at(2025, 4, 1))
     score(april, judges, {UNITS[1]: {"safety": ("1", "安全帽未佩戴", "")}})

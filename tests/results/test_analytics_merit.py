@@ -5,7 +5,7 @@ from tests.merit.merit_helpers import UNITS, at, client_for, merit, run_all, sco
 
 
 def test_trends_and_losses_by_item(app, merit):  # noqa: F811
-    from contestapp.merit.services import periods_of
+    from contestapp.merit.periods import periods_of
 
     contest, judges = merit["contest"], merit["judges"]
     april, may, _ = periods_of(contest)

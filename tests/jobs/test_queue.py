@@ -1,0 +1,143 @@
+"""The queue of background work: the web request only queues; a jobs process (`flask jobs work`, a separate
+process here) does a certificate batch; a large roster import is queued and its outcome, good or bad, is shown to
+the organiser in Chinese; two workers never run one job."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from contestapp.certificates.issuing import CertificateRequest, issue
+from contestapp.certificates.models import Certificate, CertificateBatch
+from contestapp.entrants.models import Entrant
+from contestapp.extensions import db
+from contestapp.jobs.models import QueuedJob
+from contestapp.jobs.queue import claim, enqueue, work
+from tests.conftest import ROOT
+from tests.entrants.test_roster import csv_bytes, person
+
+FLASK = Path(sys.executable).parent / "flask"
+
+
+def _worker_env(app) -> dict:
+    return {**os.environ, "FLASK_APP": "wsgi", "CONTESTAPP_ENV": "development",
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
+            "CONTESTAPP_INSTANCE": app.config["INSTANCE_PATH"]}
+
+
+def test_a_certificate_batch_is_done_by_a_worker_process_not_by_the_request(app, make, client, login_as):
+    org = make.org()
+    make.user("org1", "organiser", org)
+    contest = make.contest(org)
+    make.roster(contest, 3)
+    people = db.session.scalars(select(Entrant).order_by(Entrant.id)).all()
+    issue(contest, [CertificateRequest(holder=p.name, award="一等奖", entrant_id=p.id, event_code="electrician", rank=i)
+                    for i, p in enumerate(people, 1)])
+    db.session.commit()
+    login_as("org1")
+    response = client.post(f"/contests/{contest.id}/certificates/issue",
+                           data={"source": "issued", "kind": "award", "mode": "full"})
+    location = response.headers["Location"]
+    batch_id = int(re.search(r"/batches/(\d+)", location).group(1))
+    page = client.get(location).get_data(as_text=True)
+    assert "排队中" in page and "后台任务进程" in page and 'value="0"' in page  # the bar waits at 0
+    assert client.get(f"{location}/download/pdf").status_code == 404  # nothing rendered by the request
+
+    done = subprocess.run([str(FLASK), "jobs", "work", "--until-empty", "--poll", "0.2"], cwd=ROOT,
+                          env=_worker_env(app), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "完成 1 个任务" in done.stdout
+
+    status = client.get(f"{location}/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["zip"], status
+    db.session.expire_all()
+    job = db.session.get(QueuedJob, db.session.get(CertificateBatch, batch_id).job_id)
+    assert job.status == "done" and not job.holder.endswith(f":{os.getpid()}")  # another process did it
+    assert "3 张" in job.message
+    assert client.get(f"{location}/download/pdf").data.startswith(b"%PDF")
+    assert all(c.printed_at is not None for c in db.session.scalars(select(Certificate)))
+
+
+def _preview(client, contest, rows) -> str:
+    body = client.post(f"/contests/{contest.id}/entrants/import",
+                       data={"file": (io.BytesIO(csv_bytes(rows, "utf-8")), "r.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    return body.split('name="token" value="')[1].split('"')[0]
+
+
+def test_a_large_roster_import_is_queued_and_its_progress_and_outcome_shown(app, make, client, login_as):
+    app.config["ROSTER_QUEUE_ROWS"] = 3  # "large" for this test
+    org = make.org()
+    make.user("org1", "organiser", org)
+    contest = make.contest(org)
+    db.session.commit()
+    login_as("org1")
+    token = _preview(client, contest, [person(i) for i in range(4)])
+    response = client.post(f"/contests/{contest.id}/entrants/import/confirm", data={"token": token})
+    assert response.status_code == 302 and "/jobs/queue/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "导入报名表" in page and "排队中" in page and 'id="job-progress"' in page
+    assert db.session.scalar(select(func.count()).select_from(Entrant)) == 0  # the request only queued it
+
+    assert work(app, until_empty=True) == 1
+    status = client.get(response.headers["Location"] + "/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["message"] == "已导入 4 名参赛者"
+    assert db.session.scalar(select(func.count()).select_from(Entrant)) == 4
+
+    # a list checked, then imported by someone else before the job runs: nothing imported twice, the reason shown
+    token = _preview(client, contest, [person(i) for i in range(4, 8)])
+    first = client.post(f"/contests/{contest.id}/entrants/import/confirm", data={"token": token})
+    token = _preview(client, contest, [person(i) for i in range(4, 8)])
+    second = client.post(f"/contests/{contest.id}/entrants/import/confirm", data={"token": token})
+    assert work(app, until_empty=True) == 2
+    assert client.get(first.headers["Location"] + "/status").get_json()["status"] == "done"
+    failed = client.get(second.headers["Location"] + "/status").get_json()
+    assert failed["status"] == "failed" and failed["finished"]
+    assert failed["error"].startswith("名单有误，未导入任何人") and "请修改后重新上传" in failed["error"]
+    assert "名单有误，未导入任何人" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Entrant)) == 8
+
+
+def test_a_job_is_claimed_once_and_someone_elses_job_is_not_shown(app, make, client, login_as):
+    org = make.org()
+    make.user("org1", "organiser", org)
+    other = make.user("org2", "organiser", org)
+    job = enqueue("nothing", {}, created_by=other.id)
+    db.session.commit()
+    assert claim("host-a:1").id == job.id
+    assert claim("host-b:2") is None  # held on its lease
+    login_as("org1")
+    assert client.get(f"/jobs/queue/{job.id}/status").status_code == 403
+    assert client.get("/jobs/queue/999999/status").status_code == 404
+
+
+def test_a_worker_stopped_by_hand_gives_its_job_back_and_a_dead_local_worker_is_replaced_at_once(app, monkeypatch):
+    import socket
+
+    import pytest
+
+    from contestapp.jobs import queue
+
+    def stopped(work):
+        raise SystemExit(0)  # SIGTERM / Ctrl-C in the middle of the job
+
+    monkeypatch.setitem(queue.HANDLERS, "stopping", stopped)
+    job = enqueue("stopping", {})
+    db.session.commit()
+    with pytest.raises(SystemExit):
+        queue.run_next("host-a:1")
+    db.session.expire_all()
+    job = db.session.get(QueuedJob, job.id)
+    assert job.status == "queued" and job.holder is None and job.attempts == 0  # back in the queue, not counted
+
+    # a worker of this host that no longer exists: its job is taken over without waiting for the lease
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert claim(f"{socket.gethostname()}:{dead.stdout.strip()}").id == job.id
+    assert claim("host-b:2").id == job.id
+    db.session.refresh(job)
+    assert job.holder == "host-b:2" and job.attempts == 2
