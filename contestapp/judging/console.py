@@ -11,50 +11,30 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from contestapp.auth.models import User
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
 from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
-from contestapp.judging.models import (
-    VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
+from contestapp.judging.models import Assignment, Recusal, TieDecision
 from contestapp.judging.common import judge_code
+from contestapp.judging.grid import Grid, marks_grid
 
 
-@dataclass
-class Matrix:
-    round: Round
-    judges: list[User]
-    entries: list[Entry]
-    cells: dict[tuple[int, int], dict[str, Any]]
-    counts: dict[str, int] = field(default_factory=dict)
+def round_grid(rnd: Round, view: str = "") -> Grid:
+    """The chief judge's marks grid of a round (`grid.marks_grid`) over the results area's inputs: the submitted
+    sheets' marks as the results engine reads them, scored by the one engine in `contestapp.domain`."""
+    from contestapp.results.aggregate import event_spec
+    from contestapp.results.inputs import entry_inputs
 
-    @property
-    def all_signed(self) -> bool:
-        return self.counts.get("total", 0) > 0 and self.counts.get("submitted", 0) == self.counts["total"]
-
-
-def progress_matrix(rnd: Round) -> Matrix:
-    judges = list(db.session.scalars(select(User).join(Assignment, Assignment.judge_id == User.id)
-                                     .where(Assignment.round_id == rnd.id).order_by(User.display_name)))
-    entries = list(db.session.scalars(select(Entry).where(
-        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
-    entries.sort(key=lambda e: judge_code(e) or "")
-    filled = dict(db.session.execute(select(Mark.sheet_id, db.func.count(Mark.id)).join(ScoreSheet).where(
-        ScoreSheet.round_id == rnd.id).group_by(Mark.sheet_id)).all())
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
-    counts: dict[str, int] = defaultdict(int)
-    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id)):
-        state = s.status if s.status != SheetStatus.DRAFT else ("draft" if filled.get(s.id) else "not_started")
-        cells[(s.entry_id, s.judge_id)] = {"sheet": s, "state": state, "filled": filled.get(s.id, 0)}
-        if state != VOID_STATUS:
-            counts[state] += 1
-            counts["total"] += 1
-    for r in db.session.scalars(select(Recusal).where(Recusal.entry_id.in_([e.id for e in entries] or [0]))):
-        if (r.entry_id, r.judge_id) not in cells or cells[(r.entry_id, r.judge_id)]["state"] == VOID_STATUS:
-            cells[(r.entry_id, r.judge_id)] = {"sheet": None, "state": "recused", "reason": r.reason}
-    return Matrix(rnd, judges, entries, cells, dict(counts))
+    try:
+        spec = event_spec(rnd.event)
+    except (DefinitionFileError, AssertionError):
+        return marks_grid(rnd, view, note=_("竞赛定义有误，无法计算合议分"))
+    rspec = spec.round(rnd.code)
+    if rspec is None:
+        return marks_grid(rnd, view, note=_("竞赛定义有误，无法计算合议分"))
+    return marks_grid(rnd, view, rspec, entry_inputs(rnd.event, spec, round_codes=[rnd.code]))
 
 
 def rule_text(rule) -> str:

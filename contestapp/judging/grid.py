@@ -1,30 +1,65 @@
 """The chief judge's marks grid: a round's entries (by the codes judges see) x its judges, per criterion or as each
 judge's round total, with the panel value per entry, the marks the panel rule drops, spread alerts, and progress.
 
-Nothing here scores: the marks are the results area's inputs (`results.inputs.entry_inputs`, submitted sheets only)
-and the values and dropped marks come from the one engine in `contestapp.domain` (`score_criterion`, `score_round`),
-so the grid shows what the results will. Entries are named by `judge_code` only: no name or unit before decryption.
+Nothing here scores or reads marks itself: `console.round_grid` hands in the results area's inputs (the submitted
+sheets' marks, `results.inputs.entry_inputs`), and the values and dropped marks come from the one engine in
+`contestapp.domain` (`score_criterion`, `score_round`), so the grid shows what the results will. Entries are named
+by `judge_code` only: no name or unit before decryption.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from contestapp.auth.models import User
-from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Criterion, Round
-from contestapp.domain import CriterionResult, ScoringError, score_criterion, score_round
-from contestapp.entrants.models import Entry
+from contestapp.domain import (CriterionResult, EntryRoundInput, RoundSpec, ScoringError, score_criterion,
+                               score_round)
+from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.judging.common import judge_code
-from contestapp.judging.console import Matrix, progress_matrix
 from contestapp.judging.criteria import sheet_total
-from contestapp.judging.models import VOID_STATUS, Assignment
+from contestapp.judging.models import VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus
+
+@dataclass
+class Matrix:
+    round: Round
+    judges: list[User]
+    entries: list[Entry]
+    cells: dict[tuple[int, int], dict[str, Any]]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def all_signed(self) -> bool:
+        return self.counts.get("total", 0) > 0 and self.counts.get("submitted", 0) == self.counts["total"]
+
+
+def progress_matrix(rnd: Round) -> Matrix:
+    judges = list(db.session.scalars(select(User).join(Assignment, Assignment.judge_id == User.id)
+                                     .where(Assignment.round_id == rnd.id).order_by(User.display_name)))
+    entries = list(db.session.scalars(select(Entry).where(
+        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
+    entries.sort(key=lambda e: judge_code(e) or "")
+    filled = dict(db.session.execute(select(Mark.sheet_id, db.func.count(Mark.id)).join(ScoreSheet).where(
+        ScoreSheet.round_id == rnd.id).group_by(Mark.sheet_id)).all())
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id)):
+        state = s.status if s.status != SheetStatus.DRAFT else ("draft" if filled.get(s.id) else "not_started")
+        cells[(s.entry_id, s.judge_id)] = {"sheet": s, "state": state, "filled": filled.get(s.id, 0)}
+        if state != VOID_STATUS:
+            counts[state] += 1
+            counts["total"] += 1
+    for r in db.session.scalars(select(Recusal).where(Recusal.entry_id.in_([e.id for e in entries] or [0]))):
+        if (r.entry_id, r.judge_id) not in cells or cells[(r.entry_id, r.judge_id)]["state"] == VOID_STATUS:
+            cells[(r.entry_id, r.judge_id)] = {"sheet": None, "state": "recused", "reason": r.reason}
+    return Matrix(rnd, judges, entries, cells, dict(counts))
+
 
 ROUND_VIEW = ""  # the view of each judge's round total (a criterion's code selects that criterion)
 
@@ -95,38 +130,34 @@ def _alert_extremes(result: CriterionResult) -> tuple[set[str], Optional[str]]:
     return {m.judge for m in marks if m.value in (low, high)}, top
 
 
-def marks_grid(rnd: Round, view: str = ROUND_VIEW) -> Grid:
-    """The grid of a round in a view (ROUND_VIEW, or a criterion code of the round; an unknown code is the round)."""
-    from contestapp.results.aggregate import event_spec
-    from contestapp.results.inputs import entry_inputs, submitted_marks
-
+def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = None,
+               inputs: Optional[dict[int, list[EntryRoundInput]]] = None, note: Optional[str] = None) -> Grid:
+    """The grid of a round in a view (ROUND_VIEW, or a criterion code of the round; an unknown code is the round).
+    `spec` is the round's rule and `inputs` the results area's inputs of its submitted sheets (entry id -> the
+    domain's inputs, judges named by username: `console.round_grid` reads them); without them only states show."""
     criteria = list(rnd.criteria)
     chosen = next((c for c in criteria if c.code == view), None)
     view = chosen.code if chosen else ROUND_VIEW
     m = progress_matrix(rnd)
     judges = m.judges
     by_name = {j.username: j.id for j in judges}
+    crit_ids = {c.code: c.id for c in criteria}
     scope = dict(db.session.execute(select(Assignment.judge_id, Assignment.criteria).where(
         Assignment.round_id == rnd.id)).all())
-    entry_ids = [e.id for e in m.entries]
+    inputs = inputs or {}
+    rspec = spec
     values: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)  # (entry, judge) -> criterion id -> mark
-    for sm in submitted_marks([rnd.id], entry_ids):
-        values[(sm.entry_id, sm.judge_id)][sm.criterion_id] = sm.value
-
-    note, rspec, inputs = None, None, {}
-    try:
-        event = event_spec(rnd.event)
-        rspec = event.round(rnd.code)
-        inputs = entry_inputs(rnd.event, event, entry_ids, [rnd.code])
-    except (DefinitionFileError, AssertionError):
-        note = _("竞赛定义有误，无法计算合议分")
+    for entry_id, data in inputs.items():
+        for x in (mark for d in data if d.round == rnd.code for mark in d.marks):
+            if x.judge in by_name and x.criterion in crit_ids:
+                values[(entry_id, by_name[x.judge])][crit_ids[x.criterion]] = x.value
 
     rows, alerts = [], []
     for e in m.entries:
         code = judge_code(e) or ""
         results: dict[str, CriterionResult] = {}
         why = None
-        data = next(iter(inputs.get(e.id, [])), None)
+        data = next((d for d in inputs.get(e.id, []) if d.round == rnd.code), None)
         if rspec is not None and data is not None:
             for cs in rspec.criteria:
                 marks = [x for x in data.marks if x.criterion == cs.code]

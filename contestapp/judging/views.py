@@ -28,7 +28,7 @@ from contestapp.judging.cards import CardLoginError, issue_card
 from contestapp.judging.common import JudgingError, judge_code, round_confirmed
 from contestapp.judging.criteria import assigned_criteria, sheet_total
 from contestapp.judging import grid
-from contestapp.judging.grid import assignment_picker, marks_grid
+from contestapp.judging.grid import assignment_picker
 from contestapp.judging.draws import draw_event, import_manual_draw, latest_draw, read_manual_draw, verify_draw
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
@@ -339,7 +339,7 @@ def index(contest: Contest):
     for event in contest.events:
         rounds = []
         for rnd in judged_rounds(event):
-            m = console.progress_matrix(rnd)
+            m = grid.progress_matrix(rnd)
             rounds.append({"round": rnd, "counts": m.counts, "confirmed": round_confirmed(rnd.id),
                            "all_signed": m.all_signed})
         ties = console.event_ties(contest, event) if rounds else console.EventTies()
@@ -357,7 +357,7 @@ def matrix(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
     confirmed = round_confirmed(rnd.id)
     return render_template("judging/matrix.html", contest=contest, rnd=rnd, confirmed=confirmed,
-                           grid=marks_grid(rnd, request.args.get("view", "")[:100]), labels=STATE_LABELS,
+                           grid=console.round_grid(rnd, request.args.get("view", "")[:100]), labels=STATE_LABELS,
                            can_return=not confirmed and CHIEF_JUDGE in contest_roles(current_user, contest),
                            return_form=ReturnForm(prefix="r"))
 

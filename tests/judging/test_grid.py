@@ -17,7 +17,7 @@ def _row(grid, entry):
 
 
 def test_criterion_view_shows_marks_dropped_marks_and_the_engines_panel_value(app, make):
-    from contestapp.judging.grid import marks_grid
+    from contestapp.judging.console import round_grid as marks_grid
     from contestapp.results.inputs import explain
 
     data = build(make)
@@ -40,7 +40,7 @@ def test_criterion_view_shows_marks_dropped_marks_and_the_engines_panel_value(ap
 
 
 def test_round_view_shows_each_judges_total_and_the_round_score(app, make):
-    from contestapp.judging.grid import marks_grid
+    from contestapp.judging.console import round_grid as marks_grid
     from contestapp.results.inputs import explain
 
     data = build(make)
@@ -62,7 +62,7 @@ def test_round_view_shows_each_judges_total_and_the_round_score(app, make):
 
 
 def test_unsubmitted_sheets_show_their_state_and_no_mark(app, make):
-    from contestapp.judging.grid import marks_grid
+    from contestapp.judging.console import round_grid as marks_grid
 
     data = build(make, submit=lambda i, judge: not (i == 0 and judge == "gj2"))
     grid = marks_grid(data["round"], "m1")
