@@ -59,6 +59,22 @@ class Config:
         # client cannot forge its address in the audit log or around rate limits.
         self.PROXIES = int(os.environ.get("CONTESTAPP_PROXIES", "0"))
         self.__dict__.update(cache_settings(os.environ.get("CONTESTAPP_CACHE_URL", ""), instance))
+        # Remember-me cookies (ended with every session of the user when their session token changes).
+        self.REMEMBER_COOKIE_DURATION = int(os.environ.get("CONTESTAPP_REMEMBER_DAYS", "14")) * 86400
+        # Rate limits (contestapp/common/limits.py): a storage every worker and host shares; the limits themselves.
+        self.RATELIMIT_STORAGE_URI = ratelimit_storage()
+        self.RATELIMITS = {name: os.environ[f"CONTESTAPP_RATELIMIT_{name.upper()}"]
+                           for name in ("cert_lookup", "vote_code", "vote_code_phone", "vote_cast",
+                                        "vote_cast_phone", "export")
+                           if os.environ.get(f"CONTESTAPP_RATELIMIT_{name.upper()}")}
+
+
+def ratelimit_storage() -> str:
+    """CONTESTAPP_RATELIMIT_STORAGE_URI, else CONTESTAPP_REDIS_URL, else a redis:// CONTESTAPP_CACHE_URL, else
+    memory:// (per process: production refuses it unless it is named explicitly)."""
+    cache_url = os.environ.get("CONTESTAPP_CACHE_URL", "")
+    return (os.environ.get("CONTESTAPP_RATELIMIT_STORAGE_URI") or os.environ.get("CONTESTAPP_REDIS_URL")
+            or (cache_url if cache_url.startswith(("redis://", "rediss://", "unix://")) else "") or "memory://")
 
 
 def cache_settings(url: str, instance: Path) -> dict:
@@ -95,6 +111,7 @@ class TestingConfig(Config):
         self.LOGIN_MAX_FAILURES = 5
         if not os.environ.get("CONTESTAPP_CACHE_URL"):
             self.__dict__.update(cache_settings("simple", Path(self.INSTANCE_PATH)))
+        self.RATELIMIT_STORAGE_URI = os.environ.get("CONTESTAPP_RATELIMIT_STORAGE_URI") or "memory://"
 
 
 class ProductionConfig(Config):
@@ -106,6 +123,8 @@ class ProductionConfig(Config):
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         # Redirect plain HTTP to HTTPS in the app (usually nginx does it; HSTS is sent on TLS requests either way).
         self.FORCE_HTTPS = _bool("CONTESTAPP_FORCE_HTTPS", False)
+        # Every worker and host must count the same sign-in failures: memory:// only when named explicitly.
+        self.RATELIMIT_REQUIRE_SHARED = not os.environ.get("CONTESTAPP_RATELIMIT_STORAGE_URI")
 
 
 CONFIGS = {

@@ -8,6 +8,7 @@ from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from contestapp.common import limits
 from contestapp.common.headers import init_headers
 from contestapp.extensions import babel, cache, csrf, db, login_manager, migrate
 from contestapp.i18n import N_
@@ -117,6 +118,7 @@ def create_app(config=None) -> Flask:
                      compare_type=True)
     csrf.init_app(app)
     init_headers(app)
+    limits.init_app(app)  # rate limits (shared storage), 429 answers
     cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -126,11 +128,9 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "contestapp" / "translations"))
 
-    from contestapp.auth.models import User
+    from contestapp.auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    sessions.init_app(app)  # the session token rule (pages and API)
 
     for spec in BLUEPRINTS:
         module, attr = spec.split(":")

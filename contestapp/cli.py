@@ -83,6 +83,16 @@ def create_user_command(username, role, display_name, org_name, org_level, unit_
     click.echo(f"已创建用户 {user.username}（{user.role_label}，所属单位：{org.name}）")
 
 
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_user_command(username):
+    """解除账号（或登录卡 card:卡号）的登录失败锁定 / clear an account's failed sign-ins (rate limit)."""
+    from contestapp.auth import throttle
+
+    throttle.succeeded(username)
+    click.echo(f"已解除 {username} 的登录锁定")
+
+
 @contest_cli.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_name", help="主办组织名称（默认：顶级组织）")

@@ -93,7 +93,10 @@ def _clean(app) -> None:
 
 @pytest.fixture
 def app(_app):
+    from contestapp.common import limits
+
     with _app.app_context():
+        limits.reset()  # rate-limit counts (in memory in tests) start afresh like the database
         yield _app
         _db.session.remove()
         _clean(_app)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, event, select
+from sqlalchemy.orm import NO_VALUE, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contestapp.common.db import UTCDateTime, utcnow
@@ -105,12 +106,23 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every session and remember-me cookie of this user carries this token (`get_id`); a new one ends them all at
+    # once: logout, "log out everywhere", a new password, deactivation, a role change (contestapp.auth.sessions).
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: new_session_token())
 
     organisation: Mapped[Organisation | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id for the session and the remember-me cookie: the user's id and session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """End every session of this user (the next request of each is signed out)."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -140,17 +152,36 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+@event.listens_for(User.password_hash, "set", active_history=True)
+@event.listens_for(User.role, "set", active_history=True)
+@event.listens_for(User.active, "set", active_history=True)
+def _credentials_changed(user: User, value, old, _initiator) -> None:
+    """A new password, role or deactivation ends the user's sessions, whichever code changes it."""
+    if user.id is not None and old is not NO_VALUE and old != value:
+        user.session_token = new_session_token()
+
+
 class SessionUser(UserMixin):
     """The signed-in user as a JSON API request needs it: the user's columns from one Core query, no ORM object
     (Flask-Login's ORM load was the largest single cost of a tablet's mark save). Same attributes and role checks
     as `User`; relationships (`organisation`) are deliberately absent, so code that needs them fails loudly."""
 
-    __slots__ = ("id", "username", "display_name", "role", "active", "organisation_id", "unit_name", "locale")
+    __slots__ = ("id", "username", "display_name", "role", "active", "organisation_id", "unit_name", "locale",
+                 "session_token")
 
     def __init__(self, id: int, username: str, display_name: str, role: str, active: bool,  # noqa: A002
-                 organisation_id: int | None, unit_name: str | None, locale: str | None) -> None:
+                 organisation_id: int | None, unit_name: str | None, locale: str | None,
+                 session_token: str | None = None) -> None:
         self.id, self.username, self.display_name, self.role = id, username, display_name, role
         self.active, self.organisation_id, self.unit_name, self.locale = active, organisation_id, unit_name, locale
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}" if self.session_token else str(self.id)
 
     COLUMNS = ("id", "username", "display_name", "role", "active", "organisation_id", "unit_name", "locale")
 
@@ -163,14 +194,3 @@ class SessionUser(UserMixin):
 
     def __repr__(self) -> str:
         return f"<SessionUser {self.username} {self.role}>"
-
-
-class LoginFailure(db.Model):
-    """One failed login; counted per account and per address for rate limiting."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

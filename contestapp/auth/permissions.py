@@ -21,13 +21,11 @@ from sqlalchemy import select
 from contestapp.auth.models import Role, User
 from contestapp.extensions import db
 
-ADMIN = Role.ADMIN.value
-ORGANISER = Role.ORGANISER.value
-CHIEF_JUDGE = Role.CHIEF_JUDGE.value
-JUDGE = Role.JUDGE.value
-ARBITRATOR = Role.ARBITRATOR.value
-UNIT = Role.UNIT.value
-STAFF = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
+# The rules themselves live below the web tier, where services can ask them too: role names and the organisations
+# an organiser manages in auth.roles, the roles a person holds in a contest in contests.access.
+from contestapp.auth.roles import (  # noqa: E402,F401  (re-exported for the views)
+    ADMIN, ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, STAFF, UNIT, managed_organisation_ids)
+from contestapp.contests.access import can, contest_roles  # noqa: E402,F401
 
 
 def _wants_json() -> bool:
@@ -66,38 +64,6 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
         return wrapped
 
     return decorator
-
-
-def managed_organisation_ids(user: User) -> set[int]:
-    """Organisations whose contests an organiser manages: their own and every one below it (cached per request)."""
-    from flask import has_request_context
-
-    cache = request.environ.setdefault("contestapp.managed_orgs", {}) if has_request_context() else {}
-    if user.id not in cache:
-        cache[user.id] = user.organisation.subtree_ids() if user.organisation else set()
-    return cache[user.id]
-
-
-def contest_roles(user: User, contest) -> set[str]:
-    """The roles `user` holds in `contest` (admin counts as every role)."""
-    if not user.is_authenticated:
-        return set()
-    if user.role == ADMIN:
-        return {ADMIN, ORGANISER, CHIEF_JUDGE, JUDGE, ARBITRATOR}
-    from contestapp.contests.models import ContestMember
-
-    roles: set[str] = set()
-    if user.role == ORGANISER and contest.organisation_id in managed_organisation_ids(user):
-        roles.add(ORGANISER)
-    members = db.session.scalars(
-        select(ContestMember.role).where(ContestMember.contest_id == contest.id, ContestMember.user_id == user.id)
-    )
-    roles.update(r for r in members if r == user.role)  # a membership counts only in the user's own role
-    return roles
-
-
-def can(user: User, contest, *roles: str) -> bool:
-    return bool(contest_roles(user, contest) & set(roles)) or (user.is_authenticated and user.role == ADMIN)
 
 
 def contest_access(*roles: str) -> Callable[[Callable], Callable]:

@@ -12,9 +12,17 @@ from contestapp.i18n import N_
 class LoginError(Exception):
     """A refused login; `template` and `params` make the Chinese message (`str()`), pages translate them."""
 
+    status = 401
+
     def __init__(self, template: str, **params):
         self.template, self.params = template, params
         super().__init__(template % params if params else template)
+
+
+class LoginThrottled(LoginError):
+    """Too many failed sign-ins for the account or the address (429)."""
+
+    status = 429
 
 
 def authenticate(username: str, password: str, address: str) -> User:
@@ -24,7 +32,7 @@ def authenticate(username: str, password: str, address: str) -> User:
     try:
         throttle.check(username, address)
     except throttle.Throttled as exc:
-        raise LoginError(exc.template, **exc.params) from None
+        raise LoginThrottled(exc.template, **exc.params) from None
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.check_password(password):
         throttle.failed(username, address)

@@ -6,9 +6,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contestapp.auth.forms import LoginForm
+from contestapp.audit.service import record
+from contestapp.auth.forms import LoginForm, PasswordForm
+from contestapp.auth.models import User
 from contestapp.auth.permissions import public, roles_required
 from contestapp.auth.services import LoginError, authenticate
+from contestapp.auth.sessions import end_sessions
 from contestapp.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -41,19 +44,62 @@ def login():
         except LoginError as exc:
             db.session.commit()  # keep the failure record for rate limiting
             flash(_(exc.template, **exc.params), "error")
-            return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form), exc.status
         login_user(user, remember=form.remember.data)
         db.session.commit()
         return redirect(safe_next(request.args.get("next"), home_for(user)))
     return render_template("auth/login.html", form=form)
 
 
+EVERYONE = ("organiser", "chief_judge", "judge", "arbitrator", "unit")  # (admins pass everywhere)
+
+
+def _me() -> User:
+    """The signed-in user as an ORM object (an API request's user is a light SessionUser)."""
+    return db.session.get(User, current_user.id)
+
+
 @bp.route("/logout", methods=["POST"])
-@roles_required("organiser", "chief_judge", "judge", "arbitrator", "unit")
+@roles_required(*EVERYONE)
 def logout():
+    """Sign out: the user's session token changes, so this session and any copy of its cookie (or of a remember-me
+    cookie) no longer sign anyone in."""
+    end_sessions(_me())
     logout_user()
+    db.session.commit()
     flash(_("已退出登录"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles_required(*EVERYONE)
+def account():
+    """The user's own account: a new password, and signing out every other device."""
+    user = _me()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not user.check_password(form.current.data):
+            form.current.errors.append(_("当前密码不正确"))
+        else:
+            user.set_password(form.new.data)  # (ends every session of the user: models)
+            end_sessions(user, keep_current=True)
+            record(user, "user.password", user, summary=f"{user.username} 修改了自己的密码")
+            db.session.commit()
+            flash(_("密码已修改，其他设备上的登录已全部退出"), "success")
+            return redirect(url_for(".account"))
+    return render_template("auth/account.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@roles_required(*EVERYONE)
+def end_other_sessions():
+    """Log out everywhere else: every other session and remember-me cookie of the user ends; this one stays."""
+    user = _me()
+    end_sessions(user, keep_current=True)
+    record(user, "user.sessions_end", user, summary=f"{user.username} 退出了其他设备上的登录")
+    db.session.commit()
+    flash(_("其他设备上的登录已全部退出"), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.route("/lang/<code>")

@@ -58,6 +58,8 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+from contestapp.i18n import N_
+
 from .layout_checks import Checks
 
 __all__ = [
@@ -80,14 +82,11 @@ __all__ = [
 ]
 
 LAYOUTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layouts")
+# The built-in layouts' labels (layouts/*.json), marked for the catalogue: the layout editor shows them translated.
+BUILTIN_LABELS = (N_("获奖证书"), N_("工匠称号证书"), N_("技术能手称号证书"), N_("立功竞赛荣誉证书"))
 
-PAGE_SIZES = {  # portrait width, height in mm
-    "A3": (297.0, 420.0),
-    "A4": (210.0, 297.0),
-    "A5": (148.0, 210.0),
-    "B4": (250.0, 353.0),
-    "B5": (176.0, 250.0),
-}
+PAGE_SIZES = {"A3": (297.0, 420.0), "A4": (210.0, 297.0), "A5": (148.0, 210.0),  # portrait width, height in mm
+              "B4": (250.0, 353.0), "B5": (176.0, 250.0)}
 FONT_ROLES = ("kai", "hei")
 ALIGNS = ("left", "center", "right", "justify")
 IMAGE_KINDS = ("seal", "signature", "logo", "image")

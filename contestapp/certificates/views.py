@@ -19,6 +19,7 @@ from contestapp.certificates.errors import PRINT_ERRORS, CertificateError
 from contestapp.certificates.layout import builtin_layout
 from contestapp.certificates.models import (BUILTIN_FOR_KIND, KIND_LABELS, KINDS, Certificate, CertificateBatch,
                                            CertificateKind)
+from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, Event
 from contestapp.extensions import db
@@ -273,6 +274,7 @@ def calibration(contest: Contest, layout: str):
 
 @verify_bp.route("/", methods=["GET"])
 @public
+@limited("cert_lookup")
 def lookup():
     serial = request.args.get("serial", "").strip()
     name = request.args.get("name", "").strip()
@@ -284,6 +286,7 @@ def lookup():
 
 @verify_bp.route("/<serial>")
 @public
+@limited("cert_lookup")
 def verify(serial: str):
     result = verification.verify(serial, request.args.get("sig"))
     cert = result.certificate

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contestapp.audit.service import record
 from contestapp.auth.models import Organisation
-from contestapp.auth.permissions import ADMIN, managed_organisation_ids
+from contestapp.auth.roles import ADMIN, managed_organisation_ids
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
 from contestapp.contests.signals import member_added, member_removed, messages

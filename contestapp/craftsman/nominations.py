@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
 from contestapp.auth.models import Role, User
-from contestapp.auth.permissions import ORGANISER, can
+from contestapp.auth.roles import ORGANISER
+from contestapp.contests.access import can
 from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest, ContestMember
 from contestapp.craftsman.calls import event_of, nominations_open, rules_of
@@ -35,9 +36,9 @@ from contestapp.judging.services import is_recused as judging_recused, judge_cod
 NOMINATION_FIELDS = ("name", "id_number", "phone", "employer", "employer_type", "job", "front_line", "trade",
                      "years_in_trade", "vocational_level", "honours", "apprentices", "innovations", "patents",
                      "statement", "summary")
-REQUIRED_TO_SUBMIT = {"name": "姓名", "id_number": "身份证号", "employer": "工作单位", "employer_type": "单位性质",
-                      "trade": "职业（工种）", "years_in_trade": "从业年限", "vocational_level": "职业技能等级",
-                      "statement": "主要事迹", "summary": "事迹简介"}
+REQUIRED_TO_SUBMIT = {"name": N_("姓名"), "id_number": N_("身份证号"), "employer": N_("工作单位"),
+                      "employer_type": N_("单位性质"), "trade": N_("职业（工种）"), "years_in_trade": N_("从业年限"),
+                      "vocational_level": N_("职业技能等级"), "statement": N_("主要事迹"), "summary": N_("事迹简介")}
 
 
 def _unit_org(user: User):
@@ -93,9 +94,9 @@ def missing_for_submit(nomination: Nomination) -> list[str]:
     missing = [label for key, label in REQUIRED_TO_SUBMIT.items()
                if getattr(nomination, key) in (None, "")]
     if nomination.front_line is None:
-        missing.append("是否一线职工")
+        missing.append(N_("是否一线职工"))
     if not any(f.kind == "material" for f in nomination.files):
-        missing.append("证明材料（至少一份）")
+        missing.append(N_("证明材料（至少一份）"))
     return missing
 
 

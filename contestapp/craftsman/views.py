@@ -16,6 +16,7 @@ from contestapp.auth.permissions import (
 from contestapp.common.db import utcnow
 from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
+from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, ContestMember
@@ -248,7 +249,8 @@ def votes(contest: Contest):
     shortlisted = [n for n in nomination_service.nominations_of(contest) if n.shortlisted]
     shortlisted.sort(key=lambda n: -counts.get(n.id, 0))
     return render_template("craftsman/votes.html", contest=contest, call=call, counts=counts,
-                           shortlisted=shortlisted, report=vote_service.suspicious(call))
+                           shortlisted=shortlisted, report=vote_service.suspicious(call),
+                           vote_page=call.vote_enabled and call.stage in VOTE_STAGES)
 
 
 @bp.route("/<int:contest_id>/naming")
@@ -509,6 +511,7 @@ def vote_page(contest_id: int):
 
 @bp.route("/vote/<int:contest_id>/code", methods=["POST"])
 @public
+@limited("vote_code", "vote_code_phone")
 def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
@@ -530,6 +533,7 @@ def vote_code(contest_id: int):
 @bp.route("/vote/<int:contest_id>/cast", methods=["POST"])
 @refused_to(".vote_page")
 @public
+@limited("vote_cast", "vote_cast_phone")
 def vote_cast(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = VoteForm()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from contestapp.common.http import XLSX, download
 from contestapp.common.nav import Tab, add_tab
 from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
+from contestapp.common.limits import limited
 from contestapp.contests.models import Contest
 from contestapp.entrants import services
 from contestapp.entrants.forms import RosterUploadForm
@@ -48,6 +49,7 @@ def template(contest: Contest):
 
 @bp.route("/export.xlsx")
 @contest_access(ORGANISER)
+@limited("export")
 def export(contest: Contest):
     reveal = current_user.role == ADMIN and request.args.get("reveal") == "1"
     if reveal:

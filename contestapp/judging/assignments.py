@@ -93,7 +93,7 @@ def sync_unit_recusals(rnd: Round) -> int:
         for jid, (names, cid) in units.items():
             if unit_key(unit_name) in names and (jid, entry_id) not in existing:
                 rec = Recusal(contest_id=cid, judge_id=jid, entry_id=entry_id, source="unit",
-                              reason="与参赛者同单位，自动回避")
+                              reason=N_("与参赛者同单位，自动回避"))
                 db.session.add(rec)
                 db.session.flush()
                 record(None, "recusal.auto", rec, contest_id=cid, summary="同单位自动回避",

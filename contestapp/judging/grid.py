@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from contestapp.auth.models import User
+from contestapp.common.formatting import number
 from contestapp.contests.models import Criterion, Round
 from contestapp.domain import (CriterionResult, EntryRoundInput, RoundSpec, ScoringError, score_criterion,
                                score_round)
@@ -130,6 +131,13 @@ def _alert_extremes(result: CriterionResult) -> tuple[set[str], Optional[str]]:
     return {m.judge for m in marks if m.value in (low, high)}, top
 
 
+def _alert_text(result: CriterionResult, limit) -> str:
+    """The domain's spread alert (`panel.score_criterion`: 评分差 … 超过 …) in the reader's language."""
+    values = [m.value for m in list(result.used) + list(result.dropped)]
+    return _("评分差 %(spread)s 超过 %(limit)s，请裁判长核查", spread=number(max(values) - min(values)),
+             limit=number(limit))
+
+
 def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = None,
                inputs: Optional[dict[int, list[EntryRoundInput]]] = None, note: Optional[str] = None) -> Grid:
     """The grid of a round in a view (ROUND_VIEW, or a criterion code of the round; an unknown code is the round).
@@ -167,10 +175,12 @@ def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = N
                     except ScoringError as exc:
                         why = str(exc)
         extremes: dict[str, set[str]] = {}
+        texts: dict[str, str] = {}  # the domain's alert in the reader's language
         for cr in results.values():
             judges_at, top = _alert_extremes(cr)
             if top is not None:
-                alerts.append(Alert(e.id, code, cr.code, cr.name, cr.alert, by_name.get(top, 0)))
+                texts[cr.code] = _alert_text(cr, rspec.criterion(cr.code).panel_for(rspec.panel).spread_alert)
+                alerts.append(Alert(e.id, code, cr.code, cr.name, texts[cr.code], by_name.get(top, 0)))
                 for label in judges_at:
                     extremes.setdefault(label, set()).add(cr.code)
         dropped = defaultdict(set)  # judge label -> criterion codes dropped
@@ -193,13 +203,13 @@ def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = N
                     cell.value = given.get(chosen.id)
                     cell.dropped = int(chosen.code in dropped.get(j.username, ()))
                     if chosen.code in extremes.get(j.username, ()):
-                        cell.alert = results[chosen.code].alert
+                        cell.alert = texts[chosen.code]
                 else:
                     own = [c for c in criteria if not mine or c.code in mine]
                     cell.value = sheet_total(own, given)
                     cell.dropped = len(dropped.get(j.username, ()))
                     if extremes.get(j.username):
-                        cell.alert = "；".join(f"{results[c].name}：{results[c].alert}" for c in
+                        cell.alert = "；".join(f"{results[c].name}：{texts[c]}" for c in
                                               [x.code for x in criteria] if c in extremes[j.username])
             cells.append(cell)
 

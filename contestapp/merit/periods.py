@@ -32,7 +32,7 @@ from contestapp.domain.periods import SCHEDULE_LABELS, plan_periods, schedule_of
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
-from contestapp.judging.models import VOID_STATUS, ScoreSheet, SheetStatus
+from contestapp.judging.models import VOID_STATUS, Recusal, ScoreSheet, SheetStatus
 from contestapp.merit.models import Period, PeriodStatus, Project, SelfSheet, UnitProfile
 
 MERIT_KINDS = ("merit", "points")
@@ -335,8 +335,23 @@ def _on_member_added(contest: Contest, user=None, role: str = "", actor=None, **
     """An assessor added after a period opened gets its sheets at once (as if present at the opening)."""
     if contest.kind not in MERIT_KINDS or role != "judge":
         return None
+    revived = _revive_taken_sheets(contest, user) if user is not None else 0
     counts = fill_open_periods(contest, utc_now())
-    return Message(N_("已为其发放开放中考评期的考评表 %(n)s 份"), n=counts["sheets"]) if counts["sheets"] else None
+    given = counts["sheets"] + revived
+    return Message(N_("已为其发放开放中考评期的考评表 %(n)s 份"), n=given) if given else None
+
+
+def _revive_taken_sheets(contest: Contest, user) -> int:
+    """An assessor added back: the sheets of open periods taken back at the removal (`_on_member_removed`) are
+    theirs again, as drafts; a sheet voided by a recusal stays void."""
+    rounds = [r.id for p in periods_of(contest) if p.status == PeriodStatus.OPEN for r in rounds_of(p).values()]
+    recused = set(db.session.scalars(select(Recusal.entry_id).where(Recusal.judge_id == user.id)))
+    sheets = [s for s in db.session.scalars(select(ScoreSheet).where(
+        ScoreSheet.round_id.in_(rounds), ScoreSheet.judge_id == user.id, ScoreSheet.status == VOID_STATUS))
+        if s.entry_id not in recused]
+    for sheet in sheets:
+        sheet.status, sheet.version = SheetStatus.DRAFT, (sheet.version or 0) + 1
+    return len(sheets)
 
 
 @member_removed.connect

@@ -24,6 +24,7 @@ from contestapp.domain.scoring import EntryResult, ScoringError, score_round
 from contestapp.domain.types import EventSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
+from contestapp.i18n import N_
 from contestapp.judging.models import VOID_STATUS, ScoreSheet, SheetStatus
 from contestapp.merit.bulletin import write_bulletin
 from contestapp.merit.models import (
@@ -131,7 +132,7 @@ def compute_period(period: Period) -> dict[int, tuple[Event, list[Standing]]]:
             st = Standing(entry, self_score=selfs.get(entry.id), notes=why.get(entry.id, []))
             standings[entry.id] = st
             if entry.id not in inputs:
-                st.problem = "未考评"
+                st.problem = N_("未考评")
                 continue
             try:
                 st.result = r = score_round(rspec, inputs[entry.id][0])

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
+from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
@@ -91,6 +92,7 @@ def entry(contest: Contest, event_id: int, entry_id: int):
 
 @bp.route("/events/<int:event_id>/export.<any(csv,xlsx,pdf):fmt>")
 @contest_access(*VIEWERS)
+@limited("export")
 def export(contest: Contest, event_id: int, fmt: str):
     event = _event(contest, event_id)
     ranking = engine.ranking(event)
@@ -105,6 +107,7 @@ def export(contest: Contest, event_id: int, fmt: str):
 
 @bp.route("/events/<int:event_id>/marks.xlsx")
 @contest_access(*VIEWERS)
+@limited("export")
 def marks_export(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     ranking = engine.ranking(event)

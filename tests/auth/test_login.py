@@ -28,7 +28,7 @@ def test_login_is_rate_limited_per_account(client, make, app):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         client.post("/login", data={"username": "judge1", "password": "wrong-password"})
     response = client.post("/login", data={"username": "judge1", "password": PASSWORD})
-    assert response.status_code == 401
+    assert response.status_code == 429
     assert "登录失败次数过多" in response.get_data(as_text=True)
 
 
@@ -132,7 +132,7 @@ def test_one_judges_typos_lock_only_that_judge_not_the_others_on_the_same_wifi(c
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert _post_login(client, "judge1", "wrong-password").status_code == 401
     locked = _post_login(client, "judge1", PASSWORD)
-    assert locked.status_code == 401
+    assert locked.status_code == 429
     text = locked.get_data(as_text=True)
     assert "该账号登录失败次数过多" in text and "15 分钟后再试" in text and "其他账号不受影响" in text
     for name in ("judge2", "judge3"):  # same address, other accounts: not affected
@@ -145,7 +145,7 @@ def test_an_account_stays_locked_from_another_address(client, make, app):
     db.session.commit()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         _post_login(client, "judge1", "wrong-password")
-    assert _post_login(client, "judge1", PASSWORD, {"REMOTE_ADDR": "192.0.2.9"}).status_code == 401
+    assert _post_login(client, "judge1", PASSWORD, {"REMOTE_ADDR": "192.0.2.9"}).status_code == 429
 
 
 def test_an_address_has_its_own_much_higher_ceiling(client, make, app, monkeypatch):
@@ -156,20 +156,21 @@ def test_an_address_has_its_own_much_higher_ceiling(client, make, app, monkeypat
     for i in range(12):  # guessing across many accounts from one address, a few tries each
         _post_login(client, f"guess{i % 4}", "wrong-password")
     refused = _post_login(client, "judge9", PASSWORD)
-    assert refused.status_code == 401 and "本网络地址登录失败次数过多" in refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "本网络地址登录失败次数过多" in refused.get_data(as_text=True)
     elsewhere = app.test_client()
     assert _post_login(elsewhere, "judge9", PASSWORD, {"REMOTE_ADDR": "192.0.2.9"}).status_code == 302
 
 
-def test_failures_are_counted_in_the_database_for_every_worker(client, make, app):
-    """Another worker's (or host's) failures are rows in the database: this worker refuses on them too."""
-    from contestapp.auth.models import LoginFailure
+def test_failures_are_counted_in_the_shared_limit_storage_for_every_worker(client, make, app):
+    """Another worker's (or host's) failures are counts in the rate limiter's shared storage: this worker refuses on
+    them too (tests/security/test_limits.py runs two app instances on one Redis)."""
+    from contestapp.auth import throttle
 
     make.user("judge1", "judge", make.org())
-    db.session.add_all(LoginFailure(username="judge1", address="10.0.0.5")
-                       for _ in range(app.config["LOGIN_MAX_FAILURES"]))
     db.session.commit()
-    assert _post_login(client, "judge1", PASSWORD).status_code == 401
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        throttle.failed("judge1", "10.0.0.5")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 429
 
 
 def test_the_lock_message_is_in_english_for_english_readers(client, make, app):
@@ -191,4 +192,15 @@ def test_a_success_clears_the_accounts_failures(client, make, app):
     client.post("/logout")
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
         _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 302
+
+
+def test_an_administrator_unlocks_a_locked_account_from_the_command_line(client, make, app):
+    make.user("judge1", "judge", make.org())
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _post_login(client, "judge1", "wrong-password")
+    assert _post_login(client, "judge1", PASSWORD).status_code == 429
+    result = app.test_cli_runner().invoke(args=["users", "unlock", "judge1"])
+    assert result.exit_code == 0 and "已解除 judge1 的登录锁定" in result.output
     assert _post_login(client, "judge1", PASSWORD).status_code == 302

@@ -47,6 +47,14 @@ def test_a_removed_assessor_loses_the_sheets_at_once_and_submitted_marks_stay(ap
     assert gone.id not in dict(missing_sheets(april)["assessors"]) and stays.id in dict(missing_sheets(april)["assessors"])
     assert {s.status for s in sheets_of(april, stays).values()} == {"draft"}
 
+    # added back: the sheets taken back are the assessor's again (drafts); the submitted one is untouched
+    back = client_for(app, "organiser1").post(f"/contests/{contest.id}/members",
+                                              data={"username": gone.username, "role": "judge"}, follow_redirects=True)
+    assert "已为其发放开放中考评期的考评表 3 份" in back.get_data(as_text=True)
+    db.session.expire_all()
+    assert sorted(s.status for s in sheets_of(april, gone).values()) == ["draft"] * 3 + ["submitted"]
+    assert assessor.get(f"/contests/{contest.id}/merit/assess/{mine[UNITS[1]].id}").status_code == 200
+
 
 def test_a_removed_unit_account_loses_its_self_assessment(app, merit):
     contest, unit_user = merit["contest"], merit["unit_user"]
