@@ -12,16 +12,23 @@ from tests.judging.conftest import secrets_of, signed_in
 from tests.judging.grid_data import M1, OTHER, build
 
 
+def _grid(app, rnd, view=""):
+    """The grid as a page gets it (its alerts are in the reader's language: a request's)."""
+    from contestapp.judging.console import round_grid
+
+    with app.test_request_context():
+        return round_grid(rnd, view)
+
+
 def _row(grid, entry):
     return next(r for r in grid.rows if r.entry.id == entry.id)
 
 
 def test_criterion_view_shows_marks_dropped_marks_and_the_engines_panel_value(app, make):
-    from contestapp.judging.console import round_grid as marks_grid
     from contestapp.results.inputs import explain
 
     data = build(make)
-    grid = marks_grid(data["round"], "m1")
+    grid = _grid(app, data["round"], "m1")
     assert grid.criterion.code == "m1" and [j.username for j in grid.judges] == sorted(M1)
     entry = data["entries"][0]
     row = _row(grid, entry)
@@ -40,11 +47,10 @@ def test_criterion_view_shows_marks_dropped_marks_and_the_engines_panel_value(ap
 
 
 def test_round_view_shows_each_judges_total_and_the_round_score(app, make):
-    from contestapp.judging.console import round_grid as marks_grid
     from contestapp.results.inputs import explain
 
     data = build(make)
-    grid = marks_grid(data["round"])
+    grid = _grid(app, data["round"])
     assert grid.view == "" and grid.criterion is None
     entry = data["entries"][1]
     row = _row(grid, entry)
@@ -58,21 +64,20 @@ def test_round_view_shows_each_judges_total_and_the_round_score(app, make):
         assert cell.dropped == sum(any(d.judge == name for d in cr.dropped) for cr in result.criteria)
     gj4 = row.cells[3]
     assert gj4.dropped >= 1 and "评分差" in gj4.alert
-    assert marks_grid(data["round"], "nonsense").view == ""  # an unknown criterion is the round view
+    assert _grid(app, data["round"], "nonsense").view == ""  # an unknown criterion is the round view
 
 
 def test_unsubmitted_sheets_show_their_state_and_no_mark(app, make):
-    from contestapp.judging.console import round_grid as marks_grid
 
     data = build(make, submit=lambda i, judge: not (i == 0 and judge == "gj2"))
-    grid = marks_grid(data["round"], "m1")
+    grid = _grid(app, data["round"], "m1")
     row = _row(grid, data["entries"][0])
     cell = row.cells[1]
     assert cell.state == "draft" and cell.value is None
     # four marks left: the rule needs five, so its fallback (the mean) applies, as in the results
     assert row.panel == 22 and not any(c.dropped for c in row.cells)
     assert grid.progress[1].submitted == 3 and grid.progress[1].assigned == 4
-    total = marks_grid(data["round"])
+    total = _grid(app, data["round"])
     assert _row(total, data["entries"][0]).panel is not None
 
 
