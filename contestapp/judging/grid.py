@@ -21,6 +21,7 @@ from contestapp.common.formatting import number
 from contestapp.contests.models import Criterion, Round
 from contestapp.domain import (CriterionResult, EntryRoundInput, RoundSpec, ScoringError, score_criterion,
                                score_round)
+from contestapp.domain.panel import fmt
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
 from contestapp.judging.common import judge_code
@@ -84,6 +85,11 @@ class Row:
     cells: list[Cell]
     panel: Optional[Decimal] = None   # the criterion's panel value, or the round score
     why: Optional[str] = None         # why there is no panel value yet
+
+    @property
+    def panel_text(self) -> str:
+        """The value as explanations show it (an unrounded mean shortened to 4 places: `domain.panel.fmt`)."""
+        return "" if self.panel is None else fmt(self.panel)
 
 
 @dataclass

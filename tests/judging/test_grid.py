@@ -132,3 +132,12 @@ def test_console_shows_each_rounds_progress(app, make):
     data = build(make, submit=lambda i, judge: i != 0)
     page = signed_in(app, "chief1").get(f"/contests/{data['contest'].id}/judging/").get_data(as_text=True)
     assert 'class="round-progress" max="20" value="15"' in page
+
+
+def test_an_unrounded_panel_value_is_shown_as_explanations_show_it():
+    from decimal import Decimal
+
+    from contestapp.judging.grid import Row
+
+    assert Row(None, "101", [], Decimal("27.66666666666666666666666667")).panel_text == "27.6667"
+    assert Row(None, "101", [], Decimal("20.8")).panel_text == "20.8" and Row(None, "101", []).panel_text == ""
