@@ -3,10 +3,11 @@
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Builds the demo (`flask demo`'s data) on a temporary SQLite file, serves it on 127.0.0.1 in a thread (as the journey
-tests do), and drives Debian's chromium through playwright: the chief judge's console, the judge-consistency
-analytics, the big screen live (焊工, judging under way) at 1920x1080 and final (电工, decrypted and finalised) at
-1920x1080 and 3840x2160, and an award certificate (the certificate PDF's page rendered by pdftoppm). PNGs are reduced
-to a palette so that each stays well under 400 KB. Nothing outside the temporary folder and --out is written.
+tests do), and drives Debian's chromium through playwright: the chief judge's console and marks grid, the
+judge-consistency analytics, the big screen live (焊工, judging under way) at 1920x1080 and final (电工, decrypted and
+finalised) at 1920x1080 and 3840x2160, and an award certificate (the certificate PDF's page rendered by pdftoppm).
+PNGs are reduced to a palette so that each stays well under 400 KB. Nothing outside the temporary folder and --out is
+written.
 """
 from __future__ import annotations
 
@@ -137,6 +138,10 @@ def main() -> int:
                 login(page, base, "chief")
                 page.goto(f"{base}/contests/{ids['contest']}/judging/")
                 shots["chief-judge-console.png"] = page.screenshot(full_page=True)
+                page.locator(f"#event-{ids['live']} a[href*='/judging/rounds/']").last.click()  # the marks grid
+                with page.expect_navigation():
+                    page.select_option("#grid-view-select", index=1)
+                shots["chief-judge-grid.png"] = page.screenshot(full_page=True)
                 page.goto(f"{base}/contests/{ids['contest']}/analytics/events/{ids['final']}")
                 wait_charts(page)
                 shots["judge-analytics.png"] = page.screenshot(full_page=True)

@@ -14,7 +14,7 @@ from contestapp.contests.signals import member_added
 from contestapp.domain.recusal import Affiliation, unit_key
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.judging.common import JudgingError, clean_text, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetStatus
 
@@ -169,3 +169,32 @@ def declare_conflict(judge: User, entry: Entry, reason, actor, approved: bool = 
 def is_recused(judge_id: int, entry_id: int) -> bool:
     return db.session.scalar(select(Recusal.id).where(Recusal.judge_id == judge_id,
                                                       Recusal.entry_id == entry_id)) is not None
+
+
+def assign_round(contest: Contest, rnd: Round, picks: dict[int, list[str] | None], actor) -> None:
+    """The judges of one round from the organiser's picker: judge id -> criterion codes (None = all of the round);
+    a judge left out is taken off the round. Each judge goes through `assign` (the same checks as any other way of
+    assigning); a scored criterion no judge marks is refused (the round could never be scored: `score_round`)."""
+    from contestapp.domain.types import SCORED_KINDS
+
+    if rnd.event.contest_id != contest.id:
+        raise JudgingError("not_found", N_("轮次不属于该竞赛"), 404)
+    if picks:
+        covered = {c.code for c in rnd.criteria} if any(v is None for v in picks.values()) else \
+            {code for v in picks.values() for code in v}
+        missing = [c.name for c in rnd.criteria if c.kind in SCORED_KINDS and c.code not in covered]
+        if missing:
+            raise JudgingError("uncovered", Message(N_("评分项「%(names)s」没有裁判评分：每个评分项至少要有一名裁判"),
+                                                    names="」「".join(missing)))
+    judges = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(picks) or [0])))}
+    current = {a.judge_id: a for a in db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id))}
+    for judge_id, codes in picks.items():
+        if judge_id not in judges:
+            raise JudgingError("not_found", N_("找不到该裁判"), 404)
+        had = current.get(judge_id)
+        if had is None or sorted(had.criteria or []) != sorted(codes or []):  # unchanged judges are left alone
+            assign(contest, judges[judge_id], [rnd], codes, actor)
+    for judge_id, a in current.items():
+        if judge_id not in picks:
+            unassign(a, actor)
+    db.session.flush()

@@ -1,6 +1,6 @@
-"""The chief judge's read side: progress matrix, spread alerts, recusals and what the panel rule does with the judges
-left, and ties the chain cannot break and tie decisions that no longer apply (from the results engine's ranking). Built
-on the pure domain (score_criterion) and `contestapp.results.engine`."""
+"""The chief judge's read side: the progress matrix (the marks grid over it, with spread alerts, is `grid.py`),
+recusals and what the panel rule does with the judges left, and ties the chain cannot break and tie decisions that
+no longer apply (from the results engine's ranking, `contestapp.results.engine`)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -11,96 +11,30 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from contestapp.auth.models import User
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
-from contestapp.domain import Mark as DMark, ScoringError, score_criterion
+from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
-from contestapp.judging.models import (
-    VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus, TieDecision)
+from contestapp.judging.models import Assignment, Recusal, TieDecision
 from contestapp.judging.common import judge_code
+from contestapp.judging.grid import Grid, marks_grid
 
 
-@dataclass
-class Matrix:
-    round: Round
-    judges: list[User]
-    entries: list[Entry]
-    cells: dict[tuple[int, int], dict[str, Any]]
-    counts: dict[str, int] = field(default_factory=dict)
+def round_grid(rnd: Round, view: str = "") -> Grid:
+    """The chief judge's marks grid of a round (`grid.marks_grid`) over the results area's inputs: the submitted
+    sheets' marks as the results engine reads them, scored by the one engine in `contestapp.domain`."""
+    from contestapp.results.aggregate import event_spec
+    from contestapp.results.inputs import entry_inputs
 
-    @property
-    def all_signed(self) -> bool:
-        return self.counts.get("total", 0) > 0 and self.counts.get("submitted", 0) == self.counts["total"]
-
-
-def progress_matrix(rnd: Round) -> Matrix:
-    judges = list(db.session.scalars(select(User).join(Assignment, Assignment.judge_id == User.id)
-                                     .where(Assignment.round_id == rnd.id).order_by(User.display_name)))
-    entries = list(db.session.scalars(select(Entry).where(
-        Entry.event_id == rnd.event_id, Entry.status == EntryStatus.ACTIVE, Entry.code.is_not(None))))
-    entries.sort(key=lambda e: judge_code(e) or "")
-    filled = dict(db.session.execute(select(Mark.sheet_id, db.func.count(Mark.id)).join(ScoreSheet).where(
-        ScoreSheet.round_id == rnd.id).group_by(Mark.sheet_id)).all())
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
-    counts: dict[str, int] = defaultdict(int)
-    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == rnd.id)):
-        state = s.status if s.status != SheetStatus.DRAFT else ("draft" if filled.get(s.id) else "not_started")
-        cells[(s.entry_id, s.judge_id)] = {"sheet": s, "state": state, "filled": filled.get(s.id, 0)}
-        if state != VOID_STATUS:
-            counts[state] += 1
-            counts["total"] += 1
-    for r in db.session.scalars(select(Recusal).where(Recusal.entry_id.in_([e.id for e in entries] or [0]))):
-        if (r.entry_id, r.judge_id) not in cells or cells[(r.entry_id, r.judge_id)]["state"] == VOID_STATUS:
-            cells[(r.entry_id, r.judge_id)] = {"sheet": None, "state": "recused", "reason": r.reason}
-    return Matrix(rnd, judges, entries, cells, dict(counts))
-
-
-def _round_spec(contest: Contest, rnd: Round):
     try:
-        spec = spec_of(contest)
-    except DefinitionFileError:
-        return None
-    event = spec.event(rnd.event.code)
-    return event.round(rnd.code) if event else None
-
-
-def submitted_marks(rnd: Round) -> dict[int, dict[str, list[DMark]]]:
-    """entry id -> criterion code -> marks of submitted sheets (judge named by id)."""
-    out: dict[int, dict[str, list[DMark]]] = defaultdict(lambda: defaultdict(list))
-    rows = db.session.execute(select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.value, Mark.criterion_id)
-                              .join(Mark, Mark.sheet_id == ScoreSheet.id)
-                              .where(ScoreSheet.round_id == rnd.id, ScoreSheet.status == SheetStatus.SUBMITTED)).all()
-    codes = {c.id: c.code for c in rnd.criteria}
-    for entry_id, judge_id, value, cid in rows:
-        out[entry_id][codes[cid]].append(DMark(str(judge_id), codes[cid], value))
-    return out
-
-
-def spread_alerts(contest: Contest, rnd: Round) -> list[dict[str, Any]]:
-    """Alerts of the round's panel rule (spread above its threshold) over the marks of submitted sheets."""
-    spec = _round_spec(contest, rnd)
-    if spec is None:
-        return []
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == rnd.event_id))}
-    alerts = []
-    for entry_id, by_crit in submitted_marks(rnd).items():
-        for cspec in spec.criteria:
-            marks = by_crit.get(cspec.code)
-            if not marks or len(marks) < 2:
-                continue
-            rule = cspec.panel_for(spec.panel)
-            try:
-                result = score_criterion(cspec, rule, marks)
-            except ScoringError:
-                continue
-            if result.alert:
-                alerts.append({"entry": entries[entry_id], "code": judge_code(entries[entry_id]),
-                               "criterion": cspec.name, "alert": result.alert, "limit": rule.spread_alert,
-                               "marks": sorted(m.value for m in marks)})
-    alerts.sort(key=lambda a: (a["code"] or "", a["criterion"]))
-    return alerts
+        spec = event_spec(rnd.event)
+    except (DefinitionFileError, AssertionError):
+        return marks_grid(rnd, view, note=_("竞赛定义有误，无法计算合议分"))
+    rspec = spec.round(rnd.code)
+    if rspec is None:
+        return marks_grid(rnd, view, note=_("竞赛定义有误，无法计算合议分"))
+    return marks_grid(rnd, view, rspec, entry_inputs(rnd.event, spec, round_codes=[rnd.code]))
 
 
 def rule_text(rule) -> str:

@@ -47,3 +47,7 @@ class DecisionForm(FlaskForm):
     """The chief judge's decision on a sheet request: approve, or refuse with a reason."""
 
     decision = TextAreaField(_l("处理意见（驳回时必填）"), validators=[Length(max=500)])
+
+
+class PickerForm(FlaskForm):
+    """The judges x criteria picker of a round: its checkboxes are read by `grid.read_picks`; this form checks CSRF."""

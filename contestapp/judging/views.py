@@ -13,7 +13,8 @@ from sqlalchemy import select
 from contestapp.common.http import PDF, download
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
-from contestapp.auth.permissions import CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, get_or_404, public, roles_required
+from contestapp.auth.permissions import (
+    CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, contest_roles, get_or_404, public, roles_required)
 from contestapp.common.nav import Tab, add_tab
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
@@ -26,11 +27,13 @@ from contestapp.judging.assignments import ensure_member
 from contestapp.judging.cards import CardLoginError, issue_card
 from contestapp.judging.common import JudgingError, judge_code, round_confirmed
 from contestapp.judging.criteria import assigned_criteria, sheet_total
+from contestapp.judging import grid
+from contestapp.judging.grid import assignment_picker
 from contestapp.judging.draws import draw_event, import_manual_draw, latest_draw, read_manual_draw, verify_draw
 from contestapp.judging.api import check_card_session
 from contestapp.judging.forms import (
-    AssignForm, CardIssueForm, CardLoginForm, DecisionForm, DrawForm, JudgeAddForm, ManualDrawForm, ReturnForm,
-    TieForm)
+    AssignForm, CardIssueForm, CardLoginForm, DecisionForm, DrawForm, JudgeAddForm, ManualDrawForm, PickerForm,
+    ReturnForm, TieForm)
 from contestapp.judging.models import (
     SHEET_STATUS_LABELS, Assignment, JudgeCard, ScoreSheet, SheetRequest)
 from contestapp.judging.signoff import confirm_round, decrypt_event, decryption_of, judged_rounds, record_tie
@@ -127,6 +130,12 @@ def _card_form(contest: Contest) -> CardIssueForm:
 @console_bp.route("/setup")
 @contest_access(ORGANISER)
 def setup(contest: Contest):
+    return _setup_page(contest)
+
+
+def _setup_page(contest: Contest, posted=None, status: int = 200):
+    """The setup page; `posted` (round id, picks, error) keeps a refused assignment picker as it was sent."""
+    judges = _judges(contest)
     draws = {e.id: latest_draw(e) for e in contest.events}
     counts = {e.id: db.session.scalar(select(db.func.count(Entry.id)).where(Entry.event_id == e.id)) for e in contest.events}
     assignments = list(db.session.scalars(select(Assignment).where(Assignment.contest_id == contest.id)
@@ -134,10 +143,11 @@ def setup(contest: Contest):
     cards = list(db.session.scalars(select(JudgeCard).where(JudgeCard.contest_id == contest.id)
                                     .order_by(JudgeCard.revoked_at.is_not(None), JudgeCard.id.desc())))
     return render_template("judging/setup.html", contest=contest, draws=draws, counts=counts,
-                           assignments=assignments, cards=cards, judges=_judges(contest),
+                           assignments=assignments, cards=cards, judges=judges,
                            draw_form=DrawForm(prefix="d"), manual_form=ManualDrawForm(prefix="m"),
                            judge_form=JudgeAddForm(prefix="j"), assign_form=_assign_form(contest),
-                           card_form=_card_form(contest), verify=verify_draw)
+                           card_form=_card_form(contest), verify=verify_draw, picker_form=PickerForm(prefix="p"),
+                           picker=assignment_picker(contest, judges, posted)), status
 
 
 def _back(contest: Contest, anchor: str = ""):
@@ -243,6 +253,26 @@ def assign(contest: Contest):
     return _back(contest, "#judges")
 
 
+@console_bp.route("/rounds/<int:round_id>/assignment-picker", methods=["POST"])
+@contest_access(ORGANISER)
+def assign_round(contest: Contest, round_id: int):
+    """The judges x criteria picker of one round (templates/judging/setup.html), checked by `assignments.assign`;
+    a refused picker comes back as it was sent, with the reason."""
+    rnd = _round(contest, round_id)
+    judges = _judges(contest)
+    picks = grid.read_picks(request.form, judges)
+    try:
+        if not PickerForm(prefix="p").validate_on_submit():
+            raise JudgingError("bad_form", N_("页面已过期，请刷新后重试"))
+        assignments.assign_round(contest, rnd, picks, current_user)
+    except JudgingError as exc:
+        db.session.rollback()
+        return _setup_page(contest, (rnd.id, picks, tr(exc.message)), 422)
+    db.session.commit()
+    flash(_("已保存 %(event)s·%(round)s 的裁判分工", event=rnd.event.name, round=rnd.name), "success")
+    return redirect(url_for(".setup", contest_id=contest.id) + f"#round-{rnd.id}")
+
+
 @console_bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def unassign(contest: Contest, assignment_id: int):
@@ -309,7 +339,7 @@ def index(contest: Contest):
     for event in contest.events:
         rounds = []
         for rnd in judged_rounds(event):
-            m = console.progress_matrix(rnd)
+            m = grid.progress_matrix(rnd)
             rounds.append({"round": rnd, "counts": m.counts, "confirmed": round_confirmed(rnd.id),
                            "all_signed": m.all_signed})
         ties = console.event_ties(contest, event) if rounds else console.EventTies()
@@ -325,9 +355,11 @@ def index(contest: Contest):
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def matrix(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
-    return render_template("judging/matrix.html", contest=contest, rnd=rnd, m=console.progress_matrix(rnd),
-                           alerts=console.spread_alerts(contest, rnd), confirmed=round_confirmed(rnd.id),
-                           labels=STATE_LABELS, code_of=judge_code)
+    confirmed = round_confirmed(rnd.id)
+    return render_template("judging/matrix.html", contest=contest, rnd=rnd, confirmed=confirmed,
+                           grid=console.round_grid(rnd, request.args.get("view", "")[:100]), labels=STATE_LABELS,
+                           can_return=not confirmed and CHIEF_JUDGE in contest_roles(current_user, contest),
+                           return_form=ReturnForm(prefix="r"))
 
 
 @console_bp.route("/recusals")
@@ -403,7 +435,8 @@ def return_sheet(contest: Contest, sheet_id: int):
         return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
     db.session.commit()
     flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=judge_code(s.entry)), "success")
-    return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id))
+    return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id,
+                            view=request.form.get("view", "")[:100] or None) + "#grid")
 
 
 @console_bp.route("/rounds/<int:round_id>/confirm", methods=["POST"])
