@@ -32,7 +32,8 @@ def numeric(sheet):
 
 
 def test_api_requests_load_the_user_through_flask_login(app, jw):
-    """The API's user is Flask-Login's own (the app's user_loader), like every page's."""
+    """The API's user is Flask-Login's own, loaded by the app's user_loader like every page's (auth/sessions.py: the
+    light SessionUser for JSON API requests, the ORM User for pages; both check the session token)."""
     seen = []
 
     def grab(sender, response, **extra):
@@ -47,7 +48,7 @@ def test_api_requests_load_the_user_through_flask_login(app, jw):
     finally:
         request_finished.disconnect(grab, app)
     kinds = dict(seen)
-    assert kinds[f"/api/v1/sheets/{sheet['id']}/marks"] == "User"
+    assert kinds[f"/api/v1/sheets/{sheet['id']}/marks"] == "SessionUser"
     assert kinds["/judging/"] == "User"
 
 
