@@ -242,7 +242,9 @@ def main(argv=None) -> int:
     script = workdir / "put.lua"
     script.write_text(LUA)
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "CONTESTAPP_ENV": "production",
-           "CONTESTAPP_SECURE_COOKIES": "0", "CONTESTAPP_INSTANCE": str(workdir / "instance"),
+           "CONTESTAPP_SECURE_COOKIES": "0",
+           # throttle counts per worker, chosen explicitly (production refuses it by default): marks are measured here
+           "CONTESTAPP_RATELIMIT_STORAGE_URI": os.environ.get("CONTESTAPP_RATELIMIT_STORAGE_URI", "memory://"), "CONTESTAPP_INSTANCE": str(workdir / "instance"),
            "BENCH_ENTRY_OFFSET": str(offset), "BENCH_ROUND": str(round_id)}
     database = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite (WAL)"
     print(f"{database}; gunicorn {args.workers} sync workers for both; wrk {args.connections} connections "

@@ -344,7 +344,9 @@ def main(argv=None) -> int:
           f"in {time.perf_counter() - t0:.1f}s")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET_KEY, "CONTESTAPP_ENV": "production",
-           "CONTESTAPP_SECURE_COOKIES": "0", "CONTESTAPP_INSTANCE": str(workdir / "instance"),
+           "CONTESTAPP_SECURE_COOKIES": "0",
+           # throttle counts per worker, chosen explicitly (production refuses it by default): marks are measured here
+           "CONTESTAPP_RATELIMIT_STORAGE_URI": os.environ.get("CONTESTAPP_RATELIMIT_STORAGE_URI", "memory://"), "CONTESTAPP_INSTANCE": str(workdir / "instance"),
            "CONTESTAPP_LOGIN_MAX_FAILURES": "1000"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b",
                                f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning", "wsgi:app"],

@@ -17,14 +17,18 @@ from contestapp.judging.common import EDITABLE, NOTE_KINDS, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, JudgeCard, ScoreSheet, SheetRequest, SheetStatus
 
 
-# Contests whose area takes back its own sheets (merit.periods, craftsman.review receive the same signal).
+# Contests whose area takes back its own sheets (merit, craftsman receive the same signal); their assignments and
+# cards still end here.
 OWN_RECEIVERS = (*NOTE_KINDS, "craftsman")
 
 
 @member_removed.connect
 def judge_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw) -> Message | None:
     """Receiver of `member_removed` (runs in the caller's transaction, never commits): returns the organiser's note."""
-    if role != "judge" or user is None or contest.kind in OWN_RECEIVERS:
+    if role != "judge" or user is None:
+        return None
+    _end_access(contest, user)
+    if contest.kind in OWN_RECEIVERS:  # their area takes its sheets back and says so
         return None
     rounds = select(Round.id).join(Event, Event.id == Round.event_id).where(Event.contest_id == contest.id)
     sheets = list(db.session.scalars(select(ScoreSheet).where(
@@ -35,10 +39,6 @@ def judge_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw
         sheet.status, sheet.version = VOID_STATUS, sheet.version + 1
         db.session.add(SheetRequest(contest_id=contest.id, sheet_id=sheet.id, judge_id=user.id, kind="reassign",
                                     reason=f"{user.display_name} 已不再担任本竞赛裁判"))
-    db.session.execute(delete(Assignment).where(Assignment.contest_id == contest.id, Assignment.judge_id == user.id))
-    for card in db.session.scalars(select(JudgeCard).where(
-            JudgeCard.contest_id == contest.id, JudgeCard.judge_id == user.id, JudgeCard.revoked_at.is_(None))):
-        card.revoked_at = utcnow()
     db.session.flush()
     record(actor, "judge.removed", user, contest_id=contest.id, object_type="User",
            summary=f"{user.display_name} 不再担任裁判：已提交评分表 {len(submitted)} 张保留，"
@@ -48,3 +48,12 @@ def judge_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw
     if not taken:
         return Message(N_("该裁判已提交的 %(n)s 张评分表保留"), n=len(submitted)) if submitted else None
     return Message(N_("%(n)s 张未提交的评分表已收回，待裁判长重新分配（评分控制台 · 待处理申请）"), n=len(taken))
+
+
+def _end_access(contest: Contest, user) -> None:
+    """Every kind of contest: the person's assignments end and their login cards stop working at once."""
+    db.session.execute(delete(Assignment).where(Assignment.contest_id == contest.id, Assignment.judge_id == user.id))
+    for card in db.session.scalars(select(JudgeCard).where(
+            JudgeCard.contest_id == contest.id, JudgeCard.judge_id == user.id, JudgeCard.revoked_at.is_(None))):
+        card.revoked_at = utcnow()
+    db.session.flush()
