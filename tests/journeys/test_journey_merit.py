@@ -176,9 +176,11 @@ def test_a_merit_period_from_the_assessors_sheets_to_the_bulletin_the_red_flag_a
     with office.expect_navigation():
         _row(office, "periods", period_next).get_by_role("link", name="查看").click()
     assert "已到开始时间" in office.inner_text("#period-schedule")
-    office.once("dialog", lambda dialog: dialog.accept())
+    office.get_by_role("button", name="立即开启考评").click()
+    dialog = office.locator("#confirm-dialog")
+    assert "向考评人员发放考评表" in dialog.inner_text()  # the dialog says what opening does
     with office.expect_navigation():
-        office.get_by_role("button", name="立即开启考评").click()
+        dialog.get_by_role("button", name="确认").click()
     assert f"{period_next} 已开始考评：考评表 24 份，自评表 8 份" in office.inner_text("body")
 
     # The group leader finds the new month's sheets waiting; a unit finds the bulletin and its self-assessment.

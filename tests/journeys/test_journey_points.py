@@ -98,9 +98,11 @@ def test_a_1x_year_from_the_declarations_to_the_top_20(site, phone, desktop, chr
     row = office.locator("#periods tbody tr", has_text=f"{year}年度考评")
     assert _cells(row)[4] == "考评中"
     _follow(office, row.get_by_role("link", name="查看"))
-    office.once("dialog", lambda dialog: dialog.accept())
+    office.get_by_role("button", name="立即截止并生成通报").click()
+    dialog = office.locator("#confirm-dialog")
+    assert "截止后考评表不能再提交" in dialog.inner_text()  # the dialog says what closing does
     with office.expect_navigation():
-        office.get_by_role("button", name="立即截止并生成通报").click()
+        dialog.get_by_role("button", name="确认").click()
     assert "已生成排名与通报" in office.inner_text("body")
 
     # The ranking: the chair is 14th with 70 points (60 + 5 + 5); the first 20 marked, the 21st not.
