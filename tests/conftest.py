@@ -305,10 +305,10 @@ def axe_findings(page) -> list[str]:
 
 _AUTO_CONFIRM = """
 document.addEventListener("DOMContentLoaded", function () {
-  var d = document.getElementById("confirm-dialog");
+  var d = document.getElementById("app-confirm");
   if (!d) { return; }
   new MutationObserver(function () {
-    if (d.open) { sessionStorage.setItem("confirmed", d.querySelector("#confirm-text").textContent); d.querySelector("#confirm-ok").click(); }
+    if (d.open) { sessionStorage.setItem("confirmed", d.querySelector("#app-confirm-text").textContent); d.querySelector("#app-confirm-ok").click(); }
   }).observe(d, {attributes: true, attributeFilter: ["open"]});
 });
 """

@@ -35,7 +35,7 @@ def test_deleting_a_criterion_asks_in_a_styled_dialog_and_cancel_keeps_it(live_s
     assert before > 0
 
     rounds.first.click()
-    dialog = page.locator("#confirm-dialog")
+    dialog = page.locator("#app-confirm")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("确定删除该评分项？")
     assert page.evaluate("document.activeElement.textContent.trim()") == "取消"  # the safe answer is the default

@@ -103,7 +103,7 @@ def nominate_with_materials(site, page, tmp_path) -> None:
     _go(page, lambda: page.click("#upload"))
     assert "已上传：吴磊事迹材料.pdf" in page.inner_text("body")
     page.click("button:has-text('提交推荐表')")
-    dialog = page.locator("#confirm-dialog")
+    dialog = page.locator("#app-confirm")
     assert "提交后不能修改" in dialog.inner_text()  # the dialog says what submitting does
     _go(page, lambda: dialog.get_by_role("button", name="确认").click())
     assert "推荐表已提交" in page.inner_text("body") and page.inner_text("#status") == "已提交"

@@ -177,7 +177,7 @@ def test_a_merit_period_from_the_assessors_sheets_to_the_bulletin_the_red_flag_a
         _row(office, "periods", period_next).get_by_role("link", name="查看").click()
     assert "已到开始时间" in office.inner_text("#period-schedule")
     office.get_by_role("button", name="立即开启考评").click()
-    dialog = office.locator("#confirm-dialog")
+    dialog = office.locator("#app-confirm")
     assert "向考评人员发放考评表" in dialog.inner_text()  # the dialog says what opening does
     with office.expect_navigation():
         dialog.get_by_role("button", name="确认").click()

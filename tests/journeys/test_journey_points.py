@@ -99,7 +99,7 @@ def test_a_1x_year_from_the_declarations_to_the_top_20(site, phone, desktop, chr
     assert _cells(row)[4] == "考评中"
     _follow(office, row.get_by_role("link", name="查看"))
     office.get_by_role("button", name="立即截止并生成通报").click()
-    dialog = office.locator("#confirm-dialog")
+    dialog = office.locator("#app-confirm")
     assert "截止后考评表不能再提交" in dialog.inner_text()  # the dialog says what closing does
     with office.expect_navigation():
         dialog.get_by_role("button", name="确认").click()
