@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-pytestmark = pytest.mark.browser
+from tests.conftest import axe_findings
 
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -105,19 +104,6 @@ def card_login(page, served, username="tabletjudge"):
     with page.expect_navigation():
         page.tap("#card-submit")
     page.wait_for_selector("a.entry")
-
-
-def axe_findings(page) -> list[str]:
-    """Critical and serious axe-core violations on the page as it is now, as 'rule: element' lines. The page's
-    Content-Security-Policy refuses inline scripts, so axe is evaluated through the DevTools protocol instead of
-    page.add_script_tag."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ["violations"]});
-        return result.violations.filter(v => v.impact === "critical" || v.impact === "serious")
-            .flatMap(v => v.nodes.map(n => v.id + ": " + n.target.join(" ")));
-    }""")
 
 
 def entry(page, served, code, round_key="round_id"):
