@@ -93,7 +93,7 @@ def test_certificates_issue_from_the_finished_event(app, tmp_path):
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo"]).exit_code == 0
-    result = runner.invoke(args=["certificates", "issue", DEMO_CODE, "-o", str(tmp_path)])
+    result = runner.invoke(args=["certificates", "issue", DEMO_CODE, "--here", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 1 and sorted(tmp_path.glob("*.zip"))

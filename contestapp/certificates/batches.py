@@ -1,6 +1,7 @@
 """Certificate batches: a list issued and printed in one go (one merged PDF for the printer, a ZIP of one PDF per
-person). The web console creates a batch and queues it; the jobs process (contestapp.jobs.queue) runs it and
-reports progress, which the batch page shows; the CLI (`flask certificates issue`) runs one in its own process."""
+person). The web console and the CLI (`flask certificates issue`) both start one with `start_batch`, which queues
+it; the jobs process (contestapp.jobs.queue) runs it and reports progress, which the batch page and the CLI's
+`--wait` show."""
 from __future__ import annotations
 
 import logging
@@ -83,6 +84,15 @@ def queue_batch(batch: CertificateBatch, base: str | None = None) -> QueuedJob:
     batch.job_id = job.id
     batch.phase = N_("排队中，等待任务进程")
     return job
+
+
+def start_batch(contest: Contest, source: str, kind: str, event: Event | None, mode: str, printer: str | None,
+                actor, base: str | None = None) -> CertificateBatch:
+    """A batch created and queued for the jobs process, the one way a batch starts (the console, the CLI); it
+    starts once the caller commits. Refused with CertificateError before anything is queued."""
+    batch = create_batch(contest, source, kind, event, mode, printer, actor)
+    queue_batch(batch, base)
+    return batch
 
 
 def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, int, str], None] | None = None,

@@ -103,13 +103,12 @@ def settings(contest: Contest):
 def issue(contest: Contest):
     event = _event(contest, request.form.get("event", type=int))
     try:
-        batch = batches.create_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
-                                      request.form.get("mode", "full"), request.form.get("printer", "").strip(),
-                                      current_user)
+        batch = batches.start_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
+                                    request.form.get("mode", "full"), request.form.get("printer", "").strip(),
+                                    current_user, request.url_root)
     except CertificateError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for(".index", contest_id=contest.id))
-    batches.queue_batch(batch, request.url_root)
     db.session.commit()  # the web process only queues: a jobs process does the work (contestapp.jobs.queue)
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 

@@ -56,6 +56,7 @@ class Work:
     """What a handler receives: the job's payload, and `report` for its progress."""
 
     job: QueuedJob
+    listener: Callable[[int, int, str], None] | None = None  # also told each report (a command running it here)
 
     @property
     def payload(self) -> dict:
@@ -65,6 +66,8 @@ class Work:
         """Progress (and a renewed lease), written with the handler's next commit."""
         self.job.done, self.job.total, self.job.phase = done, total, phase[:100]
         self.job.lease_until = _now() + LEASE
+        if self.listener is not None:
+            self.listener(done, total, phase)
 
 
 HANDLERS: dict[str, Callable[[Work], str]] = {}
@@ -122,37 +125,40 @@ def _give_up_abandoned(now: datetime) -> None:
     db.session.commit()
 
 
-def claim(holder: str) -> QueuedJob | None:
-    """The oldest job that is queued, or whose worker died; claimed for `holder` (committed), or None."""
+def claim(holder: str, job_id: int | None = None) -> QueuedJob | None:
+    """The oldest job that is queued, or whose worker died (or only job `job_id`, if so); claimed for `holder`
+    (committed), or None."""
     now = _now()
     _give_up_abandoned(now)
     orphaned = and_(QueuedJob.status == "running", QueuedJob.attempts < QueuedJob.max_attempts)
-    rows = db.session.execute(
-        select(QueuedJob.id, QueuedJob.status, QueuedJob.holder, QueuedJob.lease_until)
-        .where(or_(QueuedJob.status == "queued", orphaned)).order_by(QueuedJob.id).limit(20)).all()
-    for job_id, status, old_holder, lease in rows:
+    query = select(QueuedJob.id, QueuedJob.status, QueuedJob.holder, QueuedJob.lease_until) \
+        .where(or_(QueuedJob.status == "queued", orphaned))
+    if job_id is not None:
+        query = query.where(QueuedJob.id == job_id)
+    rows = db.session.execute(query.order_by(QueuedJob.id).limit(20)).all()
+    for row_id, status, old_holder, lease in rows:
         if status == "running" and not ((lease and lease < now) or _dead_here(old_holder)):
             continue  # a live worker holds it
         free = QueuedJob.status == "queued" if status == "queued" else \
             and_(QueuedJob.status == "running", QueuedJob.holder == old_holder)
         won = db.session.execute(
-            update(QueuedJob).where(QueuedJob.id == job_id, free)
+            update(QueuedJob).where(QueuedJob.id == row_id, free)
             .values(status="running", holder=holder, lease_until=now + LEASE, attempts=QueuedJob.attempts + 1,
                     started_at=now, error=None).execution_options(synchronize_session=False)).rowcount == 1
         db.session.commit()
         if won:
-            return db.session.get(QueuedJob, job_id)
+            return db.session.get(QueuedJob, row_id)
     return None
 
 
-def run_claimed(job: QueuedJob) -> QueuedJob:
-    """Run a claimed job's handler and record how it ended (committed)."""
+def run_claimed(job: QueuedJob, listener: Callable[[int, int, str], None] | None = None) -> QueuedJob:
+    """Run a claimed job's handler and record how it ended (committed); `listener` is told its progress too."""
     job_id = job.id
     func = HANDLERS.get(job.kind)
     try:
         if func is None:
             raise JobFailed(f"未知的任务类型：{job.kind}")
-        message = func(Work(job))
+        message = func(Work(job, listener))
         db.session.commit()
         job = db.session.get(QueuedJob, job_id)
         job.status, job.message, job.phase = "done", (message or "")[:4000], N_("已完成")

@@ -5,6 +5,7 @@ Every PDF the app hands out is checked with poppler (pdffonts: CJK font embedded
 pdftotext: the Chinese names) and pages are looked at as rendered images (pdftoppm)."""
 import io
 from decimal import Decimal
+import os
 import re
 import threading
 import zipfile
@@ -210,18 +211,88 @@ def test_a_missing_glyph_fails_the_batch_in_chinese_and_issues_nothing(world, cl
     assert client.get(f"/contests/{cid}/certificates/batches/{batch_id}/download/pdf").status_code == 404
 
 
-def test_cli_issue_shows_a_progress_bar_and_writes_the_files(app, world, tmp_path):
+def _cli_batch(output: str) -> CertificateBatch:
+    batch_id = int(re.search(r"批次 #(\d+)", output).group(1))
+    db.session.expire_all()
+    return db.session.get(CertificateBatch, batch_id)
+
+
+def test_cli_issue_queues_the_batch_for_the_jobs_process_and_says_how_to_follow_it(app, world, tmp_path):
     issued(world)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["certificates", "issue", world["contest"].code, "--source", "issued",
-                                 "--event", "electrician", "-o", str(tmp_path)])
+                                 "--event", "electrician"])
     assert result.exit_code == 0, result.output
-    assert "完成：6 张（新发 0，重印 0）" in result.output and "生成合并 PDF" in result.output
+    batch = _cli_batch(result.output)
+    job = db.session.get(QueuedJob, batch.job_id)
+    assert job.status == "queued" and job.kind == batches.JOB_KIND and f"任务 #{job.id}" in result.output
+    assert f"flask certificates batch {batch.id} --wait" in result.output and "flask jobs work" in result.output
+    assert batch.status == "queued" and batch.pdf_name is None  # nothing rendered by the command itself
+    shown = runner.invoke(args=["certificates", "batch", str(batch.id)])
+    assert shown.exit_code == 0 and "排队中" in shown.output
+
+    assert run_jobs() == 1  # the jobs process (one batch path: the same job as the console's)
+    copied = runner.invoke(args=["certificates", "batch", str(batch.id), "-o", str(tmp_path)])
+    assert copied.exit_code == 0, copied.output
+    assert "完成：6 张（新发 0，重印 0）" in copied.output
     pdf = next(tmp_path.glob("*.pdf")).read_bytes()
     assert_fonts_embedded(pdf)
     assert pdfpages(pdf) == 6 and "陈赟" in pdftotext(pdf)
+
+    no_wait = runner.invoke(args=["certificates", "issue", world["contest"].code, "-o", str(tmp_path)])
+    assert no_wait.exit_code != 0 and "--wait" in no_wait.output
     bad = runner.invoke(args=["certificates", "issue", world["contest"].code, "--event", "nope"])
     assert bad.exit_code != 0 and "没有赛项" in bad.output
+    refused = runner.invoke(args=["certificates", "issue", world["contest"].code, "--source", "issued",
+                                  "--mode", "overlay", "--printer", "没校准的"])
+    assert refused.exit_code != 0 and "批次 #" not in refused.output
+    assert db.session.scalar(select(func.count()).select_from(QueuedJob)) == 1  # nothing queued by the refusals
+
+
+def test_cli_issue_wait_shows_progress_while_a_jobs_process_works_the_batch(app, world, tmp_path, monkeypatch):
+    """No jobs process at first: the command says so; one starts (here: between two polls) and does the batch."""
+    from contestapp.certificates import cli
+
+    issued(world)
+    polls = []
+
+    def sleep(seconds):
+        polls.append(seconds)
+        if len(polls) == 2:
+            work(app, until_empty=True)  # a jobs process started while the command waits
+
+    monkeypatch.setattr(cli, "WORKER_GRACE", 0)
+    monkeypatch.setattr(cli.time, "sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["certificates", "issue", world["contest"].code, "--source",
+                                                "issued", "--wait", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "仍在排队" in result.output and "--here" in result.output  # the hint, once
+    assert "由本命令在本进程中生成" not in result.output  # worked by the jobs process, not by the command
+    assert "完成：6 张（新发 0，重印 0）" in result.output and len(list(tmp_path.glob("*.zip"))) == 1
+    assert _cli_batch(result.output).status == "done"
+
+
+def test_cli_issue_here_works_the_batch_in_its_own_process_when_no_jobs_process_takes_it(app, world, tmp_path,
+                                                                                         monkeypatch):
+    from contestapp.certificates import cli
+
+    issued(world)
+    monkeypatch.setattr(cli, "WORKER_GRACE", 0.05)
+    monkeypatch.setattr(cli, "POLL_SECONDS", 0.01)
+    result = app.test_cli_runner().invoke(args=["certificates", "issue", world["contest"].code, "--source",
+                                                "issued", "--event", "electrician", "--here", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "由本命令在本进程中生成（--here）" in result.output
+    assert "生成合并 PDF" in result.output and "完成：6 张（新发 0，重印 0）" in result.output
+    batch = _cli_batch(result.output)
+    job = db.session.get(QueuedJob, batch.job_id)
+    assert job.status == "done" and job.attempts == 1 and job.holder.endswith(f":{os.getpid()}")
+    assert pdfpages(next(tmp_path.glob("*.pdf")).read_bytes()) == 6
+
+    # a failed batch: the command ends in error with the batch's reason
+    monkeypatch.setattr(batches, "requests_from", lambda *a, **k: award_requests(world, names=["张𠮷"] * 6))
+    failed = app.test_cli_runner().invoke(args=["certificates", "issue", world["contest"].code, "--here"])
+    assert failed.exit_code != 0 and "生成失败" in failed.output and "张𠮷" in failed.output
 
 
 # --- verification and revocation -----------------------------------------------------------------------------------

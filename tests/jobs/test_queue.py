@@ -63,6 +63,38 @@ def test_a_certificate_batch_is_done_by_a_worker_process_not_by_the_request(app,
     assert all(c.printed_at is not None for c in db.session.scalars(select(Certificate)))
 
 
+def test_flask_certificates_issue_wait_follows_the_batch_a_worker_process_does(app, make, tmp_path, monkeypatch):
+    """`flask certificates issue --wait` queues the batch like the console; a `flask jobs work` process does it while
+    the command shows progress. With `--here` the command would work it only if no jobs process took it in time."""
+    from contestapp.certificates import cli
+
+    org = make.org()
+    contest = make.contest(org)
+    make.roster(contest, 3)
+    people = db.session.scalars(select(Entrant).order_by(Entrant.id)).all()
+    issue(contest, [CertificateRequest(holder=p.name, award="一等奖", entrant_id=p.id, event_code="electrician", rank=i)
+                    for i, p in enumerate(people, 1)])
+    db.session.commit()
+    monkeypatch.setattr(cli, "WORKER_GRACE", 120)  # time enough for the worker to start on a busy machine
+    monkeypatch.setattr(cli, "POLL_SECONDS", 0.2)
+    worker = subprocess.Popen([str(FLASK), "jobs", "work", "--poll", "0.2"], cwd=ROOT, env=_worker_env(app),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        result = app.test_cli_runner().invoke(args=["certificates", "issue", contest.code, "--source", "issued",
+                                                    "--here", "-o", str(tmp_path)])
+    finally:
+        worker.terminate()  # SIGTERM: the worker ends cleanly
+        out, err = worker.communicate(timeout=60)
+    assert result.exit_code == 0, result.output + err[-2000:]
+    assert "完成：3 张（新发 0，重印 0）" in result.output and "本进程" not in result.output
+    assert "任务进程已退出" in out
+    batch_id = int(re.search(r"批次 #(\d+)", result.output).group(1))
+    db.session.expire_all()
+    job = db.session.get(QueuedJob, db.session.get(CertificateBatch, batch_id).job_id)
+    assert job.status == "done" and not job.holder.endswith(f":{os.getpid()}")  # the worker process did it
+    assert len(list(tmp_path.glob("*.pdf"))) == 1 and len(list(tmp_path.glob("*.zip"))) == 1
+
+
 def _preview(client, contest, rows) -> str:
     body = client.post(f"/contests/{contest.id}/entrants/import",
                        data={"file": (io.BytesIO(csv_bytes(rows, "utf-8")), "r.csv")},
