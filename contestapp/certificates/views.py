@@ -1,5 +1,6 @@
 """Certificates console (a contest tab): list, issue and reprint, downloads, revocation, layout editor with a live
-preview, printer calibration; and the public verification page."""
+preview, printer calibration; and the public verification page. Refusals (PRINT_ERRORS) go through the blueprint's
+handler (contestapp.common.refusals)."""
 from __future__ import annotations
 
 import json
@@ -21,13 +22,19 @@ from contestapp.certificates.models import (BUILTIN_FOR_KIND, KIND_LABELS, KINDS
                                            CertificateKind)
 from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, Event
 from contestapp.extensions import db
+from contestapp.i18n import N_
 
 bp = Blueprint("certificates", __name__, url_prefix="/contests/<int:contest_id>/certificates")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 add_tab(Tab("certificates", "证书", "certificates.index", (ORGANISER,), order=80))
+
+# what printing or issuing refuses (a missing glyph or value, a bad layout, an uncalibrated printer, an empty list):
+# flashed in the reader's language, back to the page the form was on (else the console)
+register_refusals(bp, *PRINT_ERRORS, fallback=".index")
 
 PER_PAGE = 50
 
@@ -99,16 +106,13 @@ def settings(contest: Contest):
 
 
 @bp.route("/issue", methods=["POST"])
+@refused_to(".index")
 @contest_access(ORGANISER)
 def issue(contest: Contest):
     event = _event(contest, request.form.get("event", type=int))
-    try:
-        batch = batches.start_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
-                                    request.form.get("mode", "full"), request.form.get("printer", "").strip(),
-                                    current_user, request.url_root)
-    except CertificateError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".index", contest_id=contest.id))
+    batch = batches.start_batch(contest, request.form.get("source", ""), request.form.get("kind", ""), event,
+                                request.form.get("mode", "full"), request.form.get("printer", "").strip(),
+                                current_user, request.url_root)
     db.session.commit()  # the web process only queues: a jobs process does the work (contestapp.jobs.queue)
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
@@ -148,11 +152,7 @@ def batch_download(contest: Contest, batch_id: int, which: str):
 @contest_access(ORGANISER)
 def revoke(contest: Contest, cert_id: int):
     cert = get_or_404(Certificate, cert_id, contest_id=contest.id)
-    try:
-        issuing.revoke(cert, request.form.get("reason", ""), current_user)
-    except CertificateError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(request.referrer or url_for(".index", contest_id=contest.id))
+    issuing.revoke(cert, request.form.get("reason", ""), current_user)
     db.session.commit()
     flash(_("证书 %(serial)s 已撤销", serial=cert.serial), "success")
     return redirect(request.referrer or url_for(".index", contest_id=contest.id))
@@ -163,13 +163,8 @@ def revoke(contest: Contest, cert_id: int):
 def print_one(contest: Contest, cert_id: int):
     cert = get_or_404(Certificate, cert_id, contest_id=contest.id)
     mode = "overlay" if request.form.get("mode") == "overlay" else "full"
-    try:
-        pdf = printing.reprint_one(cert, mode, request.form.get("printer", "").strip() or None, current_user,
-                                   request.url_root)
-    except PRINT_ERRORS as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-        return redirect(request.referrer or url_for(".index", contest_id=contest.id))
+    pdf = printing.reprint_one(cert, mode, request.form.get("printer", "").strip() or None, current_user,
+                               request.url_root)
     db.session.commit()
     return _attachment(pdf, printing.zip_member_name(cert))
 
@@ -229,7 +224,7 @@ def layout_preview(contest: Contest, layout: str):
         if errors:
             return jsonify(errors=errors), 400
     mode = "overlay" if request.values.get("mode") == "overlay" else "full"
-    try:
+    try:  # the live preview shows the problems beside the JSON being edited (its own JSON answer, not a redirect)
         pdf = printing.preview_pdf(contest, kind, document, mode, request.values.get("printer") or None)
     except PRINT_ERRORS as exc:
         return jsonify(errors=[_(str(exc))]), 400
@@ -238,34 +233,33 @@ def layout_preview(contest: Contest, layout: str):
     return _preview_response(pdf, request.values.get("format", "png"))
 
 
+def _millimetres(name: str) -> Decimal:
+    """A calibration offset as typed (millimetres); anything else is refused like the service's own refusals."""
+    try:
+        return Decimal(request.form.get(name, "0").strip() or "0")
+    except InvalidOperation:
+        raise CertificateError(N_("偏移量须为数字（毫米，可带小数）")) from None
+
+
 @bp.route("/layouts/<layout>/printers", methods=["POST"])
+@refused_to(".layout_editor")
 @contest_access(ORGANISER)
 def printer_save(contest: Contest, layout: str):
     kind = _kind(layout)
-    try:
-        dx = Decimal(request.form.get("dx", "0").strip() or "0")
-        dy = Decimal(request.form.get("dy", "0").strip() or "0")
-        printing.save_printer(contest, kind, request.form.get("printer", ""), dx, dy, current_user)
-    except InvalidOperation:
-        flash(_("偏移量须为数字（毫米，可带小数）"), "error")
-    except CertificateError as exc:
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("打印机校准已保存"), "success")
+    printing.save_printer(contest, kind, request.form.get("printer", ""), _millimetres("dx"), _millimetres("dy"),
+                          current_user)
+    db.session.commit()
+    flash(_("打印机校准已保存"), "success")
     return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind) + "#printers")
 
 
 @bp.route("/layouts/<layout>/calibration.pdf")
+@refused_to(".layout_editor")
 @contest_access(ORGANISER)
 def calibration(contest: Contest, layout: str):
     kind = _kind(layout)
     printer = request.args.get("printer") or None
-    try:
-        pdf = printing.calibration_pdf(contest, kind, printer)
-    except PRINT_ERRORS as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".layout_editor", contest_id=contest.id, layout=kind))
+    pdf = printing.calibration_pdf(contest, kind, printer)
     return _attachment(pdf, f"校准页-{KIND_LABELS[CertificateKind(kind)]}{'-' + printer if printer else ''}.pdf")
 
 

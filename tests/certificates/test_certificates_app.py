@@ -434,6 +434,45 @@ def test_overlay_printing_moves_every_field_by_the_printers_calibration(world, c
     assert unknown.status_code == 302 and "/batches/" not in unknown.headers["Location"]
 
 
+def test_refusals_are_flashed_in_the_readers_language_and_lead_back_where_they_did(world, client, login_as):
+    login_as("org1")
+    cid = world["contest"].id
+    cert = issued(world).certificates[0]
+    console, editor = f"/contests/{cid}/certificates/", f"/contests/{cid}/certificates/layouts/award"
+    listing = f"http://localhost{console}?q=%E8%B5%B5"
+
+    def refused(url, back, message, method="post", **kw):
+        response = getattr(client, method)(url, **kw)
+        assert response.status_code == 302 and response.headers["Location"] == back, response.headers
+        page = client.get(back).get_data(as_text=True)
+        assert message in page, page[:2000]
+
+    # issuing: back to the console, whatever page the form was on
+    refused(f"{console}issue", console, "未知的名单来源：nope", data={"source": "nope", "kind": "award"},
+            headers={"Referer": f"http://localhost{editor}"})
+    refused(f"{console}issue", console, "打印机「没校准的」还没有校准",
+            data={"source": "issued", "kind": "award", "mode": "overlay", "printer": "没校准的"})
+    assert db.session.scalar(select(func.count()).select_from(QueuedJob)) == 0
+    # revoking and printing one: back to the page the form was on, else the console
+    refused(f"{console}{cert.id}/revoke", listing, "撤销证书必须填写原因", data={"reason": " "},
+            headers={"Referer": listing})
+    refused(f"{console}{cert.id}/revoke", console, "撤销证书必须填写原因", data={"reason": ""})
+    client.post(f"{console}{cert.id}/revoke", data={"reason": "冒名顶替"})
+    refused(f"{console}{cert.id}/print", listing, f"证书 {cert.serial} 已撤销，不能打印",
+            headers={"Referer": listing})
+    # the printers' calibration: back to the layout editor
+    refused(f"{editor}/printers", editor, "偏移量须为数字（毫米，可带小数）", data={"printer": "HP", "dx": "五"})
+    refused(f"{editor}/printers", editor, "请填写打印机名称", data={"printer": " ", "dx": "1"})
+    refused(f"{editor}/calibration.pdf", editor, "打印机「HP」还没有校准", method="get",
+            query_string={"printer": "HP"})
+    english = client.post(f"{editor}/printers", data={"printer": "HP", "dx": "x"}, headers={"Accept-Language": "en"})
+    assert "Offsets must be numbers" in client.get(english.headers["Location"],
+                                                   headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert client.post(f"{editor}/printers", data={"printer": "HP", "dx": "1.5"}).headers["Location"] \
+        == f"{editor}#printers"
+    assert printing.printer_offset(world["contest"], "award", "HP") == (1.5, 0.0)
+
+
 def test_console_pages_and_the_certificates_tab(world, client, login_as):
     login_as("org1")
     cid = world["contest"].id
