@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contestapp.audit.models import AuditEntry
-from contestapp.certificates import batches, issuing, printing, serials, verification
+from contestapp.certificates import batches, cli, issuing, printing, serials, verification
 from contestapp.certificates.fonts import MissingGlyphError
 from contestapp.certificates.issuing import CertificateRequest
 from contestapp.certificates.models import Certificate, CertificateBatch, SerialCounter
@@ -251,8 +251,6 @@ def test_cli_issue_queues_the_batch_for_the_jobs_process_and_says_how_to_follow_
 
 def test_cli_issue_wait_shows_progress_while_a_jobs_process_works_the_batch(app, world, tmp_path, monkeypatch):
     """No jobs process at first: the command says so; one starts (here: between two polls) and does the batch."""
-    from contestapp.certificates import cli
-
     issued(world)
     polls = []
 
@@ -274,8 +272,6 @@ def test_cli_issue_wait_shows_progress_while_a_jobs_process_works_the_batch(app,
 
 def test_cli_issue_here_works_the_batch_in_its_own_process_when_no_jobs_process_takes_it(app, world, tmp_path,
                                                                                          monkeypatch):
-    from contestapp.certificates import cli
-
     issued(world)
     monkeypatch.setattr(cli, "WORKER_GRACE", 0.05)
     monkeypatch.setattr(cli, "POLL_SECONDS", 0.01)

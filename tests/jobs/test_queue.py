@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from contestapp.certificates import cli
 from contestapp.certificates.issuing import CertificateRequest, issue
 from contestapp.certificates.models import Certificate, CertificateBatch
 from contestapp.entrants.models import Entrant
@@ -66,8 +67,6 @@ def test_a_certificate_batch_is_done_by_a_worker_process_not_by_the_request(app,
 def test_flask_certificates_issue_wait_follows_the_batch_a_worker_process_does(app, make, tmp_path, monkeypatch):
     """`flask certificates issue --wait` queues the batch like the console; a `flask jobs work` process does it while
     the command shows progress. With `--here` the command would work it only if no jobs process took it in time."""
-    from contestapp.certificates import cli
-
     org = make.org()
     contest = make.contest(org)
     make.roster(contest, 3)
