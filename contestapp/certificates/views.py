@@ -242,7 +242,7 @@ def _millimetres(name: str) -> Decimal:
 
 
 @bp.route("/layouts/<layout>/printers", methods=["POST"])
-@refused_to(".layout_editor")
+@refused_to(".layout_editor", anchor="printers")
 @contest_access(ORGANISER)
 def printer_save(contest: Contest, layout: str):
     kind = _kind(layout)

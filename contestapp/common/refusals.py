@@ -25,10 +25,12 @@ from contestapp.extensions import db
 from contestapp.i18n import tr
 
 
-def refused_to(endpoint: str) -> Callable:
-    """Where the blueprint's refusal handler sends the user back to when this view's action is refused."""
+def refused_to(endpoint: str, anchor: str | None = None) -> Callable:
+    """Where the blueprint's refusal handler sends the user back to when this view's action is refused (and the
+    section of that page, when the form was in one)."""
     def mark(view: Callable) -> Callable:
         view.refused_to = endpoint  # type: ignore[attr-defined]
+        view.refused_anchor = anchor  # type: ignore[attr-defined]
         return view
     return mark
 
@@ -71,4 +73,4 @@ def back_url(fallback: str) -> str:
     args = {k: v for k, v in (request.view_args or {}).items() if k in needed}
     if set(args) != needed:  # the target needs what this request does not name: the home page
         return url_for("main.index")
-    return url_for(endpoint, **args)
+    return url_for(endpoint, _anchor=getattr(view, "refused_anchor", None), **args)
