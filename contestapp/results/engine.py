@@ -9,8 +9,9 @@ How an event is ranked:
    (`domain.score_event_stats`: the same round and entry arithmetic as for single marks) and ranks them with the
    tie-break chain and the chief judge's decisions (`domain.rank_outcome`);
 3. the ranking is cached under the event's version. A request reads that version (one indexed row) and serves the
-   cached ranking when it is there; after a change it takes the last cached ranking of the event and scores again
-   only the entries whose version moved -- one changed mark re-scores one entry, not the event;
+   cached ranking when it is there; after a change it takes the last cached ranking of the event, scores again
+   only the entries whose version moved -- one changed mark re-scores one entry, not the event -- and replaces the
+   last one with it (the cache holds one ranking per event, however often marks change);
 4. one entry's explanation (成绩明细) is computed on demand from that entry's single marks (`results.inputs`).
 
 A transaction that has written something reads its own changes, which nobody else sees yet: it neither reads nor
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Iterable, Optional
 
 from flask import current_app
@@ -38,8 +40,12 @@ from contestapp.results import aggregate
 from contestapp.results.aggregate import STATUS_REASONS, EntryInfo, Shape, event_spec, team_results
 from contestapp.results.inputs import explain, explain_all, recompute_from_scratch
 
-__all__ = ["EntryInfo", "Ranking", "ranking", "board", "invalidate", "event_spec", "explain", "explain_all",
+__all__ = ["EntryInfo", "Ranking", "ranking", "invalidate", "event_spec", "explain", "explain_all",
            "recompute_from_scratch", "team_results"]
+
+
+_INFO = attrgetter(*EntryInfo.__slots__)
+_RESULT = attrgetter(*EntryResult.__slots__)
 
 
 @dataclass
@@ -61,11 +67,25 @@ class Ranking:
     results: dict[int, EntryResult | str] = field(default_factory=dict)  # every active entry's result, or why not
     versions: dict[int, Optional[int]] = field(default_factory=dict)     # entry id -> version scored at
 
-    def __getstate__(self) -> dict:  # the ranked rows as plain tuples: pickled without a call per row
-        return {**self.__dict__, "ranked": [tuple(r) for r in self.ranked]}
+    def __getstate__(self) -> dict:
+        """Rows of plain values rather than objects (pickled in C, without a Python call per object): what every
+        worker writes and reads in the shared cache. A ranked row names its result by entry id when it is the one
+        in `results` (a team's result is not: it is kept in the row)."""
+        results = self.results
+        by_key = self.by_key
+        return {**self.__dict__,
+                "entries": [_INFO(info) for info in self.entries.values()],
+                "results": [(i, r if isinstance(r, str) else _RESULT(r)) for i, r in results.items()],
+                "ranked": [(r[0], r[1], r[3], r[4], r[5], None if results.get(by_key.get(r[0])) is r[2] else r[2])
+                           for r in self.ranked]}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, ranked=[Ranked._make(r) for r in state["ranked"]])
+        results = {i: r if isinstance(r, str) else EntryResult(*r) for i, r in state["results"]}
+        by_key = state["by_key"]
+        ranked = [Ranked(e, rank, results[by_key[e]] if own is None else own, tied, needs, decision)
+                  for e, rank, tied, needs, decision, own in state["ranked"]]
+        self.__dict__.update(state, entries={row[0]: EntryInfo(*row) for row in state["entries"]},
+                             results=results, ranked=ranked)
 
     def entry_of(self, r: Ranked) -> EntryInfo:
         return self.entries[self.by_key[r.entry]]
@@ -80,7 +100,7 @@ class Ranking:
             yield r, self.entries[self.by_key[r.entry]]
 
 
-FORMAT = 1  # of what is cached: a release that changes the pickled classes moves it on
+FORMAT = 2  # of what is cached: a release that changes the pickled classes moves it on
 
 
 def _key(*parts) -> str:
@@ -111,18 +131,28 @@ def invalidate(event_id: Optional[int] = None) -> None:
     """Forget cached rankings (never needed for correctness: versions key them); the next ranking starts cold."""
     with _recent_lock:
         _recent.clear()
+        _shapes.clear()
     if event_id is None:
         cache.clear()
     else:
         cache.delete(_key("latest", event_id))
 
 
-def _shape(event: Event) -> Shape:
-    key = aggregate.definition_key(event)
-    shape = _get(_key("shape", key))
+_shapes: dict[str, Shape] = {}  # definition digest -> its shape: a pure function of the digest, safe to keep
+
+
+def _shape(event: Event, key: Optional[str] = None) -> Shape:
+    """What the queries need of the event's definition, keyed by a digest of the definition as stored."""
+    key = aggregate.definition_key(event) if key is None else key
+    shape = _shapes.get(key)
     if shape is None:
-        shape = aggregate.shape_of(event, key)
-        cache.set(_key("shape", key), shape)
+        shape = _get(_key("shape", event.id))  # one per event, replaced when the definition changes
+        if shape is None or shape.key != key:
+            shape = aggregate.shape_of(event, key)
+            cache.set(_key("shape", event.id), shape)
+        if len(_shapes) > 200:
+            _shapes.clear()
+        _shapes[key] = shape
     return shape
 
 
@@ -141,7 +171,8 @@ def _score(shape: Shape, infos: dict[int, EntryInfo], targets: Optional[set[int]
 
 def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) -> Ranking:
     infos, versions = aggregate.entries(event.id)
-    shape = _shape(event) if previous is None or previous.shape != aggregate.definition_key(event) else None
+    definition = aggregate.definition_key(event)
+    shape = _shape(event, definition) if previous is None or previous.shape != definition else None
     if shape is None:  # the definition is the one the previous ranking used: reuse what did not move
         spec = previous.spec
         results = {i: r for i, r in previous.results.items()
@@ -149,7 +180,7 @@ def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) 
                    and infos[i].status == EntryStatus.ACTIVE}
         todo = {i for i, info in infos.items() if info.status == EntryStatus.ACTIVE and i not in results}
         if todo:
-            results.update(_score(_shape(event), infos, todo))
+            results.update(_score(_shape(event, definition), infos, todo))
         key = previous.shape
     else:
         spec, key = shape.spec, shape.key
@@ -184,27 +215,14 @@ def ranking(event: Event) -> Ranking:
     if found is not None:
         _remember(event.id, found)
         return found
+    latest = _get(_key("latest", event.id))
     previous = recent
-    if previous is None:
-        latest = _get(_key("latest", event.id))
-        previous = _get(_key("ranking", event.id, latest)) if latest is not None else None
+    if previous is None and latest is not None:
+        previous = _get(_key("ranking", event.id, latest))
     computed = _compute(event, version, previous)
     cache.set(key, computed)
     cache.set(_key("latest", event.id), version)
+    if latest is not None and latest != version:  # superseded: the cache keeps one ranking per event
+        cache.delete(_key("ranking", event.id, latest))
     _remember(event.id, computed)
     return computed
-
-
-def board(event: Event, names: bool) -> list[list]:
-    """The big screen's rows (rank, label -- the name when allowed --, total), cached with the event's version."""
-    version = aggregate.event_version(event.id)
-    key = _key("board", event.id, version, int(names))
-    rows = None if version is None else _get(key)
-    if rows is None:
-        current = ranking(event)
-        rows = [[r.rank, (info.name or info.label) if names else info.label, str(r.total)]
-                for r, info in current.rows() if not r.vetoed]
-        if version is not None and not aggregate.wrote():
-            cache.set(key, rows)
-    return rows
-
