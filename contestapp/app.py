@@ -4,12 +4,17 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from contestapp import cli, filters
+from contestapp.auth import sessions
 from contestapp.common import limits
 from contestapp.common.headers import init_headers
+from contestapp.contests.finality import EventFinalError
 from contestapp.extensions import babel, cache, csrf, db, login_manager, migrate
 from contestapp.i18n import N_
 
@@ -78,8 +83,6 @@ def import_models() -> None:
 
 
 def select_locale() -> str:
-    from flask import current_app
-
     choice = request.args.get("lang") or request.cookies.get("lang")
     if current_user and getattr(current_user, "locale", None):
         choice = choice or current_user.locale
@@ -90,7 +93,7 @@ def select_locale() -> str:
 
 
 def create_app(config=None) -> Flask:
-    from config import config_from_env
+    from config import config_from_env  # the project root's settings, needed only when no config is given
 
     app = Flask(
         __name__,
@@ -104,8 +107,6 @@ def create_app(config=None) -> Flask:
         raise RuntimeError("SECRET_KEY is not set (未设置 SECRET_KEY)")
     Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     if app.config.get("PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
@@ -128,8 +129,6 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "contestapp" / "translations"))
 
-    from contestapp.auth import sessions
-
     sessions.init_app(app)  # the session token rule (pages and API)
 
     for spec in BLUEPRINTS:
@@ -137,8 +136,6 @@ def create_app(config=None) -> Flask:
         app.register_blueprint(getattr(importlib.import_module(module), attr))
     for module in RECIPIENT_PROVIDERS + JOB_MODULES:
         importlib.import_module(module)
-
-    from contestapp import cli, filters
 
     cli.register(app)
     filters.register(app)
@@ -174,8 +171,6 @@ def _register_error_pages(app: Flask) -> None:
     for code in messages:
         app.register_error_handler(code, handler)
 
-    from contestapp.contests.finality import EventFinalError
-
     @app.errorhandler(EventFinalError)
     def event_final(error: EventFinalError):
         """A change to an event whose results are final, from any area: the page the user came from, with why."""
@@ -189,7 +184,6 @@ def _register_error_pages(app: Flask) -> None:
             return redirect(back)
         return render_template("error.html", code=409, title=N_("成绩已定稿"), text=N_("该赛项的成绩已定稿，不能再修改。"),
                                description=message), 409
-    from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -1,7 +1,9 @@
 """`flask ...` commands. Commands commit; services do not."""
 from __future__ import annotations
 
+import importlib
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -9,7 +11,13 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from contestapp.auth import throttle
+from contestapp.auth.models import Organisation, OrgLevel, clean_email
+from contestapp.auth.services import create_user
 from contestapp.contests.cli import contest_by_ref as _contest
+from contestapp.contests.definition import DefinitionFileError, canonical, definition_of, load_template, read_definition
+from contestapp.entrants.roster import RosterFileError
+from contestapp.entrants.services import check_roster, import_roster
 from contestapp.extensions import db
 
 users_cli = AppGroup("users", help="用户管理 / users")
@@ -18,8 +26,6 @@ entrants_cli = AppGroup("entrants", help="报名名单 / rosters")
 
 
 def _organisation(name: str | None):
-    from contestapp.auth.models import Organisation
-
     if name:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
         if org is None:
@@ -27,9 +33,7 @@ def _organisation(name: str | None):
         return org
     org = db.session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)).order_by(Organisation.id))
     if org is None:
-        from contestapp.auth.models import Organisation as O
-
-        org = O(name="总工会", level="city")
+        org = Organisation(name="总工会", level="city")
         db.session.add(org)
         db.session.flush()
     return org
@@ -38,8 +42,6 @@ def _organisation(name: str | None):
 def _user_organisation(name: str, level: str):
     """The organisation a new account belongs to, named explicitly. On a database without any organisation (the
     first administrator of a new installation) it is created as the top organisation; otherwise it must exist."""
-    from contestapp.auth.models import Organisation, OrgLevel
-
     name = name.strip()
     org = db.session.scalar(select(Organisation).where(Organisation.name == name))
     if org is not None:
@@ -69,9 +71,6 @@ def _user_organisation(name: str, level: str):
 @click.password_option(help="密码（至少 8 位）")
 def create_user_command(username, role, display_name, org_name, org_level, unit_name, email, password):
     """创建用户（须指定所属单位）/ create a user in the organisation (unit) given by --org."""
-    from contestapp.auth.models import clean_email
-    from contestapp.auth.services import create_user
-
     try:
         email = clean_email(email)
         org = _user_organisation(org_name, org_level)
@@ -87,8 +86,6 @@ def create_user_command(username, role, display_name, org_name, org_level, unit_
 @click.argument("username")
 def unlock_user_command(username):
     """解除账号（或登录卡 card:卡号）的登录失败锁定 / clear an account's failed sign-ins (rate limit)."""
-    from contestapp.auth import throttle
-
     throttle.succeeded(username)
     click.echo(f"已解除 {username} 的登录锁定")
 
@@ -100,10 +97,6 @@ def unlock_user_command(username):
               help="从哪天起使用（立功竞赛、积分考核按此日期生成考评期；默认今天）")
 def load_command(path: Path, org_name, start):
     """从定义文件创建竞赛 / create a contest from a definition file."""
-    from datetime import date
-
-    from contestapp.contests.definition import DefinitionFileError, load_template, read_definition
-
     try:
         contest, notes = load_template(read_definition(path.read_bytes(), path.name), _organisation(org_name), None,
                                        start.date() if start else date.today())
@@ -124,8 +117,6 @@ def load_command(path: Path, org_name, start):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：标准输出）")
 def dump_command(ref: str, output: Path | None):
     """把竞赛写回定义文件 / write a contest back as a definition file."""
-    from contestapp.contests.definition import DefinitionFileError, canonical, definition_of
-
     try:
         text = canonical(definition_of(_contest(ref)))
     except DefinitionFileError as exc:
@@ -141,9 +132,6 @@ def dump_command(ref: str, output: Path | None):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def entrants_import_command(ref: str, path: Path):
     """导入报名表 (.xlsx/.csv)，全部正确才导入 / import a roster, all or nothing."""
-    from contestapp.entrants.roster import RosterFileError
-    from contestapp.entrants.services import check_roster, import_roster
-
     contest = _contest(ref)
     try:
         checked = check_roster(contest, path.read_bytes(), path.name)
@@ -163,7 +151,7 @@ def entrants_import_command(ref: str, path: Path):
 @click.option("--url", default="http://127.0.0.1:5000", help="打印的访问地址")
 def demo_command(reset: bool, url: str):
     """创建演示竞赛和账号 / create a realistic demo contest and accounts."""
-    from contestapp.demo import create_demo
+    from contestapp.demo import create_demo  # the demo data (every kind of contest) is loaded only for this command
 
     accounts = create_demo(reset=reset)
     db.session.commit()
@@ -178,8 +166,6 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     for extra in EXTRA_COMMANDS:
         module, attr = extra.split(":")
-        import importlib
-
         app.cli.add_command(getattr(importlib.import_module(module), attr))
 
 

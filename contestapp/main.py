@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from contestapp.auth.permissions import public
+from contestapp.auth.views import home_for
 from contestapp.extensions import db
 
 bp = Blueprint("main", __name__)
@@ -13,8 +14,6 @@ bp = Blueprint("main", __name__)
 @public
 def index():
     if current_user.is_authenticated:
-        from contestapp.auth.views import home_for
-
         return redirect(home_for(current_user))
     return render_template("index.html")
 

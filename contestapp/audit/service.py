@@ -1,6 +1,8 @@
 """Writing the audit log. Services call `record`; the caller's commit makes it durable with the change itself."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, request
@@ -10,9 +12,6 @@ from contestapp.extensions import db
 
 
 def _json_safe(value: Any) -> Any:
-    from datetime import date, datetime
-    from decimal import Decimal
-
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -2,15 +2,19 @@
 append-only)."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from contestapp.common.http import XLSX, download
-from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.audit.models import AuditEntry
 from contestapp.auth.models import User
 from contestapp.auth.permissions import ADMIN, CHIEF_JUDGE, ORGANISER, roles_required
+from contestapp.common.formatting import local_time
+from contestapp.common.http import XLSX, download
+from contestapp.common.tables import csv_bytes, xlsx_bytes
+from contestapp.contests.services import visible_contests
 from contestapp.extensions import db
 from contestapp.i18n import N_
 
@@ -60,8 +64,6 @@ LIMIT = 500
 
 
 def _filters():
-    from contestapp.contests.services import visible_contests
-
     contests = visible_contests(current_user)
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if current_user.role != ADMIN:
@@ -80,9 +82,6 @@ def _filters():
 
 
 def _row(e: AuditEntry, names: dict[int, str]) -> list[str]:
-    from contestapp.common.formatting import local_time
-    import json
-
     return [local_time(e.at, "%Y-%m-%d %H:%M:%S"), ACTION_LABELS.get(e.action, e.action), e.actor_name or "",
             names.get(e.contest_id, ""), f"{e.object_type} {e.object_id or ''}".strip(), e.summary,
             e.address or "", e.device or "", json.dumps(e.data, ensure_ascii=False) if e.data else ""]

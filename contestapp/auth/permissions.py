@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contestapp.auth.models import Role, User
+from contestapp.contests.models import Contest
 from contestapp.extensions import db
 
 # The rules themselves live below the web tier, where services can ask them too: role names and the organisations
@@ -70,8 +71,6 @@ def contest_access(*roles: str) -> Callable[[Callable], Callable]:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, contest_id: int, **kwargs):
-            from contestapp.contests.models import Contest
-
             if not current_user.is_authenticated:
                 deny(401)
             contest = db.session.get(Contest, contest_id)

@@ -21,7 +21,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from contestapp.auth.models import SessionUser, User
-from contestapp.extensions import db
+from contestapp.extensions import db, login_manager
 
 _COLUMNS = [User.__table__.c[name] for name in SessionUser.COLUMNS] + [User.__table__.c.session_token]
 
@@ -70,7 +70,5 @@ def end_sessions(user: User, keep_current: bool = False) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from contestapp.extensions import login_manager
-
     login_manager.user_loader(load_user)
     app.before_request(load_api_user_first)

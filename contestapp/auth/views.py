@@ -39,7 +39,7 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        try:  # a refused sign-in shows the form again with the name typed, and keeps the failure counted
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except LoginError as exc:
             db.session.commit()  # keep the failure record for rate limiting

@@ -13,8 +13,11 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
+from contestapp.common.db import plain
+from contestapp.contests.errors import SetupError
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, Criterion, Event, Round
 from contestapp.contests.signals import messages, template_loaded
@@ -93,9 +96,15 @@ def create_contest(data: dict[str, Any], organisation, actor) -> Contest:
 def load_template(data: dict[str, Any], organisation, actor, start: date) -> tuple[Contest, list[str]]:
     """Create a contest from a definition used as a template (the console's import, `flask contest load`): the
     areas that date a kind of contest (a merit contest's periods) date it from `start`, the day it is used from.
-    Returns the contest and what they did, for the user."""
+    Returns the contest and what they did, for the user. An area that refuses to date it (its own error, a Chinese
+    message) refuses the import as a `SetupError` with that message."""
     contest = create_contest(data, organisation, actor)
-    return contest, messages(template_loaded.send(contest, start=start, actor=actor))
+    try:
+        return contest, messages(template_loaded.send(contest, start=start, actor=actor))
+    except (DefinitionFileError, SetupError):
+        raise
+    except ValueError as exc:  # the areas above raise their own refusals, which this area cannot name
+        raise SetupError(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def apply_definition(contest: Contest, data: dict[str, Any]) -> None:
@@ -127,15 +136,11 @@ def apply_definition(contest: Contest, data: dict[str, Any]) -> None:
 
 
 def _num(value: Decimal | None) -> str | None:
-    from contestapp.common.db import plain
-
     return None if value is None else str(plain(value))
 
 
 def definition_of(contest: Contest) -> dict[str, Any]:
     """Reassemble the definition dictionary from the rows (loads every level eagerly: one query each)."""
-    from sqlalchemy.orm import selectinload
-
     db.session.execute(
         select(Event).where(Event.contest_id == contest.id)
         .options(selectinload(Event.rounds).selectinload(Round.criteria))

@@ -7,8 +7,10 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from contestapp.audit.service import record
-from contestapp.auth.models import Organisation
+from contestapp.auth.models import Organisation, User
 from contestapp.auth.roles import ADMIN, managed_organisation_ids
+from contestapp.contests.definition import problems_of
+from contestapp.contests.errors import SetupError  # the area's refusal (views name it services.SetupError)
 from contestapp.contests.finality import ensure_open
 from contestapp.contests.models import Contest, ContestMember, ContestStatus, Criterion, Event, Round
 from contestapp.contests.signals import member_added, member_removed, messages
@@ -16,10 +18,6 @@ from contestapp.extensions import db
 from contestapp.i18n import N_, Message
 
 EDITABLE = {ContestStatus.DRAFT, ContestStatus.REGISTRATION}
-
-
-class SetupError(ValueError):
-    """A set-up change that is not allowed now; the message is for the organiser."""
 
 
 def visible_contests(user) -> list[Contest]:
@@ -205,9 +203,8 @@ def delete_node(contest: Contest, node, actor) -> None:
 
 
 def set_status(contest: Contest, status: str, actor) -> None:
-    from contestapp.contests.definition import problems_of
-
-    ContestStatus(status)
+    if status not in {s.value for s in ContestStatus}:
+        raise SetupError(N_("状态无效"))
     if status not in EDITABLE and problems_of(contest):
         raise SetupError(N_("竞赛定义仍有问题，请先修正后再开始竞赛"))
     old = contest.status
@@ -222,8 +219,6 @@ MEMBER_ROLES = {"chief_judge": N_("裁判长"), "judge": N_("裁判/评委"), "a
 
 def member_candidates(contest: Contest) -> list:
     """Accounts of the contest's organisation and below that can serve as staff."""
-    from contestapp.auth.models import User
-
     ids = contest.organisation.subtree_ids()
     return list(db.session.scalars(select(User).where(
         User.organisation_id.in_(ids), User.role.in_(tuple(MEMBER_ROLES)), User.active.is_(True)
@@ -233,8 +228,6 @@ def member_candidates(contest: Contest) -> list:
 def add_member(contest: Contest, username: str, role: str, actor) -> tuple[ContestMember, list[str]]:
     """Add a person to the contest's staff; returns the membership and what the other areas did for a late member
     (e.g. the sheets of a merit contest's open periods), for the organiser."""
-    from contestapp.auth.models import User
-
     if role not in MEMBER_ROLES:
         raise SetupError(N_("角色无效"))
     user = db.session.scalar(select(User).where(User.username == username.strip()))

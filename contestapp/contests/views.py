@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from contestapp.auth.permissions import (
     ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, deny, get_or_404, roles_required)
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests import services
 from contestapp.contests.definition import (
     DefinitionFileError, canonical, definition_of, load_template, problems_of, read_definition)
 from contestapp.contests.forms import ContestForm, CriterionForm, DefinitionUploadForm, EventForm, RoundForm
-from contestapp.contests.models import CONTEST_STATUS_LABELS, Contest, Criterion, Event, Round
+from contestapp.contests.models import CONTEST_STATUS_LABELS, Contest, ContestMember, Criterion, Event, Round
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
 from contestapp.i18n import N_, tr
@@ -27,6 +28,8 @@ VIEWERS = (ORGANISER, CHIEF_JUDGE, ARBITRATOR)
 add_tab(Tab("setup", N_("竞赛设置"), "contests.show", VIEWERS, order=10))
 add_tab(Tab("members", N_("裁判与仲裁"), "contests.members", (ORGANISER,), order=25,
             labels=(("merit", N_("考评人员")), ("points", N_("审核人员")), ("craftsman", N_("评审专家")))))
+
+register_refusals(bp, services.SetupError, fallback=".index")
 
 
 @bp.route("/")
@@ -49,7 +52,7 @@ def _contest_form(contest: Contest | None = None) -> ContestForm:
 def create():
     form = _contest_form()
     if form.validate_on_submit():
-        try:
+        try:  # a refused form is shown again as typed, the message at the code
             contest = services.save_contest(None, form, current_user)
         except services.SetupError as exc:
             form.code.errors.append(_(str(exc)))
@@ -62,6 +65,7 @@ def create():
 
 @bp.route("/import", methods=["POST"])
 @roles_required(ORGANISER)
+@refused_to(".index")
 def import_definition():
     form = DefinitionUploadForm()
     orgs = services.organisations_for(current_user)
@@ -70,17 +74,13 @@ def import_definition():
             flash(error, "error")
         return redirect(url_for(".index"))
     upload = form.file.data
-    try:
+    try:  # a refused file: its problems listed on a page of their own (400), not one flashed line
         contest, notes = load_template(read_definition(upload.read(), upload.filename), orgs[0], current_user,
                                        form.start.data or date.today())
     except DefinitionFileError as exc:
         db.session.rollback()
         return render_template("contests/definition_errors.html", problems=exc.problems,
                                filename=upload.filename), 400
-    except ValueError as exc:  # an area refused to date the template (a Chinese message)
-        db.session.rollback()
-        flash(tr(exc), "error")
-        return redirect(url_for(".index"))
     db.session.commit()
     flash(_("已导入竞赛定义：%(name)s", name=contest.name), "success")
     for note in notes:
@@ -105,7 +105,7 @@ def show(contest: Contest):
 def edit(contest: Contest):
     form = _contest_form(contest)
     if form.validate_on_submit():
-        try:
+        try:  # a refused form is shown again as typed, the message at the code
             services.save_contest(contest, form, current_user)
         except services.SetupError as exc:
             form.code.errors.append(_(str(exc)))
@@ -118,27 +118,22 @@ def edit(contest: Contest):
 
 @bp.route("/<int:contest_id>/status", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".show")
 def set_status(contest: Contest):
-    try:
-        services.set_status(contest, request.form.get("status", ""), current_user)
-    except (services.SetupError, ValueError) as exc:
-        db.session.rollback()
-        flash(_(str(exc)) if isinstance(exc, services.SetupError) else _("状态无效"), "error")
-    else:
-        db.session.commit()
-        flash(_("竞赛状态已改为：%(status)s", status=contest.status_label), "success")
+    services.set_status(contest, request.form.get("status", ""), current_user)
+    db.session.commit()
+    flash(_("竞赛状态已改为：%(status)s", status=contest.status_label), "success")
     return redirect(url_for(".show", contest_id=contest.id))
 
 
 @bp.route("/<int:contest_id>/definition.json")
 @contest_access(*VIEWERS)
 def export_definition(contest: Contest):
-    try:
-        text = canonical(definition_of(contest))
-    except DefinitionFileError as exc:
-        flash(_("竞赛定义仍有问题，无法导出：%(problems)s", problems="；".join(f"{p}: {m}" for p, m in exc.problems[:5])), "error")
+    problems = problems_of(contest)
+    if problems:
+        flash(_("竞赛定义仍有问题，无法导出：%(problems)s", problems="；".join(f"{p}: {m}" for p, m in problems[:5])), "error")
         return redirect(url_for(".show", contest_id=contest.id))
-    return Response(text, mimetype="application/json",
+    return Response(canonical(definition_of(contest)), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename={contest.code}.json"})
 
 
@@ -146,7 +141,7 @@ def export_definition(contest: Contest):
 
 def _save(form, save, redirect_to, template, **context):
     if form.validate_on_submit():
-        try:
+        try:  # a refused form is shown again as typed
             save()
         except services.SetupError as exc:
             db.session.rollback()
@@ -202,6 +197,7 @@ def criterion_form(contest: Contest, round_id: int | None = None, criterion_id: 
 
 @bp.route("/<int:contest_id>/<any(event, round, criterion):kind>/<int:node_id>/delete", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".show")
 def delete_node(contest: Contest, kind: str, node_id: int):
     model = {"event": Event, "round": Round, "criterion": Criterion}[kind]
     node = get_or_404(model, node_id)
@@ -209,35 +205,25 @@ def delete_node(contest: Contest, kind: str, node_id: int):
              "criterion": lambda n: n.round.event.contest_id}[kind](node)
     if owner != contest.id:
         deny(404)
-    try:
-        services.delete_node(contest, node, current_user)
-    except services.SetupError as exc:
-        db.session.rollback()
-        flash(tr(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已删除"), "success")
+    services.delete_node(contest, node, current_user)
+    db.session.commit()
+    flash(_("已删除"), "success")
     return redirect(url_for(".show", contest_id=contest.id))
-
 
 
 # --- contest staff: chief judges, judges, arbitrators ---------------------------------------------------------------
 
 @bp.route("/<int:contest_id>/members", methods=["GET", "POST"])
 @contest_access(ORGANISER)
+@refused_to(".members")
 def members(contest: Contest):
     if request.method == "POST":
-        try:
-            _member, notes = services.add_member(contest, request.form.get("username", ""),
-                                                 request.form.get("role", ""), current_user)
-        except services.SetupError as exc:
-            db.session.rollback()
-            flash(tr(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("已添加"), "success")
-            for note in notes:
-                flash(tr(note), "info")
+        _member, notes = services.add_member(contest, request.form.get("username", ""), request.form.get("role", ""),
+                                             current_user)
+        db.session.commit()
+        flash(_("已添加"), "success")
+        for note in notes:
+            flash(tr(note), "info")
         return redirect(url_for(".members", contest_id=contest.id))
     return render_template("contests/members.html", contest=contest, roles=services.MEMBER_ROLES,
                            candidates=services.member_candidates(contest))
@@ -246,8 +232,6 @@ def members(contest: Contest):
 @bp.route("/<int:contest_id>/members/<int:member_id>/delete", methods=["POST"])
 @contest_access(ORGANISER)
 def remove_member(contest: Contest, member_id: int):
-    from contestapp.contests.models import ContestMember
-
     member = get_or_404(ContestMember, member_id, contest_id=contest.id)
     notes = services.remove_member(contest, member, current_user)
     db.session.commit()

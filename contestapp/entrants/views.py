@@ -7,10 +7,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from contestapp.common.http import XLSX, download
-from contestapp.common.nav import Tab, add_tab
+from contestapp.audit.service import record
 from contestapp.auth.permissions import ADMIN, ORGANISER, contest_access, get_or_404
+from contestapp.common.http import XLSX, download
 from contestapp.common.limits import limited
+from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest
 from contestapp.entrants import services
 from contestapp.entrants.forms import RosterUploadForm
@@ -23,6 +25,8 @@ from contestapp.jobs.imports import pending_dir, queue_roster_import, queue_rows
 bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
 add_tab(Tab("entrants", N_("参赛者"), "entrants.index", (ORGANISER,), order=20,
             labels=(("merit", N_("参评单位")), ("points", N_("参评单位")))))
+
+register_refusals(bp, RosterFileError, fallback=".index")
 
 
 def _xlsx(content: bytes, filename: str) -> Response:
@@ -53,8 +57,6 @@ def template(contest: Contest):
 def export(contest: Contest):
     reveal = current_user.role == ADMIN and request.args.get("reveal") == "1"
     if reveal:
-        from contestapp.audit.service import record
-
         record(current_user, "roster.export_full", contest, contest_id=contest.id, summary="导出含完整身份证号的名单")
         db.session.commit()
     return _xlsx(roster_workbook(services.export_rows(contest, reveal)), f"{contest.name}-参赛名单.xlsx")
@@ -62,6 +64,7 @@ def export(contest: Contest):
 
 @bp.route("/import", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".index")
 def import_preview(contest: Contest):
     form = RosterUploadForm()
     if not form.validate_on_submit():
@@ -69,11 +72,7 @@ def import_preview(contest: Contest):
             flash(str(error), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     content, filename = form.file.data.read(), form.file.data.filename
-    try:
-        checked = services.check_roster(contest, content, filename)
-    except RosterFileError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".index", contest_id=contest.id))
+    checked = services.check_roster(contest, content, filename)
     token = None
     if checked.ok:
         token = secrets.token_urlsafe(16)
@@ -96,7 +95,7 @@ def import_confirm(contest: Contest):
         job = queue_roster_import(contest, pending["token"], pending["filename"], current_user)
         db.session.commit()
         return redirect(url_for("jobs.queued", job_id=job.id))
-    try:
+    try:  # the preview's file, gone meanwhile (not a refusal: a stale page)
         content = path.read_bytes()
     except FileNotFoundError:
         flash(_("导入预览已失效，请重新上传报名表"), "error")

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from contestapp.auth.models import User
 from contestapp.auth.permissions import CHIEF_JUDGE, ORGANISER, contest_access, get_or_404
 from contestapp.common.nav import Tab, add_tab
+from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
 from contestapp.domain.analytics import judge_consistency, observe, z_scores
@@ -149,8 +150,6 @@ def index(contest: Contest):
 
 def _data_or_why(event: Event, z: bool) -> tuple[dict[str, Any], Optional[str]]:
     """The figures, or empty ones and why (a definition that cannot be scored: a message, not a 500)."""
-    from contestapp.contests.definition import DefinitionFileError
-
     try:
         return analytics_data(event, z), None
     except (DefinitionFileError, ScoringError) as exc:

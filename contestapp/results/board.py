@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import func, select
 
 from contestapp.auth.permissions import public
+from contestapp.awards.services import current_grants
 from contestapp.contests.models import Event
 from contestapp.extensions import db
 from contestapp.judging.models import VOID_STATUS, RoundConfirmation, ScoreSheet, SheetStatus
@@ -85,8 +86,6 @@ def board_payload(event: Event) -> dict[str, Any]:
     current = engine.ranking(event)
     awards: dict[int, str] = {}
     if decrypted:
-        from contestapp.awards.services import current_grants  # (awards build on results: imported when needed)
-
         _, grants = current_grants(event)
         by_number = {info.number: i for i, info in current.entries.items()}
         awards = {by_number[g.number]: g.award for g in grants if g.award and g.number in by_number}

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from contestapp.extensions import db
 from contestapp.contests.cli import contest_by_ref
+from contestapp.contests.models import Round
+from contestapp.extensions import db
+from contestapp.results import engine, exports
+from contestapp.results.aggregate import rebuild
+from contestapp.results.marks import Checked, MarksFileError, check_files, disagreements, import_checked
+from contestapp.results.models import MarkBatch
+from contestapp.results.services import ResultsError, end_publicity_if_due, event_of
 
 results_cli = AppGroup("results", help="成绩与排名 / results and rankings")
 marks_cli = AppGroup("marks", help="纸质评分导入 / marks from paper")
@@ -18,19 +25,12 @@ marks_cli = AppGroup("marks", help="纸质评分导入 / marks from paper")
 @results_cli.command("rebuild-stats")
 def rebuild_stats_command():
     """重算全部评分统计（数据库触发器平时自动维护） / recompute the panel statistics from the marks."""
-    from sqlalchemy import select
-
-    from contestapp.contests.models import Round
-    from contestapp.results.aggregate import rebuild
-
     count = rebuild(db.session.scalars(select(Round.id)).all())
     db.session.commit()
     click.echo(f"已重算 {count} 条评分统计")
 
 
 def _event(contest, ref):
-    from contestapp.results.services import ResultsError, event_of
-
     try:
         return event_of(contest, ref)
     except ResultsError as exc:
@@ -42,8 +42,6 @@ def _event(contest, ref):
 @click.option("--event", "event_ref", help="赛项代码（默认：全部赛项）")
 def show_command(contest_ref, event_ref):
     """打印排名 / print the ranking computed from the raw marks."""
-    from contestapp.results import engine
-
     contest = contest_by_ref(contest_ref)
     events = [_event(contest, event_ref)] if event_ref else list(contest.events)
     for event in events:
@@ -70,8 +68,6 @@ def show_command(contest_ref, event_ref):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：标准输出）")
 def export_command(contest_ref, event_ref, fmt, output):
     """导出排名 / export the ranking: rank,entry,name,unit,total,<round codes>."""
-    from contestapp.results import engine, exports
-
     contest = contest_by_ref(contest_ref)
     event = _event(contest, event_ref)
     ranking = engine.ranking(event)
@@ -92,8 +88,6 @@ def export_command(contest_ref, event_ref, fmt, output):
 @results_cli.command("end-publicity")
 def end_publicity_command():
     """公示期满的赛项定稿（可重复执行）/ finalise events whose publicity period has ended."""
-    from contestapp.results.services import end_publicity_if_due
-
     done = end_publicity_if_due()
     db.session.commit()
     click.echo(f"定稿 {len(done['finalised'])} 个赛项；等待 {len(done['waiting'])} 个（有待仲裁的申诉或问题）")
@@ -108,9 +102,6 @@ def end_publicity_command():
               help="第二人录入的同一批评分表：两次录入完全一致才导入（双人录入核对）")
 def marks_import_command(contest_ref, path: Path, extras: Path | None, second: Path | None):
     """导入纸质评分 (.csv/.xlsx)，全部正确才导入 / import marks from paper, all or nothing."""
-    from contestapp.results.marks import Checked, MarksFileError, check_files, disagreements, import_checked
-    from contestapp.results.models import MarkBatch
-
     contest = contest_by_ref(contest_ref)
     try:
         checked = check_files(contest, path.read_bytes(), path.name,

@@ -12,11 +12,14 @@ from typing import Iterable, Optional, Sequence
 from flask import current_app
 from sqlalchemy import select
 
+from contestapp.auth.models import User
 from contestapp.certificates.fonts import load_fonts
 from contestapp.common.pdfdoc import MM, PdfDoc
 from contestapp.common.tables import csv_bytes, xlsx_bytes
 from contestapp.contests.models import Criterion, Event, Round
+from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.judging.models import Mark, ScoreSheet
 from contestapp.results.aggregate import dec, raw as _raw
 from contestapp.results.engine import Ranking
 
@@ -62,10 +65,6 @@ def ranking_rows_pdf(contest_name: str, event_name: str, round_names: Sequence[s
 
 def marks_rows(event: Event) -> Iterable[list]:
     """Every mark of the event (成绩明细表): one row per judge and criterion, with the sheet's status and source."""
-    from contestapp.auth.models import User
-    from contestapp.entrants.models import Entry
-    from contestapp.judging.models import Mark, ScoreSheet
-
     query = (select(Round.code, Entry.number, Entry.code, Criterion.code, Criterion.name, User.username,
                     _raw(Mark.value), ScoreSheet.status, ScoreSheet.source)
              .select_from(Mark).join(ScoreSheet, ScoreSheet.id == Mark.sheet_id)

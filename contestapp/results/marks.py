@@ -18,8 +18,9 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.auth.models import User
 from contestapp.common.db import plain, utcnow
+from contestapp.contests.definition import spec_of
 from contestapp.contests.finality import ensure_open_ids
-from contestapp.contests.models import Contest
+from contestapp.contests.models import Contest, Event, Round
 from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.entrants.models import Entry
 from contestapp.common.uploads import UploadError, read_table
@@ -92,9 +93,6 @@ class _Lookup:
     @staticmethod
     def build(contest: Contest) -> "_Lookup":
         self = _Lookup.__new__(_Lookup)
-        from contestapp.contests.definition import spec_of
-        from contestapp.contests.models import Event
-
         self.spec = spec_of(contest)
         self.events = {}
         for e in contest.events:
@@ -214,8 +212,6 @@ def _locate(look: _Lookup, row: dict, n: int, filename: str, out: Checked):
 
 def _check_existing(look: _Lookup, out: Checked, filename: str) -> None:
     """A sheet already submitted (tablet or an earlier import) is never overwritten by a file."""
-    from contestapp.contests.models import Round
-
     sheets = {(r[0], r[1], r[2], r[4]) for r in out.rows}
     if not sheets:
         return
@@ -234,8 +230,6 @@ def _check_existing(look: _Lookup, out: Checked, filename: str) -> None:
 
 def import_checked(contest: Contest, checked: Checked, actor, *, batch: Optional[MarkBatch] = None) -> int:
     """Write checked rows as paper score sheets (submitted) and the round facts; returns the number of marks."""
-    from contestapp.contests.models import Round
-
     assert checked.ok
     look = _Lookup.build(contest)
     ensure_open_ids(look.events[row[0]].id for row in [*checked.rows, *checked.extras])

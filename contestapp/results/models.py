@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contestapp.auth.models import User
@@ -111,8 +111,6 @@ class ImmutableSnapshotError(RuntimeError):
 @event.listens_for(ResultSnapshot, "before_update")
 def _freeze_snapshot(mapper, connection, target):
     """An effective snapshot never changes; a pending one may only collect approvals or be rejected."""
-    from sqlalchemy import inspect
-
     state = inspect(target)
     changed = {a.key for a in state.attrs if a.history.has_changes()}
     frozen = {"data", "number", "event_id", "kind", "version", "reason", "created_by_id", "created_at"}

@@ -27,7 +27,7 @@ from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-expo
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.common.formatting import local_time
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.judging.services import judged_rounds, round_confirmed
 from contestapp.results import engine
@@ -43,12 +43,12 @@ imports them. Receivers run inside the caller's transaction and never commit."""
 
 
 class ResultsError(ValueError):
-    """A workflow step is not possible now. `str()` is the Chinese message; `template` and `params` let a page show
-    it in the reader's language (`_(exc.template, **exc.params)`)."""
+    """A workflow step is not possible now. `str()` is the Chinese message; a page shows it in the reader's language
+    with `tr(exc)` (the message is a `Message`: `template` and `params`)."""
 
     def __init__(self, template: str, **params: Any):
         self.template, self.params = template, params
-        super().__init__(template % params if params else template)
+        super().__init__(Message(template, **params))
 
 
 # --- state ------------------------------------------------------------------------------------------------------

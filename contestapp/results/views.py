@@ -13,10 +13,13 @@ from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
 from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
+from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.i18n import tr
 from contestapp.results import aggregate, correction_picker, engine, exports, services
 from contestapp.results.marks import MarksFileError, check_files, confirm_batch, disagreements, discard_batch, store_batch
 from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
@@ -27,6 +30,8 @@ MIMES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "application/pdf
 
 add_tab(Tab("results", "成绩", "results.index", VIEWERS, order=60))
 add_tab(Tab("marks", "纸质评分", "results.marks", (ORGANISER,), order=55))
+
+register_refusals(bp, services.ResultsError, MarksFileError, DateTimeTextError, fallback=".index")
 
 
 def _download(content: bytes, filename: str, fmt: str) -> Response:
@@ -39,6 +44,19 @@ def _event(contest: Contest, event_id: int) -> Event:
 
 def _back(contest: Contest, event: Event):
     return redirect(url_for(".event", contest_id=contest.id, event_id=event.id))
+
+
+def _done(contest: Contest, event: Event, ok: str):
+    """A step done: commit, say so, back to the event's page (where a refusal goes too: `refused_to(".event")`)."""
+    db.session.commit()
+    flash(ok, "success")
+    return _back(contest, event)
+
+
+def _refusals_to(event: Event) -> None:
+    """A view whose URL names no event (a snapshot's, an appeal's): its refusal goes to the event's page as well
+    (the refusal handler takes the target's URL arguments from the request's)."""
+    request.view_args["event_id"] = event.id
 
 
 @bp.route("/")
@@ -63,11 +81,7 @@ def _event_page(contest: Contest, event: Event, status: int = 200, correction_ro
     (`correction_rows`/`correction_reason`, `appeal_form`: {appeal id: {"rows", "outcome", "decision"}})."""
     try:
         ranking = engine.ranking(event)
-    except Exception as exc:  # a definition that cannot be scored: show why instead of a 500
-        from contestapp.contests.definition import DefinitionFileError
-
-        if not isinstance(exc, (DefinitionFileError, ScoringError)):
-            raise
+    except (DefinitionFileError, ScoringError) as exc:  # a definition that cannot be scored: show why, not a 500
         flash(_("无法计算成绩：%(why)s", why=exc), "error")
         ranking = None
     state = services.state_of(event, create=False)
@@ -132,69 +146,58 @@ def marks_export(contest: Contest, event_id: int):
                      "xlsx")
 
 
-def _message(exc: services.ResultsError) -> str:
-    return _(exc.template, **exc.params) if exc.params else _(str(exc))
-
-
-def _run(action, contest: Contest, event: Event, ok: str):
-    try:
-        action()
-    except services.ResultsError as exc:
-        db.session.rollback()
-        flash(_message(exc), "error")
-    else:
-        db.session.commit()
-        flash(ok, "success")
-    return _back(contest, event)
-
-
 @bp.route("/events/<int:event_id>/settings", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def settings(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     f = request.form
-    return _run(lambda: services.update_settings(
+    services.update_settings(
         event, current_user, appeal_hours=f.get("appeal_hours", 2, type=int),
         publicity_days=f.get("publicity_days", 5, type=int), board_enabled=f.get("board_enabled") == "1",
-        public_names=f.get("public_names") == "1"), contest, event, _("设置已保存"))
+        public_names=f.get("public_names") == "1")
+    return _done(contest, event, _("设置已保存"))
 
 
 @bp.route("/events/<int:event_id>/end", methods=["POST"])
 @contest_access(ORGANISER, CHIEF_JUDGE)
+@refused_to(".event")
 def record_end(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    try:
-        when = local_datetime(request.form.get("ended_at")) or utcnow()
-    except DateTimeTextError as exc:
-        flash(str(exc), "error")
-        return _back(contest, event)
-    return _run(lambda: services.record_end(event, current_user, when), contest, event, _("已记录赛项结束时间"))
+    services.record_end(event, current_user, local_datetime(request.form.get("ended_at")) or utcnow())
+    return _done(contest, event, _("已记录赛项结束时间"))
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def publish(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.publish_preliminary(event, current_user), contest, event, _("公示成绩已发布"))
+    services.publish_preliminary(event, current_user)
+    return _done(contest, event, _("公示成绩已发布"))
 
 
 @bp.route("/events/<int:event_id>/finalise", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def finalise(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.finalise(event, current_user), contest, event, _("成绩已定稿，奖项已评定"))
+    services.finalise(event, current_user)
+    return _done(contest, event, _("成绩已定稿，奖项已评定"))
 
 
 @bp.route("/events/<int:event_id>/reopen", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def reopen(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.reopen(event, request.form.get("reason", ""), current_user), contest, event,
-                _("成绩已重新开放；更正评分后请提出更正版本，经两人批准后生效"))
+    services.reopen(event, request.form.get("reason", ""), current_user)
+    return _done(contest, event, _("成绩已重新开放；更正评分后请提出更正版本，经两人批准后生效"))
 
 
 @bp.route("/events/<int:event_id>/mark-corrections", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def correct_marks(contest: Contest, event_id: int):
     """The correction picker's rows (entry, round.criterion, judge, new value) or the text format (`changes`, one
     per line) become the same list of changes; a refused list is shown again as chosen, with the message on its row
@@ -202,29 +205,27 @@ def correct_marks(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     reason = request.form.get("reason", "")
     if request.form.get("changes") is not None:  # the text format (as in the appeal ruling)
-        return _run(lambda: services.correct_marks(event, services.parse_mark_changes(event, request.form["changes"]),
-                                                   reason, current_user),
-                    contest, event, _("评分已更正（原分数已记入审计日志）"))
+        services.correct_marks(event, services.parse_mark_changes(event, request.form["changes"]), reason,
+                               current_user)
+        return _done(contest, event, _("评分已更正（原分数已记入审计日志）"))
     rows = correction_picker.rows_from(request.form)
-    try:
-        services.correct_marks(event, correction_picker.changes_from(event, rows, _message), reason, current_user)
+    try:  # a refused list is shown again with the rows as chosen (nothing typed is lost)
+        services.correct_marks(event, correction_picker.changes_from(event, rows, tr), reason, current_user)
     except services.ResultsError as exc:
         db.session.rollback()
         _row_error(exc, rows)
         return _event_page(contest, event, 400, rows, reason)
-    db.session.commit()
-    flash(_("评分已更正（原分数已记入审计日志）"), "success")
-    return _back(contest, event)
+    return _done(contest, event, _("评分已更正（原分数已记入审计日志）"))
 
 
 def _row_error(exc: services.ResultsError, rows: list) -> None:
     """Show a refused change on its row (`exc.row`, set by the service) or, if it is about the whole list, above."""
     row = getattr(exc, "row", None)
     if row is not None and 0 <= row < len(rows):
-        rows[row].error = _message(exc)
+        rows[row].error = tr(exc)
         flash(_("有 %(n)s 行更正不能保存，请按各行提示修改", n=1), "error")
     else:
-        flash(_message(exc), "error")
+        flash(tr(exc), "error")
 
 
 @bp.route("/events/<int:event_id>/entries/<int:entry_id>/marks.json")
@@ -238,10 +239,11 @@ def entry_marks(contest: Contest, event_id: int, entry_id: int):
 
 @bp.route("/events/<int:event_id>/corrections", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".event")
 def propose_correction(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    return _run(lambda: services.propose_correction(event, request.form.get("reason", ""), current_user),
-                contest, event, _("更正版本已创建，待两人批准"))
+    services.propose_correction(event, request.form.get("reason", ""), current_user)
+    return _done(contest, event, _("更正版本已创建，待两人批准"))
 
 
 @bp.route("/snapshots/<int:snapshot_id>")
@@ -257,18 +259,21 @@ def snapshot(contest: Contest, snapshot_id: int):
 
 @bp.route("/snapshots/<int:snapshot_id>/<any(approve,reject):action>", methods=["POST"])
 @contest_access(ORGANISER, CHIEF_JUDGE)
+@refused_to(".event")
 def decide_correction(contest: Contest, snapshot_id: int, action: str):
     snap = db.session.get(ResultSnapshot, snapshot_id)
     if snap is None or snap.event.contest_id != contest.id:
         abort(404)
-    fn = services.approve_correction if action == "approve" else services.reject_correction
-    return _run(lambda: fn(snap, current_user), contest, snap.event, _("已记录"))
+    _refusals_to(snap.event)
+    (services.approve_correction if action == "approve" else services.reject_correction)(snap, current_user)
+    return _done(contest, snap.event, _("已记录"))
 
 
 # --- appeals ------------------------------------------------------------------------------------------------------
 
 @bp.route("/events/<int:event_id>/appeals", methods=["POST"])
 @contest_access(ORGANISER, ARBITRATOR)
+@refused_to(".event")
 def lodge_appeal(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     f = request.form
@@ -279,43 +284,35 @@ def lodge_appeal(contest: Contest, event_id: int):
         if entry is None:
             flash(_("找不到参赛编号或加密号 %(entry)s", entry=f["entry"]), "error")
             return _back(contest, event)
-    try:
-        lodged_at = local_datetime(f.get("lodged_at"))
-    except DateTimeTextError as exc:
-        flash(str(exc), "error")
-        return _back(contest, event)
-    return _run(lambda: services.lodge_appeal(event, entry, f.get("appellant", ""), f.get("text", ""), current_user,
-                                              lodged_at), contest, event, _("申诉已登记"))
+    services.lodge_appeal(event, entry, f.get("appellant", ""), f.get("text", ""), current_user,
+                          local_datetime(f.get("lodged_at")))
+    return _done(contest, event, _("申诉已登记"))
 
 
 @bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
 @contest_access(ARBITRATOR)
+@refused_to(".event")
 def decide_appeal(contest: Contest, appeal_id: int):
     appeal = db.session.get(Appeal, appeal_id)
     if appeal is None or appeal.event.contest_id != contest.id:
         abort(404)
     f = request.form
     event = appeal.event
+    _refusals_to(event)
     if f.get("changes") is not None:  # the text format, one change per line
-        try:
-            changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
-        except services.ResultsError as exc:
-            flash(_message(exc), "error")
-            return _back(contest, event)
-        return _run(lambda: services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""),
-                                                   current_user, changes), contest, event, _("仲裁决定已记录"))
+        changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
+        services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""), current_user, changes)
+        return _done(contest, event, _("仲裁决定已记录"))
     rows = correction_picker.rows_from(f)  # the picker's rows, checked by the same rule as the text format
-    try:
-        changes = correction_picker.changes_from(event, rows, _message, entry=appeal.entry, required=False)
+    try:  # a refused ruling is shown again with its rows, outcome and text as entered (nothing typed is lost)
+        changes = correction_picker.changes_from(event, rows, tr, entry=appeal.entry, required=False)
         services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""), current_user, changes)
     except services.ResultsError as exc:
         db.session.rollback()
         _row_error(exc, rows)
         kept = {"rows": rows, "outcome": f.get("outcome", ""), "decision": f.get("decision", "")}
         return _event_page(contest, event, 400, appeal_form={appeal.id: kept})
-    db.session.commit()
-    flash(_("仲裁决定已记录"), "success")
-    return _back(contest, event)
+    return _done(contest, event, _("仲裁决定已记录"))
 
 
 # --- paper marks (双人录入核对) -------------------------------------------------------------------------------------
@@ -330,6 +327,7 @@ def marks(contest: Contest):
 
 @bp.route("/marks/batches", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".marks")
 def upload_batch(contest: Contest):
     upload = request.files.get("file")
     extras = request.files.get("extras")
@@ -343,21 +341,12 @@ def upload_batch(contest: Contest):
         if pair is None or pair.contest_id != contest.id:
             abort(404)
     has_extras = extras is not None and bool(extras.filename)
-    try:
-        checked = check_files(contest, upload.read(), upload.filename, extras.read() if has_extras else None,
-                              extras.filename if has_extras else "")
-    except MarksFileError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".marks", contest_id=contest.id))
+    checked = check_files(contest, upload.read(), upload.filename, extras.read() if has_extras else None,
+                          extras.filename if has_extras else "")
     if not checked.ok:
         return render_template("results/marks_errors.html", contest=contest, problems=checked.problems,
                                filename=upload.filename), 400
-    try:
-        batch = store_batch(contest, checked, current_user, upload.filename, extras.filename if has_extras else None,
-                            pair)
-    except MarksFileError as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for(".marks", contest_id=contest.id))
+    batch = store_batch(contest, checked, current_user, upload.filename, extras.filename if has_extras else None, pair)
     db.session.commit()
     flash(_("已保存录入批次 #%(id)s（%(n)s 条评分），尚未计入成绩", id=batch.id, n=len(checked.rows)), "success")
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
@@ -381,28 +370,21 @@ def batch(contest: Contest, batch_id: int):
 
 @bp.route("/marks/batches/<int:batch_id>/confirm", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".batch")
 def confirm(contest: Contest, batch_id: int):
     batch = _batch(contest, batch_id)
-    try:
-        count = confirm_batch(contest, batch, current_user)
-    except MarksFileError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("两次录入一致，已导入 %(n)s 条评分", n=count), "success")
+    count = confirm_batch(contest, batch, current_user)
+    db.session.commit()
+    flash(_("两次录入一致，已导入 %(n)s 条评分", n=count), "success")
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
 
 @bp.route("/marks/batches/<int:batch_id>/discard", methods=["POST"])
 @contest_access(ORGANISER)
+@refused_to(".marks")
 def discard(contest: Contest, batch_id: int):
     batch = _batch(contest, batch_id)
-    try:
-        discard_batch(batch, current_user)
-    except MarksFileError as exc:
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("已作废"), "success")
+    discard_batch(batch, current_user)
+    db.session.commit()
+    flash(_("已作废"), "success")
     return redirect(url_for(".marks", contest_id=contest.id))
