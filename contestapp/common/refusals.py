@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, request, url_for
 
 from contestapp.extensions import db
 from contestapp.i18n import tr
@@ -33,6 +33,12 @@ def refused_to(endpoint: str, anchor: str | None = None) -> Callable:
         view.refused_anchor = anchor  # type: ignore[attr-defined]
         return view
     return mark
+
+
+def refusals_go_to(endpoint: str, **values) -> None:
+    """For this request: a refusal goes back to `endpoint` with these URL values (a view whose own URL does not name
+    what the page to go back to needs, e.g. an appeal's ruling going back to its event's page)."""
+    g.refused_url = url_for(endpoint, **values)
 
 
 def register_refusals(bp: Blueprint, *errors: type[Exception], fallback: str) -> None:
@@ -60,6 +66,8 @@ def refusal_response(error: Exception, fallback: str):
 
 
 def back_url(fallback: str) -> str:
+    if "refused_url" in g:
+        return g.refused_url
     view = current_app.view_functions.get(request.endpoint or "")
     endpoint = getattr(view, "refused_to", None)
     if endpoint is None:

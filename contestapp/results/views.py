@@ -13,7 +13,7 @@ from contestapp.common.http import XLSX, download
 from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
 from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
-from contestapp.common.refusals import refused_to, register_refusals
+from contestapp.common.refusals import refusals_go_to, refused_to, register_refusals
 from contestapp.contests.definition import DefinitionFileError
 from contestapp.contests.models import Contest, Event
 from contestapp.domain import ScoringError
@@ -51,12 +51,6 @@ def _done(contest: Contest, event: Event, ok: str):
     db.session.commit()
     flash(ok, "success")
     return _back(contest, event)
-
-
-def _refusals_to(event: Event) -> None:
-    """A view whose URL names no event (a snapshot's, an appeal's): its refusal goes to the event's page as well
-    (the refusal handler takes the target's URL arguments from the request's)."""
-    request.view_args["event_id"] = event.id
 
 
 @bp.route("/")
@@ -264,7 +258,7 @@ def decide_correction(contest: Contest, snapshot_id: int, action: str):
     snap = db.session.get(ResultSnapshot, snapshot_id)
     if snap is None or snap.event.contest_id != contest.id:
         abort(404)
-    _refusals_to(snap.event)
+    refusals_go_to(".event", contest_id=contest.id, event_id=snap.event.id)
     (services.approve_correction if action == "approve" else services.reject_correction)(snap, current_user)
     return _done(contest, snap.event, _("已记录"))
 
@@ -298,7 +292,7 @@ def decide_appeal(contest: Contest, appeal_id: int):
         abort(404)
     f = request.form
     event = appeal.event
-    _refusals_to(event)
+    refusals_go_to(".event", contest_id=contest.id, event_id=event.id)
     if f.get("changes") is not None:  # the text format, one change per line
         changes = services.parse_mark_changes(event, f.get("changes"), appeal.entry)
         services.decide_appeal(appeal, f.get("outcome") == "upheld", f.get("decision", ""), current_user, changes)
