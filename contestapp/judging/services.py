@@ -5,9 +5,10 @@ raise JudgingError, and never commit."""
 from __future__ import annotations
 
 from contestapp.judging.common import (  # noqa: F401
-    EDITABLE, JudgingError, NOTE_KINDS, OPTIONAL_KINDS, as_text, judge_code, local_today, round_confirmed)
+    EDITABLE, JudgingError, OPTIONAL_KINDS, as_text, judge_code, local_today, round_confirmed)
 from contestapp.judging.criteria import (  # noqa: F401
-    assigned_criteria, contest_kind, criterion_json, criterion_spec, notes_by_sheet, reason_rules, sheet_total)
+    assigned_criteria, contest_kind, criterion_json, criterion_spec, sheet_total)
+from contestapp.judging.notes import notes_by_sheet, reason_rules  # noqa: F401
 from contestapp.judging.assignments import (  # noqa: F401
     assign, declare_conflict, ensure_member, ensure_sheets, is_recused, sync_unit_recusals, unassign)
 from contestapp.judging.draws import (  # noqa: F401

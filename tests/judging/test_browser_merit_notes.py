@@ -104,7 +104,7 @@ def test_tablet_asks_for_the_reason_of_a_deduction(merit_served, chromium):
         tablet.close()
     from contestapp.extensions import db
     from contestapp.judging.models import ScoreSheet
-    from contestapp.merit.models import MarkNote
+    from contestapp.judging.models import MarkNote
 
     with app.app_context():
         notes = db.session.scalars(select(MarkNote.note)).all()
