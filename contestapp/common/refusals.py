@@ -3,7 +3,8 @@
     register_refusals(bp, CraftsmanError, fallback=".console")
 
     @bp.route(...)
-    @refused_to(".naming")          # optional: where a refused form goes back to
+    @refused_to(".naming")          # optional: where a refused form goes back to (and to which part of the page,
+                                    # e.g. @refused_to(".setup", "#cards"))
     def confirm(contest): ...       # calls the service and commits; no try/except
 
 The handler rolls the transaction back (or commits it when the error says `keeps_changes`, e.g. a counted failed
@@ -25,10 +26,12 @@ from contestapp.extensions import db
 from contestapp.i18n import tr
 
 
-def refused_to(endpoint: str) -> Callable:
-    """Where the blueprint's refusal handler sends the user back to when this view's action is refused."""
+def refused_to(endpoint: str, anchor: str = "") -> Callable:
+    """Where the blueprint's refusal handler sends the user back to when this view's action is refused; `anchor`
+    ("#cards") the part of that page."""
     def mark(view: Callable) -> Callable:
         view.refused_to = endpoint  # type: ignore[attr-defined]
+        view.refused_anchor = anchor  # type: ignore[attr-defined]
         return view
     return mark
 
@@ -71,4 +74,4 @@ def back_url(fallback: str) -> str:
     args = {k: v for k, v in (request.view_args or {}).items() if k in needed}
     if set(args) != needed:  # the target needs what this request does not name: the home page
         return url_for("main.index")
-    return url_for(endpoint, **args)
+    return url_for(endpoint, **args) + getattr(view, "refused_anchor", "")
