@@ -64,10 +64,11 @@ def card_login():
     if form.validate_on_submit():
         try:
             card = cards.card_login(form.code.data, form.pin.data, request.remote_addr or "")
-        except CardLoginError as exc:
+        except CardLoginError as exc:  # the form is shown again with the card number typed
             db.session.commit()  # keep the failure for rate limiting
             flash(_(exc.template, **exc.params), "error")
-            return render_template("judging/card_login.html", form=form), 401
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+            return render_template("judging/card_login.html", form=form), exc.status, headers
         login_user(card.judge)
         session["card_id"] = card.id
         db.session.commit()
