@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from contestapp.common.http import PDF, download
 from contestapp.audit.models import AuditEntry
+from contestapp.audit.service import record
 from contestapp.auth.models import User
 from contestapp.auth.permissions import (
     CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, contest_roles, get_or_404, public, roles_required)
@@ -209,8 +210,6 @@ def draw_sheet(contest: Contest, event_id: int):
     rows = [{**lot, "number": people.get(lot["entry_id"], ("", "", ""))[0],
              "name": people.get(lot["entry_id"], ("", "", ""))[1],
              "unit": people.get(lot["entry_id"], ("", "", ""))[2] or ""} for lot in d.lots]
-    from contestapp.audit.service import record
-
     record(current_user, "draw.print", d, contest_id=contest.id, summary=f"打印 {event.name} 抽签记录表")
     db.session.commit()
     return _pdf(pdf.draw_sheet_pdf(contest, event, d, rows), f"{event.name}-抽签记录表.pdf")
@@ -310,8 +309,6 @@ def cards_pdf(contest: Contest):
     cards = [c for c in db.session.scalars(select(JudgeCard).where(
         JudgeCard.contest_id == contest.id, JudgeCard.revoked_at.is_(None)).order_by(JudgeCard.id))]
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    from contestapp.audit.service import record
-
     record(current_user, "card.print", contest, contest_id=contest.id, summary=f"打印 {len(cards)} 张登录卡")
     db.session.commit()
     return _pdf(pdf.cards_pdf(contest, cards, base), f"{contest.name}-裁判登录卡.pdf")
