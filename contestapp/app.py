@@ -69,6 +69,13 @@ RECIPIENT_PROVIDERS = [
 ]
 
 
+# Each area whose kinds of contest ask a reason for some marks registers its rule here (contestapp.judging.notes;
+# the judging area imports none of them).
+NOTE_RULES = [
+    "contestapp.merit.sheets",
+]
+
+
 # Each area with scheduled jobs registers them with `@job` in its own module (contestapp.jobs.runner).
 JOB_MODULES = [
     "contestapp.jobs.tasks",
@@ -134,7 +141,7 @@ def create_app(config=None) -> Flask:
     for spec in BLUEPRINTS:
         module, attr = spec.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
-    for module in RECIPIENT_PROVIDERS + JOB_MODULES:
+    for module in RECIPIENT_PROVIDERS + NOTE_RULES + JOB_MODULES:
         importlib.import_module(module)
 
     cli.register(app)

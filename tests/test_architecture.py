@@ -139,23 +139,12 @@ def test_every_area_has_a_layer():
     assert {_area(m) for m in MODULES} - placed == set()
 
 
-# Known upward imports, each to be removed (see the issue 13 note): the judging area reads the merit rule for which
-# marks need a reason and stores those reasons in the merit area's table. The fix is a note-rules registry in
-# judging that merit fills, as certificates learn their recipients.
-KNOWN_UPWARD = {
-    ("contestapp.judging.criteria", "contestapp.merit.models"),
-    ("contestapp.judging.criteria", "contestapp.merit.sheets"),
-    ("contestapp.judging.sheets", "contestapp.merit.models"),
-    ("contestapp.judging.sheets", "contestapp.merit.sheets"),
-}
-
-
 def test_areas_import_only_areas_below_them():
     level = {area: i for i, layer in enumerate(LAYERS) for area in layer}
     upward = defaultdict(set)
     for module, imported in GRAPH.items():
         for other in imported:
-            if (_web(module) and not _web(other)) or (module, other) in KNOWN_UPWARD:
+            if _web(module) and not _web(other):
                 continue  # a page may use any area's services
             if (_web(other) and not _web(module)) or level[_area(other)] > level[_area(module)]:
                 upward[f"{_area(module)} → {_area(other)}"].add(f"{module} imports {other}")

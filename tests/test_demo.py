@@ -59,7 +59,8 @@ def test_demo_has_one_event_final_and_one_in_progress_dated_from_today(app):
 
     from contestapp.awards.models import AwardGrant
     from contestapp.demo import create_demo
-    from contestapp.judging.services import decryption_of, judged_rounds, round_confirmed
+    from contestapp.judging.common import round_confirmed
+    from contestapp.judging.signoff import decryption_of, judged_rounds
     from contestapp.results import services as results
     from contestapp.results.models import Appeal
 

@@ -46,6 +46,7 @@ DATA_COLUMNS = {
     "judging.Recusal": ["reason"],
     "judging.ScoreSheet": ["returned_reason"],
     "judging.TieDecision": ["reason"],
+    "judging.MarkNote": ["note", "document_no"],
     "results.Appeal": ["appellant", "text", "decision"],
     "results.ResultSnapshot": ["reason", "data"],
     "awards.AwardGrant": ["name", "reason"],
@@ -57,7 +58,6 @@ DATA_COLUMNS = {
     "merit.HonourRule": ["label"],
     "merit.RankReward": ["label"],
     "merit.Honour": ["label", "entrant_name", "unit_name"],
-    "merit.MarkNote": ["note", "document_no"],
     "merit.SelfMark": ["note"],
     "merit.AnnualReview": ["note"],
     "merit.Evidence": ["filename", "note", "review_note"],
@@ -201,7 +201,7 @@ def build_skills() -> dict:
     from contestapp.contests.models import Contest
     from contestapp.demo import DEMO_CODE, _assigned_codes, create_demo
     from contestapp.entrants.models import Entry
-    from contestapp.judging import services as judging
+    from contestapp.judging.signoff import return_sheet
     from contestapp.judging.models import ScoreSheet
     from contestapp.results import services as results
     from contestapp.results.marks import check_files, store_batch
@@ -221,7 +221,7 @@ def build_skills() -> dict:
 
     submitted = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
         ScoreSheet.round.has(event_id=second.id), ScoreSheet.status == "submitted").order_by(ScoreSheet.id)).first()
-    judging.return_sheet(submitted, chief, "第二项评分与记录不符，请复核")
+    return_sheet(submitted, chief, "第二项评分与记录不符，请复核")
     open_sheet = db.session.scalars(select(ScoreSheet).join(ScoreSheet.round).where(
         ScoreSheet.round.has(event_id=second.id), ScoreSheet.status != "submitted").order_by(ScoreSheet.id)).first()
     keyings = []

@@ -3,7 +3,8 @@
     register_refusals(bp, CraftsmanError, fallback=".console")
 
     @bp.route(...)
-    @refused_to(".naming")          # optional: where a refused form goes back to
+    @refused_to(".naming")          # optional: where a refused form goes back to (and to which part of the page,
+                                    # e.g. @refused_to(".setup", "cards"))
     def confirm(contest): ...       # calls the service and commits; no try/except
 
 The handler rolls the transaction back (or commits it when the error says `keeps_changes`, e.g. a counted failed

@@ -28,7 +28,8 @@ from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.judging.models import Recusal
-from contestapp.judging.services import is_recused as judging_recused, judge_code
+from contestapp.judging.assignments import is_recused as judging_recused
+from contestapp.judging.common import judge_code
 
 
 # --- nominations -------------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from contestapp.domain.types import ONE
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
-from contestapp.judging import services as judging
+from contestapp.judging.assignments import assign
+from contestapp.judging.common import JudgingError
 from contestapp.judging.models import Mark, Recusal, ScoreSheet, SheetStatus, VOID_STATUS
 from contestapp.results.inputs import entry_inputs
 
@@ -104,7 +105,7 @@ def start_review(call: CraftsmanCall, actor, acknowledged: bool = False) -> int:
 
 def _open_round(contest: Contest, code: str, actor) -> Round | None:
     """The tablet path: every expert of the panel gets a judging Assignment for the round, which creates their
-    (empty) sheets for every coded entry and leaves out the recused pairs (`judging.services.assign` ->
+    (empty) sheets for every coded entry and leaves out the recused pairs (`judging.assignments.assign` ->
     `ensure_sheets`). The craftsman recusal rule is written as judging Recusal rows first (`_record_recusals`), so
     the judging flow and this module read one set of rows; `sync_unit_recusals` skips pairs already recorded."""
     rnd = round_of(contest, code)
@@ -114,8 +115,8 @@ def _open_round(contest: Contest, code: str, actor) -> Round | None:
     db.session.flush()
     try:
         for expert in experts_of(contest):
-            judging.assign(contest, expert, [rnd], None, actor)
-    except judging.JudgingError as exc:
+            assign(contest, expert, [rnd], None, actor)
+    except JudgingError as exc:
         raise CraftsmanError(exc.message) from None
     return rnd
 

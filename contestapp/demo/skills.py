@@ -20,8 +20,11 @@ from contestapp.common.db import utcnow
 from contestapp.demo.common import PASSWORD, World
 from contestapp.extensions import db
 from contestapp.judging.models import Assignment, JudgeCard, Mark, ScoreSheet, SheetStatus
-from contestapp.judging.services import (
-    assign, confirm_round, decrypt_event, draw_event, issue_card, judged_rounds, signature_of)
+from contestapp.judging.assignments import assign
+from contestapp.judging.cards import issue_card
+from contestapp.judging.draws import draw_event
+from contestapp.judging.sheets import signature_of
+from contestapp.judging.signoff import confirm_round, decrypt_event, judged_rounds
 from contestapp.results import services as results
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city-skills.json"

@@ -20,6 +20,7 @@ from contestapp.judging import sheets
 from contestapp.judging.assignments import declare_conflict
 from contestapp.judging.common import JudgingError, local_today
 from contestapp.judging.models import JudgeCard, SheetRequest, SheetStatus
+from contestapp.judging.openapi import document
 from contestapp.judging.requests import request_change
 from contestapp.judging.sheets import (
     DuplicateKey, judge_assignments, load_sheet_for_judge, replay_or_refuse, sheet_for_judge, submit_sheet)
@@ -139,6 +140,4 @@ def _requested(req: SheetRequest):
 @bp.get("/openapi.json")
 @public
 def openapi():
-    from contestapp.judging.openapi import document
-
     return jsonify(document())

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from contestapp.audit.service import record
 from contestapp.auth.models import Organisation, User
 from contestapp.common.db import insert_ignore, utcnow
+from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.finality import ensure_open, ensure_rounds_open, is_final
 from contestapp.contests.models import Contest, ContestMember, Event, Round
 from contestapp.contests.signals import member_added
 from contestapp.domain.recusal import Affiliation, unit_key
+from contestapp.domain.types import SCORED_KINDS
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
@@ -105,8 +107,6 @@ def sync_unit_recusals(rnd: Round) -> int:
 
 def _members_scored(event: Event) -> bool:
     """Whether the event ranks teams as the sum of their members' results (then only the members are marked)."""
-    from contestapp.contests.definition import DefinitionFileError, spec_of
-
     try:
         spec = spec_of(event.contest).event(event.code)
     except DefinitionFileError:  # reported on the console; the sheets follow the draw meanwhile
@@ -175,8 +175,6 @@ def assign_round(contest: Contest, rnd: Round, picks: dict[int, list[str] | None
     """The judges of one round from the organiser's picker: judge id -> criterion codes (None = all of the round);
     a judge left out is taken off the round. Each judge goes through `assign` (the same checks as any other way of
     assigning); a scored criterion no judge marks is refused (the round could never be scored: `score_round`)."""
-    from contestapp.domain.types import SCORED_KINDS
-
     if rnd.event.contest_id != contest.id:
         raise JudgingError("not_found", N_("轮次不属于该竞赛"), 404)
     if picks:

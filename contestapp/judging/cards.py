@@ -21,7 +21,20 @@ CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 
 
 class CardLoginError(LoginError):
-    """A refused card login (same shape as a refused password login)."""
+    """A refused card login (same shape as a refused password login): 401."""
+
+    retry_after: int | None = None
+
+
+class CardLocked(CardLoginError):
+    """Too many failed PINs for the card, or from the address (`auth.throttle`): 429, like every other limit
+    (`common.limits`), with the message's minutes as Retry-After (seconds)."""
+
+    status = 429
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.params.get("minutes") or 1) * 60
 
 
 def _new_card_code() -> str:
@@ -74,7 +87,7 @@ def card_login(code: str, pin: str, address: str) -> JudgeCard:
     try:
         throttle.check(key, address)
     except throttle.Throttled as exc:
-        raise CardLoginError(exc.template, **exc.params) from None
+        raise CardLocked(exc.template, **exc.params) from None
     card = db.session.scalar(select(JudgeCard).where(JudgeCard.code == code))
     # bytes, not str: compare_digest refuses non-ASCII text (a full-width digit typed on a tablet) with a TypeError
     if card is None or not secrets.compare_digest(card.pin.encode(), pin.strip().encode()):

@@ -18,7 +18,6 @@ from contestapp.judging.models import RoundConfirmation, SheetStatus
 
 EDITABLE = (SheetStatus.DRAFT.value, SheetStatus.RETURNED.value)
 OPTIONAL_KINDS = ("bonus", "veto")  # exception-only: no mark means no bonus / no veto
-NOTE_KINDS = ("merit", "points")  # contests whose every deduction, bonus and veto must say why, on the tablet too
 
 
 class JudgingError(Exception):

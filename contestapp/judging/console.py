@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from contestapp.common.db import plain
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
 from contestapp.domain import ScoringError
@@ -19,14 +20,14 @@ from contestapp.extensions import db
 from contestapp.judging.models import Assignment, Recusal, TieDecision
 from contestapp.judging.common import judge_code
 from contestapp.judging.grid import Grid, marks_grid
+from contestapp.results import engine
+from contestapp.results.aggregate import event_spec
+from contestapp.results.inputs import entry_inputs
 
 
 def round_grid(rnd: Round, view: str = "") -> Grid:
     """The chief judge's marks grid of a round (`grid.marks_grid`) over the results area's inputs: the submitted
     sheets' marks as the results engine reads them, scored by the one engine in `contestapp.domain`."""
-    from contestapp.results.aggregate import event_spec
-    from contestapp.results.inputs import entry_inputs
-
     try:
         spec = event_spec(rnd.event)
     except (DefinitionFileError, AssertionError):
@@ -113,8 +114,6 @@ def event_ties(contest: Contest, event: Event) -> EventTies:
     """Ties in places that may not be shared (排名不并列) the chain cannot break, and the stale decisions, from the
     results engine's ranking (`contestapp.results.engine.ranking`: the same figures as the results pages, teams
     ranked on their members' results included). While an entry has no result yet the ties are held back."""
-    from contestapp.results import engine
-
     try:
         spec = spec_of(contest).event(event.code)
     except DefinitionFileError:
@@ -157,6 +156,4 @@ def tie_decisions(event: Event) -> list[tuple[TieDecision, tuple[Entry, ...]]]:
 
 
 def decimal_text(value: Decimal | None) -> str:
-    from contestapp.common.db import plain
-
     return "" if value is None else format(plain(value), "f")

@@ -1,16 +1,16 @@
-"""Criteria as the tablet and the domain see them, running totals, and the reasons merit contests require."""
+"""Criteria as the tablet and the domain see them, and running totals."""
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from contestapp.contests.models import Contest, Criterion, Round
+from contestapp.contests.models import Contest, Criterion
 from contestapp.domain.types import Choice, CriterionSpec
 from contestapp.extensions import db
-from contestapp.judging.common import NOTE_KINDS, as_text
+from contestapp.judging.common import as_text
+
 
 def criterion_spec(c: Criterion) -> CriterionSpec:
     rules = c.rules or {}
@@ -21,8 +21,8 @@ def criterion_spec(c: Criterion) -> CriterionSpec:
 
 
 def criterion_json(c: Criterion, reasons: dict[str, tuple[bool, bool]] | None = None) -> dict[str, Any]:
-    """`reasons`: criterion code -> (a non-zero mark needs a reason, it needs a document number) in a merit contest
-    (see `reason_rules`); other contests need neither."""
+    """`reasons`: criterion code -> (a non-zero mark needs a reason, it needs a document number) in a contest
+    whose kind asks for reasons (`judging.notes.reason_rules`); other contests need neither."""
     rules = c.rules or {}
     need_note, need_doc = (reasons or {}).get(c.code, (False, False))
     return {"id": c.id, "code": c.code, "name": c.name, "kind": c.kind, "max": as_text(c.max), "min": as_text(c.min),
@@ -33,36 +33,8 @@ def criterion_json(c: Criterion, reasons: dict[str, tuple[bool, bool]] | None = 
             "note_required": need_note, "document_required": need_doc}
 
 
-# --- reasons of deductions in merit contests (merit_mark_notes) --------------------------------------------------
-
-
 def contest_kind(contest_id: int) -> str | None:
     return db.session.scalar(select(Contest.kind).where(Contest.id == contest_id))
-
-
-def reason_rules(rnd: Round) -> dict[str, tuple[bool, bool]]:
-    """criterion code -> (a non-zero mark needs a reason, it needs a document number) for a merit/points round, from
-    the merit rule `merit.sheets.note_required` (asked with a non-zero value); {} for other contests."""
-    contest = rnd.event.contest
-    if contest.kind not in NOTE_KINDS:
-        return {}
-    from contestapp.merit.sheets import criterion_specs, note_required
-
-    rspec = criterion_specs(contest, rnd)
-    return {spec.code: note_required(spec, Decimal(1), contest.kind) for spec in rspec.criteria}
-
-
-def notes_by_sheet(sheet_ids: list[int]) -> dict[int, dict[str, dict[str, str | None]]]:
-    """sheet id -> {criterion id (text): {"note", "document_no"}}."""
-    from contestapp.merit.models import MarkNote
-
-    out: dict[int, dict[str, dict[str, str | None]]] = defaultdict(dict)
-    if sheet_ids:
-        for sid, cid, note, doc in db.session.execute(select(
-                MarkNote.sheet_id, MarkNote.criterion_id, MarkNote.note, MarkNote.document_no).where(
-                MarkNote.sheet_id.in_(sheet_ids))):
-            out[sid][str(cid)] = {"note": note, "document_no": doc}
-    return out
 
 
 def assigned_criteria(rnd_criteria: list[Criterion], assignment_criteria: list | None) -> list[Criterion]:

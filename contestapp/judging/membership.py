@@ -13,13 +13,13 @@ from contestapp.contests.models import Contest, Event, Round
 from contestapp.contests.signals import member_removed
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
-from contestapp.judging.common import EDITABLE, NOTE_KINDS, judge_code
+from contestapp.judging.common import EDITABLE, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, JudgeCard, ScoreSheet, SheetRequest, SheetStatus
 
 
 # Contests whose area takes back its own sheets (merit, craftsman receive the same signal); their assignments and
 # cards still end here.
-OWN_RECEIVERS = (*NOTE_KINDS, "craftsman")
+OWN_RECEIVERS = ("merit", "points", "craftsman")
 
 
 @member_removed.connect

@@ -109,6 +109,21 @@ class EntryRound(db.Model):
     time: Mapped[Decimal | None] = mapped_column(Fixed)  # seconds
 
 
+
+class MarkNote(db.Model):
+    """Why a mark was given, where the contest's kind asks for it (`judging.notes`): the reason for an assessor's
+    deduction, bonus, adjustment or veto, with the notice's number (文号). The table keeps the name it was created with
+    in the merit area."""
+
+    __tablename__ = "merit_mark_notes"
+    __table_args__ = (UniqueConstraint("sheet_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(String(500))
+    document_no: Mapped[str | None] = mapped_column(String(100))  # 文号 of a 通报批评 / 表扬
+
 # --- judging workflow: draws, login cards, assignments, recusals, idempotent writes, sign-off, decryption --------
 
 VOID_STATUS = "void"  # a sheet voided by a recusal declared after marks were entered (never counted)

@@ -27,11 +27,11 @@ from contestapp.extensions import db
 from contestapp.domain.numbers import INT_LIMIT, NumberError, parse_mark
 from contestapp.i18n import N_, tr
 from contestapp.judging.assignments import ensure_sheets
-from contestapp.judging.common import EDITABLE, NOTE_KINDS, OPTIONAL_KINDS, JudgingError, as_text, clean_text
-from contestapp.judging.criteria import (
-    assigned_criteria, contest_kind, criterion_json, criterion_spec, notes_by_sheet, reason_rules, sheet_total)
+from contestapp.judging.common import EDITABLE, OPTIONAL_KINDS, JudgingError, as_text, clean_text
+from contestapp.judging.criteria import assigned_criteria, contest_kind, criterion_json, criterion_spec, sheet_total
 from contestapp.judging.models import (
-    VOID_STATUS, Assignment, Mark, MarkWrite, Recusal, RoundConfirmation, ScoreSheet, SheetStatus)
+    VOID_STATUS, Assignment, Mark, MarkNote, MarkWrite, Recusal, RoundConfirmation, ScoreSheet, SheetStatus)
+from contestapp.judging.notes import needs_notes, notes_by_sheet, reason_rules, sheet_missing_notes
 
 # --- the judge's view (codes only) ---------------------------------------------------------------------------------
 
@@ -319,7 +319,8 @@ def _store_answer(values: dict) -> bool:
 
 def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None, str | None]]:
     """criterion id -> (note, document_no) sent with the marks (None: not sent, keep what is stored). Checked:
-    text, note at most 500 characters, document number at most 100. Only asked of merit/points contests."""
+    text, note at most 500 characters, document number at most 100. Only asked where the contest's kind needs
+    reasons (`judging.notes`)."""
     out: dict[int, tuple[str | None, str | None]] = {}
     problems = []
     names = {c.id: c.name for c in ctx.criteria}
@@ -344,8 +345,6 @@ def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None,
 
 def _write_notes(ctx: SheetContext, sent: dict[int, tuple[str | None, str | None]]) -> list[dict[str, Any]]:
     """Upsert / delete the sheet's notes (an empty note deletes it); the changes (old -> new) for the audit row."""
-    from contestapp.merit.models import MarkNote
-
     table = MarkNote.__table__
     conn = db.session.connection()
     old = {cid: (note, doc) for cid, note, doc in conn.execute(select(
@@ -391,7 +390,7 @@ def put_marks(ctx: SheetContext, judge: User, payload: Any, key: str) -> dict[st
     sent = {c.id: v for c, v in marks}  # a criterion sent twice: the last value counts
     # Reasons (merit / points contests only; other contests ignore them): looked up only when some were sent.
     with_notes = any(isinstance(i, dict) and ("note" in i or "document_no" in i) for i in payload["marks"])
-    note_contest = with_notes and contest_kind(ctx.contest_id) in NOTE_KINDS
+    note_contest = with_notes and needs_notes(contest_kind(ctx.contest_id))
     notes_sent = parse_notes(ctx, payload) if note_contest else {}
     now = utcnow()
     # The database arbitrates: only a request based on the current version of an editable sheet moves it on (and
@@ -467,9 +466,7 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
     missing = [c.name for c in ctx.criteria if c.kind not in OPTIONAL_KINDS and c.id not in values]
     if missing:
         raise JudgingError("incomplete", "以下评分项尚未评分：" + "、".join(missing), 422, detail=missing)
-    if sheet.round.event.contest.kind in NOTE_KINDS:  # every deduction, bonus and veto says why before signing
-        from contestapp.merit.sheets import sheet_missing_notes
-
+    if needs_notes(sheet.round.event.contest.kind):  # every deduction, bonus and veto says why before signing
         gaps = sheet_missing_notes(sheet)
         if gaps:
             raise JudgingError(

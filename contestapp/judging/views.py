@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from contestapp.common.http import PDF, download
 from contestapp.audit.models import AuditEntry
+from contestapp.audit.service import record
 from contestapp.auth.models import User
 from contestapp.auth.permissions import (
     CHIEF_JUDGE, JUDGE, ORGANISER, contest_access, contest_roles, get_or_404, public, roles_required)
 from contestapp.common.nav import Tab, add_tab
+from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMember, Event, Round
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
@@ -41,6 +43,7 @@ from contestapp.judging.signoff import confirm_round, decrypt_event, decryption_
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 console_bp = Blueprint("judging_console", __name__, url_prefix="/contests/<int:contest_id>/judging")
 bp.before_request(check_card_session)
+register_refusals(console_bp, JudgingError, fallback=".index")
 
 add_tab(Tab("judging", "评分", "judging_console.index", (ORGANISER, CHIEF_JUDGE), order=30))
 
@@ -62,10 +65,11 @@ def card_login():
     if form.validate_on_submit():
         try:
             card = cards.card_login(form.code.data, form.pin.data, request.remote_addr or "")
-        except CardLoginError as exc:
+        except CardLoginError as exc:  # the form is shown again with the card number typed
             db.session.commit()  # keep the failure for rate limiting
             flash(_(exc.template, **exc.params), "error")
-            return render_template("judging/card_login.html", form=form), 401
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+            return render_template("judging/card_login.html", form=form), exc.status, headers
         login_user(card.judge)
         session["card_id"] = card.id
         db.session.commit()
@@ -155,6 +159,7 @@ def _back(contest: Contest, anchor: str = ""):
 
 
 @console_bp.route("/events/<int:event_id>/draw", methods=["POST"])
+@refused_to(".setup", "draws")
 @contest_access(ORGANISER)
 def draw(contest: Contest, event_id: int):
     event = _event(contest, event_id)
@@ -162,13 +167,8 @@ def draw(contest: Contest, event_id: int):
     if not form.validate_on_submit():
         flash("；".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return _back(contest, "#draws")
-    try:
-        d = draw_event(event, current_user, int(form.levels.data), form.workstations.data,
-                                witnesses=form.witnesses.data or "")
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return _back(contest, "#draws")
+    d = draw_event(event, current_user, int(form.levels.data), form.workstations.data,
+                   witnesses=form.witnesses.data or "")
     db.session.commit()
     flash(_("%(event)s 抽签完成：%(n)s 人，随机种子 %(seed)s（已记录，可复核）", event=event.name, n=len(d.lots), seed=d.seed),
           "success")
@@ -185,9 +185,9 @@ def draw_import(contest: Contest, event_id: int):
         return _back(contest, "#draws")
     try:
         import_manual_draw(event, read_manual_draw(form.file.data.read()), current_user)
-    except JudgingError as exc:
+    except JudgingError as exc:  # its own handling: the file's problems are listed under the message, one by one
         db.session.rollback()
-        flash(_(exc.message), "error")
+        flash(tr(exc), "error")
         for problem in (exc.detail or [])[:20]:
             flash(problem, "error")
         return _back(contest, "#draws")
@@ -210,8 +210,6 @@ def draw_sheet(contest: Contest, event_id: int):
     rows = [{**lot, "number": people.get(lot["entry_id"], ("", "", ""))[0],
              "name": people.get(lot["entry_id"], ("", "", ""))[1],
              "unit": people.get(lot["entry_id"], ("", "", ""))[2] or ""} for lot in d.lots]
-    from contestapp.audit.service import record
-
     record(current_user, "draw.print", d, contest_id=contest.id, summary=f"打印 {event.name} 抽签记录表")
     db.session.commit()
     return _pdf(pdf.draw_sheet_pdf(contest, event, d, rows), f"{event.name}-抽签记录表.pdf")
@@ -233,6 +231,7 @@ def add_judge(contest: Contest):
 
 
 @console_bp.route("/assignments", methods=["POST"])
+@refused_to(".setup", "judges")
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def assign(contest: Contest):
     form = _assign_form(contest)
@@ -242,12 +241,7 @@ def assign(contest: Contest):
     judge = get_or_404(User, form.judge_id.data)
     rounds = [_round(contest, rid) for rid in form.round_ids.data]
     codes = [c.strip() for c in (form.criteria.data or "").replace("，", ",").split(",") if c.strip()] or None
-    try:
-        assignments.assign(contest, judge, rounds, codes, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return _back(contest, "#judges")
+    assignments.assign(contest, judge, rounds, codes, current_user)
     db.session.commit()
     flash(_("已分配 %(name)s", name=judge.display_name), "success")
     return _back(contest, "#judges")
@@ -265,30 +259,27 @@ def assign_round(contest: Contest, round_id: int):
         if not PickerForm(prefix="p").validate_on_submit():
             raise JudgingError("bad_form", N_("页面已过期，请刷新后重试"))
         assignments.assign_round(contest, rnd, picks, current_user)
-    except JudgingError as exc:
+    except JudgingError as exc:  # the picker is shown again as it was sent, with the reason
         db.session.rollback()
-        return _setup_page(contest, (rnd.id, picks, tr(exc.message)), 422)
+        return _setup_page(contest, (rnd.id, picks, tr(exc)), 422)
     db.session.commit()
     flash(_("已保存 %(event)s·%(round)s 的裁判分工", event=rnd.event.name, round=rnd.name), "success")
     return redirect(url_for(".setup", contest_id=contest.id) + f"#round-{rnd.id}")
 
 
 @console_bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@refused_to(".setup", "judges")
 @contest_access(ORGANISER, CHIEF_JUDGE)
 def unassign(contest: Contest, assignment_id: int):
     a = get_or_404(Assignment, assignment_id, contest_id=contest.id)
-    try:
-        assignments.unassign(a, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("已取消分配"), "success")
+    assignments.unassign(a, current_user)
+    db.session.commit()
+    flash(_("已取消分配"), "success")
     return _back(contest, "#judges")
 
 
 @console_bp.route("/cards", methods=["POST"])
+@refused_to(".setup", "cards")
 @contest_access(ORGANISER)
 def issue_cards(contest: Contest):
     form = _card_form(contest)
@@ -296,13 +287,8 @@ def issue_cards(contest: Contest):
         flash(_("请选择裁判"), "error")
         return _back(contest, "#cards")
     judges = _judges(contest) if form.judge_id.data == 0 else [get_or_404(User, form.judge_id.data)]
-    try:
-        for judge in judges:
-            issue_card(contest, judge, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return _back(contest, "#cards")
+    for judge in judges:
+        issue_card(contest, judge, current_user)
     db.session.commit()
     flash(_("已制作 %(n)s 张登录卡（原有卡片已作废）", n=len(judges)), "success")
     return _back(contest, "#cards")
@@ -323,8 +309,6 @@ def cards_pdf(contest: Contest):
     cards = [c for c in db.session.scalars(select(JudgeCard).where(
         JudgeCard.contest_id == contest.id, JudgeCard.revoked_at.is_(None)).order_by(JudgeCard.id))]
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    from contestapp.audit.service import record
-
     record(current_user, "card.print", contest, contest_id=contest.id, summary=f"打印 {len(cards)} 张登录卡")
     db.session.commit()
     return _pdf(pdf.cards_pdf(contest, cards, base), f"{contest.name}-裁判登录卡.pdf")
@@ -400,6 +384,7 @@ def sheet_requests(contest: Contest):
 
 
 @console_bp.route("/requests/<int:request_id>", methods=["POST"])
+@refused_to(".sheet_requests")
 @contest_access(CHIEF_JUDGE)
 def decide_request(contest: Contest, request_id: int):
     if not 0 < request_id <= INT_LIMIT:
@@ -407,32 +392,23 @@ def decide_request(contest: Contest, request_id: int):
     req = get_or_404(SheetRequest, request_id, contest_id=contest.id)
     form = DecisionForm(prefix="d")
     approve = request.form.get("action") == "approve"
-    try:
-        if not form.validate_on_submit():
-            raise JudgingError("bad_form", N_("处理意见最多 500 字"))
-        requests.decide(req, current_user, approve, form.decision.data)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(tr(exc.message), "error")
-        return redirect(url_for(".sheet_requests", contest_id=contest.id))
+    if not form.validate_on_submit():
+        raise JudgingError("bad_form", N_("处理意见最多 500 字"))
+    requests.decide(req, current_user, approve, form.decision.data)
     db.session.commit()
     flash(_("已批准") if approve else _("已驳回"), "success")
     return redirect(url_for(".sheet_requests", contest_id=contest.id))
 
 
 @console_bp.route("/sheets/<int:sheet_id>/return", methods=["POST"])
+@refused_to(".sheet")
 @contest_access(CHIEF_JUDGE)
 def return_sheet(contest: Contest, sheet_id: int):
     s = _sheet(contest, sheet_id)
     form = ReturnForm(prefix="r")
-    try:
-        if not form.validate_on_submit():
-            raise JudgingError("reason_required", _("请填写退回理由"))
-        signoff.return_sheet(s, current_user, form.reason.data)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return redirect(url_for(".sheet", contest_id=contest.id, sheet_id=sheet_id))
+    if not form.validate_on_submit():
+        raise JudgingError("reason_required", N_("请填写退回理由"))
+    signoff.return_sheet(s, current_user, form.reason.data)
     db.session.commit()
     flash(_("已退回 %(name)s 的评分表 %(code)s", name=s.judge.display_name, code=judge_code(s.entry)), "success")
     return redirect(url_for(".matrix", contest_id=contest.id, round_id=s.round_id,
@@ -440,17 +416,13 @@ def return_sheet(contest: Contest, sheet_id: int):
 
 
 @console_bp.route("/rounds/<int:round_id>/confirm", methods=["POST"])
+@refused_to(".matrix")
 @contest_access(CHIEF_JUDGE)
 def confirm(contest: Contest, round_id: int):
     rnd = _round(contest, round_id)
-    try:
-        confirm_round(rnd, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(event)s·%(round)s 已确认", event=rnd.event.name, round=rnd.name), "success")
+    confirm_round(rnd, current_user)
+    db.session.commit()
+    flash(_("%(event)s·%(round)s 已确认", event=rnd.event.name, round=rnd.name), "success")
     return redirect(url_for(".matrix", contest_id=contest.id, round_id=rnd.id))
 
 
@@ -476,15 +448,11 @@ def sheets_pdf(contest: Contest, round_id: int, judge_id: int):
 
 
 @console_bp.route("/events/<int:event_id>/decrypt", methods=["POST"])
+@refused_to(".index")
 @contest_access(CHIEF_JUDGE)
 def decrypt(contest: Contest, event_id: int):
     event = _event(contest, event_id)
-    try:
-        decrypt_event(event, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return redirect(url_for(".index", contest_id=contest.id))
+    decrypt_event(event, current_user)
     db.session.commit()
     flash(_("%(event)s 已解密（已记录解密人和时间）", event=event.name), "success")
     return redirect(url_for(".decrypted", contest_id=contest.id, event_id=event.id))
@@ -505,23 +473,19 @@ def decrypted(contest: Contest, event_id: int):
 
 
 @console_bp.route("/events/<int:event_id>/ties", methods=["POST"])
+@refused_to(".index")
 @contest_access(CHIEF_JUDGE)
 def tie(contest: Contest, event_id: int):
     event = _event(contest, event_id)
     form = TieForm(prefix="t")
-    try:
-        if not form.validate_on_submit():
-            raise JudgingError("bad_tie", _("请填写名次顺序和裁定理由"))
-        by_code = {judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
-        codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
-        unknown = [c for c in codes if c not in by_code]
-        if unknown:
-            raise JudgingError("bad_tie", _("未知的加密号：") + "、".join(unknown))
-        record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
-    except JudgingError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("并列裁定已记录"), "success")
+    if not form.validate_on_submit():
+        raise JudgingError("bad_tie", N_("请填写名次顺序和裁定理由"))
+    by_code = {judge_code(e): e.id for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
+    codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in by_code]
+    if unknown:
+        raise JudgingError("bad_tie", _("未知的加密号：") + "、".join(unknown))  # (translated here: a name list follows)
+    record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
+    db.session.commit()
+    flash(_("并列裁定已记录"), "success")
     return redirect(url_for(".index", contest_id=contest.id))

@@ -1,9 +1,10 @@
 """Project merit contests (重点工程立功竞赛) and points assessments (1+X): projects, periods, self-assessment,
-deduction notes, period standings, red flags, bulletins, rewards by rank, annual review, honours and evidence.
+period standings, red flags, bulletins, rewards by rank, annual review, honours and evidence.
 
-A period is a Round (one per event, same code); the assessors' column is the judging area's ScoreSheet/Mark rows.
-Everything here adds what the scoring core does not hold: dates and status of a period, the unit's own column,
-the reason for every deduction, and the published results of each period.
+A period is a Round (one per event, same code); the assessors' column is the judging area's ScoreSheet/Mark rows,
+and the reason for each deduction its MarkNote rows (the rule saying which marks need one is merit's, registered in
+`judging.notes`). Everything here adds what the scoring core does not hold: dates and status of a period, the unit's
+own column, and the published results of each period.
 """
 from __future__ import annotations
 
@@ -126,19 +127,6 @@ class SelfMark(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
 
     sheet: Mapped[SelfSheet] = relationship(back_populates="marks")
-
-
-class MarkNote(db.Model):
-    """The reason for an assessor's deduction, bonus, adjustment or veto (required), with the notice's number."""
-
-    __tablename__ = "merit_mark_notes"
-    __table_args__ = (UniqueConstraint("sheet_id", "criterion_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(String(500))
-    document_no: Mapped[str | None] = mapped_column(String(100))  # 文号 of a 通报批评 / 表扬
 
 
 class PeriodStanding(db.Model):

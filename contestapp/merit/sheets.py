@@ -22,8 +22,10 @@ from contestapp.domain.types import CriterionSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_
-from contestapp.judging.models import Mark, ScoreSheet, SheetStatus
-from contestapp.merit.models import Evidence, MarkNote, Period, PeriodStatus, SelfMark, SelfSheet, UnitProfile
+from contestapp.judging.models import Mark, MarkNote, ScoreSheet, SheetStatus
+from contestapp.judging.notes import MissingNote, register
+from contestapp.judging.notes import missing_notes as gaps_of
+from contestapp.merit.models import Evidence, Period, PeriodStatus, SelfMark, SelfSheet, UnitProfile
 from contestapp.merit.periods import MeritError, rounds_of
 
 BLANK_AS_ZERO = ("deduction",)  # a deduction an assessor's submitted sheet leaves blank is 0
@@ -36,6 +38,7 @@ def criterion_specs(contest: Contest, rnd: Round) -> RoundSpec:
     return round_spec_of(rnd)
 
 
+@register("merit", "points")  # the judging area asks the tablet for reasons by this rule (`judging.notes`)
 def note_required(spec: CriterionSpec, value: Decimal, kind: str = "merit") -> tuple[bool, bool]:
     """(a note is required, a document number is required) for this value.
 
@@ -156,24 +159,6 @@ def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], sub
     return sheet
 
 
-@dataclass
-class MissingNote:
-    """A submitted assessor's mark that needs a reason (or a document number) and has none: marks entered through
-    the judging tablet API carry no notes, so the merit rule is checked here, where the period is ranked."""
-    sheet: ScoreSheet
-    criterion: Criterion
-    value: Decimal
-    need_doc: bool          # the note is there but the 通报 document number is missing
-
-    @property
-    def entrant(self) -> str:
-        return self.sheet.entry.entrant.name
-
-    @property
-    def judge(self) -> str:
-        return self.sheet.judge.display_name if self.sheet.judge else str(self.sheet.judge_id)
-
-
 def missing_notes(period: Period, judge_id: int | None = None) -> list[MissingNote]:
     """Every submitted assessor sheet's deduction, bonus, adjustment or veto without its required note (or 文号) in
     this period (optionally one assessor's)."""
@@ -184,37 +169,7 @@ def missing_notes(period: Period, judge_id: int | None = None) -> list[MissingNo
             query = query.where(ScoreSheet.judge_id == judge_id)
         sheets = db.session.scalars(query.options(selectinload(ScoreSheet.marks), selectinload(ScoreSheet.judge))
                                     .order_by(ScoreSheet.entry_id, ScoreSheet.judge_id)).all()
-        out += _gaps(rnd, sheets)
-    return out
-
-
-def sheet_missing_notes(sheet: ScoreSheet) -> list[MissingNote]:
-    """One sheet's marks that need a reason (or 文号) and have none, whatever its status: what a tablet submit in a
-    merit contest would check before it signs the sheet (see the judging area)."""
-    return _gaps(sheet.round, [sheet])
-
-
-def _gaps(rnd: Round, sheets: list[ScoreSheet]) -> list[MissingNote]:
-    if not sheets:
-        return []
-    contest = rnd.event.contest
-    rspec = criterion_specs(contest, rnd)
-    notes = {(n.sheet_id, n.criterion_id): n for n in db.session.scalars(
-        select(MarkNote).where(MarkNote.sheet_id.in_([s.id for s in sheets])))}
-    crits = {c.id: c for c in rnd.criteria}
-    out = []
-    for sheet in sheets:
-        for m in sorted(sheet.marks, key=lambda m: crits[m.criterion_id].order if m.criterion_id in crits else 0):
-            crit = crits.get(m.criterion_id)
-            spec = rspec.criterion(crit.code) if crit else None
-            if spec is None:
-                continue
-            need_note, need_doc = note_required(spec, m.value, contest.kind)
-            note = notes.get((sheet.id, crit.id))
-            if need_note and (note is None or not note.note.strip()):
-                out.append(MissingNote(sheet, crit, m.value, False))
-            elif need_doc and (note is None or not note.document_no):
-                out.append(MissingNote(sheet, crit, m.value, True))
+        out += gaps_of(rnd, sheets)
     return out
 
 

@@ -25,10 +25,10 @@ from contestapp.domain.types import EventSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
 from contestapp.i18n import N_
-from contestapp.judging.models import VOID_STATUS, ScoreSheet, SheetStatus
+from contestapp.judging.models import VOID_STATUS, MarkNote, ScoreSheet, SheetStatus
 from contestapp.merit.bulletin import write_bulletin
 from contestapp.merit.models import (
-    Bulletin, Evidence, MarkNote, Period, PeriodStanding, PeriodStatus, RankReward, SelfSheet, UnitProfile)
+    Bulletin, Evidence, Period, PeriodStanding, PeriodStatus, RankReward, SelfSheet, UnitProfile)
 from contestapp.merit.periods import active_entries, periods_of, project_of, rounds_of
 from contestapp.merit.sheets import BLANK_AS_ZERO
 from contestapp.results.inputs import SheetMark, entry_inputs, sheet_input, submitted_marks

@@ -26,13 +26,13 @@ from contestapp.entrants.roster import RosterFileError
 from contestapp.extensions import db
 from contestapp.common.formatting import number
 from contestapp.i18n import N_, tr
-from contestapp.judging.models import SHEET_STATUS_LABELS, ScoreSheet
+from contestapp.judging.models import SHEET_STATUS_LABELS, MarkNote, ScoreSheet
 from contestapp.merit import honours as honour_service, participants, periods, sheets, standings, tables, tasks
 from contestapp.merit.bulletin import distinct_notes
 from contestapp.merit.charts import bar_chart, line_chart
 from contestapp.merit.forms import EvidenceForm, ParticipantsUploadForm, ProjectForm
 from contestapp.merit.models import (
-    EVIDENCE_LABELS, UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, MarkNote, Period, RankReward,
+    EVIDENCE_LABELS, UNIT_ROLES, AnnualReview, Bulletin, Evidence, Honour, HonourRule, Period, RankReward,
     SelfSheet)
 
 bp = Blueprint("merit", __name__, url_prefix="/contests/<int:contest_id>/merit")

@@ -29,7 +29,8 @@ from contestapp.extensions import db
 from contestapp.common.formatting import local_time
 from contestapp.i18n import N_, Message
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
-from contestapp.judging.services import judged_rounds, round_confirmed
+from contestapp.judging.common import round_confirmed
+from contestapp.judging.signoff import judged_rounds
 from contestapp.results import engine
 from contestapp.results.models import Appeal, AppealStatus, EventResultState, ResultSnapshot, SnapshotKind, Stage
 

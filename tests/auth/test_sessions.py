@@ -144,19 +144,20 @@ def test_changing_ones_own_password_ends_the_other_sessions(app, make):
 
 
 def test_a_card_session_ends_with_its_card_and_with_the_judges_sessions(app, jw):  # noqa: F811
-    from contestapp.judging import services
+    from contestapp.judging.cards import issue_card, revoke_card
+    from contestapp.judging.common import local_today
 
-    today = services.local_today()
-    card = services.issue_card(jw["contest"], jw["j1"], jw["organiser"], today, today + timedelta(days=1))
+    today = local_today()
+    card = issue_card(jw["contest"], jw["j1"], jw["organiser"], today, today + timedelta(days=1))
     db.session.commit()
     tablet = Fresh(app)
     assert tablet.post("/judging/card", data={"code": card.code, "pin": card.pin}).status_code == 302
     assert tablet.get("/api/v1/assignments").status_code == 200
-    services.revoke_card(db.session.get(type(card), card.id), jw["organiser"])  # the card's own revocation
+    revoke_card(db.session.get(type(card), card.id), jw["organiser"])  # the card's own revocation
     db.session.commit()
     assert tablet.get("/api/v1/assignments").status_code == 401
 
-    card = services.issue_card(jw["contest"], jw["j1"], jw["organiser"], today, today + timedelta(days=1))
+    card = issue_card(jw["contest"], jw["j1"], jw["organiser"], today, today + timedelta(days=1))
     db.session.commit()
     tablet = Fresh(app)
     assert tablet.post("/judging/card", data={"code": card.code, "pin": card.pin}).status_code == 302

@@ -33,7 +33,7 @@ def merit_served(tmp_path, monkeypatch):
     app = create_app(config)
     with app.app_context():
         from contestapp.jobs.runner import run_job
-        from contestapp.judging import services as judging
+        from contestapp.judging.assignments import assign
         from contestapp.merit import participants, periods
 
         db.create_all()
@@ -55,7 +55,7 @@ def merit_served(tmp_path, monkeypatch):
         db.session.commit()
         run_job("open_periods", at(2025, 4, 1))
         april = periods.periods_of(contest)[0]
-        judging.assign(contest, judge, list(periods.rounds_of(april).values()), None, organiser)
+        assign(contest, judge, list(periods.rounds_of(april).values()), None, organiser)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -104,7 +104,7 @@ def test_tablet_asks_for_the_reason_of_a_deduction(merit_served, chromium):
         tablet.close()
     from contestapp.extensions import db
     from contestapp.judging.models import ScoreSheet
-    from contestapp.merit.models import MarkNote
+    from contestapp.judging.models import MarkNote
 
     with app.app_context():
         notes = db.session.scalars(select(MarkNote.note)).all()

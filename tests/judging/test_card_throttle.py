@@ -21,7 +21,8 @@ def test_wrong_pins_lock_one_card_not_the_others_on_the_same_wifi(app, jw):
         r = typist.post("/judging/card", data={"code": cards[0].code, "pin": wrong}, environ_base=VENUE)
         assert r.status_code == 401 and "登录卡号或 PIN 码错误" in r.get_data(as_text=True)
     locked = typist.post("/judging/card", data={"code": cards[0].code, "pin": cards[0].pin}, environ_base=VENUE)
-    assert locked.status_code == 401 and "该账号登录失败次数过多" in locked.get_data(as_text=True)
+    assert locked.status_code == 429 and "该账号登录失败次数过多" in locked.get_data(as_text=True)
+    assert 60 <= int(locked.headers["Retry-After"]) <= app.config["LOGIN_WINDOW_SECONDS"] + 60
     for card in cards[1:]:
         r = app.test_client().post("/judging/card", data={"code": card.code, "pin": card.pin}, environ_base=VENUE)
         assert r.status_code == 302, r.get_data(as_text=True)[:300]

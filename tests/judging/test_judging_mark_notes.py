@@ -31,7 +31,7 @@ def _put(client, sheet, marks, key):
 
 def test_merit_marks_carry_notes_and_submit_needs_them(app, merit):
     from contestapp.audit.models import AuditEntry
-    from contestapp.merit.models import MarkNote
+    from contestapp.judging.models import MarkNote
 
     client, sheet = _assessor_sheet(app, merit)
     crit = {c["code"]: c for c in sheet["criteria"]}
@@ -96,7 +96,7 @@ def test_merit_marks_carry_notes_and_submit_needs_them(app, merit):
 
 
 def test_other_contests_ignore_notes(app, jw):
-    from contestapp.merit.models import MarkNote
+    from contestapp.judging.models import MarkNote
 
     client = signed_in(app, "judge2")
     data = client.get("/api/v1/assignments").get_json()

@@ -101,7 +101,8 @@ def test_the_open_periods_job_also_fills_open_periods(app, make, merit):
 def test_a_judge_assigned_late_to_a_running_skills_round_gets_its_sheets_on_the_tablet(app, make):
     """Skills contests: the sheets of a round follow its judges (assignment) and its drawn entries, whoever came
     first: a judge assigned after marking began, and entries drawn after the assignment."""
-    from contestapp.judging import services as judging
+    from contestapp.judging.assignments import assign
+    from contestapp.judging.draws import draw_event
     from contestapp.judging.models import ScoreSheet
 
     org = make.org()
@@ -111,11 +112,11 @@ def test_a_judge_assigned_late_to_a_running_skills_round_gets_its_sheets_on_the_
     make.roster(contest, 6)
     event = contest.events[0]
     rnd = event.rounds[-1]
-    judging.assign(contest, first, [rnd], None, organiser)      # before the draw: no coded entries yet
-    judging.draw_event(event, organiser, seed=7)
+    assign(contest, first, [rnd], None, organiser)      # before the draw: no coded entries yet
+    draw_event(event, organiser, seed=7)
     db.session.commit()
     assert db.session.scalar(select(func.count(ScoreSheet.id)).where(ScoreSheet.judge_id == first.id)) == 6
-    judging.assign(contest, late, [rnd], None, organiser)  # after marking began: the same sheets at once
+    assign(contest, late, [rnd], None, organiser)  # after marking began: the same sheets at once
     db.session.commit()
     assert db.session.scalar(select(func.count(ScoreSheet.id)).where(ScoreSheet.judge_id == late.id)) == 6
     tablet = client_for(app, "j9").get("/api/v1/assignments").get_json()

@@ -23,9 +23,11 @@ def _tablet_submit(sheet, marks):
 def test_tablet_deduction_without_note_is_flagged_and_can_be_given_one(app, merit):
     from contestapp.audit.models import AuditEntry
     from contestapp.jobs.runner import run_job
-    from contestapp.merit.models import Bulletin, MarkNote
+    from contestapp.judging.models import MarkNote
+    from contestapp.judging.notes import sheet_missing_notes
+    from contestapp.merit.models import Bulletin
     from contestapp.merit.periods import periods_of
-    from contestapp.merit.sheets import missing_notes, sheet_missing_notes
+    from contestapp.merit.sheets import missing_notes
 
     contest, (judge1, judge2) = merit["contest"], merit["judges"]
     run_job("open_periods", at(2025, 4, 1))

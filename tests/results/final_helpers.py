@@ -16,7 +16,7 @@ T0 = datetime(2025, 5, 20, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 17:00 in Han
 def ready_event(make) -> dict:
     from contestapp.contests.definition import create_contest, read_definition
     from contestapp.entrants.services import check_roster, import_roster
-    from contestapp.judging import services as judging
+    from contestapp.judging.assignments import assign
     from contestapp.results.marks import check_files, import_checked
 
     org = make.org("示例市总工会")
@@ -36,17 +36,17 @@ def ready_event(make) -> dict:
     import_checked(contest, marks, None)
     event = contest.events[0]
     practical = next(r for r in event.rounds if r.code == "practical")
-    judging.assign(contest, people["j1"], [practical], None, people["org1"])
+    assign(contest, people["j1"], [practical], None, people["org1"])
     db.session.commit()
     return {"contest": contest, "event": event, "practical": practical, **people}
 
 
 def publish(world: dict, end: datetime = T0) -> None:
     """The chief judge confirms the judged round; the organiser records the end and publishes an hour later."""
-    from contestapp.judging import services as judging
+    from contestapp.judging.signoff import confirm_round
     from contestapp.results import services
 
-    judging.confirm_round(world["practical"], world["chief"])
+    confirm_round(world["practical"], world["chief"])
     services.record_end(world["event"], world["org1"], end)
     services.publish_preliminary(world["event"], world["org1"], end + timedelta(hours=1))
     db.session.commit()

@@ -94,7 +94,7 @@ def _paths(w):
     """(name, change) for every service that changes an event, applied to the final 电工 event."""
     from contestapp.contests import services as setup
     from contestapp.entrants.services import delete_entrant
-    from contestapp.judging import services as judging
+    from contestapp.judging import assignments, draws, signoff
     from contestapp.judging.models import Assignment, ScoreSheet
     from contestapp.results import services as results
     from contestapp.results.marks import Checked, import_checked
@@ -106,15 +106,15 @@ def _paths(w):
     theory = next(r for r in event.rounds if r.code == "theory")
     mark = results.find_mark(event, e1, "theory", "paper", "j1")
     return [
-        ("draw", lambda: judging.draw_event(event, w["org1"], seed=1)),
-        ("manual draw", lambda: judging.import_manual_draw(event, [], w["org1"])),
-        ("assign", lambda: judging.assign(contest, w["j2"], [theory], None, w["org1"])),
-        ("unassign", lambda: judging.unassign(assignment, w["org1"])),
-        ("recusal", lambda: judging.declare_conflict(w["j3"], e2, "亲属关系", w["chief"])),
-        ("return a sheet", lambda: judging.return_sheet(sheet, w["chief"], "复核")),
-        ("confirm a round", lambda: judging.confirm_round(theory, w["chief"])),
-        ("decrypt", lambda: judging.decrypt_event(event, w["chief"])),
-        ("tie decision", lambda: judging.record_tie(event, [e1.id, e2.id], "裁定", w["chief"])),
+        ("draw", lambda: draws.draw_event(event, w["org1"], seed=1)),
+        ("manual draw", lambda: draws.import_manual_draw(event, [], w["org1"])),
+        ("assign", lambda: assignments.assign(contest, w["j2"], [theory], None, w["org1"])),
+        ("unassign", lambda: assignments.unassign(assignment, w["org1"])),
+        ("recusal", lambda: assignments.declare_conflict(w["j3"], e2, "亲属关系", w["chief"])),
+        ("return a sheet", lambda: signoff.return_sheet(sheet, w["chief"], "复核")),
+        ("confirm a round", lambda: signoff.confirm_round(theory, w["chief"])),
+        ("decrypt", lambda: signoff.decrypt_event(event, w["chief"])),
+        ("tie decision", lambda: signoff.record_tie(event, [e1.id, e2.id], "裁定", w["chief"])),
         ("change a mark", lambda: results.change_mark(mark, D(95), "登分错误", w["org1"])),
         ("event end", lambda: results.record_end(event, w["org1"], w["practical"].event.final_at)),
         ("appeal window", lambda: results.update_settings(event, w["org1"], appeal_hours=48, publicity_days=5,

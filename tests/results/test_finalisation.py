@@ -96,7 +96,7 @@ def test_finalisation_waits_for_the_appeal_deadline_and_pending_appeals(world):
 
 
 def test_finalisation_waits_for_the_chief_judges_confirmation(world):
-    from contestapp.judging import services as judging
+    from contestapp.judging.signoff import confirm_round
     from contestapp.results import services
 
     event, org1 = world["event"], world["org1"]
@@ -105,16 +105,16 @@ def test_finalisation_waits_for_the_chief_judges_confirmation(world):
     later = services.state_of(event).publicity_ends_at + timedelta(hours=1)
     assert services.finalise_holds(event, later) == [("以下轮次尚未经裁判长确认：%(rounds)s", {"rounds": "实际操作"})]
     assert services.end_publicity_if_due(later) == {"finalised": [], "waiting": [event.id]}
-    judging.confirm_round(world["practical"], world["chief"])
+    confirm_round(world["practical"], world["chief"])
     assert services.end_publicity_if_due(later) == {"finalised": [event.id], "waiting": []}
 
 
 def test_without_a_recorded_end_appeals_stay_open_until_publicity_ends(world):
-    from contestapp.judging import services as judging
+    from contestapp.judging.signoff import confirm_round
     from contestapp.results import services
 
     event, org1 = world["event"], world["org1"]
-    judging.confirm_round(world["practical"], world["chief"])
+    confirm_round(world["practical"], world["chief"])
     services.publish_preliminary(event, org1, T0)
     end = services.state_of(event).publicity_ends_at
     services.lodge_appeal(event, None, "选手", "理论登分", org1, end - timedelta(hours=1))

@@ -213,9 +213,9 @@ def test_a_writing_transaction_neither_reads_nor_fills_the_shared_cache(event):
 
 def test_listings_name_entries_by_the_code_judges_know_and_follow_a_new_draw(event):
     """After a two-level draw the ranking names an entry by its second-level code, as the tablets and the chief
-    judge's console do (judging.services.judge_code); a redraw is seen by the cached ranking."""
+    judge's console do (judging.common.judge_code); a redraw is seen by the cached ranking."""
     from contestapp.entrants.models import Entry
-    from contestapp.judging.services import judge_code
+    from contestapp.judging.common import judge_code
     from contestapp.results import engine
 
     engine.invalidate()
