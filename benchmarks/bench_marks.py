@@ -70,7 +70,14 @@ def _make_floor_app():
     db.init_app(app)
     CSRFProtect(app)
     login = LoginManager(app)
-    login.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+
+
+    @login.user_loader
+    def load(value: str):  # the session names "user id:session token" (auth.sessions): the ORM user, token checked
+        user_id, _, token = value.partition(":")
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active and user.session_token == token else None
+
     entry_offset, round_id = int(os.environ["BENCH_ENTRY_OFFSET"]), int(os.environ["BENCH_ROUND"])
     insert = pg_insert if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else sqlite_insert
 
