@@ -16,10 +16,12 @@ from contestapp.domain.types import round_half_up
 DEFAULT_ZONE = "Asia/Shanghai"
 
 
-def contest_zone(contest: Any = None) -> ZoneInfo:
+def contest_zone(contest: Any = None, app: Any = None) -> ZoneInfo:
     """The zone date-times are shown and typed in: the contest's own (`time_zone`) if it has one, else the app's
-    BABEL_DEFAULT_TIMEZONE (Asia/Shanghai). `common.forms` reads typed date-times in the same zone."""
-    name = getattr(contest, "time_zone", None) or current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
+    BABEL_DEFAULT_TIMEZONE (Asia/Shanghai). `common.forms` reads typed date-times in the same zone; the scheduler's
+    cron times and local dates use the app's (pass `app` outside an app context)."""
+    config = (app or current_app).config
+    name = getattr(contest, "time_zone", None) or config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
     return ZoneInfo(name)
 
 

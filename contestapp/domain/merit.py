@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 from .ranking import Ranked
 from .panel import fmt as _fmt

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from contestapp.common.formatting import contest_zone
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.jobs.models import CONSOLE_HOLDER, JobLock, JobRun
@@ -55,7 +55,7 @@ def job(name: str, label: str, grace: int = 3600, background: bool = False, **tr
 
 def zone_of(app=None) -> ZoneInfo:
     """The application's time zone (cron times, local dates)."""
-    return ZoneInfo((app or current_app).config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return contest_zone(app=app)
 
 
 def make_trigger(spec: JobSpec, zone):

@@ -5,12 +5,11 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from contestapp.common.db import plain
+from contestapp.common.formatting import contest_zone
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
@@ -50,7 +49,7 @@ def as_text(value: Decimal | None) -> str | None:
 
 
 def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
+    return datetime.now(contest_zone()).date()
 
 
 def judge_code(entry: Entry) -> str | None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from contestapp.common.db import plain
 from contestapp.contests.definition import DefinitionFileError, spec_of
 from contestapp.contests.models import Contest, Event, Round
 from contestapp.domain import ScoringError
@@ -155,5 +153,3 @@ def tie_decisions(event: Event) -> list[tuple[TieDecision, tuple[Entry, ...]]]:
     return [(d, tuple(entries[i] for i in d.entry_ids if i in entries)) for d in decisions]
 
 
-def decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else format(plain(value), "f")

@@ -27,7 +27,7 @@ from contestapp.judging import assignments, cards, console, pdf, requests, signo
 from contestapp.judging import membership  # noqa: F401  (connects the member_removed receiver)
 from contestapp.judging.assignments import ensure_member
 from contestapp.judging.cards import CardLoginError, issue_card
-from contestapp.judging.common import JudgingError, judge_code, round_confirmed
+from contestapp.judging.common import JudgingError, as_text, judge_code, round_confirmed
 from contestapp.judging.criteria import assigned_criteria, sheet_total
 from contestapp.judging import grid
 from contestapp.judging.grid import assignment_picker
@@ -440,8 +440,8 @@ def sheets_pdf(contest: Contest, round_id: int, judge_id: int):
         values = {m.criterion_id: m.value for m in s.marks}
         sheets.append({"code": judge_code(s.entry) or "", "signature": s.signature,
                        "submitted_at": s.submitted_at, "status_label": STATE_LABELS.get(s.status, s.status),
-                       "marks": {cid: console.decimal_text(v) for cid, v in values.items()},
-                       "total": console.decimal_text(sheet_total(criteria, values))})
+                       "marks": {cid: as_text(v) or "" for cid, v in values.items()},
+                       "total": as_text(sheet_total(criteria, values)) or ""})
     sheets.sort(key=lambda x: x["code"])
     return _pdf(pdf.score_sheets_pdf(contest, rnd, a.judge, criteria, sheets),
                 f"{rnd.event.name}-{rnd.name}-评分表-{a.judge.display_name}.pdf")

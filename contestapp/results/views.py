@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contestapp.common.db import utcnow
 from contestapp.common.forms import DateTimeTextError, local_datetime, zone_label
 from contestapp.common.http import XLSX, download
-from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404, public
+from contestapp.auth.permissions import ARBITRATOR, CHIEF_JUDGE, ORGANISER, contest_access, get_or_404
 from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
 from contestapp.common.refusals import refusals_go_to, refused_to, register_refusals
@@ -20,7 +20,7 @@ from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.i18n import tr
-from contestapp.results import aggregate, correction_picker, engine, exports, services
+from contestapp.results import correction_picker, engine, exports, services
 from contestapp.results.marks import MarksFileError, check_files, confirm_batch, disagreements, discard_batch, store_batch
 from contestapp.results.models import Appeal, MarkBatch, ResultSnapshot
 
