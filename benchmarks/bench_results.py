@@ -22,6 +22,8 @@ PostgreSQL they are off during the load and the statistics are rebuilt once), th
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import random
 import statistics
@@ -145,6 +147,26 @@ def copy_marks(rows: list[dict]) -> None:
                             now))
 
 
+@contextlib.contextmanager
+def collector():
+    """The time of each full collection of the garbage collector while inside (gc.callbacks)."""
+    pauses: list[float] = []
+    started = [0.0]
+
+    def watch(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(watch)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(watch)
+
+
 def timed(fn, repeat: int, setup=None) -> tuple[float, object]:
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -218,10 +240,14 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
         rows.append(("reference: GROUP BY entry, criterion", f2, f"{len(got2):,} rows"))
         fj, got_j = timed(joined, repeat)
         rows.append(("reference: GROUP BY entry through the join (status)", fj, f"{len(got_j):,} rows"))
-        r, ranking = timed(cold(big), repeat, engine.invalidate)
+        with collector() as pauses:
+            r, ranking = timed(cold(big), repeat, engine.invalidate)
         target = 3 if kind == "sqlite" else 2
         rows.append((f"contestapp: rank {entries:,} entries from the DB (cold)", r,
                      f"{r / f:.2f}x floor (target <= {target}x); {len(ranking.ranked):,} ranked"))
+        rows.append(("  of which: Python's garbage collector, per ranking", sum(pauses) / repeat,
+                     f"{len(pauses) / repeat:.1f} full collections per ranking (the heap's ~{len(gc.get_objects()):,} "
+                     "objects are traversed each time)"))
         shape = engine._shape(big)
         ta, got_a = timed(lambda: db.session.execute(aggregate.plain_select(shape)).all(), repeat)
         rows.append(("  of which: the aggregate query alone", ta,
