@@ -8,7 +8,9 @@ both under the same gunicorn settings on the same database, measured in the same
 Targets (issue 13): throughput >= 0.8x the floor's; p99 <= 50 ms with 200 tablets saving every 2 s.
 
     python benchmarks/bench_marks.py [--duration 10] [--tablets 200] [--period 2] [--workers 2]
-                                     [--database-url postgresql+psycopg://postgres@127.0.0.1/DB]
+                                     [--db sqlite,postgresql] [--database-url postgresql+psycopg://...]
+
+On each database in turn: SQLite in a fresh file, PostgreSQL in a fresh schema (dropped afterwards).
 """
 from __future__ import annotations
 
@@ -228,6 +230,9 @@ async def open_loop(port: int, path: str, sheets: list[int], crit: int, period: 
             "first_error": errors[0] if errors else None}
 
 
+PG_URL = os.environ.get("CONTESTAPP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1/ca_bench")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=int, default=10, help="seconds of each measurement")
@@ -236,15 +241,29 @@ def main(argv=None) -> int:
     p.add_argument("--period", type=float, default=2.0, help="seconds between one tablet's saves")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--sheets", type=int, default=20000, help="fresh sheets for the throughput run")
-    p.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    p.add_argument("--db", default="sqlite,postgresql", help="which databases, in turn")
+    p.add_argument("--database-url", default=None,
+                   help=f"the PostgreSQL server to use (default {PG_URL}; a fresh schema in it)")
     args = p.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)")
         return 2
+    for kind in args.db.split(","):
+        if kind == "postgresql":
+            url = args.database_url or PG_URL
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", url.rsplit("/", 1)[1]],
+                           capture_output=True)
+        else:
+            url = None
+        measure(url, args)
+    return 0
+
+
+def measure(database_url: str | None, args) -> None:
     from benchmarks.load_tablets import fresh_database
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-marks-"))
-    db_url, drop = fresh_database(args.database_url, workdir)
+    db_url, drop = fresh_database(database_url, workdir)
     first, crit, offset, round_id = setup(db_url, args.sheets + 2 * args.tablets)
     script = workdir / "put.lua"
     script.write_text(LUA)
@@ -291,7 +310,6 @@ def main(argv=None) -> int:
     print(f"PUT marks / floor: throughput {ratio:.2f}x (target >= 0.8x); open-loop p99 {ro['p99']:.1f} ms vs floor "
           f"{fo['p99']:.1f} ms (target <= 50 ms): {'OK' if ok else 'BELOW TARGET'}  (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    return 0
 
 
 if __name__ == "__main__":
