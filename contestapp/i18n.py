@@ -14,13 +14,17 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention's name)
 
 class Message(str):
     """A Chinese message with parameters, e.g. `Message(N_("已开启 %(name)s"), name=period.name)`: as a string it is
-    the Chinese text (services, audit, the CLI); a page shows it in the reader's language with `tr`."""
+    the Chinese text (services, audit, the CLI); a page shows it in the reader's language with `tr`.
+
+    A tuple parameter is a list of fixed labels, each marked N_ (e.g. the fields a form still lacks): joined with 、
+    in Chinese; `tr` translates each label and joins them the reader's way."""
 
     template: str
     params: dict
 
     def __new__(cls, template: str, **params):
-        obj = super().__new__(cls, template % params if params else template)
+        chinese = {k: "、".join(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        obj = super().__new__(cls, template % chinese if params else template)
         obj.template, obj.params = template, params
         return obj
 
@@ -33,5 +37,6 @@ def tr(message) -> str:
     if isinstance(message, BaseException):
         message = message.args[0] if message.args else str(message)
     if isinstance(message, Message):
-        return gettext(message.template, **message.params)
+        return gettext(message.template, **{k: gettext("、").join(map(gettext, v)) if isinstance(v, tuple) else v
+                                            for k, v in message.params.items()})
     return gettext(str(message))

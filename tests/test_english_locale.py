@@ -550,3 +550,39 @@ def test_a_services_fixed_message_is_shown_in_the_readers_language(app, make, cl
     assert "Give the appellant and the appeal" in page.get_data(as_text=True)
     page = client.post(url, data={"appellant": "", "text": ""}, follow_redirects=True)
     assert "请填写申诉人和申诉内容" in page.get_data(as_text=True)
+
+
+def test_craftsman_refusals_and_recusals_name_their_fields_and_units_in_the_readers_language(app, make):
+    """The fields a nomination still lacks (in the refusal, each field translated) and the automatic recusal of an
+    expert from a candidate of their own unit (on the recusals page) are in English for an English reader."""
+    from contestapp.craftsman import calls, nominations, review
+    from contestapp.craftsman.models import Stage
+    from tests.conftest import login
+    from tests.craftsman.craftsman_helpers import build_world, nominate, nomination_values
+
+    w = build_world(make, units=6, experts=5, vote=False)
+    call, office = w["call"], w["organiser"]
+    noms = [nominate(call, w["units"][i], i) for i in range(6)]  # candidate 5: the last expert's own unit
+    draft = nominations.save_nomination(call, w["units"][0], None, nomination_values(6, employer="", summary=""))
+    db.session.commit()
+    unit = app.test_client()
+    login(unit, "unit0")
+    url = f"/craftsman/unit/nominations/{draft.id}/submit"
+    english = unit.post(url, headers=EN, follow_redirects=True).get_data(as_text=True)
+    assert "The nomination form still lacks: Employer, Short profile, Supporting material (at least one file)" in english
+    assert "推荐表还缺少" not in english
+    chinese = unit.post(url, follow_redirects=True).get_data(as_text=True)
+    assert "推荐表还缺少：工作单位、事迹简介、证明材料（至少一份）" in chinese
+
+    calls.set_stage(call, Stage.CHECKING, office)
+    for n in noms:
+        nominations.decide(call, n, "eligible", "", office)
+    review.start_review(call, office, acknowledged=True)
+    db.session.commit()
+
+    organiser = app.test_client()
+    login(organiser, office.username)
+    page = organiser.get(f"/contests/{w['contest'].id}/judging/recusals", headers=EN).get_data(as_text=True)
+    assert "Same unit as the candidate (nominating unit or employer): recused automatically" in page, page
+    page = organiser.get(f"/contests/{w['contest'].id}/judging/recusals").get_data(as_text=True)
+    assert "与候选人同单位（推荐单位或工作单位），自动回避" in page

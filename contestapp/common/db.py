@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -89,8 +91,5 @@ def insert_ignore(session, table, rows: list[dict], keys: list[str]) -> None:
     requests creating the same rows at once do not collide (SQLite and PostgreSQL)."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)

@@ -30,6 +30,7 @@ from typing import Callable
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from flask_limiter import Limiter, RateLimitExceeded
+from flask_login import current_user
 from limits import RateLimitItem, parse_many
 
 from contestapp.i18n import N_
@@ -75,8 +76,6 @@ def _minutes(reset_at: float) -> int:
 # --- limits on views (decorators) -----------------------------------------------------------------------------------
 
 def _by_user() -> str:
-    from flask_login import current_user
-
     user_id = getattr(current_user, "id", None)
     return f"user:{user_id}" if user_id else f"address:{client_address()}"
 

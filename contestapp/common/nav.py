@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_login import current_user
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,6 @@ def add_nav_link(link: NavLink) -> None:
 
 
 def top_nav_links() -> list[dict]:
-    from flask_login import current_user
-
     if not current_user.is_authenticated:
         return []
     return [{"key": n.key, "label": n.label, "url": url_for(n.endpoint)} for n in NAV_LINKS

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,7 +17,6 @@ from contestapp.domain.eligibility import EligibilityRules, Target
 from contestapp.extensions import db
 from contestapp.i18n import N_
 
-ZONE = ZoneInfo("Asia/Shanghai")
 REVIEW_ROUND = "review"
 DEFENCE_ROUND = "defence"
 

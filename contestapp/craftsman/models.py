@@ -206,7 +206,7 @@ class Vote(db.Model):
     nomination_id: Mapped[int] = mapped_column(ForeignKey("craftsman_nominations.id", ondelete="CASCADE"),
                                                index=True)
     voter: Mapped[str] = mapped_column(String(64))
-    day: Mapped[date] = mapped_column(Date)  # local (Asia/Shanghai) day
+    day: Mapped[date] = mapped_column(Date)  # the contest's local day (common.formatting.contest_zone)
     address: Mapped[str] = mapped_column(String(64))
     device: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,7 @@ titles with their certificate serials."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -16,17 +16,19 @@ from contestapp.certificates.serials import setup_of
 from contestapp.certificates.models import Certificate
 from contestapp.certificates.render import render_batch
 from contestapp.common.db import utcnow
+from contestapp.common.formatting import contest_zone
 from contestapp.contests.definition import spec_of
 from contestapp.contests.models import Contest
-from contestapp.craftsman.calls import DEFENCE_ROUND, REVIEW_ROUND, ZONE, event_of, targets_of
+from contestapp.craftsman.calls import DEFENCE_ROUND, REVIEW_ROUND, event_of, targets_of
 from contestapp.craftsman.errors import CraftsmanError
 from contestapp.craftsman.models import CraftsmanCall, CraftsmanTitle, Nomination, NominationStatus, Stage
 from contestapp.craftsman.nominations import candidate_of, nominations_of
 from contestapp.craftsman.review import Standing, final_standings
 from contestapp.domain.eligibility import TargetResult, check_targets
+from contestapp.domain.publicity import add_working_days
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.results.models import ResultSnapshot, SnapshotKind
 from contestapp.results.services import pending_appeals
 
@@ -85,7 +87,7 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
     call.confirmed_at, call.confirmed_warnings = now, proposal.warnings
     call.stage = Stage.PUBLICITY
     call.publicity_starts = now
-    call.publicity_ends = add_working_days(now, call.publicity_days)
+    call.publicity_ends = publicity_end(now, call.publicity_days, contest_zone(call.contest))
     snap = _record_snapshot(call, "preliminary", _naming_list_data(call, proposal, now), actor, now)
     record(actor, "craftsman.list.confirm", call, contest_id=call.contest_id,
            summary=f"确定拟命名名单 {len(chosen)} 人，公示至 {call.publicity_ends:%Y-%m-%d}（{snap.number}）",
@@ -184,15 +186,10 @@ def pending_objections(contest: Contest) -> int:
     return pending_appeals(event_of(contest)) if contest.events else 0
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """End of the publicity period: `days` working days (Mon–Fri) after `start`, at the end of that local day."""
-    local = start.astimezone(ZONE)
-    d, left = local.date(), days
-    while left > 0:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZONE)
+def publicity_end(start: datetime, days: int, zone) -> datetime:
+    """End of the publicity period: `days` working days (Mon–Fri) after `start`, at the end of that day in `zone`."""
+    day = add_working_days(start.astimezone(zone), days).date()
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
 def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list[CraftsmanTitle]:
@@ -201,11 +198,12 @@ def name_titles(call: CraftsmanCall, actor, now: datetime | None = None) -> list
     if call.stage != Stage.PUBLICITY:
         raise CraftsmanError(N_("须先确定名单并完成公示"))
     if call.publicity_ends and now < call.publicity_ends:
-        raise CraftsmanError(f"公示期至 {call.publicity_ends.astimezone(ZONE):%Y-%m-%d %H:%M}，公示结束后才能命名")
+        until = call.publicity_ends.astimezone(contest_zone(call.contest))
+        raise CraftsmanError(Message(N_("公示期至 %(until)s，公示结束后才能命名"), until=f"{until:%Y-%m-%d %H:%M}"))
     contest = db.session.get(Contest, call.contest_id)
     pending = pending_objections(contest)
     if pending:
-        raise CraftsmanError(f"公示期间收到的 {pending} 件异议尚未处理，处理后才能命名")
+        raise CraftsmanError(Message(N_("公示期间收到的 %(n)s 件异议尚未处理，处理后才能命名"), n=pending))
     published = current_publicity_snapshot(contest)
     named = [n for n in nominations_of(contest) if n.named]
     named.sort(key=lambda n: (n.status != NominationStatus.DIRECT, n.final_rank or 0, n.id))

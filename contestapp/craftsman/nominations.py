@@ -26,7 +26,7 @@ from contestapp.domain.eligibility import Candidate, EligibilityReport, check_el
 from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.judging.models import Recusal
 from contestapp.judging.assignments import is_recused as judging_recused
 from contestapp.judging.common import judge_code
@@ -111,7 +111,7 @@ def submit_nomination(call: CraftsmanCall, nomination: Nomination, actor, now: d
         raise CraftsmanError(N_("资格审查已结束，不能再提交"))
     missing = missing_for_submit(nomination)
     if missing:
-        raise CraftsmanError("推荐表还缺少：" + "、".join(missing))
+        raise CraftsmanError(Message(N_("推荐表还缺少：%(fields)s"), fields=tuple(missing)))
     resubmitted = nomination.status == NominationStatus.RETURNED
     nomination.status = NominationStatus.SUBMITTED
     nomination.submitted_at = now or utcnow()

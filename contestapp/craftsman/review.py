@@ -22,7 +22,7 @@ from contestapp.craftsman.calls import DEFENCE_ROUND, REVIEW_ROUND, event_of, ro
 from contestapp.craftsman.errors import CraftsmanError, PanelTooSmall
 from contestapp.craftsman.models import CraftsmanCall, Nomination, NominationStatus, Stage
 from contestapp.craftsman.nominations import has_recusal, nominations_of
-from contestapp.craftsman.panel import PanelCheck, check_panel, experts_of, is_recused, shared_unit
+from contestapp.craftsman.panel import PanelCheck, check_panel, experts_of, is_recused
 from contestapp.craftsman.vote import vote_counts
 from contestapp.domain import EntryRoundInput, rank, score_event
 from contestapp.domain.eligibility import merge_votes
@@ -163,10 +163,9 @@ def _record_recusals(contest: Contest) -> None:
     for n in nominations_of(contest, NominationStatus.ELIGIBLE):
         entry_id = entries.get(n.entrant_id)
         for e in experts:
-            unit = shared_unit(e, n) if entry_id and (e.id, entry_id) not in existing else None
-            if unit is not None:
+            if entry_id and (e.id, entry_id) not in existing and is_recused(e, n):
                 db.session.add(Recusal(contest_id=contest.id, judge_id=e.id, entry_id=entry_id, source="unit",
-                                       reason=f"评审专家与候选人同属 {unit}"))
+                                       reason=N_("与候选人同单位（推荐单位或工作单位），自动回避")))
 
 
 @dataclass(frozen=True)

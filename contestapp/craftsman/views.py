@@ -18,7 +18,7 @@ from contestapp.common.headers import untrusted_file
 from contestapp.common.http import PDF, download
 from contestapp.common.limits import limited
 from contestapp.common.nav import Tab, add_tab
-from contestapp.common.refusals import refused_to, register_refusals
+from contestapp.common.refusals import refused_to, refusals_go_to, register_refusals
 from contestapp.contests.models import Contest, ContestMember
 from contestapp.craftsman import (
     calls, documents, naming as naming_service, nominations as nomination_service, panel, review as review_service,
@@ -91,7 +91,7 @@ def _panel_check(call: CraftsmanCall):
     """The panel check while the review has not started (None after, or while the definition is broken)."""
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         return None
-    try:
+    try:  # not a refused action: the console shows no panel check while the definition is broken
         return review_service.panel_check(call)
     except CraftsmanError:
         return None
@@ -134,7 +134,7 @@ def call_form(contest: Contest):
             "targets": targets, "vote_enabled": form.vote_enabled.data,
             "vote_weight": form.vote_weight.data or 0, "publicity_days": form.publicity_days.data,
         }
-        try:
+        try:  # a refused call is shown again with what the organiser typed
             calls.save_call(contest, values, current_user)
         except CraftsmanError as exc:
             _fail(exc)
@@ -175,10 +175,10 @@ def start_review(contest: Contest):
         db.session.commit()
         flash(_("专家评审开始：%(n)s 名候选人进入评审", n=created), "success")
         return redirect(url_for(".review", contest_id=contest.id))
-    try:
+    try:  # not a refused action: the page shows why the panel cannot be checked
         check, problem = review_service.panel_check(call), None
     except CraftsmanError as exc:
-        check, problem = None, _(str(exc))
+        check, problem = None, tr(exc)
     nominations = nomination_service.nominations_of(contest)
     pending = [n for n in nominations if n.status == NominationStatus.SUBMITTED]
     direct = [n for n in nominations if n.status == NominationStatus.DIRECT]
@@ -220,10 +220,10 @@ def decide(contest: Contest, nomination_id: int):
 def review(contest: Contest):
     call = _craftsman_call(contest)
     standings, problem = [], None
-    try:
+    try:  # not a refused action: the page shows why there are no standings yet
         standings = review_service.review_standings(call)
     except CraftsmanError as exc:
-        problem = _(str(exc))
+        problem = tr(exc)
     return render_template("craftsman/review.html", contest=contest, call=call, standings=standings,
                            problem=problem, experts=panel.experts_of(contest),
                            progress=review_service.tablet_progress(contest))
@@ -258,10 +258,10 @@ def naming(contest: Contest):
     call = _craftsman_call(contest)
     proposal, problem = None, None
     if call.stage in (Stage.REVIEW, Stage.VOTE, Stage.NAMING):
-        try:
+        try:  # not a refused action: the page shows why there is no proposal yet
             proposal = naming_service.propose(call)
         except CraftsmanError as exc:
-            problem = _(str(exc))
+            problem = tr(exc)
     named = [n for n in nomination_service.nominations_of(contest) if n.named]
     return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
                            problem=problem, named=named, titles=naming_service.titles_of(contest),
@@ -360,7 +360,7 @@ def nominate(contest_id: int):
         flash(_("申报已截止"), "error")
         return redirect(url_for(".unit_home"))
     if form.validate_on_submit():
-        try:
+        try:  # a refused nomination is shown again with what the unit typed
             n = nomination_service.save_nomination(call, current_user, None, form.values())
         except CraftsmanError as exc:
             _fail(exc)
@@ -383,7 +383,7 @@ def unit_nomination(nomination_id: int):
         form.employer_type.data = n.employer_type or ""
         form.vocational_level.data = n.vocational_level or ""
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        try:  # a refused nomination is shown again with what the unit typed
             nomination_service.save_nomination(call, current_user, n, form.values())
         except CraftsmanError as exc:
             _fail(exc)
@@ -515,15 +515,10 @@ def vote_code(contest_id: int):
     contest, call = _public_call(contest_id, VOTE_STAGES)
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            vote_service.request_code(call, form.phone.data, *_client())
-        except RateLimited:
-            raise
-        except CraftsmanError as exc:  # back to the vote page with the phone number kept
-            _fail(exc)
-        else:
-            db.session.commit()
-            flash(_("验证码已发送，10 分钟内有效"), "success")
+        refusals_go_to(".vote_page", contest_id=contest.id, phone=form.phone.data or "")  # the number typed is kept
+        vote_service.request_code(call, form.phone.data, *_client())
+        db.session.commit()
+        flash(_("验证码已发送，10 分钟内有效"), "success")
     else:
         flash(_("请输入手机号码"), "error")
     return redirect(url_for(".vote_page", contest_id=contest.id, phone=form.phone.data or ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from contestapp.common.db import utcnow
-from contestapp.craftsman.calls import ZONE
+from contestapp.common.formatting import contest_zone
 from contestapp.craftsman.errors import CraftsmanError, RateLimited, WrongCode
 from contestapp.craftsman.models import CraftsmanCall, Nomination, Stage, Vote, VoteCode
 from contestapp.craftsman.sms import SmsError, get_sender
@@ -31,10 +31,6 @@ def _hash(kind: str, value: str) -> str:
 
 def _setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(ZONE).date()
 
 
 def vote_open(call: CraftsmanCall) -> bool:
@@ -95,8 +91,9 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
     if not hmac.compare_digest(vc.code_hash, _hash("code", voter + (code or "").strip())):
         vc.attempts += 1
         raise WrongCode(N_("验证码错误"))
-    day = local_day(now)
-    start = datetime(day.year, day.month, day.day, tzinfo=ZONE)
+    zone = contest_zone(call.contest)  # a vote's day is the contest's local day
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time(0), tzinfo=zone)
     today = select(func.count(Vote.id)).where(Vote.contest_id == call.contest_id, Vote.at >= start)
     if db.session.scalar(today.where(Vote.address == address)) >= _setting("CRAFTSMAN_VOTES_PER_ADDRESS_DAY", 200):
         raise RateLimited("此网络今日投票次数已达上限")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from contestapp.demo import craftsman, merit, points, skills
 from contestapp.demo.common import PASSWORD, World, base_world
 from contestapp.demo.skills import DEMO_CODE, _assigned_codes
 
@@ -16,8 +17,6 @@ __all__ = ["PASSWORD", "DEMO_CODE", "create_demo", "_assigned_codes"]
 
 def create_demo(reset: bool = False, today: date | None = None) -> list[tuple[str, str, str]]:
     """Build the demo (once; `reset` rebuilds the skills contest) and return (who, login, secret) lines to print."""
-    from contestapp.demo import craftsman, merit, points, skills
-
     world: World = base_world(today)
     lines = skills.build(world, reset=reset)
     for kind in (merit, craftsman, points):

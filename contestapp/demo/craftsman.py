@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from contestapp.common.db import utcnow
+from contestapp.common.formatting import contest_zone
 from contestapp.contests.definition import create_contest
 from contestapp.contests.models import Contest, ContestMember, ContestStatus
 from contestapp.craftsman import calls, nominations
@@ -153,7 +154,7 @@ def build(world: World) -> list[tuple[str, str, str]]:
     for expert in experts:
         db.session.add(ContestMember(contest=contest, user=expert, role="judge"))
     db.session.flush()
-    deadline = datetime.combine(world.today + timedelta(days=10), time(17, 0), tzinfo=calls.ZONE)
+    deadline = datetime.combine(world.today + timedelta(days=10), time(17, 0), tzinfo=contest_zone(contest))
     call = calls.save_call(contest, {
         "title": TITLE, "quota": QUOTA, "shortlist_size": SHORTLIST, "reference_date": world.today,
         "deadline": deadline, "notice": _notice(world, deadline),

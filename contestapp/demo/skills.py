@@ -5,7 +5,6 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from contestapp.entrants.models import Entry
 from contestapp.entrants.roster import check_rows
 from contestapp.entrants.services import event_lookup, import_roster
 from contestapp.common.db import utcnow
+from contestapp.common.formatting import contest_zone
 from contestapp.demo.common import PASSWORD, World
 from contestapp.extensions import db
 from contestapp.judging.models import Assignment, JudgeCard, Mark, ScoreSheet, SheetStatus
@@ -106,12 +106,11 @@ def build(world: World, reset: bool = False) -> list[tuple[str, str, str]]:
 
 # The finished event took place this many days ago: its publicity period (5 working days, at most 7 days) is over.
 FINISHED_DAYS_AGO = 12
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A local (Shanghai) time on `day`, as the aware UTC datetime the database keeps."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).astimezone(timezone.utc)
+    """A local time on `day` (the display time zone), as the aware UTC datetime the database keeps."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=contest_zone()).astimezone(timezone.utc)
 
 
 def _finish(event, users: dict[str, User], ended: datetime) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from contestapp.audit.service import record
 from contestapp.contests.models import Contest, Event
 from contestapp.domain.merit import HonourRule as HonourSpec, PeriodScore, RankBand, allocate_honours, year_result
+from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.domain.ranking import Ranked, rank
 from contestapp.domain.types import ZERO
 from contestapp.entrants.models import Entry
@@ -214,6 +215,14 @@ def save_period_weights(contest: Contest, raw: dict[int, str], actor) -> list[tu
         record(actor, "merit.period_weights", contest, contest_id=contest.id,
                summary="考评期权重：" + "；".join(f"{n} {a} → {b}" for n, a, b in changes), data={"changes": changes})
     return changes
+
+
+def review_score(text: str) -> Decimal:
+    """The year's review score as the organiser typed it (ASCII or full-width digits)."""
+    try:
+        return parse_mark(text)
+    except NumberError:
+        raise MeritError(N_("请输入数字")) from None
 
 
 def save_review(entry: Entry, score: Decimal, note: str, actor) -> AnnualReview:

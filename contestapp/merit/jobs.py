@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from contestapp.common.formatting import contest_zone, local_time
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.jobs.notify import mail_daily, notify, smtp_settings
 from contestapp.jobs.queue import holder_id
-from contestapp.jobs.runner import job, zone_of
+from contestapp.jobs.runner import job
 from contestapp.merit.models import Period, PeriodStatus
 from contestapp.merit.periods import close_period, open_period
 from contestapp.merit.standings import missing_sheets, publish_period
@@ -43,12 +44,12 @@ def remind_missing(now: datetime) -> str:
     """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
     carrying that day's notices (recorded in `mail_log`)."""
     sent, keys = 0, []
-    zone_day = now.astimezone(zone_of()).date().isoformat()
+    zone_day = now.astimezone(contest_zone()).date().isoformat()
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN,
                                                           Period.deadline_at > now,
                                                           Period.deadline_at <= now + REMIND_BEFORE)):
         missing = missing_sheets(period)
-        deadline = period.deadline_at.astimezone(zone_of()).strftime("%m月%d日 %H:%M")
+        deadline = local_time(period.deadline_at, "%m月%d日 %H:%M")
         for user_id, count in missing["assessors"]:
             keys.append(f"remind:{period.id}:judge:{user_id}:{zone_day}")
             sent += notify(user_id, period.contest_id, keys[-1],

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
 from contestapp.common.db import insert_ignore
+from contestapp.common.formatting import contest_zone, local_time
 from contestapp.contests.definition import problems_of
 from contestapp.contests.models import Contest, ContestMember, Criterion, Event, Round
 from contestapp.contests.services import add_references
@@ -45,13 +44,9 @@ class MeritError(ValueError):
 
 # --- time ----------------------------------------------------------------------------------------------------------
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
 def local_midnight(day: date) -> datetime:
     """00:00 of `day` in the display time zone, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=contest_zone()).astimezone(timezone.utc)
 
 
 def utc_now() -> datetime:
@@ -313,7 +308,7 @@ def open_now(period: Period, actor, now: datetime) -> dict[str, int]:
         raise MeritError(N_("该考评期已开启或已截止"))
     if now < period.opens_at:
         raise MeritError(Message(N_("该考评期 %(when)s 才开始，不能提前开启"),
-                                 when=period.opens_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")))
+                                 when=local_time(period.opens_at)))
     if now >= period.deadline_at:
         raise MeritError(N_("该考评期已过截止时间；请用“立即截止并生成通报”"))
     return open_period(period, now, actor)

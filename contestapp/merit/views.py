@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -55,7 +55,7 @@ def definition_broken(error: DefinitionFileError):
                            description=problems), 409
 
 
-register_refusals(bp, periods.MeritError, SpecError, fallback=".index")
+register_refusals(bp, periods.MeritError, SpecError, RosterFileError, fallback=".index")
 
 
 def _back(contest: Contest, endpoint: str = ".index", **kw):
@@ -130,6 +130,7 @@ def period_weights(contest: Contest):
 
 
 @bp.route("/import", methods=["POST"])
+@refused_to(".index")
 @contest_access(ORGANISER)
 def import_participants(contest: Contest):
     form = ParticipantsUploadForm()
@@ -137,11 +138,7 @@ def import_participants(contest: Contest):
         for error in form.file.errors:
             flash(error, "error")
         return _back(contest)
-    try:
-        checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
-    except RosterFileError as exc:
-        flash(tr(exc), "error")
-        return _back(contest)
+    checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
     if not checked.ok:
         return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
     count = participants.import_participants(contest, checked, current_user)
@@ -293,7 +290,7 @@ def honour_tie(contest: Contest, rule_id: int):
     """Settle a tie across an honour's quota: choose who gets it, with a reason (audited)."""
     rule = get_or_404(HonourRule, rule_id, contest_id=contest.id)
     if request.method == "POST":
-        try:
+        try:  # a refused choice is shown again with the entries ticked and the reason typed
             chosen = [int(i) for i in request.form.getlist("entry")]
             honour_service.settle_honour_tie(rule, chosen, request.form.get("reason", ""), current_user)
         except (ValueError, periods.MeritError) as exc:
@@ -334,10 +331,7 @@ def review(contest: Contest, entry_id: int):
     entry = get_or_404(Entry, entry_id)
     if entry.entrant.contest_id != contest.id:
         deny(404)
-    try:
-        score = Decimal(request.form.get("score", ""))
-    except InvalidOperation:
-        raise periods.MeritError(N_("请输入数字")) from None
+    score = honour_service.review_score(request.form.get("score", ""))
     honour_service.save_review(entry, score, request.form.get("note", ""), current_user)
     db.session.commit()
     return _back(contest, ".year")
@@ -379,7 +373,7 @@ def self_sheet(contest: Contest, sheet_id: int):
         deny(404)
     rnd = periods.rounds_of(sheet.period)[sheet.entry.event_id]
     if request.method == "POST":
-        try:
+        try:  # a refused self-assessment is shown again with what the unit typed (`_sheet_form`)
             values = sheets.parse_values(request.form, rnd.criteria)
             sheets.save_self_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except periods.MeritError as exc:
@@ -430,7 +424,7 @@ def assess(contest: Contest, sheet_id: int):
     if sheet is None or sheet.judge_id != current_user.id or sheet.round.event.contest_id != contest.id:
         deny(404)
     if request.method == "POST":
-        try:
+        try:  # a refused sheet is shown again with what the assessor typed (`_sheet_form`)
             values = sheets.parse_values(request.form, sheet.round.criteria)
             sheets.save_assessment(sheet, current_user, values, request.form.get("submit") == "1")
         except periods.MeritError as exc:
@@ -467,7 +461,7 @@ def sheet_notes(contest: Contest, period_id: int, sheet_id: int):
         notes = {c.code: sheets.SheetInput(Decimal(0), (request.form.get(f"n_{c.code}") or ""),
                                              (request.form.get(f"d_{c.code}") or ""))
                  for c in sheet.round.criteria if f"n_{c.code}" in request.form}
-        try:
+        try:  # refused reasons are shown again as typed
             changed = sheets.save_mark_notes(sheet, current_user, notes)
         except periods.MeritError as exc:
             db.session.rollback()
@@ -517,7 +511,7 @@ def evidence(contest: Contest):
             crit = db.session.get(Criterion, form.criterion_id.data)
             if entry is None or crit is None or crit.id not in {c.id for c in bonus}:
                 deny(404)
-            try:
+            try:  # a refused upload shows the form again with the entry, item and note chosen
                 sheets.store_evidence(contest, entry, crit, form.file.data.filename, form.file.data.read(),
                                         form.note.data or "", current_user)
             except periods.MeritError as exc:

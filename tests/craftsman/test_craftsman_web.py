@@ -284,6 +284,9 @@ def test_public_vote_by_phone_code(app, world, caplog):
     page = c.get(f"/craftsman/vote/{cid}")
     assert page.status_code == 200 and "候选人00" in page.get_data(as_text=True)
     assert "cm_dev" in page.headers.get("Set-Cookie", "")
+    refused = c.post(f"/craftsman/vote/{cid}/code", data={"phone": "1391234"})  # back to the vote page, number kept
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/craftsman/vote/{cid}?phone=1391234")
+    assert "请输入 11 位手机号码" in c.get(refused.headers["Location"]).get_data(as_text=True)
     with caplog.at_level("INFO", logger="contestapp.sms"):
         c.post(f"/craftsman/vote/{cid}/code", data={"phone": "13912345678"})
     assert "13912345678" in caplog.text

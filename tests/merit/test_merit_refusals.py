@@ -1,5 +1,7 @@
 """A service's refusal on a merit page goes through the blueprint's one handler: the transaction is rolled back, a
 form gets the Chinese message and a redirect, a client asking for JSON gets it as JSON (422)."""
+from io import BytesIO
+
 from sqlalchemy import select
 
 from contestapp.entrants.models import Entry
@@ -32,3 +34,14 @@ def test_a_refused_form_is_rolled_back_flashed_and_redirected_or_answered_in_jso
     review = org.post(f"/contests/{contest.id}/merit/year/review/{entry.id}", data={"score": "x"},
                       follow_redirects=True)
     assert review.request.path == f"/contests/{contest.id}/merit/year" and "请输入数字" in review.get_data(as_text=True)
+    for score in ("NaN", "1e400"):  # not a number the review keeps: refused, never a server error
+        refused = org.post(f"/contests/{contest.id}/merit/year/review/{entry.id}", data={"score": score})
+        assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/contests/{contest.id}/merit/year")
+
+
+def test_a_participants_file_that_cannot_be_read_goes_back_to_the_console(app, merit):
+    contest = merit["contest"]
+    org = client_for(app, "organiser1")
+    refused = org.post(f"/contests/{contest.id}/merit/import", data={"file": (BytesIO(b""), "u.csv")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert refused.request.path == f"/contests/{contest.id}/merit/" and "文件是空的" in refused.get_data(as_text=True)
