@@ -16,17 +16,28 @@ class Message(str):
     """A Chinese message with parameters, e.g. `Message(N_("已开启 %(name)s"), name=period.name)`: as a string it is
     the Chinese text (services, audit, the CLI); a page shows it in the reader's language with `tr`.
 
-    A tuple parameter is a list of fixed labels, each marked N_ (e.g. the fields a form still lacks): joined with 、
-    in Chinese; `tr` translates each label and joins them the reader's way."""
+    A tuple parameter is a list of fixed labels, each marked N_ (e.g. the fields a form still lacks), or of
+    Messages (e.g. the problems of a form, see `joined`): joined with `sep` (、 unless given, or ；) in Chinese; `tr`
+    translates each item and joins them the reader's way. A Message as a parameter is translated too."""
 
     template: str
     params: dict
+    sep: str
 
-    def __new__(cls, template: str, **params):
-        chinese = {k: "、".join(v) if isinstance(v, tuple) else v for k, v in params.items()}
+    def __new__(cls, template: str, *, sep: str = "、", **params):
+        chinese = {k: sep.join(v) if isinstance(v, tuple) else v for k, v in params.items()}
         obj = super().__new__(cls, template % chinese if params else template)
-        obj.template, obj.params = template, params
+        obj.template, obj.params, obj.sep = template, params, sep
         return obj
+
+
+SEPARATORS = (N_("、"), N_("；"))  # the separators of a tuple parameter, for the catalogue
+
+
+def joined(messages, sep: str = "；") -> Message:
+    """Several messages shown as one (e.g. every problem of a form): in Chinese joined with `sep`; `tr` translates
+    each one."""
+    return Message("%(items)s", sep=sep, items=tuple(messages))
 
 
 def tr(message) -> str:
@@ -37,6 +48,7 @@ def tr(message) -> str:
     if isinstance(message, BaseException):
         message = message.args[0] if message.args else str(message)
     if isinstance(message, Message):
-        return gettext(message.template, **{k: gettext("、").join(map(gettext, v)) if isinstance(v, tuple) else v
-                                            for k, v in message.params.items()})
+        return gettext(message.template, **{
+            k: gettext(message.sep).join(map(tr, v)) if isinstance(v, tuple) else tr(v) if isinstance(v, Message) else v
+            for k, v in message.params.items()})
     return gettext(str(message))

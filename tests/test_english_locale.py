@@ -586,3 +586,53 @@ def test_craftsman_refusals_and_recusals_name_their_fields_and_units_in_the_read
     assert "Same unit as the candidate (nominating unit or employer): recused automatically" in page, page
     page = organiser.get(f"/contests/{w['contest'].id}/judging/recusals").get_data(as_text=True)
     assert "与候选人同单位（推荐单位或工作单位），自动回避" in page
+
+
+def test_craftsman_and_merit_refusals_with_values_are_in_the_readers_language(app, make, merit):  # noqa: F811
+    """Refusals built with values (i18n.Message) are shown in English to an English reader and in the same Chinese
+    as before to a Chinese one: a craftsman review refusal, a limit of the public vote, merit's participants file
+    without its required columns and a row problem of that file."""
+    from contestapp.craftsman import calls, nominations
+    from contestapp.craftsman.models import Stage
+    from contestapp.craftsman.sms import LogSender
+    from tests.conftest import login
+    from tests.craftsman.craftsman_helpers import build_world, nominate
+
+    def both(client, url, data, english, chinese, status=200):
+        for headers, text in ((EN, english), ({}, chinese)):
+            page = client.post(url, data=data() if callable(data) else data, headers=headers, follow_redirects=True)
+            assert page.status_code == status, page.status_code
+            assert text in page.get_data(as_text=True), text
+
+    w = build_world(make, units=4, experts=7)
+    call, office = w["call"], w["organiser"]
+    noms = [nominate(call, w["units"][i], i) for i in range(4)]
+    calls.set_stage(call, Stage.CHECKING, office)
+    for n in noms[:3]:
+        nominations.decide(call, n, "eligible", "", office)
+    db.session.commit()
+    organiser = app.test_client()
+    login(organiser, office.username)
+    both(organiser, f"/craftsman/{w['contest'].id}/review/start", {"acknowledge": "1"},
+         "1 nomination(s) still await the eligibility check", "还有 1 份推荐表未审查")
+
+    noms[0].shortlisted = True
+    call.stage = Stage.VOTE
+    db.session.commit()
+    app.extensions["craftsman_sms"] = LogSender()
+    voter = app.test_client()
+    url = f"/craftsman/vote/{w['contest'].id}/code"
+    assert voter.post(url, data={"phone": "13912345678"}).status_code == 302  # the code is sent
+    both(voter, url, {"phone": "13912345678"}, "A code has just been sent; please try again in 1 minute",
+         "验证码已发送，请 1 分钟后再试", status=429)
+
+    contest = merit["contest"]
+    client = app.test_client()
+    login(client, "organiser1")
+    url = f"/contests/{contest.id}/merit/import"
+    both(client, url, lambda: {"file": (BytesIO("名称,参建角色\n某项目部,施工\n".encode()), "u.csv")},
+         "Required columns are missing: 类别. Please use the participants import template.",
+         "缺少必需的列：类别。请使用参建单位导入模板。")
+    both(client, url, lambda: {"file": (BytesIO("名称,类别\n某项目部,车间\n".encode()), "u.csv")},
+         "The type must be 项目部, 标段 or 工区 (a unit), 班组 (a team) or 个人 (a person)",
+         "类别应为 项目部、标段、工区、班组 或 个人", status=400)

@@ -41,7 +41,7 @@ class Proposal:
     ranked: list[Standing]       # the ranked candidates taken
     rest: list[Standing]         # ranked candidates not taken
     targets: list[TargetResult]
-    warnings: list[str]
+    warnings: list[Message]  # in Chinese as str; `tr` shows them in the reader's language
 
     @property
     def named(self) -> list[Nomination]:
@@ -55,17 +55,24 @@ def propose(call: CraftsmanCall) -> Proposal:
     standings = final_standings(call)
     room = max(call.quota - len(direct), 0)
     taken, rest = standings[:room], standings[room:]
-    warnings: list[str] = []
+    warnings: list[Message] = []
     if len(direct) > call.quota:
-        warnings.append(f"直接认定 {len(direct)} 人，已超过名额 {call.quota} 人")
+        warnings.append(Message(N_("直接认定 %(n)s 人，已超过名额 %(quota)s 人"), n=len(direct), quota=call.quota))
     if taken and rest and rest[0].rank == taken[-1].rank:
-        warnings.append(f"第 {taken[-1].rank} 名并列，名额线处须由评审委员会决定")
+        warnings.append(Message(N_("第 %(rank)s 名并列，名额线处须由评审委员会决定"), rank=taken[-1].rank))
     named = direct + [s.nomination for s in taken]
     if len(named) < call.quota:
-        warnings.append(f"拟命名 {len(named)} 人，少于名额 {call.quota} 人")
+        warnings.append(Message(N_("拟命名 %(n)s 人，少于名额 %(quota)s 人"), n=len(named), quota=call.quota))
     results = check_targets(targets_of(call), [candidate_of(n) for n in named], call.reference_date)
-    warnings += [r.message for r in results if not r.met]
+    warnings += [missed_target(r) for r in results if not r.met]
     return Proposal(direct, taken, rest, results, warnings)
+
+
+def missed_target(result: TargetResult) -> Message:
+    """A missed structure target, as the domain words it (`TargetResult.message`), translatable."""
+    return Message(N_("%(label)s：%(count)s/%(total)s 人，占 %(pct)s%%（要求不低于 %(need)s%%），未达到"),
+                   label=result.target.label, count=result.count, total=result.total, pct=result.percent,
+                   need=result.required_percent)
 
 
 def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime | None = None) -> Proposal:
@@ -76,7 +83,8 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
         raise CraftsmanError(N_("本次评选设有网络投票，请先完成投票"))
     proposal = propose(call)
     if proposal.warnings and not acknowledged:
-        raise CraftsmanError("名单有未达到的要求，请确认已知悉后再提交：" + "；".join(proposal.warnings))
+        raise CraftsmanError(Message(N_("名单有未达到的要求，请确认已知悉后再提交：%(warnings)s"), sep="；",
+                                     warnings=tuple(proposal.warnings)))
     contest_nominations = nominations_of(db.session.get(Contest, call.contest_id))
     chosen = {n.id for n in proposal.named}
     for n in contest_nominations:
@@ -84,14 +92,14 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
     for s in proposal.ranked + proposal.rest:
         s.nomination.final_rank, s.nomination.final_score = s.rank, s.total
     now = now or utcnow()
-    call.confirmed_at, call.confirmed_warnings = now, proposal.warnings
+    call.confirmed_at, call.confirmed_warnings = now, [str(w) for w in proposal.warnings]  # kept as shown, in Chinese
     call.stage = Stage.PUBLICITY
     call.publicity_starts = now
     call.publicity_ends = publicity_end(now, call.publicity_days, contest_zone(call.contest))
     snap = _record_snapshot(call, "preliminary", _naming_list_data(call, proposal, now), actor, now)
     record(actor, "craftsman.list.confirm", call, contest_id=call.contest_id,
            summary=f"确定拟命名名单 {len(chosen)} 人，公示至 {call.publicity_ends:%Y-%m-%d}（{snap.number}）",
-           data={"named": sorted(chosen), "warnings": proposal.warnings, "snapshot": snap.number})
+           data={"named": sorted(chosen), "warnings": call.confirmed_warnings, "snapshot": snap.number})
     return proposal
 
 
@@ -142,7 +150,7 @@ def _naming_list_data(call: CraftsmanCall, proposal: Proposal, now: datetime) ->
         "computed_at": now.isoformat(),
         "ranking": rows,
         "withdrawn": [],
-        "craftsman": {"title": call.title, "quota": call.quota, "warnings": list(proposal.warnings),
+        "craftsman": {"title": call.title, "quota": call.quota, "warnings": [str(w) for w in proposal.warnings],
                       "publicity_starts": call.publicity_starts.isoformat() if call.publicity_starts else None,
                       "publicity_ends": call.publicity_ends.isoformat() if call.publicity_ends else None,
                       "vote_weight": str(call.vote_weight) if call.vote_enabled else None},

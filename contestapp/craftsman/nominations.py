@@ -156,10 +156,10 @@ def decide(call: CraftsmanCall, nomination: Nomination, decision: str, note: str
     if decision == "ineligible" and not note:
         note = "；".join(report.reasons)
     if decision in ("ineligible", "return", "direct") and not note:
-        raise CraftsmanError({"ineligible": "请填写不符合条件的原因", "return": "请填写退回补充的说明",
-                              "direct": "请填写直接认定的依据（如：省级技能大赛一等奖）"}[decision])
+        raise CraftsmanError({"ineligible": N_("请填写不符合条件的原因"), "return": N_("请填写退回补充的说明"),
+                              "direct": N_("请填写直接认定的依据（如：省级技能大赛一等奖）")}[decision])
     if decision in ("eligible", "direct") and report.eligible is False:
-        raise CraftsmanError("自动审查未通过：" + "；".join(report.reasons))
+        raise CraftsmanError(Message(N_("自动审查未通过：%(reasons)s"), reasons="；".join(report.reasons)))
     nomination.status = DECISIONS[decision]
     nomination.check_results = [c.__dict__ for c in report.checks]
     nomination.office_note = note if decision in ("ineligible", "return") else None
@@ -192,7 +192,7 @@ def check_filename(name: str) -> str:
         raise CraftsmanError(N_("文件名为空"))
     if ("/" in raw or "\\" in raw or ".." in raw or raw.startswith(".") or ":" in raw
             or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw) or len(raw) > 200):
-        raise CraftsmanError(f"文件名“{raw[:60]}”不允许（不能包含路径、“..”或控制字符）")
+        raise CraftsmanError(Message(N_("文件名“%(name)s”不允许（不能包含路径、“..”或控制字符）"), name=raw[:60]))
     return raw
 
 
@@ -221,14 +221,14 @@ def store_file(nomination: Nomination, filename: str, stream, actor, kind: str =
     limit = max_file_bytes()
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise CraftsmanError(f"文件超过 {limit // (1024 * 1024)} MB 的上限")
+        raise CraftsmanError(Message(N_("文件超过 %(mb)s MB 的上限"), mb=limit // (1024 * 1024)))
     if not data:
         raise CraftsmanError(N_("文件为空"))
     actual = sniff(data[:16])
     if actual != declared:
         raise CraftsmanError(N_("文件内容与扩展名不符（只接受真实的 PDF、JPG 或 PNG 文件）"))
     if len(nomination.files) >= MAX_FILES:
-        raise CraftsmanError(f"每份推荐表最多上传 {MAX_FILES} 个文件")
+        raise CraftsmanError(Message(N_("每份推荐表最多上传 %(n)s 个文件"), n=MAX_FILES))
     if kind == "photo":
         for old in [f for f in nomination.files if f.kind == "photo"]:
             delete_file(nomination, old, actor)

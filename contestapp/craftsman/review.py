@@ -61,7 +61,7 @@ def start_review(call: CraftsmanCall, actor, acknowledged: bool = False) -> int:
     if call.stage not in (Stage.NOMINATION, Stage.CHECKING):
         raise CraftsmanError(N_("评审已开始"))
     if round_of(contest, REVIEW_ROUND) is None:
-        raise CraftsmanError(f"评选定义中缺少代码为 {REVIEW_ROUND} 的专家评审轮次")
+        raise CraftsmanError(Message(N_("评选定义中缺少代码为 %(code)s 的专家评审轮次"), code=REVIEW_ROUND))
     check = panel_check(call)
     if not check.size_ok:
         raise PanelTooSmall(N_("评审专家人数不符合要求，不能开始评审"), check)
@@ -71,7 +71,7 @@ def start_review(call: CraftsmanCall, actor, acknowledged: bool = False) -> int:
         raise PanelTooSmall(N_("回避后有候选人的评审专家少于要求人数，请确认后再开始评审"), check)
     pending = [n for n in nominations_of(contest) if n.status == NominationStatus.SUBMITTED]
     if pending:
-        raise CraftsmanError(f"还有 {len(pending)} 份推荐表未审查")
+        raise CraftsmanError(Message(N_("还有 %(n)s 份推荐表未审查"), n=len(pending)))
     event = event_of(contest)
     units: dict[str, Unit] = {u.name: u for u in db.session.scalars(select(Unit).where(Unit.contest_id == contest.id))}
     created = 0
@@ -194,7 +194,7 @@ def tablet_progress(contest: Contest) -> list[TabletProgress]:
 def entry_of(nomination: Nomination) -> Entry:
     entry = db.session.scalar(select(Entry).where(Entry.entrant_id == nomination.entrant_id))
     if entry is None:
-        raise CraftsmanError(f"{nomination.name} 不在评审名单中")
+        raise CraftsmanError(Message(N_("%(name)s 不在评审名单中"), name=nomination.name))
     return entry
 
 
@@ -208,16 +208,17 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     contest = db.session.get(Contest, nomination.contest_id)
     rnd = round_of(contest, round_code)
     if rnd is None:
-        raise CraftsmanError(f"没有轮次 {round_code}")
+        raise CraftsmanError(Message(N_("没有轮次 %(code)s"), code=round_code))
     if expert.id not in {e.id for e in experts_of(contest)}:
         raise CraftsmanError(N_("不是本次评选的评审专家"))
     if is_recused(expert, nomination):
-        raise CraftsmanError(f"{expert.display_name} 与 {nomination.name} 同单位，须回避")
+        raise CraftsmanError(Message(N_("%(expert)s 与 %(name)s 同单位，须回避"), expert=expert.display_name,
+                                     name=nomination.name))
     if round_code == DEFENCE_ROUND and not nomination.shortlisted:
         raise CraftsmanError(N_("只有入围候选人参加答辩"))
     entry = entry_of(nomination)
     if has_recusal(expert, entry):
-        raise CraftsmanError(f"{expert.display_name} 已回避 {nomination.name}")
+        raise CraftsmanError(Message(N_("%(expert)s 已回避 %(name)s"), expert=expert.display_name, name=nomination.name))
     spec = next(r for r in spec_of(contest).events[0].rounds if r.code == round_code)
     sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id,
                                                        ScoreSheet.round_id == rnd.id, ScoreSheet.judge_id == expert.id))
@@ -234,7 +235,7 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     for code, value in values.items():
         c, cs = criteria.get(code), spec.criterion(code)
         if c is None or cs is None:
-            raise CraftsmanError(f"没有评分项 {code}")
+            raise CraftsmanError(Message(N_("没有评分项 %(code)s"), code=code))
         try:
             value = read_decimal(value) if isinstance(value, Decimal) else parse_mark(value)
         except NumberError as exc:
@@ -250,7 +251,7 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
     if submit:
         missing = [c.name for c in rnd.criteria if c.id not in {m.criterion_id for m in sheet.marks}]
         if missing:
-            raise CraftsmanError("还有评分项未打分：" + "、".join(missing))
+            raise CraftsmanError(Message(N_("还有评分项未打分：%(names)s"), names="、".join(missing)))
         sheet.status, sheet.submitted_at = SheetStatus.SUBMITTED, utcnow()
     sheet.version = (sheet.version or 0) + 1
     db.session.flush()
@@ -298,7 +299,7 @@ def review_standings(call: CraftsmanCall) -> list[Standing]:
     inputs = expert_inputs(contest, [REVIEW_ROUND], nominations)
     incomplete = [n.name for n in nominations if not inputs[str(n.id)]]
     if incomplete:
-        raise CraftsmanError("以下候选人还没有专家评分：" + "、".join(incomplete[:10]))
+        raise CraftsmanError(Message(N_("以下候选人还没有专家评分：%(names)s"), names="、".join(incomplete[:10])))
     results = score_event(only_review, inputs)
     by_id = {str(n.id): n for n in nominations}
     return [Standing(by_id[r.entry], r.rank, r.total, r.total, None, 0, None, r.result.explanation.text(), r.tied_with)
@@ -335,7 +336,7 @@ def final_standings(call: CraftsmanCall) -> list[Standing]:
     inputs = expert_inputs(contest, codes, shortlist)
     missing = [n.name for n in shortlist if {i.round for i in inputs[str(n.id)]} != set(codes)]
     if missing:
-        raise CraftsmanError("以下入围候选人的评审或答辩评分不全：" + "、".join(missing[:10]))
+        raise CraftsmanError(Message(N_("以下入围候选人的评审或答辩评分不全：%(names)s"), names="、".join(missing[:10])))
     results = score_event(event_spec, inputs)
     counts = vote_counts(contest.id) if call.vote_enabled else {}
     top = max(counts.values(), default=0)

@@ -17,11 +17,13 @@ import urllib.request
 
 from flask import current_app
 
+from contestapp.i18n import N_, Message
+
 log = logging.getLogger("contestapp.sms")
 
 
 class SmsError(RuntimeError):
-    """The message could not be sent (the user sees a Chinese message)."""
+    """The message could not be sent (the message for the user is marked N_ or a Message, translated where shown)."""
 
 
 class LogSender:
@@ -48,10 +50,10 @@ class HttpSmsSender:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
                 if not 200 <= response.status < 300:
-                    raise SmsError(f"短信网关返回 {response.status}")
+                    raise SmsError(Message(N_("短信网关返回 %(status)s"), status=response.status))
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             log.warning("SMS gateway failed: %s", exc)
-            raise SmsError("短信发送失败，请稍后再试") from None
+            raise SmsError(N_("短信发送失败，请稍后再试")) from None
 
 
 def get_sender():

@@ -264,7 +264,8 @@ def naming(contest: Contest):
             problem = tr(exc)
     named = [n for n in nomination_service.nominations_of(contest) if n.named]
     return render_template("craftsman/naming.html", contest=contest, call=call, proposal=proposal,
-                           problem=problem, named=named, titles=naming_service.titles_of(contest),
+                           warnings=[tr(w) for w in proposal.warnings] if proposal else [], problem=problem,
+                           named=named, titles=naming_service.titles_of(contest),
                            now=utcnow(), snapshots=naming_service.publicity_snapshots(contest),
                            objections=naming_service.pending_objections(contest))
 

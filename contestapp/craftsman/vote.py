@@ -54,13 +54,13 @@ def request_code(call: CraftsmanCall, phone: str, address: str, device: str, now
     hour = now - timedelta(hours=1)
     recent = select(func.count(VoteCode.id)).where(VoteCode.contest_id == call.contest_id)
     if db.session.scalar(recent.where(VoteCode.voter == voter, VoteCode.created_at > now - timedelta(seconds=60))):
-        raise RateLimited("验证码已发送，请 1 分钟后再试")
+        raise RateLimited(N_("验证码已发送，请 1 分钟后再试"))
     if db.session.scalar(recent.where(VoteCode.address == address, VoteCode.created_at > hour)) >= _setting(
             "CRAFTSMAN_CODES_PER_ADDRESS_HOUR", 30):
-        raise RateLimited("此网络获取验证码过于频繁，请稍后再试")
+        raise RateLimited(N_("此网络获取验证码过于频繁，请稍后再试"))
     if device and db.session.scalar(recent.where(VoteCode.device == device, VoteCode.created_at > hour)) >= _setting(
             "CRAFTSMAN_CODES_PER_DEVICE_HOUR", 5):
-        raise RateLimited("此设备获取验证码过于频繁，请稍后再试")
+        raise RateLimited(N_("此设备获取验证码过于频繁，请稍后再试"))
     code = f"{secrets.randbelow(10 ** 6):06d}"
     db.session.add(VoteCode(contest_id=call.contest_id, voter=voter, code_hash=_hash("code", voter + code),
                             address=address, device=device, created_at=now, expires_at=now + timedelta(minutes=10)))
@@ -68,7 +68,7 @@ def request_code(call: CraftsmanCall, phone: str, address: str, device: str, now
     try:
         get_sender().send(phone, f"您的投票验证码为 {code}，10 分钟内有效。如非本人操作请忽略。")
     except SmsError as exc:
-        raise CraftsmanError(str(exc)) from None
+        raise CraftsmanError(exc.args[0]) from None  # its N_ or Message, translated where shown
 
 
 def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str, address: str, device: str,
@@ -96,10 +96,10 @@ def cast_vote(call: CraftsmanCall, nomination: Nomination, phone: str, code: str
     start = datetime.combine(day, time(0), tzinfo=zone)
     today = select(func.count(Vote.id)).where(Vote.contest_id == call.contest_id, Vote.at >= start)
     if db.session.scalar(today.where(Vote.address == address)) >= _setting("CRAFTSMAN_VOTES_PER_ADDRESS_DAY", 200):
-        raise RateLimited("此网络今日投票次数已达上限")
+        raise RateLimited(N_("此网络今日投票次数已达上限"))
     if device and db.session.scalar(today.where(Vote.device == device)) >= _setting(
             "CRAFTSMAN_VOTES_PER_DEVICE_DAY", 5):
-        raise RateLimited("此设备今日投票次数已达上限")
+        raise RateLimited(N_("此设备今日投票次数已达上限"))
     vote = Vote(contest_id=call.contest_id, nomination_id=nomination.id, voter=voter, day=day, address=address,
                 device=device, at=now)
     try:

@@ -183,10 +183,16 @@ class TargetResult:
     met: bool
 
     @property
+    def percent(self) -> Decimal:
+        return round_half_up(self.share * HUNDRED, 1)
+
+    @property
+    def required_percent(self) -> Decimal:
+        return round_half_up(self.target.min_share * HUNDRED, 1)
+
+    @property
     def message(self) -> str:
-        pct = round_half_up(self.share * HUNDRED, 1)
-        need = round_half_up(self.target.min_share * HUNDRED, 1)
-        text = f"{self.target.label}：{self.count}/{self.total} 人，占 {pct}%（要求不低于 {need}%）"
+        text = f"{self.target.label}：{self.count}/{self.total} 人，占 {self.percent}%（要求不低于 {self.required_percent}%）"
         return text + ("，已达到" if self.met else "，未达到")
 
 

@@ -17,7 +17,7 @@ from contestapp.domain.ranking import Ranked, rank
 from contestapp.domain.types import ZERO
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, joined
 from contestapp.merit.models import AnnualReview, Honour, HonourRule, PeriodStanding, PeriodStatus, RankReward
 from contestapp.merit.periods import MeritError, active_entries, periods_of, project_of
 
@@ -152,7 +152,8 @@ def settle_honour_tie(rule: HonourRule, chosen: Iterable[int], reason: str, acto
     if not chosen <= set(by_entry):
         raise MeritError(N_("只能在并列的名单中选择"))
     if len(chosen) != free:
-        raise MeritError(f"剩余名额 {free} 个，请选择 {free} 个（已选 {len(chosen)} 个）")
+        raise MeritError(Message(N_("剩余名额 %(free)s 个，请选择 %(free)s 个（已选 %(n)s 个）"), free=free,
+                                 n=len(chosen)))
     if not reason:
         raise MeritError(N_("请填写确定理由"))
     if len(reason) > 500:
@@ -187,23 +188,23 @@ def save_period_weights(contest: Contest, raw: dict[int, str], actor) -> list[tu
     for pid, text in raw.items():
         period = periods.get(pid)
         if period is None:
-            problems.append(f"未知的考评期 {pid}")
+            problems.append(Message(N_("未知的考评期 %(id)s"), id=pid))
             continue
         try:
             value = Decimal((text or "").strip())
         except InvalidOperation:
-            problems.append(f"{period.name}：权重须为数字")
+            problems.append(Message(N_("%(period)s：权重须为数字"), period=period.name))
             continue
         if not value.is_finite() or not ZERO <= value <= WEIGHT_MAX:
-            problems.append(f"{period.name}：权重须在 0 到 {WEIGHT_MAX} 之间")
+            problems.append(Message(N_("%(period)s：权重须在 0 到 %(max)s 之间"), period=period.name, max=WEIGHT_MAX))
         elif value != value.quantize(Decimal("0.0001")):
-            problems.append(f"{period.name}：权重至多 4 位小数")
+            problems.append(Message(N_("%(period)s：权重至多 4 位小数"), period=period.name))
         else:
             new[pid] = value
     if not problems and periods and all(new.get(pid, p.weight) == ZERO for pid, p in periods.items()):
-        problems.append("各考评期权重不能全为 0")
+        problems.append(N_("各考评期权重不能全为 0"))
     if problems:
-        raise MeritError("；".join(problems))
+        raise MeritError(joined(problems))
     changes = []
     for pid, value in new.items():
         period = periods[pid]

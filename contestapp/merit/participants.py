@@ -23,7 +23,7 @@ from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, Unit
 from contestapp.entrants.roster import RosterFileError, read_table
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.merit.models import SECTION_TYPES, UNIT_ROLES, UnitProfile
 from contestapp.merit.periods import fill_open_periods
 
@@ -34,13 +34,15 @@ ROLE_VALUES = {v: k for k, v in UNIT_ROLES.items()} | {f"{v}单位": k for k, v 
     {k: k for k in UNIT_ROLES}
 KIND_OF_TYPE = {**{t: EntrantKind.UNIT for t in SECTION_TYPES}, "班组": EntrantKind.TEAM, "个人": EntrantKind.PERSON}
 MODE_OF_KIND = {EntrantKind.UNIT: "unit", EntrantKind.TEAM: "team", EntrantKind.PERSON: "individual"}
+NO_EVENT = {"unit": N_("本竞赛没有参建单位考评赛项"), "team": N_("本竞赛没有班组考评赛项"),
+            "individual": N_("本竞赛没有个人考评赛项")}
 
 
 @dataclass
 class Problem:
     row: int
     column: str
-    reason: str
+    reason: str  # N_ or a Message: `tr` shows it in the reader's language
 
 
 @dataclass
@@ -80,7 +82,7 @@ def check_participants(contest: Contest, content: bytes, filename: str) -> Check
                 index[key] = i
     missing = [ALIASES[k][0] for k in ("name", "type") if k not in index]
     if missing:
-        raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用参建单位导入模板。")
+        raise RosterFileError(Message(N_("缺少必需的列：%(columns)s。请使用参建单位导入模板。"), columns="、".join(missing)))
     existing_units = set(db.session.scalars(select(Unit.name).where(Unit.contest_id == contest.id)))
     existing_entrants = set(db.session.execute(select(Entrant.kind, Entrant.name, Entrant.unit_id).where(
         Entrant.contest_id == contest.id)).all())
@@ -102,39 +104,39 @@ def check_participants(contest: Contest, content: bytes, filename: str) -> Check
         name, kind_text = get("name"), get("type")
         kind = KIND_OF_TYPE.get(kind_text)
         if not name:
-            bad("name", "名称不能为空")
+            bad("name", N_("名称不能为空"))
         elif len(name) > 200:
-            bad("name", "名称过长")
+            bad("name", N_("名称过长"))
         if kind is None:
-            bad("type", "类别应为 项目部、标段、工区、班组 或 个人")
+            bad("type", N_("类别应为 项目部、标段、工区、班组 或 个人"))
         elif MODE_OF_KIND[kind] not in modes:
-            bad("type", f"本竞赛没有{ {'unit': '参建单位', 'team': '班组', 'individual': '个人'}[MODE_OF_KIND[kind]] }考评赛项")
+            bad("type", NO_EVENT[MODE_OF_KIND[kind]])
         role = unit = id_number = gender = birth = None
         account_id = None
         if kind == EntrantKind.UNIT:
             role = ROLE_VALUES.get(get("role"))
             if role is None:
-                bad("role", "参建角色应为 施工、监理 或 设计")
+                bad("role", N_("参建角色应为 施工、监理 或 设计"))
             if name in existing_units:
-                bad("name", "该单位已导入")
+                bad("name", N_("该单位已导入"))
             elif name in file_units:
-                bad("name", f"与第 {file_units[name]} 行重复")
+                bad("name", Message(N_("与第 %(row)s 行重复"), row=file_units[name]))
             else:
                 file_units[name] = number
             account = get("account")
             if account:
                 account_id = db.session.scalar(select(User.id).where(User.username == account, User.role == "unit"))
                 if account_id is None:
-                    bad("account", f"找不到单位账号 {account}")
+                    bad("account", Message(N_("找不到单位账号 %(account)s"), account=account))
         elif kind is not None:
             unit = get("unit")
             if not unit:
-                bad("unit", "班组和个人须填写所属单位")
+                bad("unit", N_("班组和个人须填写所属单位"))
             elif unit not in existing_units and unit not in file_units:
-                bad("unit", f"所属单位“{unit}”不存在（须先导入或在本文件中列出）")
+                bad("unit", Message(N_("所属单位“%(unit)s”不存在（须先导入或在本文件中列出）"), unit=unit))
             key = (kind, name, unit)
             if key in seen:
-                bad("name", f"与第 {seen[key]} 行重复")
+                bad("name", Message(N_("与第 %(row)s 行重复"), row=seen[key]))
             seen[key] = number
             raw_id = get("id_number").upper()
             if kind == EntrantKind.PERSON and raw_id:
@@ -142,7 +144,7 @@ def check_participants(contest: Contest, content: bytes, filename: str) -> Check
                     parsed = parse_id_number(raw_id)
                     id_number, gender, birth = parsed.number, parsed.gender, parsed.birth_date
                     if id_number in registered:
-                        bad("id_number", "该身份证号已在本竞赛登记")
+                        bad("id_number", N_("该身份证号已在本竞赛登记"))
                     registered.add(id_number)
                 except IdNumberError as exc:
                     bad("id_number", str(exc))

@@ -21,7 +21,7 @@ from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.domain.types import CriterionSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, joined
 from contestapp.judging.models import Mark, MarkNote, ScoreSheet, SheetStatus
 from contestapp.judging.notes import MissingNote, register
 from contestapp.judging.notes import missing_notes as gaps_of
@@ -77,12 +77,13 @@ def parse_values(form: dict[str, str], criteria: Iterable[Criterion]) -> dict[st
 
 
 def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool, kind: str = "merit") -> list[str]:
-    """Every problem (Chinese). `complete`: every measurement/judgement item needs a value (deductions default 0)."""
+    """Every problem (Chinese; a Message where the text is ours, for `tr`). `complete`: every measurement/judgement
+    item needs a value (deductions default 0)."""
     problems = []
     for code, item in values.items():
         spec = rspec.criterion(code)
         if spec is None:
-            problems.append(f"未定义的指标 {code}")
+            problems.append(Message(N_("未定义的指标 %(code)s"), code=code))
             continue
         why = spec.check_mark(item.value)
         if why:
@@ -90,15 +91,15 @@ def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool
             continue
         need_note, need_doc = note_required(spec, item.value, kind)
         if need_note and not item.note:
-            problems.append(f"{spec.name}：请填写扣分/加分/否决的原因")
+            problems.append(Message(N_("%(name)s：请填写扣分/加分/否决的原因"), name=spec.name))
         if need_doc and not item.document_no:
-            problems.append(f"{spec.name}：请填写通报文号")
+            problems.append(Message(N_("%(name)s：请填写通报文号"), name=spec.name))
         if len(item.note) > 500 or len(item.document_no) > 100:
-            problems.append(f"{spec.name}：说明过长")
+            problems.append(Message(N_("%(name)s：说明过长"), name=spec.name))
     if complete:
         for spec in rspec.criteria:
             if spec.kind in ("measurement", "judgement") and spec.code not in values:
-                problems.append(f"{spec.name}：请填写")
+                problems.append(Message(N_("%(name)s：请填写"), name=spec.name))
     return problems
 
 
@@ -121,7 +122,7 @@ def save_assessment(sheet: ScoreSheet, actor, values: dict[str, SheetInput], sub
     rspec = criterion_specs(contest, rnd)
     problems = check_inputs(rspec, values, complete=submit, kind=contest.kind)
     if problems:
-        raise MeritError("；".join(problems))
+        raise MeritError(joined(problems))
     by_code = {c.code: c for c in rnd.criteria}
     marks = {m.criterion_id: m for m in sheet.marks}
     notes = {n.criterion_id: n for n in db.session.scalars(select(MarkNote).where(MarkNote.sheet_id == sheet.id))} \
@@ -193,7 +194,7 @@ def save_mark_notes(sheet: ScoreSheet, actor, notes: dict[str, SheetInput]) -> l
               and (item.note.strip() or item.document_no.strip())}  # blanks stay missing (and listed), not refused
     problems = [p for p in check_inputs(rspec, values, complete=False, kind=contest.kind)]
     if problems:
-        raise MeritError("；".join(problems))
+        raise MeritError(joined(problems))
     changed = []
     for code, item in values.items():
         crit = by_code[code]
@@ -240,7 +241,7 @@ def save_self_assessment(sheet: SelfSheet, actor, values: dict[str, SheetInput],
     rspec = criterion_specs(contest, rnd)
     problems = check_inputs(rspec, values, complete=submit, kind=contest.kind)
     if problems:
-        raise MeritError("；".join(problems))
+        raise MeritError(joined(problems))
     by_code = {c.code: c for c in rnd.criteria}
     marks = {m.criterion_id: m for m in sheet.marks}
     for code, item in values.items():
@@ -281,7 +282,7 @@ def store_evidence(contest: Contest, entry: Entry, criterion: Criterion, filenam
     if not content.startswith(magic):
         raise MeritError(N_("文件内容与扩展名不符"))
     if len(content) > EVIDENCE_MAX_BYTES:
-        raise MeritError(f"文件不能超过 {EVIDENCE_MAX_BYTES // 1024 // 1024} MB")
+        raise MeritError(Message(N_("文件不能超过 %(mb)s MB"), mb=EVIDENCE_MAX_BYTES // 1024 // 1024))
     if criterion.kind != "bonus":
         raise MeritError(N_("只有“X”专项加分需要佐证材料"))
     stored = secrets.token_hex(16) + ext

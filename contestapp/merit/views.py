@@ -140,7 +140,8 @@ def import_participants(contest: Contest):
         return _back(contest)
     checked = participants.check_participants(contest, form.file.data.read(), form.file.data.filename)
     if not checked.ok:
-        return render_template("merit/import_errors.html", contest=contest, checked=checked), 400
+        return render_template("merit/import_errors.html", contest=contest, checked=checked,
+                               reasons=[tr(p.reason) for p in checked.problems]), 400
     count = participants.import_participants(contest, checked, current_user)
     db.session.commit()
     flash(_("已导入 %(n)s 条（参建单位、班组、个人）", n=count), "success")
