@@ -1,6 +1,6 @@
 """Results benchmark: rankings from the database beside the SQL floor measured in the same run.
 
-    .venv/bin/python benchmarks/bench_results.py [--entries 10000] [--db sqlite,postgresql] [--repeat 3]
+    .venv/bin/python benchmarks/bench_results.py [--entries 10000] [--db sqlite,postgresql] [--repeat 5]
                                                  [--cache file|simple|redis://...]
 
 On each database (SQLite in a temp file; PostgreSQL at 127.0.0.1, database ca_bench, created if missing), with the
@@ -325,7 +325,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="best of N for every timed figure, floor included")
     parser.add_argument("--cache", default="file", help="file (default), simple, or a redis:// URL")
     args = parser.parse_args()
     os.environ.setdefault("CONTESTAPP_INSTANCE", tempfile.mkdtemp(prefix="bench-results-"))
