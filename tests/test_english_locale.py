@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from contestapp.extensions import db
 from tests.conftest import PASSWORD, ROOT, RecordingSender
+from tests.judging.conftest import jw, signed_in  # noqa: F401  (jw: a fixture)
 from tests.merit.merit_helpers import at, merit, score  # noqa: F401  (merit: a fixture)
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -636,3 +637,43 @@ def test_craftsman_and_merit_refusals_with_values_are_in_the_readers_language(ap
     both(client, url, lambda: {"file": (BytesIO("名称,类别\n某项目部,车间\n".encode()), "u.csv")},
          "The type must be 项目部, 标段 or 工区 (a unit), 班组 (a team) or 个人 (a person)",
          "类别应为 项目部、标段、工区、班组 或 个人", status=400)
+
+
+def test_roster_and_recusal_refusals_are_in_the_readers_language(app, jw):
+    """The roster check's refusals (a file without its required columns, a row's problems, an ID number's reason
+    from the domain) and a judge's recusal without a reason (the field's label translated with the message) are in
+    English for an English reader and the same Chinese as before for a Chinese one."""
+    from contestapp.domain.idcard import make_id_number
+
+    contest = jw["contest"]
+    organiser = signed_in(app, "org1")
+    url = f"/contests/{contest.id}/entrants/import"
+
+    def upload(text, headers):
+        page = organiser.post(url, data={"file": (BytesIO(text.encode()), "roster.csv")}, headers=headers,
+                              follow_redirects=True)
+        return page.status_code, page.get_data(as_text=True)
+
+    for headers, text in ((EN, "Required columns are missing: 身份证号、参赛赛项. Please use the roster template."),
+                          ({}, "缺少必需的列：身份证号、参赛赛项。请使用报名表模板。")):
+        assert text in upload("姓名,单位\n张三,某单位\n", headers)[1], text
+
+    good = make_id_number("330102", date(1990, 1, 1), 3, "M")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    roster = (f"姓名,性别,身份证号,单位,参赛赛项\n张三,未知,{good},某单位,{jw['event'].name}\n"
+              f"李四,男,{bad},某单位,没有的赛项\n")
+    for headers, texts in ((EN, ("The gender should be “男” (male) or “女” (female)",
+                                 "The ID number&#39;s check digit is wrong", "There is no event “没有的赛项”")),
+                           ({}, ("性别应为“男”或“女”", "身份证号校验位错误", "赛项“没有的赛项”不存在"))):
+        status, page = upload(roster, headers)
+        assert status == 400
+        for text in texts:
+            assert text in page, text
+
+    judge = signed_in(app, "judge2")
+    sid = judge.get("/api/v1/assignments").get_json()["rounds"][0]["sheets"][0]["id"]
+    for headers, text in ((EN, "Reason for recusal is required"), ({}, "请填写回避理由")):
+        r = judge.post(f"/api/v1/sheets/{sid}/recusal", json={"reason": ""}, headers=headers)
+        assert r.status_code == 422 and r.get_json()["error"]["message"] == text, r.get_json()
+    r = judge.post(f"/api/v1/sheets/{sid}/recusal", json={"reason": "x" * 501}, headers=EN)
+    assert r.get_json()["error"]["message"] == "Reason for recusal is too long (at most 500 characters)"

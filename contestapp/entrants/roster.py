@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from contestapp.common.tables import safe_row
 from contestapp.common.uploads import UploadError, read_table  # noqa: F401  (read_table: the one reader)
 from contestapp.domain.idcard import IdNumberError, make_id_number, parse_id_number
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 # Column headers as units fill them in; aliases accept the variants seen in real sheets.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -41,13 +41,17 @@ GENDER_VALUES = {"男": "M", "女": "F", "M": "M", "F": "F"}
 LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师", "五级", "四级", "三级", "二级", "一级")
 _PHONE = re.compile(r"^1\d{10}$")
 _SPLIT = re.compile(r"[、,，;；/]+")
+# The reasons `parse_id_number` gives (the domain sits below i18n and cannot mark them), for the catalogue: a row
+# problem shows one through `tr`, which looks the Chinese text up whole.
+ID_NUMBER_PROBLEMS = (N_("身份证号应为18位（前17位为数字，末位为数字或X）"), N_("身份证号中的出生日期无效"),
+                      N_("身份证号校验位错误"))
 
 
 @dataclass
 class RosterProblem:
     row: int          # the row number as Excel shows it (header = 1)
     column: str       # the Chinese header
-    reason: str
+    reason: str       # N_ or a Message: `tr` shows it in the reader's language
 
 
 @dataclass
@@ -101,7 +105,7 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
         raise RosterFileError(N_("文件是空的"))
     index, missing = _header_map(table[0])
     if missing:
-        raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用报名表模板。")
+        raise RosterFileError(Message(N_("缺少必需的列：%(columns)s。请使用报名表模板。"), columns="、".join(missing)))
     seen: dict[str, int] = {}
     numbers: dict[tuple[str, str], int] = {}
     for offset, raw in enumerate(table[1:], start=2):
@@ -115,13 +119,13 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
 
         name = get("name")
         if not name:
-            bad("name", "姓名不能为空")
+            bad("name", N_("姓名不能为空"))
         elif len(name) > 50:
-            bad("name", "姓名过长")
+            bad("name", N_("姓名过长"))
         parsed = None
         id_raw = get("id_number").upper()
         if not id_raw:
-            bad("id_number", "身份证号不能为空")
+            bad("id_number", N_("身份证号不能为空"))
         else:
             try:
                 parsed = parse_id_number(id_raw)
@@ -129,43 +133,43 @@ def check_rows(table: list[list[str]], event_names: dict[str, str], registered_i
                 bad("id_number", str(exc))
         if parsed:
             if parsed.number in seen:
-                bad("id_number", f"与第 {seen[parsed.number]} 行身份证号重复")
+                bad("id_number", Message(N_("与第 %(row)s 行身份证号重复"), row=seen[parsed.number]))
             elif parsed.number in registered_ids:
-                bad("id_number", "该身份证号已在本竞赛报名")
+                bad("id_number", N_("该身份证号已在本竞赛报名"))
             else:
                 seen[parsed.number] = offset
         gender_raw = get("gender")
         gender = GENDER_VALUES.get(gender_raw) if gender_raw else (parsed.gender if parsed else None)
         if gender_raw and gender is None:
-            bad("gender", "性别应为“男”或“女”")
+            bad("gender", N_("性别应为“男”或“女”"))
         elif parsed and gender != parsed.gender:
-            bad("gender", "性别与身份证号不符")
+            bad("gender", N_("性别与身份证号不符"))
         unit = get("unit")
         if not unit:
-            bad("unit", "单位不能为空")
+            bad("unit", N_("单位不能为空"))
         phone = get("phone") or None
         if phone and not _PHONE.match(phone):
-            bad("phone", "手机号应为11位数字")
+            bad("phone", N_("手机号应为11位数字"))
         category_raw = get("category")
         category = CATEGORY_VALUES.get(category_raw) if category_raw else None
         if category_raw and category is None:
-            bad("category", "人员类别应为“一线职工”或“管理人员”")
+            bad("category", N_("人员类别应为“一线职工”或“管理人员”"))
         events: list[str] = []
         for item in filter(None, (s.strip() for s in _SPLIT.split(get("events")))):
             code = event_names.get(item)
             if code is None:
-                bad("events", f"赛项“{item}”不存在")
+                bad("events", Message(N_("赛项“%(event)s”不存在"), event=item))
             elif code not in events:
                 events.append(code)
         if not get("events"):
-            bad("events", "参赛赛项不能为空")
+            bad("events", N_("参赛赛项不能为空"))
         number = get("number") or None
         if number:
             if len(events) > 1:
-                bad("number", "填写参赛编号时每行只能报一个赛项")
+                bad("number", N_("填写参赛编号时每行只能报一个赛项"))
             for code in events:
                 if (code, number) in numbers:
-                    bad("number", f"与第 {numbers[(code, number)]} 行参赛编号重复")
+                    bad("number", Message(N_("与第 %(row)s 行参赛编号重复"), row=numbers[(code, number)]))
                 numbers[(code, number)] = offset
         if problems:
             result.problems.extend(problems)

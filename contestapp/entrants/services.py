@@ -12,6 +12,7 @@ from contestapp.contests.models import Contest, Event
 from contestapp.entrants.models import Entrant, EntrantKind, Entry, Unit
 from contestapp.entrants.roster import RosterCheck, RosterProblem, check_rows, read_table
 from contestapp.extensions import db
+from contestapp.i18n import N_, Message
 
 
 def event_lookup(contest: Contest) -> dict[str, str]:
@@ -35,7 +36,8 @@ def check_roster(contest: Contest, content: bytes, filename: str) -> RosterCheck
     for row in checked.rows:
         for code in row.events:
             if code in final:
-                checked.problems.append(RosterProblem(row.row, "参赛赛项", f"赛项“{final[code]}”的成绩已定稿，不能再报名"))
+                checked.problems.append(RosterProblem(row.row, "参赛赛项", Message(
+                    N_("赛项“%(event)s”的成绩已定稿，不能再报名"), event=final[code])))
     checked.problems.sort(key=lambda p: p.row)
     return checked
 

@@ -19,7 +19,7 @@ from contestapp.entrants.forms import RosterUploadForm
 from contestapp.entrants.models import Entrant
 from contestapp.entrants.roster import RosterFileError, roster_workbook, template_workbook
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, tr
 from contestapp.jobs.imports import pending_dir, queue_roster_import, queue_rows
 
 bp = Blueprint("entrants", __name__, url_prefix="/contests/<int:contest_id>/entrants")
@@ -80,7 +80,7 @@ def import_preview(contest: Contest):
         session["roster_pending"] = {"token": token, "contest": contest.id, "filename": filename,
                                      "rows": len(checked.rows)}
     return render_template("entrants/preview.html", contest=contest, checked=checked, filename=filename,
-                           token=token), (200 if checked.ok else 400)
+                           token=token, reasons=[tr(p.reason) for p in checked.problems]), (200 if checked.ok else 400)
 
 
 @bp.route("/import/confirm", methods=["POST"])
@@ -104,7 +104,8 @@ def import_confirm(contest: Contest):
     checked = services.check_roster(contest, content, pending["filename"])  # again: others may have imported since
     if not checked.ok:
         return render_template("entrants/preview.html", contest=contest, checked=checked,
-                               filename=pending["filename"], token=None), 400
+                               filename=pending["filename"], token=None,
+                               reasons=[tr(p.reason) for p in checked.problems]), 400
     count = services.import_roster(contest, checked, current_user)
     db.session.commit()
     flash(_("已导入 %(n)s 名参赛者", n=count), "success")

@@ -142,7 +142,7 @@ def ensure_sheets(rnd: Round) -> None:
 def declare_conflict(judge: User, entry: Entry, reason, actor, approved: bool = False) -> Recusal:
     """A declared conflict (回避): the judge's sheets for the entry are voided (kept, never counted). A submitted
     sheet is voided only with the chief judge's approval (`requests.decide`); until then its marks count."""
-    reason = clean_text(reason, "回避理由", 500, required=True)
+    reason = clean_text(reason, N_("回避理由"), 500, required=True)
     rec = db.session.scalar(select(Recusal).where(Recusal.judge_id == judge.id, Recusal.entry_id == entry.id))
     if rec is not None:
         return rec

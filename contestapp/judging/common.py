@@ -29,7 +29,9 @@ class JudgingError(Exception):
 
 def clean_text(raw, label: str, limit: int, required: bool = False) -> str:
     """Text a person sent (a reason, a note, a document number): stripped, at most `limit` characters, no control
-    characters (a line break and a tab are allowed); JudgingError 422 with a Chinese message naming the field."""
+    characters (a line break and a tab are allowed); JudgingError 422 with a Chinese message naming the field.
+    `label` is marked N_ by the caller: the message carries it as a Message, so `tr` translates it with the rest."""
+    label = Message(label)
     if raw is None:
         raw = ""
     if not isinstance(raw, str):

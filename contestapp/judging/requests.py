@@ -23,7 +23,7 @@ REASON_LIMIT = 500
 
 def request_change(sheet: ScoreSheet, judge, kind: str, reason) -> SheetRequest:
     """A judge asks to recuse from, or to withdraw, a submitted sheet; the same pending request again is the same."""
-    reason = clean_text(reason, "理由", REASON_LIMIT, required=True)
+    reason = clean_text(reason, N_("理由"), REASON_LIMIT, required=True)
     if sheet.status != SheetStatus.SUBMITTED:
         raise JudgingError("not_submitted", N_("只能对已提交的评分表提出申请"), 409)
     ensure_rounds_open([sheet.round_id])
@@ -59,7 +59,7 @@ def decide(req: SheetRequest, actor, approve: bool, decision) -> None:
     refuse with a reason (the marks stay as submitted)."""
     if req.status != "pending":
         raise JudgingError("decided", N_("该申请已处理"), 409)
-    decision = clean_text(decision, "处理意见", REASON_LIMIT, required=not approve)
+    decision = clean_text(decision, N_("处理意见"), REASON_LIMIT, required=not approve)
     sheet = req.sheet
     if approve and req.kind != "reassign":
         ensure_rounds_open([sheet.round_id])

@@ -332,8 +332,8 @@ def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None,
             continue
         note, doc = item.get("note"), item.get("document_no")
         try:
-            note = clean_text(note, "原因", 500) if note is not None else None
-            doc = clean_text(doc, "文号", 100) if doc is not None else None
+            note = clean_text(note, N_("原因"), 500) if note is not None else None
+            doc = clean_text(doc, N_("文号"), 100) if doc is not None else None
         except JudgingError as exc:
             problems.append({"criterion_id": cid, "message": f"{names[cid]}：{tr(exc.message)}"})
             continue
