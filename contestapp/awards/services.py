@@ -25,7 +25,7 @@ from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
 from contestapp.results.aggregate import event_spec
 from contestapp.results.models import ResultSnapshot
-from contestapp.results.services import final_snapshot, official_snapshot
+from contestapp.results.services import final_snapshot, official_snapshot, official_snapshot_id
 
 
 def ranked_from_snapshot(snap: ResultSnapshot) -> list[Ranked]:
@@ -89,6 +89,16 @@ class GrantRow:
     total: str
     award: Optional[str]
     titles: list[str]
+
+
+def official_awards(event: Event) -> dict[int, str]:
+    """Entry id -> award of the official result, from the grants alone (what the big screen polls for)."""
+    snapshot_id = official_snapshot_id(event)
+    if snapshot_id is None:
+        return {}
+    g = AwardGrant.__table__.c
+    return dict(db.session.execute(select(g.entry_id, g.name).where(g.snapshot_id == snapshot_id,
+                                                                     g.kind == "award")).all())
 
 
 def current_grants(event: Event) -> tuple[Optional[ResultSnapshot], list[GrantRow]]:

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import func, select
 
 from contestapp.auth.permissions import public
-from contestapp.awards.services import current_grants
+from contestapp.awards.services import official_awards
 from contestapp.contests.models import Event
 from contestapp.extensions import db
 from contestapp.judging.models import VOID_STATUS, RoundConfirmation, ScoreSheet, SheetStatus
@@ -84,11 +84,7 @@ def board_payload(event: Event) -> dict[str, Any]:
     decrypted = services.is_decrypted(event)
     names = services.shows_names(event, state)
     current = engine.ranking(event)
-    awards: dict[int, str] = {}
-    if decrypted:
-        _, grants = current_grants(event)
-        by_number = {info.number: i for i, info in current.entries.items()}
-        awards = {by_number[g.number]: g.award for g in grants if g.award and g.number in by_number}
+    awards = official_awards(event) if decrypted else {}
     rows = []
     for r, info in current.rows():
         if r.vetoed:

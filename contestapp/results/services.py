@@ -199,11 +199,20 @@ def snapshots_of(event: Event) -> list[ResultSnapshot]:
                                    .order_by(ResultSnapshot.kind.desc(), ResultSnapshot.version)))
 
 
+def _official(event: Event, *columns):
+    return (select(*columns).where(ResultSnapshot.event_id == event.id, ResultSnapshot.kind == SnapshotKind.FINAL,
+                                   ResultSnapshot.status == "effective")
+            .order_by(ResultSnapshot.version.desc()).limit(1))
+
+
 def official_snapshot(event: Event) -> Optional[ResultSnapshot]:
     """The latest effective final snapshot (the official result), if any."""
-    return db.session.scalar(select(ResultSnapshot).where(
-        ResultSnapshot.event_id == event.id, ResultSnapshot.kind == SnapshotKind.FINAL,
-        ResultSnapshot.status == "effective").order_by(ResultSnapshot.version.desc()).limit(1))
+    return db.session.scalar(_official(event, ResultSnapshot))
+
+
+def official_snapshot_id(event: Event) -> Optional[int]:
+    """Its id alone (without reading the published ranking, which holds every explanation)."""
+    return db.session.scalar(_official(event, ResultSnapshot.id))
 
 
 def _locked(event: Event) -> Event:
