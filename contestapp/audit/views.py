@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "member.add": N_("添加竞赛人员"),
     "member.remove": N_("移除竞赛人员"),
     "judge.removed": N_("裁判离任（评分表收回）"),
+    "sheet.handed_back": N_("评分表交还重新分配的裁判"),
     "merit.assessor_removed": N_("考评人员离任"),
     "merit.unit_account_removed": N_("参建单位账号移除"),
     "craftsman.expert_removed": N_("评审专家离任"),

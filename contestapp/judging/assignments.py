@@ -18,7 +18,7 @@ from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
 from contestapp.judging.common import JudgingError, clean_text, judge_code
-from contestapp.judging.models import VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetStatus
+from contestapp.judging.models import VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetRequest, SheetStatus
 
 
 def ensure_member(contest: Contest, judge: User, actor=None) -> None:
@@ -35,7 +35,7 @@ def ensure_member(contest: Contest, judge: User, actor=None) -> None:
 def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: list[str] | None, actor) -> list[Assignment]:
     """Assign a judge to rounds (criteria: codes of a group, None = all); same-unit entries are blocked."""
     if judge.role != "judge":
-        raise JudgingError("not_judge", f"{judge.display_name} 不是裁判账号")
+        raise JudgingError("not_judge", Message(N_("%(name)s 不是裁判账号"), name=judge.display_name))
     rounds = list(rounds)
     ensure_open(*(r.event for r in rounds))
     out = []
@@ -46,7 +46,7 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
         codes = [c.code for c in rnd.criteria]
         chosen = [c for c in (criteria or []) if c in codes] or None
         if criteria and not chosen:
-            raise JudgingError("bad_criteria", f"{rnd.name} 中没有所选评分项")
+            raise JudgingError("bad_criteria", Message(N_("%(round)s 中没有所选评分项"), round=rnd.name))
         a = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id, Assignment.round_id == rnd.id))
         if a is None:
             a = Assignment(contest_id=contest.id, judge_id=judge.id, round_id=rnd.id)
@@ -59,7 +59,34 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
     db.session.flush()
     for rnd in rounds:
         ensure_sheets(rnd)
+    _hand_back(contest, judge, rounds, actor)
     return out
+
+
+def _hand_back(contest: Contest, judge: User, rounds: Iterable[Round], actor) -> None:
+    """A judge given a round again gets back the open sheets taken from them when they left the staff
+    (`membership.judge_removed`) and not yet given to anyone else: the chief judge's reassignment request is closed,
+    the sheet is a draft again with the marks it had."""
+    waiting = db.session.scalars(
+        select(SheetRequest).join(ScoreSheet, ScoreSheet.id == SheetRequest.sheet_id)
+        .where(SheetRequest.contest_id == contest.id, SheetRequest.kind == "reassign",
+               SheetRequest.status == "pending", SheetRequest.judge_id == judge.id, ScoreSheet.judge_id == judge.id,
+               ScoreSheet.status == VOID_STATUS, ScoreSheet.round_id.in_([r.id for r in rounds]))
+        .order_by(SheetRequest.id)).all()
+    recused = set(db.session.scalars(select(Recusal.entry_id).where(Recusal.judge_id == judge.id)))
+    now = utcnow()
+    for req in waiting:
+        sheet = req.sheet
+        if sheet.entry_id in recused:  # a conflict declared since: the sheet stays void
+            continue
+        sheet.status, sheet.version = SheetStatus.DRAFT.value, sheet.version + 1
+        req.status, req.decided_by_id, req.decided_at = "approved", getattr(actor, "id", None), now
+        req.decision = "裁判已重新分配到本轮，评分表交还原裁判"
+        record(actor, "sheet.handed_back", req, contest_id=contest.id,
+               summary=f"{judge.display_name} 重新分配到本轮：评分表 {judge_code(sheet.entry)} 交还（保留原有评分）",
+               data={"sheet_id": sheet.id, "request_id": req.id})
+    if waiting:
+        db.session.flush()
 
 
 def unassign(assignment: Assignment, actor) -> None:

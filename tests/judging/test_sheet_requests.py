@@ -3,6 +3,8 @@ the chief judge for reassignment), crafted API input answers 404/422 in Chinese,
 submitted sheet waits for the chief judge (issue 14, items 2, 6 and 7)."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from contestapp.audit.models import AuditEntry
@@ -161,3 +163,40 @@ def test_recusal_and_withdrawal_of_a_submitted_sheet_wait_for_the_chief_judge(ap
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"sheet.recusal_request", "sheet.withdrawal_request", "sheet.request_refused",
             "sheet.request_approved", "recusal.declare"} <= actions
+
+
+def test_a_judge_given_the_round_again_gets_back_the_sheets_taken_from_them(app, jw):
+    judge = signed_in(app, "judge2")
+    first, second = [s["id"] for s in sheets_of(judge)[:2]]
+    fill_and_submit(judge, first, "sub-1")
+    draft = sheet_json(judge, second)
+    typed = marks_for(draft)[:1]
+    assert put(judge, second, draft["version"], typed, "draft-1").status_code == 200
+    organiser = signed_in(app, "org1")
+    cid = jw["contest"].id
+    member = db.session.scalar(select(ContestMember).where(
+        ContestMember.contest_id == cid, ContestMember.user_id == jw["j2"].id))
+    organiser.post(f"/contests/{cid}/members/{member.id}/delete")
+    assert db.session.get(ScoreSheet, second).status == "void"
+
+    # the organiser makes judge2 staff again and gives them the round again: the sheet taken back is theirs again,
+    # with the mark typed before; the chief judge's reassignment request is closed
+    round_id = db.session.get(ScoreSheet, second).round_id
+    r = organiser.post(f"/contests/{cid}/members", data={"username": "judge2", "role": "judge"}, follow_redirects=True)
+    assert "已添加" in r.get_data(as_text=True)
+    assert sheet_json(judge, second).get("status") != "draft"  # staff again, but not yet given the round
+    r = organiser.post(f"/contests/{cid}/judging/assignments", data={"a-judge_id": jw["j2"].id, "a-round_ids": [round_id]},
+                       follow_redirects=True)
+    assert "已分配" in r.get_data(as_text=True), re.findall(r"flash[^>]*>([^<]*)<", r.get_data(as_text=True))
+    assert second in [s["id"] for s in sheets_of(judge)]
+    back = sheet_json(judge, second)
+    assert back["status"] == "draft" and back["marks"][str(typed[0]["criterion_id"])] not in (None, "")
+    assert sheet_json(judge, first)["status"] == "submitted"
+    db.session.expire_all()
+    req = db.session.scalar(select(SheetRequest).where(SheetRequest.sheet_id == second))
+    assert req.status == "approved" and "交还原裁判" in req.decision
+    handed = [e.data["sheet_id"] for e in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "sheet.handed_back"))]
+    assert second in handed and first not in handed
+    page = signed_in(app, "chief1").get(f"/contests/{cid}/judging/requests").get_data(as_text=True)
+    assert "交还原裁判" in page
