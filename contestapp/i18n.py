@@ -40,6 +40,30 @@ def joined(messages, sep: str = "；") -> Message:
     return Message("%(items)s", sep=sep, items=tuple(messages))
 
 
+def said(reason) -> Message:
+    """A reason (an N_ text, a Message, or a plain Chinese text such as a domain rule's) as a Message, so that `tr`
+    translates it when it is a parameter of another message (a plain text is looked up whole)."""
+    return reason if isinstance(reason, Message) else Message(str(reason))
+
+
+def stored(message) -> dict:
+    """A message as JSON data (e.g. a background job's failure, shown later in its reader's language)."""
+    if not isinstance(message, Message):
+        return {"text": str(message)}
+    return {"template": message.template, "sep": message.sep, "params": {
+        k: {"items": [stored(i) for i in v]} if isinstance(v, tuple) else stored(v) if isinstance(v, Message) else v
+        for k, v in message.params.items()}}
+
+
+def restored(data: dict) -> Message:
+    """The message `stored` made."""
+    if "template" not in data:
+        return said(data.get("text", ""))
+    params = {k: tuple(map(restored, v["items"])) if isinstance(v, dict) and "items" in v
+              else restored(v) if isinstance(v, dict) else v for k, v in (data.get("params") or {}).items()}
+    return Message(data["template"], sep=data.get("sep", "、"), **params)
+
+
 def tr(message) -> str:
     """Inside a request: a message, or an error raised with one, in the reader's language (a plain Chinese string
     is looked up whole, as `_()` does; a `Message` by its template, then filled in)."""

@@ -677,3 +677,45 @@ def test_roster_and_recusal_refusals_are_in_the_readers_language(app, jw):
         assert r.status_code == 422 and r.get_json()["error"]["message"] == text, r.get_json()
     r = judge.post(f"/api/v1/sheets/{sid}/recusal", json={"reason": "x" * 501}, headers=EN)
     assert r.get_json()["error"]["message"] == "Reason for recusal is too long (at most 500 characters)"
+
+
+def test_upload_limits_and_paper_marks_problems_are_in_the_readers_language(app, jw):
+    """An upload over the row limit (common.uploads), a CSV line the reader cannot parse, a marks file without its
+    columns and a marks file's row problems are in English for an English reader, the same Chinese as before for a
+    Chinese one."""
+    contest, event = jw["contest"], jw["event"]
+    organiser = signed_in(app, "org1")
+
+    def post(url, files, headers):
+        page = organiser.post(url, data={k: (BytesIO(v.encode()), n) for k, (v, n) in files.items()},
+                              headers=headers, follow_redirects=True)
+        return page.status_code, page.get_data(as_text=True)
+
+    roster = f"/contests/{contest.id}/entrants/import"
+    app.config["UPLOAD_MAX_ROWS"] = 2
+    try:
+        for headers, text in ((EN, "The file has more rows than the limit of 2; please split it"),
+                              ({}, "文件行数超过上限 2 行，请拆分后分批上传")):
+            assert text in post(roster, {"file": ("姓名,单位\n甲,某单位\n乙,某单位\n丙,某单位\n", "r.csv")}, headers)[1]
+    finally:
+        app.config.pop("UPLOAD_MAX_ROWS")
+    for headers, text in ((EN, "Line 2 of the CSV file is malformed (unmatched quotes)"),
+                          ({}, "CSV 文件第 2 行格式有误（引号不成对），请用 Excel 另存为 CSV 后重试")):
+        assert text in post(roster, {"file": ('姓名,单位\n"甲,某单位\n', "r.csv")}, headers)[1], text
+
+    marks = f"/contests/{contest.id}/results/marks/batches"
+    for headers, text in ((EN, "m.csv: columns missing: criterion, judge, value (the header must be "
+                               "event,round,entry,criterion,judge,value)"),
+                          ({}, "m.csv：缺少列 criterion, judge, value（表头须为 event,round,entry,criterion,judge,value）")):
+        assert text in post(marks, {"file": ("event,round,entry\nX,Y,Z\n", "m.csv")}, headers)[1], text
+    number = jw["entries"][0].number
+    rows = ("event,round,entry,criterion,judge,value\n没有的赛项,practical,1,c,judge1,5\n"
+            f"{event.code},没有的轮次,{number},c,judge1,5\n{event.code},practical,{number},c,没有的裁判,abc\n")
+    for headers, texts in ((EN, ("No event 没有的赛项", f"Event {event.code} has no round 没有的轮次",
+                                 "No judge account 没有的裁判", "The mark abc is not a valid number (at most 4 decimals)")),
+                           ({}, ("找不到赛项 没有的赛项", f"赛项 {event.code} 没有轮次 没有的轮次", "找不到裁判账号 没有的裁判",
+                                 "分数 abc 不是有效数字（最多 4 位小数）"))):
+        status, page = post(marks, {"file": (rows, "m.csv")}, headers)
+        assert status == 400
+        for text in texts:
+            assert text in page, text

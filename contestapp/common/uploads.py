@@ -25,11 +25,12 @@ from xml.parsers import expat
 from flask import current_app, has_app_context
 from python_calamine import CalamineWorkbook
 
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 
 class UploadError(ValueError):
-    """The file cannot be accepted; `str(error)` is the reason for the user (Chinese), `row` the row if any."""
+    """The file cannot be accepted; `str(error)` is the reason for the user (Chinese), `row` the row if any. The
+    reason is an N_ text or a Message: a page shows it in the reader's language with `tr(error)`."""
 
     def __init__(self, message: str, row: int | None = None):
         super().__init__(message)
@@ -76,19 +77,20 @@ class _Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.until:
-            raise UploadError(f"文件读取超过 {self.seconds:g} 秒的时限，请拆分后分批上传")
+            raise UploadError(Message(N_("文件读取超过 %(seconds)s 秒的时限，请拆分后分批上传"),
+                                      seconds=f"{self.seconds:g}"))
 
 
 def _too_many_rows(limits: Limits) -> UploadError:
-    return UploadError(f"文件行数超过上限 {limits.rows:,} 行，请拆分后分批上传")
+    return UploadError(Message(N_("文件行数超过上限 %(rows)s 行，请拆分后分批上传"), rows=f"{limits.rows:,}"))
 
 
 def _too_many_columns(limits: Limits, row: int | None = None) -> UploadError:
-    return UploadError(f"文件列数超过上限 {limits.columns} 列，请删除多余的列后上传", row)
+    return UploadError(Message(N_("文件列数超过上限 %(columns)s 列，请删除多余的列后上传"), columns=limits.columns), row)
 
 
 def _cell_too_long(limits: Limits, row: int) -> UploadError:
-    return UploadError(f"第 {row} 行有单元格超过 {limits.cell_chars} 个字符", row)
+    return UploadError(Message(N_("第 %(row)s 行有单元格超过 %(chars)s 个字符"), row=row, chars=limits.cell_chars), row)
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------------
@@ -117,20 +119,20 @@ def _read_csv(content: bytes, limits: Limits) -> list[list[str]]:
             if len(rows) % 1000 == 0:
                 deadline.check()
     except csv.Error as exc:  # a lone carriage return or a stray quote in an unquoted field, an over-long field
-        raise UploadError(f"CSV 文件第 {reader.line_num} 行格式有误（{_csv_reason(exc)}），请用 Excel 另存为 CSV 后重试",
-                          reader.line_num) from None
+        raise UploadError(Message(N_("CSV 文件第 %(row)s 行格式有误（%(reason)s），请用 Excel 另存为 CSV 后重试"),
+                                  row=reader.line_num, reason=_csv_reason(exc)), reader.line_num) from None
     return rows
 
 
-def _csv_reason(exc: csv.Error) -> str:
+def _csv_reason(exc: csv.Error) -> Message:
     text = str(exc)
     if "new-line" in text:
-        return "未加引号的字段中有换行符"
+        return Message(N_("未加引号的字段中有换行符"))
     if "quote" in text or "expected after" in text or "end of data" in text:
-        return "引号不成对"
+        return Message(N_("引号不成对"))
     if "field larger" in text:
-        return "单元格过长"
-    return "无法解析"
+        return Message(N_("单元格过长"))
+    return Message(N_("无法解析"))
 
 
 # --- xlsx ----------------------------------------------------------------------------------------------------------
@@ -156,7 +158,8 @@ def _check_package(book: zipfile.ZipFile, limits: Limits) -> list[str]:
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             sheets.append(info.filename)
     if total > limits.unzipped_bytes:
-        raise UploadError(f"Excel 文件解压后超过 {limits.unzipped_bytes // (1024 * 1024)} MB 的上限，请拆分后上传")
+        raise UploadError(Message(N_("Excel 文件解压后超过 %(mb)s MB 的上限，请拆分后上传"),
+                                  mb=limits.unzipped_bytes // (1024 * 1024)))
     if not sheets:
         raise UploadError(N_("Excel 文件中没有工作表"))
     return sheets
@@ -201,7 +204,7 @@ def _scan_sheet(stream, limits: Limits, deadline: _Deadline) -> None:
     try:
         parser.ParseFile(stream)
     except _Refused as exc:
-        raise UploadError(str(exc)) from None
+        raise UploadError(exc.args[0]) from None
 
 
 def _text(value: Any) -> str:

@@ -10,7 +10,7 @@ from contestapp.auth.models import User
 from contestapp.contests.models import Contest
 from contestapp.entrants.services import check_roster, import_roster
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, said
 from contestapp.jobs.models import QueuedJob
 from contestapp.jobs.queue import JobFailed, Work, enqueue, handler
 
@@ -48,8 +48,9 @@ def roster_import_job(work: Work) -> str:
         checked = check_roster(contest, path.read_bytes(), payload["filename"])  # again: others may have imported
         if not checked.ok:
             first = checked.problems[0]
-            raise JobFailed(f"名单有误，未导入任何人（共 {len(checked.problems)} 处）：第 {first.row} 行"
-                            f"「{first.column}」{first.reason}；请修改后重新上传")
+            raise JobFailed(Message(N_("名单有误，未导入任何人（共 %(n)s 处）：第 %(row)s 行「%(column)s」%(reason)s；"
+                                       "请修改后重新上传"), n=len(checked.problems), row=first.row,
+                                    column=first.column, reason=said(first.reason)))
         work.report(1, 2, N_("写入参赛者"))
         actor = db.session.get(User, work.job.created_by) if work.job.created_by else None
         count = import_roster(contest, checked, actor)

@@ -30,7 +30,7 @@ from typing import Callable
 from sqlalchemy import and_, or_, select, update
 
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, restored, said, stored
 from contestapp.jobs.models import QueuedJob
 
 log = logging.getLogger("contestapp.jobs.queue")
@@ -40,7 +40,8 @@ POLL_SECONDS = 1.0
 
 
 class JobFailed(Exception):
-    """A failure to show to the person who started the job (message in Chinese); the job is not retried."""
+    """A failure to show to the person who started the job (message in Chinese: an N_ text or a Message, shown in
+    the reader's language on the job's page); the job is not retried."""
 
 
 def holder_id() -> str:
@@ -164,7 +165,7 @@ def run_claimed(job: QueuedJob, listener: Callable[[int, int, str], None] | None
         job.status, job.message, job.phase = "done", (message or "")[:4000], N_("已完成")
         job.done = job.total = max(job.total, 1)
     except JobFailed as exc:
-        job = _failed(job_id, str(exc))
+        job = _failed(job_id, exc.args[0] if exc.args else str(exc))
     except (KeyboardInterrupt, SystemExit):
         db.session.rollback()  # stopped by hand: the job goes back to the queue for the next worker
         db.session.execute(update(QueuedJob).where(QueuedJob.id == job_id)
@@ -181,10 +182,22 @@ def run_claimed(job: QueuedJob, listener: Callable[[int, int, str], None] | None
 
 
 def _failed(job_id: int, message: str) -> QueuedJob:
+    """`error` keeps the Chinese text; a Message's template and values are kept too (payload "error_message") so
+    that the job's page can show it in its reader's language (`error_message`)."""
     db.session.rollback()
     job = db.session.get(QueuedJob, job_id)
-    job.status, job.error, job.phase = "failed", message[:4000], N_("失败")
+    job.status, job.error, job.phase = "failed", str(message)[:4000], N_("失败")
+    if isinstance(message, Message):
+        job.payload = {**(job.payload or {}), "error_message": stored(message)}
     return job
+
+
+def error_message(job: QueuedJob) -> Message | None:
+    """Why the job failed, as a Message `tr` can translate (None if it did not fail)."""
+    if not job.error:
+        return None
+    kept = (job.payload or {}).get("error_message")
+    return restored(kept) if isinstance(kept, dict) else said(job.error)
 
 
 def run_next(holder: str | None = None) -> QueuedJob | None:

@@ -12,9 +12,10 @@ from sqlalchemy import inspect, select, text, update
 from contestapp.auth.permissions import (ADMIN, ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, deny, get_or_404,
                                          roles_required)
 from contestapp.extensions import db
+from contestapp.i18n import tr
 from contestapp.jobs import tasks  # noqa: F401  (registers the jobs)
 from contestapp.jobs.models import CONSOLE_HOLDER, JobRun, Notice, QueuedJob
-from contestapp.jobs.queue import enqueue, status_of
+from contestapp.jobs.queue import enqueue, error_message, status_of
 from contestapp.jobs.runner import (JOBS, SCHEDULED_JOB, last_runs, next_run, run_job, scheduler_last_seen,
                                     scheduler_running, zone_of)
 
@@ -76,6 +77,8 @@ def _own_job(job_id: int) -> QueuedJob:
 def _status(job: QueuedJob) -> dict:
     info = status_of(job)
     info["status_label"], info["phase"] = _(info["status_label"]), _(info["phase"]) if info["phase"] else ""
+    failure = error_message(job)
+    info["error"] = tr(failure) if failure is not None else ""
     return info
 
 

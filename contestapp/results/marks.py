@@ -25,7 +25,7 @@ from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.entrants.models import Entry
 from contestapp.common.uploads import UploadError, read_table
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, joined, said
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus
 from contestapp.results.models import MarkBatch
 
@@ -40,17 +40,29 @@ ALIASES = {
 
 
 class MarksFileError(ValueError):
-    """The file as a whole cannot be read; the message is for the user."""
+    """The file as a whole cannot be read; the message (N_ or a Message) is for the user, shown with `tr`."""
+
+
+EMPTY = Message(N_("（空）"))  # an empty cell, in a problem
+
+
+def _cell(text: str) -> str:
+    """A cell's text in a problem, or （空） when it is empty."""
+    return text or EMPTY
 
 
 @dataclass
 class Problem:
     file: str
     row: int
-    reason: str
+    reason: str       # N_ or a Message: `tr` shows it in the reader's language
+
+    @property
+    def message(self) -> Message:
+        return Message(N_("%(file)s 第 %(row)s 行：%(reason)s"), file=self.file, row=self.row, reason=said(self.reason))
 
     def __str__(self) -> str:
-        return f"{self.file} 第 {self.row} 行：{self.reason}"
+        return str(self.message)
 
 
 @dataclass
@@ -68,10 +80,10 @@ def _table(content: bytes, filename: str, columns: tuple[str, ...]) -> list[tupl
     try:
         table = read_table(content, filename)
     except UploadError as exc:
-        raise MarksFileError(f"{filename}：{exc}") from None
+        raise MarksFileError(Message(N_("%(file)s：%(reason)s"), file=filename, reason=said(exc.args[0]))) from None
     table = [r for r in table if any(c for c in r)]
     if not table:
-        raise MarksFileError(f"{filename}：文件是空的")
+        raise MarksFileError(Message(N_("%(file)s：文件是空的"), file=filename))
     header = [h.strip().lower() for h in table[0]]
     index: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -80,7 +92,8 @@ def _table(content: bytes, filename: str, columns: tuple[str, ...]) -> list[tupl
                 index.setdefault(key, i)
     missing = [c for c in columns if c not in index and not (columns is EXTRA_COLUMNS and c in ("multiplier", "time"))]
     if missing:
-        raise MarksFileError(f"{filename}：缺少列 {', '.join(missing)}（表头须为 {','.join(columns)}）")
+        raise MarksFileError(Message(N_("%(file)s：缺少列 %(missing)s（表头须为 %(columns)s）"), file=filename,
+                                     missing=", ".join(missing), columns=",".join(columns)))
     out = []
     for n, row in enumerate(table[1:], start=2):
         out.append((n, {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}))
@@ -137,22 +150,26 @@ def check_files(contest: Contest, content: bytes, filename: str, extras: Optiona
         event, rnd_spec, entry = where
         cs = rnd_spec.criterion(row["criterion"])
         if cs is None:
-            out.problems.append(Problem(filename, n, f"轮次 {rnd_spec.code} 没有评分项 {row['criterion'] or '（空）'}"))
+            out.problems.append(Problem(filename, n, Message(N_("轮次 %(round)s 没有评分项 %(criterion)s"), round=rnd_spec.code,
+                                                                    criterion=_cell(row["criterion"]))))
         judge = look.user(row["judge"]) if row["judge"] else None
         if judge is None:
-            out.problems.append(Problem(filename, n, f"找不到裁判账号 {row['judge'] or '（空）'}"))
+            out.problems.append(Problem(filename, n, Message(N_("找不到裁判账号 %(judge)s"), judge=_cell(row["judge"]))))
         value = _decimal(row["value"]) if row["value"] else None
         if value is None:
-            out.problems.append(Problem(filename, n, f"分数 {row['value'] or '（空）'} 不是有效数字（最多 4 位小数）"))
+            out.problems.append(Problem(filename, n, Message(N_("分数 %(value)s 不是有效数字（最多 4 位小数）"),
+                                                                    value=_cell(row["value"]))))
         elif cs is not None:
             why = cs.check_mark(value)
             if why:
-                out.problems.append(Problem(filename, n, f"{cs.name}：{why}"))
+                out.problems.append(Problem(filename, n, Message(N_("%(criterion)s：%(reason)s"), criterion=cs.name,
+                                                                        reason=said(why))))
         if len(out.problems) > p:
             continue
         key = (event.code, rnd_spec.code, entry.number, cs.code, judge.username)
         if key in seen:
-            out.problems.append(Problem(filename, n, f"与第 {seen[key]} 行重复（同一裁判、同一选手、同一评分项）"))
+            out.problems.append(Problem(filename, n, Message(N_("与第 %(row)s 行重复（同一裁判、同一选手、同一评分项）"),
+                                                                row=seen[key])))
             continue
         seen[key] = n
         out.rows.append([*key, str(plain(value))])
@@ -168,20 +185,23 @@ def check_files(contest: Contest, content: bytes, filename: str, extras: Optiona
             if row.get("multiplier"):
                 mult = _decimal(row["multiplier"])
                 if mult is None or mult <= 0:
-                    out.problems.append(Problem(extras_filename, n, f"难度系数 {row['multiplier']} 须为大于 0 的数字"))
+                    out.problems.append(Problem(extras_filename, n, Message(N_("难度系数 %(value)s 须为大于 0 的数字"),
+                                                                               value=row["multiplier"])))
                 elif not rnd_spec.multiplier:
-                    out.problems.append(Problem(extras_filename, n, f"轮次 {rnd_spec.code} 不使用难度系数"))
+                    out.problems.append(Problem(extras_filename, n, Message(N_("轮次 %(round)s 不使用难度系数"),
+                                                                               round=rnd_spec.code)))
             if row.get("time"):
                 time = _decimal(row["time"])
                 if time is None or time < 0:
-                    out.problems.append(Problem(extras_filename, n, f"用时 {row['time']} 须为不小于 0 的秒数"))
+                    out.problems.append(Problem(extras_filename, n, Message(N_("用时 %(value)s 须为不小于 0 的秒数"),
+                                                                               value=row["time"])))
             if mult is None and time is None and len(out.problems) == p:
-                out.problems.append(Problem(extras_filename, n, "难度系数和用时都为空"))
+                out.problems.append(Problem(extras_filename, n, N_("难度系数和用时都为空")))
             if len(out.problems) > p:
                 continue
             key = (event.code, rnd_spec.code, entry.number)
             if key in seen_x:
-                out.problems.append(Problem(extras_filename, n, f"与第 {seen_x[key]} 行重复"))
+                out.problems.append(Problem(extras_filename, n, Message(N_("与第 %(row)s 行重复"), row=seen_x[key])))
                 continue
             seen_x[key] = n
             out.extras.append([*key, None if mult is None else str(plain(mult)),
@@ -193,18 +213,21 @@ def check_files(contest: Contest, content: bytes, filename: str, extras: Optiona
 def _locate(look: _Lookup, row: dict, n: int, filename: str, out: Checked):
     event = look.events.get(row["event"])
     if event is None:
-        out.problems.append(Problem(filename, n, f"找不到赛项 {row['event'] or '（空）'}"))
+        out.problems.append(Problem(filename, n, Message(N_("找不到赛项 %(event)s"), event=_cell(row["event"]))))
         return None
     if event.final_at is not None:
-        out.problems.append(Problem(filename, n, f"赛项“{event.name}”的成绩已定稿，不能再导入评分"))
+        out.problems.append(Problem(filename, n, Message(N_("赛项“%(event)s”的成绩已定稿，不能再导入评分"),
+                                                               event=event.name)))
         return None
     espec = look.spec.event(event.code)
     rnd_spec = espec.round(row["round"])
     entry = look.entries.get(event.id, {}).get(row["entry"])
     if rnd_spec is None:
-        out.problems.append(Problem(filename, n, f"赛项 {event.code} 没有轮次 {row['round'] or '（空）'}"))
+        out.problems.append(Problem(filename, n, Message(N_("赛项 %(event)s 没有轮次 %(round)s"), event=event.code,
+                                                               round=_cell(row["round"]))))
     if entry is None:
-        out.problems.append(Problem(filename, n, f"赛项 {event.code} 中找不到参赛编号或加密号 {row['entry'] or '（空）'}"))
+        out.problems.append(Problem(filename, n, Message(N_("赛项 %(event)s 中找不到参赛编号或加密号 %(entry)s"),
+                                                               event=event.code, entry=_cell(row["entry"]))))
     if rnd_spec is None or entry is None:
         return None
     return event, rnd_spec, entry
@@ -224,8 +247,9 @@ def _check_existing(look: _Lookup, out: Checked, filename: str) -> None:
     for event_id, rcode, number, username, status, source in existing:
         key = (code_of[event_id], rcode, number, username)
         if key in sheets and status == SheetStatus.SUBMITTED:
-            out.problems.append(Problem(filename, 0, f"{key[0]}/{rcode}/{number} 裁判 {username} 的评分表已提交"
-                                                     f"（来源 {source}），不能用文件覆盖；如需更改请走退回或仲裁"))
+            out.problems.append(Problem(filename, 0, Message(
+                N_("%(sheet)s 裁判 %(judge)s 的评分表已提交（来源 %(source)s），不能用文件覆盖；如需更改请走退回或仲裁"),
+                sheet=f"{key[0]}/{rcode}/{number}", judge=username, source=source)))
 
 
 def import_checked(contest: Contest, checked: Checked, actor, *, batch: Optional[MarkBatch] = None) -> int:
@@ -334,12 +358,12 @@ def confirm_batch(contest: Contest, second: MarkBatch, actor) -> int:
         raise MarksFileError(N_("两次录入须由两个不同的人完成"))
     diff = disagreements(first, second)
     if diff:
-        raise MarksFileError(f"两次录入有 {len(diff)} 处不一致，请核对纸质评分表并重新录入")
+        raise MarksFileError(Message(N_("两次录入有 %(n)s 处不一致，请核对纸质评分表并重新录入"), n=len(diff)))
     checked = Checked(rows=[list(r) for r in first.rows], extras=[list(r) for r in first.extras])
     look = _Lookup.build(contest)
     _check_existing(look, checked, first.filename)
     if not checked.ok:
-        raise MarksFileError("；".join(str(p) for p in checked.problems[:5]))
+        raise MarksFileError(joined(p.message for p in checked.problems[:5]))
     count = import_checked(contest, checked, actor, batch=second)
     now = utcnow()
     for b in (first, second):

@@ -339,7 +339,7 @@ def upload_batch(contest: Contest):
                           extras.filename if has_extras else "")
     if not checked.ok:
         return render_template("results/marks_errors.html", contest=contest, problems=checked.problems,
-                               filename=upload.filename), 400
+                               filename=upload.filename, reasons=[tr(p.reason) for p in checked.problems[:500]]), 400
     batch = store_batch(contest, checked, current_user, upload.filename, extras.filename if has_extras else None, pair)
     db.session.commit()
     flash(_("已保存录入批次 #%(id)s（%(n)s 条评分），尚未计入成绩", id=batch.id, n=len(checked.rows)), "success")

@@ -131,6 +131,9 @@ def test_a_large_roster_import_is_queued_and_its_progress_and_outcome_shown(app,
     assert failed["status"] == "failed" and failed["finished"]
     assert failed["error"].startswith("名单有误，未导入任何人") and "请修改后重新上传" in failed["error"]
     assert "名单有误，未导入任何人" in client.get(second.headers["Location"]).get_data(as_text=True)
+    english = client.get(second.headers["Location"] + "/status", headers={"Accept-Language": "en"}).get_json()
+    assert english["error"].startswith("The roster has problems (4 in all) and nobody was imported: row 2"), english
+    assert "row 2, “身份证号”: This ID number is already entered in this contest" in english["error"], english
     assert db.session.scalar(select(func.count()).select_from(Entrant)) == 8
 
 
