@@ -7,6 +7,8 @@ when they show it, e.g. `{{ _(sheet.status_label) }}`.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
+
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention's name)
     return message
@@ -67,8 +69,6 @@ def restored(data: dict) -> Message:
 def tr(message) -> str:
     """Inside a request: a message, or an error raised with one, in the reader's language (a plain Chinese string
     is looked up whole, as `_()` does; a `Message` by its template, then filled in)."""
-    from flask_babel import gettext
-
     if isinstance(message, BaseException):
         message = message.args[0] if message.args else str(message)
     if isinstance(message, Message):
