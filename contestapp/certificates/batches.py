@@ -39,7 +39,7 @@ from contestapp.common.db import utcnow
 from contestapp.common.recipients import providers
 from contestapp.contests.models import Contest, Event
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, said
 from contestapp.jobs.models import QueuedJob
 from contestapp.jobs.queue import JobFailed, Work, enqueue, handler
 
@@ -96,8 +96,9 @@ def start_batch(contest: Contest, source: str, kind: str, event: Event | None, m
 
 
 def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, int, str], None] | None = None,
-              actor=None) -> CertificateBatch:
-    """The issuing job: gather the list, issue (serials), render the batch PDF and the ZIP of single PDFs.
+              actor=None) -> Message | None:
+    """The issuing job: gather the list, issue (serials), render the batch PDF and the ZIP of single PDFs; returns
+    why it failed (None if it did not), for the job's pages.
 
     Commits as it goes (it is a job, like a CLI command): the certificates once issued, the progress every few
     pages. A problem stops it before anything is issued (missing glyph, missing value, bad list) and is kept in
@@ -166,11 +167,15 @@ def run_batch(batch_id: int, base: str | None = None, progress: Callable[[int, i
         batch.status, batch.phase, batch.finished_at = BatchStatus.DONE, N_("已完成"), utcnow()
         db.session.commit()
     except PRINT_ERRORS as exc:
-        _fail(batch_id, str(exc))
+        failure = said(exc.args[0] if len(exc.args) == 1 else str(exc))  # a Message stays one
+        _fail(batch_id, failure)
+        return failure
     except Exception as exc:  # noqa: BLE001 - a job must record its end whatever happened
         log.exception("certificate batch %s failed", batch_id)
-        _fail(batch_id, f"生成失败（系统错误：{type(exc).__name__}），已记录，请联系管理员")
-    return db.session.get(CertificateBatch, batch_id)
+        failure = Message(N_("生成失败（系统错误：%(error)s），已记录，请联系管理员"), error=type(exc).__name__)
+        _fail(batch_id, failure)
+        return failure
+    return None
 
 
 def _certificates(ids: list[int]) -> list[Certificate]:
@@ -186,7 +191,7 @@ def _fail(batch_id: int, message: str, rollback: bool = True) -> None:
     if rollback:
         db.session.rollback()
     batch = db.session.get(CertificateBatch, batch_id)
-    batch.status, batch.phase, batch.error, batch.finished_at = BatchStatus.FAILED, N_("失败"), message, utcnow()
+    batch.status, batch.phase, batch.error, batch.finished_at = BatchStatus.FAILED, N_("失败"), str(message), utcnow()
     db.session.commit()
 
 
@@ -216,8 +221,10 @@ def batch_summary(batch: CertificateBatch) -> dict:
 @handler(JOB_KIND, on_give_up=lambda job, message: _fail(job.payload["batch_id"], message, rollback=False))
 def batch_job(work: Work) -> str:
     """The jobs process's side of a batch: run it, reporting progress to the queue too."""
-    batch = run_batch(work.payload["batch_id"], work.payload.get("base"),
-                      lambda done, total, phase: work.report(done, total, phase))
+    failure = run_batch(work.payload["batch_id"], work.payload.get("base"),
+                        lambda done, total, phase: work.report(done, total, phase))
+    batch = db.session.get(CertificateBatch, work.payload["batch_id"])
     if batch.status != BatchStatus.DONE:
-        raise JobFailed(batch.error or N_("生成失败"))
-    return f"批次 {batch.id}：{batch.total // 2} 张（新发 {batch.issued}，重印 {batch.reprinted}）"
+        raise JobFailed(failure or batch.error or N_("生成失败"))  # a Message: the pages show it translated
+    return Message(N_("批次 %(id)s：%(n)s 张（新发 %(issued)s，重印 %(reprinted)s）"), id=batch.id,
+                   n=batch.total // 2, issued=batch.issued, reprinted=batch.reprinted)

@@ -25,7 +25,9 @@ from contestapp.common.nav import Tab, add_tab
 from contestapp.common.refusals import refused_to, register_refusals
 from contestapp.contests.models import Contest, Event
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, tr
+from contestapp.jobs.models import QueuedJob
+from contestapp.jobs.queue import shown
 
 bp = Blueprint("certificates", __name__, url_prefix="/contests/<int:contest_id>/certificates")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -80,7 +82,7 @@ def index(contest: Contest):
     return render_template("certificates/index.html", contest=contest, page=page, q=q, kind=kind, status=status,
                            event_id=event_id, batches=recent, setup=setup, kinds=KIND_LABELS,
                            sources=batches.sources(), printers=printers, default_kind=_default_kind(contest),
-                           default_source=_default_source(contest), summary=batches.batch_summary,
+                           default_source=_default_source(contest), summary=_summary,
                            sign=verification.sign_serial)
 
 
@@ -117,20 +119,30 @@ def issue(contest: Contest):
     return redirect(url_for(".batch", contest_id=contest.id, batch_id=batch.id))
 
 
+def _summary(b: CertificateBatch) -> dict:
+    """The batch's state, its error in the reader's language: its job's, as every page showing a job shows it (the
+    job keeps the failure's Message), else the batch's own (a batch from before the queue)."""
+    info = batches.batch_summary(b)
+    job = db.session.get(QueuedJob, b.job_id) if b.job_id else None
+    error = shown(job)["error"] if job is not None else ""
+    info["error"] = error or (tr(info["error"]) if info["error"] else "")
+    return info
+
+
 @bp.route("/batches/<int:batch_id>")
 @contest_access(ORGANISER)
 def batch(contest: Contest, batch_id: int):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
     event = db.session.get(Event, b.event_id) if b.event_id else None
     return render_template("certificates/batch.html", contest=contest, batch=b, event=event,
-                           info=batches.batch_summary(b), kinds=KIND_LABELS, sources=batches.sources())
+                           info=_summary(b), kinds=KIND_LABELS, sources=batches.sources())
 
 
 @bp.route("/batches/<int:batch_id>/status")
 @contest_access(ORGANISER)
 def batch_status(contest: Contest, batch_id: int):
     b = get_or_404(CertificateBatch, batch_id, contest_id=contest.id)
-    info = batches.batch_summary(b)
+    info = _summary(b)
     label, phase = info["status_label"], info["phase"]
     info["status_label"], info["phase"] = _(label), _(phase) if phase else ""
     return jsonify(info)

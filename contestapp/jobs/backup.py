@@ -12,23 +12,25 @@ from pathlib import Path
 from flask import current_app
 
 from contestapp.extensions import db
+from contestapp.i18n import N_, Message
 
 KEEP = int(os.environ.get("CONTESTAPP_BACKUP_KEEP", "14"))
 
 
 def backup_database(now: datetime, keep: int | None = None) -> str:
+    """What it did, in Chinese (a Message: shown in the reader's language when the backup was queued by hand)."""
     keep = keep or KEEP
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
-        return "PostgreSQL：请按 docs/operations.md 使用 pg_dump 备份，本任务跳过"
+        return N_("PostgreSQL：请按 docs/operations.md 使用 pg_dump 备份，本任务跳过")
     if not url.database or url.database == ":memory:":
-        return "内存数据库，无需备份"
+        return N_("内存数据库，无需备份")
     directory = Path(current_app.config["BACKUP_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     target = directory / f"contestapp-{stamp}.db"
     if target.exists():
-        return f"备份已存在：{target.name}"
+        return Message(N_("备份已存在：%(name)s"), name=target.name)
     tmp = target.with_suffix(".part")
     source = sqlite3.connect(url.database)
     try:
@@ -44,4 +46,5 @@ def backup_database(now: datetime, keep: int | None = None) -> str:
     removed = backups[:-keep] if len(backups) > keep else []
     for old in removed:
         old.unlink(missing_ok=True)
-    return f"已备份到 {target.name}（{target.stat().st_size // 1024} KB），删除旧备份 {len(removed)} 个"
+    return Message(N_("已备份到 %(name)s（%(kb)s KB），删除旧备份 %(n)s 个"), name=target.name,
+                   kb=target.stat().st_size // 1024, n=len(removed))

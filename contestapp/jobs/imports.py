@@ -59,4 +59,4 @@ def roster_import_job(work: Work) -> str:
         path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
-    return f"已导入 {count} 名参赛者"
+    return Message(N_("已导入 %(n)s 名参赛者"), n=count)

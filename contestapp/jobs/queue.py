@@ -8,7 +8,8 @@ claims each job and runs its handler. Areas register their handlers at import ti
     def run(work: Work) -> str:
         work.report(3, 10, N_("生成 PDF"))   # progress, written with the handler's next commit
         ...
-        return "完成 10 张"                   # the outcome, in Chinese; raise JobFailed("...") for a failure
+        return Message(N_("完成 %(n)s 张"), n=10)  # the outcome (Chinese; a Message is shown in the reader's
+                                                # language); raise JobFailed(N_("...")) for a failure
 
 Claiming is one conditional UPDATE (`... WHERE status = 'queued' OR the lease has run out`): two workers never run
 the same job at once, on SQLite or PostgreSQL. A worker holds a job on a lease that each progress report renews; a
@@ -30,7 +31,7 @@ from typing import Callable
 from sqlalchemy import and_, or_, select, update
 
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message, restored, said, stored
+from contestapp.i18n import N_, Message, restored, said, stored, tr
 from contestapp.jobs.models import QueuedJob
 
 log = logging.getLogger("contestapp.jobs.queue")
@@ -119,10 +120,12 @@ def _give_up_abandoned(now: datetime) -> None:
     for job in stale:
         if (job.lease_until and job.lease_until < now) or _dead_here(job.holder):
             job.status, job.finished_at = "failed", now
-            job.error = f"任务进程在运行中中断了 {job.attempts} 次，已停止重试；请检查任务进程的日志后重新提交"
+            message = Message(N_("任务进程在运行中中断了 %(n)s 次，已停止重试；请检查任务进程的日志后重新提交"),
+                              n=job.attempts)
+            _keep(job, "error", message)
             hook = GIVE_UP.get(job.kind)
             if hook is not None:
-                hook(job, job.error)
+                hook(job, message)
     db.session.commit()
 
 
@@ -158,11 +161,12 @@ def run_claimed(job: QueuedJob, listener: Callable[[int, int, str], None] | None
     func = HANDLERS.get(job.kind)
     try:
         if func is None:
-            raise JobFailed(f"未知的任务类型：{job.kind}")
+            raise JobFailed(Message(N_("未知的任务类型：%(kind)s"), kind=job.kind))
         message = func(Work(job, listener))
         db.session.commit()
         job = db.session.get(QueuedJob, job_id)
-        job.status, job.message, job.phase = "done", (message or "")[:4000], N_("已完成")
+        job.status, job.phase = "done", N_("已完成")
+        _keep(job, "message", message or "")
         job.done = job.total = max(job.total, 1)
     except JobFailed as exc:
         job = _failed(job_id, exc.args[0] if exc.args else str(exc))
@@ -175,29 +179,56 @@ def run_claimed(job: QueuedJob, listener: Callable[[int, int, str], None] | None
         raise
     except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, never kills the worker
         log.exception("job %s (%s) failed", job_id, job.kind)
-        job = _failed(job_id, f"任务失败（系统错误：{type(exc).__name__}），已记录，请联系管理员")
+        job = _failed(job_id, Message(N_("任务失败（系统错误：%(error)s），已记录，请联系管理员"),
+                                      error=type(exc).__name__))
     job.finished_at, job.lease_until = _now(), None
     db.session.commit()
     return job
 
 
-def _failed(job_id: int, message: str) -> QueuedJob:
-    """`error` keeps the Chinese text; a Message's template and values are kept too (payload "error_message") so
-    that the job's page can show it in its reader's language (`error_message`)."""
+_KEPT = {"error": "error_message", "message": "result_message"}  # the payload key keeping each field's Message
+
+
+def _keep(job: QueuedJob, field: str, message) -> None:
+    """Set the job's `error` or `message` to the Chinese text; a Message's template and values are kept too (payload
+    "error_message" / "result_message") so that pages can show it in their reader's language (`shown`)."""
+    setattr(job, field, str(message)[:4000])
+    key = _KEPT[field]
+    payload = {k: v for k, v in (job.payload or {}).items() if k != key}
+    job.payload = {**payload, key: stored(message)} if isinstance(message, Message) else payload
+
+
+def _failed(job_id: int, message) -> QueuedJob:
     db.session.rollback()
     job = db.session.get(QueuedJob, job_id)
-    job.status, job.error, job.phase = "failed", str(message)[:4000], N_("失败")
-    if isinstance(message, Message):
-        job.payload = {**(job.payload or {}), "error_message": stored(message)}
+    job.status, job.phase = "failed", N_("失败")
+    _keep(job, "error", message)
     return job
+
+
+def _kept(job: QueuedJob, field: str) -> Message | None:
+    text = getattr(job, field)
+    if not text:
+        return None
+    kept = (job.payload or {}).get(_KEPT[field])
+    return restored(kept) if isinstance(kept, dict) else said(text)
 
 
 def error_message(job: QueuedJob) -> Message | None:
     """Why the job failed, as a Message `tr` can translate (None if it did not fail)."""
-    if not job.error:
-        return None
-    kept = (job.payload or {}).get("error_message")
-    return restored(kept) if isinstance(kept, dict) else said(job.error)
+    return _kept(job, "error")
+
+
+def result_message(job: QueuedJob) -> Message | None:
+    """The job's outcome (its handler's result), as a Message `tr` can translate (None if it has none)."""
+    return _kept(job, "message")
+
+
+def shown(job: QueuedJob) -> dict[str, str]:
+    """Inside a request: the job's error and outcome in the reader's language ("" when it has none), for every page
+    that shows a job (its own page, the console's list, a certificate batch)."""
+    error, result = error_message(job), result_message(job)
+    return {"error": tr(error) if error is not None else "", "message": tr(result) if result is not None else ""}
 
 
 def run_next(holder: str | None = None) -> QueuedJob | None:

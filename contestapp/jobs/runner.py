@@ -24,11 +24,12 @@ from sqlalchemy.exc import IntegrityError
 
 from contestapp.common.formatting import contest_zone
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.jobs.models import CONSOLE_HOLDER, JobLock, JobRun
 from contestapp.jobs.queue import JobFailed, Work, handler, holder_id
 
 LEASE = timedelta(minutes=30)  # a crashed holder's lease expires after this
+BUSY = N_("另一个调度进程正在运行此任务")
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,20 @@ def release(name: str, holder: str) -> None:
 
 def run_job(name: str, now: datetime | None = None, holder: str | None = None) -> JobRun:
     """Run one job now (or at a frozen `now`); returns its JobRun (status ok / error / skipped)."""
+    return _run(name, now, holder)[0]
+
+
+def _run(name: str, now: datetime | None, holder: str | None) -> tuple[JobRun, str]:
+    """`run_job`, and the job's summary as the job function returned it (a Message, if it is one)."""
     spec = JOBS[name]
     now = _utc(now)
     holder = holder or holder_id()
     if not acquire(name, holder, now):
         run = JobRun(job=name, holder=holder, scheduled_for=now, status="skipped",
-                     message="另一个调度进程正在运行此任务", finished_at=datetime.now(timezone.utc))
+                     message=BUSY, finished_at=datetime.now(timezone.utc))
         db.session.add(run)
         db.session.commit()
-        return run
+        return run, BUSY
     run = JobRun(job=name, holder=holder, scheduled_for=now, status="running")
     db.session.add(run)
     db.session.commit()
@@ -123,7 +129,7 @@ def run_job(name: str, now: datetime | None = None, holder: str | None = None) -
     run.status, run.message, run.finished_at = status, (message or "")[:4000], datetime.now(timezone.utc)
     db.session.commit()
     release(name, holder)
-    return run
+    return run, message
 
 
 def last_runs() -> dict[str, JobRun]:
@@ -158,11 +164,11 @@ def run_queued(work: Work) -> str:
     """A scheduled job started from the console and queued (payload: name, holder): run it in the jobs process."""
     name = work.payload["name"]
     if name not in JOBS:
-        raise JobFailed(f"没有任务 {name}")
+        raise JobFailed(Message(N_("没有任务 %(name)s"), name=name))
     work.report(0, 1, N_("运行中"))
-    run = run_job(name, holder=work.payload.get("holder"))
+    run, message = _run(name, None, work.payload.get("holder"))
     if run.status == "error":
-        raise JobFailed((run.message or "").split("\n")[0][:500])
+        raise JobFailed((run.message or "").split("\n")[0][:500])  # the exception's own text, as it was
     if run.status == "skipped":
-        raise JobFailed(run.message or N_("另一个调度进程正在运行此任务"))
-    return run.message or ""
+        raise JobFailed(BUSY)
+    return message or ""

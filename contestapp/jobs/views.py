@@ -12,10 +12,9 @@ from sqlalchemy import inspect, select, text, update
 from contestapp.auth.permissions import (ADMIN, ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, deny, get_or_404,
                                          roles_required)
 from contestapp.extensions import db
-from contestapp.i18n import tr
 from contestapp.jobs import tasks  # noqa: F401  (registers the jobs)
 from contestapp.jobs.models import CONSOLE_HOLDER, JobRun, Notice, QueuedJob
-from contestapp.jobs.queue import enqueue, error_message, status_of
+from contestapp.jobs.queue import enqueue, shown, status_of
 from contestapp.jobs.runner import (JOBS, SCHEDULED_JOB, last_runs, next_run, run_job, scheduler_last_seen,
                                     scheduler_running, zone_of)
 
@@ -46,7 +45,7 @@ def index():
     recent = db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(50)).all()
     queued = db.session.scalars(select(QueuedJob).order_by(QueuedJob.id.desc()).limit(20)).all()
     return render_template("jobs/index.html", rows=job_rows(now), recent=recent, running=scheduler_running(now),
-                           seen=scheduler_last_seen(), queued=queued)
+                           seen=scheduler_last_seen(), queued=queued, shown=shown)
 
 
 @bp.route("/<name>/run", methods=["POST"])
@@ -77,8 +76,7 @@ def _own_job(job_id: int) -> QueuedJob:
 def _status(job: QueuedJob) -> dict:
     info = status_of(job)
     info["status_label"], info["phase"] = _(info["status_label"]), _(info["phase"]) if info["phase"] else ""
-    failure = error_message(job)
-    info["error"] = tr(failure) if failure is not None else ""
+    info.update(shown(job))
     return info
 
 

@@ -11,6 +11,7 @@ import threading
 import zipfile
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from contestapp.audit.models import AuditEntry
@@ -19,7 +20,7 @@ from contestapp.certificates.fonts import MissingGlyphError
 from contestapp.certificates.issuing import CertificateRequest
 from contestapp.certificates.models import Certificate, CertificateBatch, SerialCounter
 from contestapp.jobs.models import QueuedJob
-from contestapp.jobs.queue import work
+from contestapp.jobs.queue import shown, work
 from contestapp.entrants.models import Entrant
 from contestapp.extensions import db
 from tests.certificates.test_render import Gray, assert_fonts_embedded, pdfpages, pdftotext
@@ -612,7 +613,7 @@ def _worker_dies(holder: str) -> None:
     db.session.commit()
 
 
-def test_the_web_request_only_queues_a_batch_and_a_worker_that_died_is_replaced(world, client, login_as):
+def test_the_web_request_only_queues_a_batch_and_a_worker_that_died_is_replaced(app, world, client, login_as):
     batch_id = _queued_batch(world, client, login_as)
     status = _status(world, client, batch_id)
     assert status["status"] == "queued" and not status["finished"] and status["phase"] == "排队中，等待任务进程"
@@ -627,6 +628,12 @@ def test_the_web_request_only_queues_a_batch_and_a_worker_that_died_is_replaced(
     job = db.session.get(QueuedJob, db.session.get(CertificateBatch, batch_id).job_id)
     db.session.refresh(job)
     assert job.status == "done" and job.attempts == 2
+    batch = db.session.get(CertificateBatch, batch_id)
+    counts = (batch.total // 2, batch.issued, batch.reprinted)
+    assert job.message == "批次 %s：%s 张（新发 %s，重印 %s）" % (batch_id, *counts)  # the outcome in Chinese, as before
+    with app.test_request_context(), force_locale("en"):
+        english = shown(job)["message"]
+    assert english == "Batch %s: %s certificates (%s newly issued, %s reprinted)" % (batch_id, *counts)
 
 
 def test_a_batch_whose_worker_dies_every_time_fails_with_a_message(world, client, login_as):
@@ -639,3 +646,9 @@ def test_a_batch_whose_worker_dies_every_time_fails_with_a_message(world, client
     assert "任务进程在运行中中断了 3 次" in status["error"]
     page = client.get(f"/contests/{world['contest'].id}/certificates/batches/{batch_id}").get_data(as_text=True)
     assert "任务进程在运行中中断了 3 次" in page and "失败" in page
+    english = client.get(f"/contests/{world['contest'].id}/certificates/batches/{batch_id}",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The jobs process was interrupted 3 times while running this job" in english and "中断了" not in english
+    listing = client.get(f"/contests/{world['contest'].id}/certificates/",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The jobs process was interrupted 3 times" in listing

@@ -118,6 +118,10 @@ def test_a_large_roster_import_is_queued_and_its_progress_and_outcome_shown(app,
     assert work(app, until_empty=True) == 1
     status = client.get(response.headers["Location"] + "/status").get_json()
     assert status["status"] == "done" and status["percent"] == 100 and status["message"] == "已导入 4 名参赛者"
+    english = client.get(response.headers["Location"] + "/status", headers={"Accept-Language": "en"}).get_json()
+    assert english["message"] == "4 entrants imported", english
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "4 entrants imported" in page
     assert db.session.scalar(select(func.count()).select_from(Entrant)) == 4
 
     # a list checked, then imported by someone else before the job runs: nothing imported twice, the reason shown
@@ -175,3 +179,39 @@ def test_a_worker_stopped_by_hand_gives_its_job_back_and_a_dead_local_worker_is_
     assert claim("host-b:2").id == job.id
     db.session.refresh(job)
     assert job.holder == "host-b:2" and job.attempts == 2
+
+
+def test_a_job_whose_worker_dies_every_time_and_a_system_error_are_shown_in_the_readers_language(
+        app, make, client, login_as, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from contestapp.jobs import queue
+
+    make.user("root", "admin")
+    given_up = enqueue("nothing", {})
+    db.session.commit()
+    for n in range(3):  # a jobs process claims it and dies, three times
+        claim(f"another-host:{n}").lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+        db.session.commit()
+
+    def broken(work):
+        raise KeyError("x")
+
+    monkeypatch.setitem(queue.HANDLERS, "broken", broken)
+    crashed = enqueue("broken", {})
+    db.session.commit()
+    assert work(app, until_empty=True) == 1
+    db.session.expire_all()
+    given_up, crashed = db.session.get(QueuedJob, given_up.id), db.session.get(QueuedJob, crashed.id)
+    assert given_up.status == "failed" and given_up.error.startswith("任务进程在运行中中断了 3 次，已停止重试")  # as before
+    assert crashed.error == "任务失败（系统错误：KeyError），已记录，请联系管理员"
+
+    login_as("root")
+    status = client.get(f"/jobs/queue/{given_up.id}/status").get_json()
+    assert status["error"].startswith("任务进程在运行中中断了 3 次"), status
+    english = client.get(f"/jobs/queue/{given_up.id}/status", headers={"Accept-Language": "en"}).get_json()
+    assert english["error"].startswith("The jobs process was interrupted 3 times while running this job"), english
+    console = client.get("/jobs/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The jobs process was interrupted 3 times" in console and "中断了" not in console
+    assert "The job failed (system error: KeyError)" in console
+    assert "任务失败（系统错误：KeyError）" in client.get("/jobs/").get_data(as_text=True)
