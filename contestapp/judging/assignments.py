@@ -63,6 +63,9 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
     return out
 
 
+HANDED_BACK = N_("裁判已重新分配到本轮，评分表交还原裁判")
+
+
 def _hand_back(contest: Contest, judge: User, rounds: Iterable[Round], actor) -> None:
     """A judge given a round again gets back the open sheets taken from them when they left the staff
     (`membership.judge_removed`) and not yet given to anyone else: the chief judge's reassignment request is closed,
@@ -81,7 +84,7 @@ def _hand_back(contest: Contest, judge: User, rounds: Iterable[Round], actor) ->
             continue
         sheet.status, sheet.version = SheetStatus.DRAFT.value, sheet.version + 1
         req.status, req.decided_by_id, req.decided_at = "approved", getattr(actor, "id", None), now
-        req.decision = "裁判已重新分配到本轮，评分表交还原裁判"
+        req.decision = HANDED_BACK
         record(actor, "sheet.handed_back", req, contest_id=contest.id,
                summary=f"{judge.display_name} 重新分配到本轮：评分表 {judge_code(sheet.entry)} 交还（保留原有评分）",
                data={"sheet_id": sheet.id, "request_id": req.id})

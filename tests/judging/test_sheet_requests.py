@@ -198,5 +198,8 @@ def test_a_judge_given_the_round_again_gets_back_the_sheets_taken_from_them(app,
     handed = [e.data["sheet_id"] for e in db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "sheet.handed_back"))]
     assert second in handed and first not in handed
-    page = signed_in(app, "chief1").get(f"/contests/{cid}/judging/requests").get_data(as_text=True)
-    assert "交还原裁判" in page
+    chief = signed_in(app, "chief1")
+    page = chief.get(f"/contests/{cid}/judging/requests").get_data(as_text=True)
+    assert "交还原裁判" in page and f"{jw['j2'].display_name} 已不再担任本竞赛裁判" in page
+    page = chief.get(f"/contests/{cid}/judging/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "the sheet went back to them" in page and "is no longer a judge of this contest" in page
