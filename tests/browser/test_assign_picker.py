@@ -11,14 +11,6 @@ from tests.conftest import Factory, axe_findings, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def desk(chromium):
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 def _contest(app):
     with app.app_context():
         f = Factory()

@@ -9,15 +9,6 @@ from tests.conftest import Factory, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def desk(chromium):
-    """An organiser's desktop browser in Chinese."""
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 def test_deleting_a_criterion_asks_in_a_styled_dialog_and_cancel_keeps_it(live_server, desk):
     base, app = live_server
     with app.app_context():

@@ -15,14 +15,6 @@ from tests.judging.grid_data import build
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def desk(chromium):
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 def _setup(app, **kw):
     from contestapp.judging.models import ScoreSheet
 

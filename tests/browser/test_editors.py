@@ -13,15 +13,6 @@ from tests.results.final_helpers import make_final, ready_event
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def desk(chromium):
-    """An organiser's desktop browser in Chinese."""
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 def _ids(world):
     from sqlalchemy import select
 

@@ -63,23 +63,6 @@ def served(empty_database, tmp_path, monkeypatch):
         db.engine.dispose()
 
 
-@pytest.fixture
-def desk(chromium):
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def bench(chromium):
-    """The chief judge's own browser."""
-    _p, browser = chromium
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 FULL = {"m1": "25.5", "m2": "20", "m3": "12", "safety": "1", "craft": "0", "time": "3600"}
 
 
