@@ -5,11 +5,12 @@ judge has given them to another judge. Every step is audited; services never com
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from contestapp.audit.service import record
 from contestapp.common.db import utcnow
 from contestapp.contests.finality import ensure_rounds_open
-from contestapp.contests.models import Contest
+from contestapp.contests.models import Contest, Round
 from contestapp.extensions import db
 from contestapp.i18n import N_
 from contestapp.judging.assignments import declare_conflict
@@ -43,13 +44,19 @@ def request_change(sheet: ScoreSheet, judge, kind: str, reason) -> SheetRequest:
     return req
 
 
+# what the requests page shows of each request (judge, entry's code, event and round), loaded with the requests
+_SHOWN = (selectinload(SheetRequest.judge),
+          selectinload(SheetRequest.sheet).options(selectinload(ScoreSheet.entry),
+                                                   selectinload(ScoreSheet.round).selectinload(Round.event)))
+
+
 def pending_requests(contest: Contest) -> list[SheetRequest]:
-    return list(db.session.scalars(select(SheetRequest).where(
+    return list(db.session.scalars(select(SheetRequest).options(*_SHOWN).where(
         SheetRequest.contest_id == contest.id, SheetRequest.status == "pending").order_by(SheetRequest.id)))
 
 
 def decided_requests(contest: Contest, limit: int = 50) -> list[SheetRequest]:
-    return list(db.session.scalars(select(SheetRequest).where(
+    return list(db.session.scalars(select(SheetRequest).options(*_SHOWN).where(
         SheetRequest.contest_id == contest.id, SheetRequest.status != "pending")
         .order_by(SheetRequest.decided_at.desc()).limit(limit)))
 
