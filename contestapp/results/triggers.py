@@ -187,8 +187,17 @@ _ENTRIES_PG = (
     "IF TG_OP = 'DELETE' THEN "
     + _pg("DELETE FROM entry_versions WHERE entry_id = OLD.id", "DELETE FROM panel_stats WHERE entry_id = OLD.id",
           _bump_event_sql("OLD.event_id", _pg_random))
-    + " ELSE " + _pg(*_pg_entry("NEW.id")) + " IF TG_OP = 'UPDATE' AND OLD.event_id <> NEW.event_id THEN "
+    + " ELSE " + _pg(*_pg_entry("NEW.id")) + " IF OLD.event_id <> NEW.event_id THEN "
     + _pg(_bump_event_sql("OLD.event_id", _pg_random)) + " END IF; END IF;"
+)
+# A roster import inserts thousands of entries in one statement: their versions are set once per statement, from the
+# statement's new rows (a transition table), and the event's row once -- not once per entry.
+_ENTRIES_INSERTED_PG = _pg(
+    f"INSERT INTO event_versions (event_id, version) SELECT event_id, {_pg_random()} FROM "
+    "(SELECT DISTINCT event_id FROM new_entries ORDER BY event_id) AS d "
+    "ON CONFLICT (event_id) DO UPDATE SET version = excluded.version",
+    f"INSERT INTO entry_versions (entry_id, version) SELECT id, {_pg_random()} FROM new_entries "
+    "ON CONFLICT (entry_id) DO UPDATE SET version = excluded.version",
 )
 _EVENT_OF_ROW_PG = (  # tie decisions and rounds: the row's event
     "IF TG_OP <> 'DELETE' THEN " + _pg(_bump_event_sql("NEW.event_id", _pg_random)) + " END IF; "
@@ -207,11 +216,19 @@ def _pg_trigger(table: str, function: str, body: str, on: str = "INSERT OR UPDAT
             f"CREATE TRIGGER {function} AFTER {on} ON {table} FOR EACH ROW{cond} EXECUTE FUNCTION {function}()"]
 
 
+def _pg_inserted(table: str, function: str, body: str, rows: str) -> list[str]:
+    """A trigger run once per INSERT statement, with the statement's new rows as the table `rows`."""
+    return [_pg_function(function, body),
+            f"CREATE TRIGGER {function} AFTER INSERT ON {table} REFERENCING NEW TABLE AS {rows} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"]
+
+
 POSTGRESQL: dict[str, list[str]] = {
     "marks": _pg_trigger("marks", "results_marks", _MARKS_PG),
     "score_sheets": _pg_trigger("score_sheets", "results_sheets", _SHEETS_PG, "UPDATE OF status OR DELETE"),
     "entry_rounds": _pg_trigger("entry_rounds", "results_entry_rounds", _ENTRY_ROUNDS_PG),
-    "entries": _pg_trigger("entries", "results_entries", _ENTRIES_PG),
+    "entries": _pg_trigger("entries", "results_entries", _ENTRIES_PG, "UPDATE OR DELETE")
+    + _pg_inserted("entries", "results_entries_inserted", _ENTRIES_INSERTED_PG, "new_entries"),
     "entrants": _pg_trigger("entrants", "results_entrants",
                             _pg(_bump_events_of("p.id IN (OLD.id, NEW.id)", _pg_random)), "UPDATE"),
     "units": _pg_trigger("units", "results_units", _pg(_bump_events_of("p.unit_id = NEW.id", _pg_random)),
