@@ -5,7 +5,8 @@ import sqlite3
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy import BigInteger, DateTime, bindparam, event, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -93,3 +94,20 @@ def insert_ignore(session, table, rows: list[dict], keys: list[str]) -> None:
         return
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def insert_rows(session, table, rows: list[dict]) -> None:
+    """INSERT many rows with the same keys. On PostgreSQL in one statement whatever their number (one array
+    parameter per column, `unnest`ed): the statement's triggers run once, not once per row as they would for the
+    driver's executemany; elsewhere through executemany (SQLite has no statement triggers). Column defaults are
+    evaluated once for the statement (one `created_at` for an import): not for per-row unique defaults."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    arrays = [bindparam(f"rows_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+              for name in names]
+    values = func.unnest(*arrays).table_valued(*names).render_derived()
+    session.execute(table.insert().from_select(names, select(*(values.c[name] for name in names))))
