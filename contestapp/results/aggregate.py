@@ -24,11 +24,12 @@ from contestapp.domain import EntryResult, EventSpec, RoundPlan, needs_values, p
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus, TieDecision
-from contestapp.results.models import EntryVersion, EventVersion, PanelStat
+from contestapp.results.models import EntryVersion, EventVersion, PanelStat, RoundStat
 
 SUBMITTED = SheetStatus.SUBMITTED.value
 STATUS_REASONS = {"withdrawn": "已退赛", "disqualified": "取消资格"}
 PANEL = PanelStat.__table__.c
+ROUNDS = RoundStat.__table__.c
 ENTRIES = Entry.__table__.c
 
 
@@ -166,6 +167,9 @@ class Shape:
     classes: dict[int, RoundPlan] = field(default_factory=dict)  # round id -> plan, rounds with plain criteria
     plain_ids: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)  # criterion -> class, w, dl, dh
     others: list[int] = field(default_factory=list)              # criteria read one by one
+    # round id -> (weight, drop low, drop high) when every round with plain criteria is one class of all its
+    # criteria with one weight: the aggregate query then reads `round_stats` (kept per round) instead of grouping
+    whole: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def definition_key(event: Event) -> str:
@@ -206,6 +210,14 @@ def shape_of(event: Event, key: str) -> Shape:
                 shape.plain_ids[c.id] = (k, weights[c.code], cls.drop_low, cls.drop_high)
             else:
                 shape.others.append(c.id)
+    whole = {}
+    for rid, plan in shape.classes.items():
+        cls = plan.classes[0]
+        if len(plan.classes) > 1 or plan.others or len(set(cls.weights)) > 1:
+            break
+        whole[rid] = (cls.weights[0], cls.drop_low, cls.drop_high)
+    else:
+        shape.whole = whole
     return shape
 
 
@@ -217,8 +229,21 @@ def _per_criterion(values: dict[int, int]):
     return distinct.pop() if len(distinct) == 1 else case(values, value=PANEL.criterion_id, else_=0)
 
 
+def _per_round(values: dict[int, int]):
+    distinct = set(values.values())
+    return distinct.pop() if len(distinct) == 1 else case(values, value=ROUNDS.round_id, else_=0)
+
+
 def plain_select(shape: Shape, entry_ids: Optional[Iterable[int]] = None):
     """One row per (round, entry): round id, entry id, then per class S, fewest, most, criteria marked."""
+    if shape.whole:  # one class per round: the round's sums, kept by the triggers -- S = w x (sum - dl x low - dh x high)
+        w, dl, dh = (_per_round({rid: spec[k] for rid, spec in shape.whole.items()}) for k in range(3))
+        stmt = select(ROUNDS.round_id, ROUNDS.entry_id,
+                      cast(w * (ROUNDS.total - dl * ROUNDS.low - dh * ROUNDS.high), BigInteger),
+                      ROUNDS.fewest, ROUNDS.most, ROUNDS.criteria).where(ROUNDS.round_id.in_(list(shape.whole)))
+        if entry_ids is not None:
+            stmt = stmt.where(ROUNDS.entry_id.in_(list(entry_ids)))
+        return stmt
     ids = shape.plain_ids
     kept = PANEL.total
     for position, column in ((2, PANEL.low), (3, PANEL.high)):
@@ -330,5 +355,12 @@ def rebuild(round_ids: Iterable[int]) -> int:
               .group_by(Mark.round_id, Mark.entry_id, Mark.criterion_id))
     result = db.session.execute(table.insert().from_select(
         ["round_id", "entry_id", "criterion_id", "n", "total", "low", "high"], source))
+    rounds = RoundStat.__table__
+    db.session.execute(rounds.delete().where(rounds.c.round_id.in_(ids)))
+    db.session.execute(rounds.insert().from_select(
+        ["round_id", "entry_id", "criteria", "fewest", "most", "total", "low", "high"],
+        select(PANEL.round_id, PANEL.entry_id, func.count(), func.min(PANEL.n), func.max(PANEL.n), func.sum(PANEL.total),
+               func.sum(PANEL.low), func.sum(PANEL.high)).where(PANEL.round_id.in_(ids))
+        .group_by(PANEL.round_id, PANEL.entry_id)))
     return result.rowcount
 

@@ -212,6 +212,24 @@ class PanelStat(db.Model):
     high: Mapped[int] = mapped_column(BigInteger)
 
 
+class RoundStat(db.Model):
+    """Per (round, entry): the round's panel statistics summed over its criteria -- how many criteria have marks,
+    the fewest and most marks of a criterion, and the sums of the criteria's sums, lowest and highest marks. Written
+    only by the triggers, with `panel_stats`; for a round whose criteria share one rule and one weight this is the
+    aggregate query's row, read instead of grouping the round's criteria (`results.aggregate.plain_select`)."""
+
+    __tablename__ = "round_stats"
+
+    round_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)
+    criteria: Mapped[int]
+    fewest: Mapped[int]
+    most: Mapped[int]
+    total: Mapped[int] = mapped_column(BigInteger)
+    low: Mapped[int] = mapped_column(BigInteger)
+    high: Mapped[int] = mapped_column(BigInteger)
+
+
 class EntryVersion(db.Model):
     """A new random number on every change of what the entry's result depends on (triggers)."""
 

@@ -5,6 +5,7 @@
   import, a merit sheet saved as submitted), a sheet submitted, returned, voided or deleted: the triggers recompute
   the few groups it touches from the marks (a handful of rows through the covering index). Marks saved to a draft
   cost one lookup of their sheet's status and nothing else.
+- `round_stats`: per (round, entry) the round's panel statistics summed over its criteria, recomputed with them.
 - `entry_versions` / `event_versions`: a version per entry and per event, set to a new random 63-bit number on
   every change of what the entry's result (or the event's ranking) depends on: its statistics, its round facts
   (multiplier, time), the entry itself, the names and units shown, tie decisions, the event's definition. Cached
@@ -38,6 +39,17 @@ def _stats_sql(entry: str, rnd: str, criterion: str | None, rand=_sqlite_random)
         "SELECT m.round_id, m.entry_id, m.criterion_id, COUNT(*), SUM(m.value), MIN(m.value), MAX(m.value) "
         f"FROM marks m JOIN score_sheets s ON s.id = m.sheet_id WHERE m.round_id = {rnd} AND m.entry_id = {entry}"
         f"{mcrit} AND s.status = {SUBMITTED} GROUP BY m.round_id, m.entry_id, m.criterion_id",
+        *_round_sql(entry, rnd),
+    ]
+
+
+def _round_sql(entry: str, rnd: str) -> list[str]:
+    """Recompute the round's sums (`round_stats`) of one (round, entry) from its panel statistics."""
+    return [
+        f"DELETE FROM round_stats WHERE round_id = {rnd} AND entry_id = {entry}",
+        "INSERT INTO round_stats (round_id, entry_id, criteria, fewest, most, total, low, high) "
+        "SELECT round_id, entry_id, COUNT(*), MIN(n), MAX(n), SUM(total), SUM(low), SUM(high) FROM panel_stats "
+        f"WHERE round_id = {rnd} AND entry_id = {entry} GROUP BY round_id, entry_id",
     ]
 
 
@@ -106,6 +118,7 @@ SQLITE: dict[str, list[str]] = {
                         _bump_entry_sql("NEW.id") + [_bump_event_sql("OLD.event_id")]),
         _sqlite_trigger("results_entries_delete", "AFTER DELETE", "entries", [
             "DELETE FROM entry_versions WHERE entry_id = OLD.id", "DELETE FROM panel_stats WHERE entry_id = OLD.id",
+            "DELETE FROM round_stats WHERE entry_id = OLD.id",
             _bump_event_sql("OLD.event_id")]),
     ],
     "entrants": [
@@ -186,7 +199,7 @@ _ENTRY_ROUNDS_PG = (
 _ENTRIES_PG = (
     "IF TG_OP = 'DELETE' THEN "
     + _pg("DELETE FROM entry_versions WHERE entry_id = OLD.id", "DELETE FROM panel_stats WHERE entry_id = OLD.id",
-          _bump_event_sql("OLD.event_id", _pg_random))
+          "DELETE FROM round_stats WHERE entry_id = OLD.id", _bump_event_sql("OLD.event_id", _pg_random))
     + " ELSE " + _pg(*_pg_entry("NEW.id")) + " IF OLD.event_id <> NEW.event_id THEN "
     + _pg(_bump_event_sql("OLD.event_id", _pg_random)) + " END IF; END IF;"
 )
