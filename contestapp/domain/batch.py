@@ -26,6 +26,7 @@ from .scoring import _entry, chain_criteria, score_entry_stats
 from .types import ZERO, CriterionSpec, EventSpec, RoundSpec, exact, half_up
 
 _F0 = Fraction(0)
+_NO_FACTS = (None, None)
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,17 @@ def score_event_stats(event: EventSpec, rows: Iterable[tuple], facts: Mapping[tu
     memo: dict[tuple, RoundResult] = {}  # a round's result depends on (round, plain part, time) only, and repeats
     results: dict[str, EntryResult] = {}
     errors: dict[str, str] = {}
-    for entry in grouped.keys() | by_entry.keys():
-        stats = grouped.get(entry, {})
-        parts = by_entry.get(entry, {})
+    none: dict = {}
+    for entry in (grouped.keys() | by_entry.keys()) if grouped else by_entry:
+        stats = grouped.get(entry, none) if grouped else none
+        parts = by_entry.get(entry, none)
         try:
             if all_simple and not stats:  # the common case: every round a plain part, or absent
                 rounds = []
                 for rs in event.rounds:
                     part = parts.get(rs.code)
                     if part is not None:
-                        time = facts.get((entry, rs.code), (None, None))[1]
+                        time = facts.get((entry, rs.code), _NO_FACTS)[1] if facts else None
                         key = (rs.code, part, time)
                         rr = memo.get(key)
                         if rr is None:

@@ -168,11 +168,11 @@ def _entry(event: EventSpec, entry: str, rounds: Sequence[RoundResult], lines: O
 
     A round without input counts 0 in weighted_sum and sum (and fails its pass mark); mean and best use the rounds
     the entry has."""
-    present = {rr.round for rr in rounds}
-    missing = [rs for rs in event.rounds if rs.code not in present]
     scores = {rr.round: rr.score for rr in rounds}
+    # (asked of every entry of an event: the common case, every round present, skips the search for missing ones)
+    missing = [rs for rs in event.rounds if rs.code not in scores] if len(scores) < len(event.rounds) else []
     if event.combine in ("weighted_sum", "sum"):
-        total = sum((scores.get(rs.code, ZERO) * rs.weight for rs in event.rounds), ZERO)
+        total = sum([scores.get(rs.code, ZERO) * rs.weight for rs in event.rounds], ZERO)
         how = "" if lines is None else " + ".join(
             f"{fmt(scores.get(rs.code, ZERO))}" + (f" × {fmt(rs.weight)}" if rs.weight != ONE else "")
             for rs in event.rounds)
@@ -184,9 +184,17 @@ def _entry(event: EventSpec, entry: str, rounds: Sequence[RoundResult], lines: O
         total = best.score if best else ZERO
         how = f"取最好成绩（{best.name}）" if best else "无成绩"
     total = round_half_up(total, event.places)
-    times = [rr.time for rr in rounds if rr.time is not None]
-    veto_reasons = tuple(r for rr in rounds for r in rr.veto_reasons)
-    passed = all(rr.passed for rr in rounds) and not any(rs.pass_mark is not None for rs in missing)
+    times = []
+    veto_reasons: tuple[str, ...] = ()
+    passed = True
+    for rr in rounds:
+        if rr.time is not None:
+            times.append(rr.time)
+        if rr.veto_reasons:
+            veto_reasons += rr.veto_reasons
+        passed = passed and rr.passed
+    if missing and any(rs.pass_mark is not None for rs in missing):
+        passed = False
     if lines is not None:
         for rs in missing:
             lines.append(Line(1, rs.name, "无成绩" + ("，按 0 分计" if event.combine in ("weighted_sum", "sum") else "")))

@@ -54,13 +54,17 @@ class SpecError(ValueError):
         super().__init__("; ".join(f"{p or '.'}: {m}" for p, m in self.problems))
 
 
+_QUANTA = [Decimal(1).scaleb(-places) for places in range(10)]  # 1, 0.1, 0.01, ...: one per places, made once
+
+
 def round_half_up(value: Decimal | Fraction | int, places: int) -> Decimal:
     """四舍五入 to `places` decimals (Decimal('2.675') -> 2.68; half-up, never banker's rounding).
 
     A `Fraction` (an exact mean such as 25/3) is rounded exactly: a value exactly at .xx5 always rounds up (away
     from zero), whatever its decimal expansion, and a value a hair below never does."""
     if isinstance(value, Decimal):
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        quantum = _QUANTA[places] if 0 <= places < 10 else Decimal(1).scaleb(-places)
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
     value = Fraction(value)
     return half_up(value.numerator, value.denominator, places)
 

@@ -282,7 +282,7 @@ def _singles(shape: Shape, entry_ids: Optional[Iterable[int]]) -> dict[tuple[int
     if entry_ids is not None:
         stmt = stmt.where(Mark.entry_id.in_(list(entry_ids)))
     out: dict[tuple[int, int], list] = {}
-    for entry_id, crit_id, value in db.session.execute(stmt):
+    for entry_id, crit_id, value in db.session.execute(stmt).all():  # (fetched at once: many rows)
         out.setdefault((entry_id, crit_id), []).append(dec(value))
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
@@ -295,7 +295,7 @@ def load(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = N
     uneven: set[int] = set()
     if shape.classes:
         scale = {rid: 10 ** (4 + plan.weight_places) for rid, plan in shape.classes.items()}
-        for row in db.session.execute(plain_select(shape, entry_ids)):
+        for row in db.session.execute(plain_select(shape, entry_ids)).all():
             rid, entry_id = row[0], row[1]
             e = number.get(entry_id)
             if e is None:
@@ -326,7 +326,7 @@ def load(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = N
         if entry_ids is not None:
             stmt = stmt.where(PANEL.entry_id.in_(list(entry_ids)))
         singles = _singles(shape, entry_ids)
-        for entry_id, crit_id, n, total, low, high in db.session.execute(stmt):
+        for entry_id, crit_id, n, total, low, high in db.session.execute(stmt).all():
             e = number.get(entry_id)
             if e is not None and crit_id in shape.criteria:
                 rows.append((e, *shape.criteria[crit_id], n, total, low, high, singles.get((entry_id, crit_id))))
