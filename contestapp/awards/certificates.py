@@ -8,7 +8,7 @@ from contestapp.awards.models import AwardGrant
 from contestapp.common.recipients import NoRecipients, Recipient, register
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.results.services import official_snapshot
 
 
@@ -29,5 +29,6 @@ def award_recipients(contest, kind: str = "award", event=None) -> list[Recipient
             out.append(Recipient(holder=person.name, award=grant.name, kind=wanted, id_number=person.id_number,
                                  entrant_id=person.id, event_code=ev.code, unit=person.unit_name, rank=grant.rank))
     if not out:
-        raise NoRecipients("没有可发证的获奖名单：成绩须已定稿并生效" + (f"（{event.name}）" if event else ""))
+        raise NoRecipients(Message(N_("没有可发证的获奖名单：成绩须已定稿并生效（%(event)s）"), event=event.name) if event
+                           else N_("没有可发证的获奖名单：成绩须已定稿并生效"))
     return out

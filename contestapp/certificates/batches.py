@@ -63,9 +63,9 @@ def sources() -> dict[str, str]:
 def create_batch(contest: Contest, source: str, kind: str, event: Event | None, mode: str, printer: str | None,
                  actor) -> CertificateBatch:
     if source not in sources():
-        raise CertificateError(f"未知的名单来源：{source}")
+        raise CertificateError(Message(N_("未知的名单来源：%(source)s"), source=source))
     if kind not in KINDS:
-        raise CertificateError(f"未知的证书类型：{kind}")
+        raise CertificateError(Message(N_("未知的证书类型：%(kind)s"), kind=kind))
     if mode not in ("full", "overlay"):
         raise CertificateError(N_("打印方式须为 full（全彩）或 overlay（套打）"))
     printer_offset(contest, kind, printer or None)  # refuse an uncalibrated printer now, not in the job

@@ -7,6 +7,7 @@ import os
 from typing import IO, Mapping
 
 from contestapp.common.pdftext import TextWriter
+from contestapp.i18n import N_, Message
 
 from .fonts import FontSet, MissingGlyphError, load_fonts
 from .layout import Layout, TextField
@@ -97,7 +98,7 @@ def render_calibration(layout: Layout | Mapping | str, out: str | os.PathLike | 
                 tw.line(ln, "hei", rgb)
         missing = fonts.missing("".join(l[3] for l in labels), "hei")
         if missing:
-            raise MissingGlyphError("校准页", "label", missing, label="说明文字")
+            raise MissingGlyphError(Message(N_("校准页")), "label", missing, label=N_("说明文字"))
         c.drawText(tw.t)
         c.restoreState()
         c.showPage()

@@ -14,7 +14,8 @@ A role is a *chain* of fonts: a character missing from the first font is drawn i
 that has it.  A character in no font of the chain raises :class:`MissingGlyphError` (before any
 page is written, see ``render.py``).
 
-This module imports neither Flask nor SQLAlchemy.
+This module needs neither a Flask application nor SQLAlchemy (its errors' messages are contestapp.i18n
+Messages: Chinese as strings, shown in the reader's language by the pages).
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from typing import Iterable, Sequence
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from contestapp.i18n import N_, Message, said
 
 __all__ = [
     "FontError",
@@ -42,12 +45,12 @@ __all__ = [
 
 ROLES = ("kai", "hei")
 
-INSTALL_HINT = (
+INSTALL_HINT = Message(N_(
     "请安装可嵌入的中文 TrueType 字体：Debian/Ubuntu 执行 "
     "apt-get install fonts-arphic-ukai fonts-wqy-zenhei；"
     "或设置 CONTESTAPP_CERT_FONT=字体文件路径[:序号]（须为 TrueType 轮廓，如 simkai.ttf；"
     "Noto/思源 CFF 字体不可用）"
-)
+))
 
 # (path, subfont index).  Only TrueType-outline fonts: reportlab cannot embed CFF (OpenType/PS).
 _DEBIAN_KAI = [
@@ -83,8 +86,13 @@ class FontError(RuntimeError):
     """No usable CJK TrueType font (message in Chinese, says what to install)."""
 
 
+NO_FONT = Message(N_("未找到可嵌入的中文 TrueType 字体。%(hint)s"), hint=INSTALL_HINT)
+
+
 class MissingGlyphError(ValueError):
-    """A character of a certificate field is in no font of the chain."""
+    """A character of a certificate field is in no font of the chain. `person` is a name (shown as it is) or a
+    Message (e.g. the layout, when the character is in one of its fixed texts); `label` (an N_ text or a Message)
+    names what holds the character when it is not one of FIELD_LABELS."""
 
     def __init__(self, person: str, field_name: str, chars: Sequence[str], label: str | None = None):
         self.person = person
@@ -92,23 +100,24 @@ class MissingGlyphError(ValueError):
         self.chars = list(chars)
         shown = "".join(f"「{c}」" for c in self.chars)
         codes = ", ".join(f"U+{ord(c):04X}" for c in self.chars)
-        what = label or FIELD_LABELS.get(field_name, f"「{field_name}」字段")
-        super().__init__(
-            f"证书无法生成：{person} 的{what}中{shown}在字体中不存在（{codes}）；"
-            f"请配置包含该字的 TrueType 字体（CONTESTAPP_CERT_FONT）或更正数据"
-        )
+        what = said(label) if label else said(FIELD_LABELS[field_name]) if field_name in FIELD_LABELS \
+            else Message(N_("「%(field)s」字段"), field=field_name)
+        super().__init__(Message(
+            N_("证书无法生成：%(person)s 的%(what)s中%(chars)s在字体中不存在（%(codes)s）；"
+               "请配置包含该字的 TrueType 字体（CONTESTAPP_CERT_FONT）或更正数据"),
+            person=person, what=what, chars=shown, codes=codes))
 
 
 FIELD_LABELS = {
-    "name": "姓名",
-    "unit": "单位",
-    "award": "奖项",
-    "title": "称号",
-    "contest": "竞赛名称",
-    "event": "项目名称",
-    "issuer": "发证单位",
-    "date": "日期",
-    "serial": "证书编号",
+    "name": N_("姓名"),
+    "unit": N_("单位"),
+    "award": N_("奖项"),
+    "title": N_("称号"),
+    "contest": N_("竞赛名称"),
+    "event": N_("项目名称"),
+    "issuer": N_("发证单位"),
+    "date": N_("日期"),
+    "serial": N_("证书编号"),
 }
 
 # Characters that never need a glyph (line breaks are handled by the layout, not drawn).
@@ -160,7 +169,7 @@ def load_font(path: str, index: int = 0) -> CertFont:
         if cached is not None:
             return cached
         if not os.path.isfile(path):
-            raise FontError(f"字体文件不存在：{path}。{INSTALL_HINT}")
+            raise FontError(Message(N_("字体文件不存在：%(path)s。%(hint)s"), path=path, hint=INSTALL_HINT))
         stem = re.sub(r"[^A-Za-z0-9]+", "", os.path.splitext(os.path.basename(path))[0]) or "Font"
         name = f"Cert{stem}{index}"
         n = 1
@@ -170,12 +179,12 @@ def load_font(path: str, index: int = 0) -> CertFont:
         try:
             ttf = TTFont(name, path, subfontIndex=index)
         except (TTFError, OSError, ValueError, KeyError) as exc:
-            raise FontError(
-                f"字体无法嵌入：{path}（序号 {index}）：{exc}。{INSTALL_HINT}"
-            ) from exc
+            raise FontError(Message(N_("字体无法嵌入：%(path)s（序号 %(index)s）：%(error)s。%(hint)s"), path=path,
+                                    index=index, error=str(exc), hint=INSTALL_HINT)) from exc
         cmap = ttf.face.charToGlyph
         if not any(0x4E00 <= c <= 0x9FFF for c in cmap):
-            raise FontError(f"字体不含中文字形：{path}（序号 {index}）。{INSTALL_HINT}")
+            raise FontError(Message(N_("字体不含中文字形：%(path)s（序号 %(index)s）。%(hint)s"), path=path, index=index,
+                                    hint=INSTALL_HINT))
         pdfmetrics.registerFont(ttf)
         upm = 1000.0  # reportlab scales face metrics to 1000 units per em
         family = ttf.face.name.decode("latin-1") if isinstance(ttf.face.name, bytes) else str(ttf.face.name)
@@ -198,7 +207,7 @@ class FontSet:
 
     def __init__(self, chains: dict[str, list[CertFont]]):
         if not chains or any(not c for c in chains.values()):
-            raise FontError(f"未找到可嵌入的中文 TrueType 字体。{INSTALL_HINT}")
+            raise FontError(NO_FONT)
         self.chains = {role: list(chain) for role, chain in chains.items()}
         self._run_cache: dict[tuple[str, str], list[tuple[CertFont, str]]] = {}
 
@@ -210,7 +219,8 @@ class FontSet:
         try:
             return self.chains[role]
         except KeyError:
-            raise FontError(f"未知的字体角色：{role}（可用：{', '.join(self.chains)}）") from None
+            raise FontError(Message(N_("未知的字体角色：%(role)s（可用：%(roles)s）"), role=role,
+                                    roles=", ".join(self.chains))) from None
 
     def primary(self, role: str = "kai") -> CertFont:
         return self.chain(role)[0]
@@ -332,7 +342,7 @@ def load_fonts(
             if all(font is not f for f in chain):
                 chain.append(font)
         if not chain:
-            raise FontError(f"未找到可嵌入的中文 TrueType 字体。{INSTALL_HINT}")
+            raise FontError(NO_FONT)
         chains[role] = chain
     fs = FontSet(chains)
     with _default_lock:

@@ -32,7 +32,7 @@ from contestapp.common.recipients import Recipient, recipients
 from contestapp.contests.models import Contest, Event
 from contestapp.domain.idcard import mask_id_number
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 
 # --- requests ------------------------------------------------------------------------------------------------------
@@ -84,27 +84,31 @@ def issue(contest: Contest, requests: Sequence[CertificateRequest], layout: Layo
         raise CertificateError(N_("没有需要发放的证书"))
     kinds = {r.kind for r in requests}
     if len(kinds) != 1 or not kinds <= set(KINDS):
-        raise CertificateError(f"一次只能发放一种证书（{', '.join(sorted(kinds))}）")
+        raise CertificateError(Message(N_("一次只能发放一种证书（%(kinds)s）"), kinds=", ".join(sorted(kinds))))
     kind = kinds.pop()
     events = _events(contest)
     for r in requests:
         if not r.holder.strip() or not r.award.strip():
-            raise CertificateError(f"证书缺少姓名或奖项：{r.holder or '（无姓名）'} {r.award}")
+            raise CertificateError(Message(N_("证书缺少姓名或奖项：%(holder)s %(award)s"),
+                                           holder=r.holder or Message(N_("（无姓名）")), award=r.award))
         if r.event_code and r.event_code not in events:
-            raise CertificateError(f"{r.holder}：本竞赛没有赛项「{r.event_code}」")
+            raise CertificateError(Message(N_("%(holder)s：本竞赛没有赛项「%(event)s」"), holder=r.holder,
+                                           event=r.event_code))
         if r.serial and not SERIAL_RE.match(r.serial):
-            raise CertificateError(f"{r.holder}：证书编号「{r.serial}」只能包含字母、数字和 - _ .")
+            raise CertificateError(Message(N_("%(holder)s：证书编号「%(serial)s」只能包含字母、数字和 - _ ."),
+                                           holder=r.holder, serial=r.serial))
     keys = [r.key() for r in requests]
     if len(set(keys)) != len(keys):
         dup = next(r for r, k in zip(requests, keys) if keys.count(k) > 1)
-        raise CertificateError(f"名单中 {dup.holder} 的「{dup.award}」重复出现")
+        raise CertificateError(Message(N_("名单中 %(holder)s 的「%(award)s」重复出现"), holder=dup.holder,
+                                       award=dup.award))
     existing = {c.key: c for c in db.session.scalars(
         select(Certificate).where(Certificate.contest_id == contest.id, Certificate.key.in_(keys)))}
     given = [r.serial for r in requests if r.serial and r.key() not in existing]
     if given:
         taken = set(db.session.scalars(select(Certificate.serial).where(Certificate.serial.in_(given))))
         if taken:
-            raise CertificateError(f"证书编号已被使用：{', '.join(sorted(taken)[:5])}")
+            raise CertificateError(Message(N_("证书编号已被使用：%(serials)s"), serials=", ".join(sorted(taken)[:5])))
 
     setup = setup_of(contest)
     layout = layout or layout_for(contest, kind)
@@ -180,7 +184,7 @@ def revoke(cert: Certificate, reason: str, actor) -> None:
     if not reason:
         raise CertificateError(N_("撤销证书必须填写原因"))
     if cert.status == CertificateStatus.REVOKED:
-        raise CertificateError(f"证书 {cert.serial} 已于此前撤销")
+        raise CertificateError(Message(N_("证书 %(serial)s 已于此前撤销"), serial=cert.serial))
     cert.status, cert.revoked_at, cert.revoke_reason = CertificateStatus.REVOKED, utcnow(), reason[:500]
     record(actor, "certificate.revoke", cert, contest_id=cert.contest_id,
            summary=f"撤销证书 {cert.serial}（{cert.holder} {cert.award}）：{reason}"[:500],

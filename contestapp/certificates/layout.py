@@ -47,7 +47,7 @@ fields with placeholders, the serial and the QR code (frame, background, rules, 
 fixed texts are on the stock already).  An image or field can force itself into overlay with
 ``"preprinted": false``.
 
-This module imports neither Flask nor SQLAlchemy.
+This module needs neither a Flask application nor SQLAlchemy.
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, said
 
 from .layout_checks import Checks
 
@@ -95,12 +95,13 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class LayoutError(ValueError):
-    """Invalid layout; ``errors`` lists ``path: message`` strings."""
+    """Invalid layout; ``errors`` lists ``path: message`` strings (a Chinese one is a Message)."""
 
     def __init__(self, errors: list[str], name: str = ""):
         self.errors = list(errors)
-        head = f"证书版式无效{('（' + name + '）') if name else ''}："
-        super().__init__(head + "; ".join(self.errors))
+        items = tuple(map(said, self.errors))
+        super().__init__(Message(N_("证书版式无效（%(name)s）：%(errors)s"), sep="; ", name=name, errors=items) if name
+                         else Message(N_("证书版式无效：%(errors)s"), sep="; ", errors=items))
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -531,25 +532,26 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 
 def seal_conflicts(layout: Layout) -> list[str]:
-    """``path: message`` for every text field (its box, see :meth:`TextField.estimated_box`) and QR code that
-    overlaps a seal area (an image of kind ``seal``)."""
+    """``path: message`` (a Message) for every text field (its box, see :meth:`TextField.estimated_box`) and QR
+    code that overlaps a seal area (an image of kind ``seal``)."""
     errors: list[str] = []
     seals = [im for im in layout.images if im.kind == "seal"]
-    items: list[tuple[str, str, tuple[float, float, float, float]]] = [
-        (f"fields[{i}]", f"文字「{f.id}」", f.estimated_box()) for i, f in enumerate(layout.fields)]
+    items: list[tuple[str, Message, tuple[float, float, float, float]]] = [
+        (f"fields[{i}]", Message(N_("文字「%(id)s」"), id=f.id), f.estimated_box()) for i, f in enumerate(layout.fields)]
     if layout.serial is not None:
-        items.append(("serial", "证书编号", layout.serial.estimated_box()))
+        items.append(("serial", said(N_("证书编号")), layout.serial.estimated_box()))
     if layout.qr is not None:
         q = layout.qr
-        items.append(("qr", "二维码", (q.x, q.y, q.size, q.size)))
+        items.append(("qr", said(N_("二维码")), (q.x, q.y, q.size, q.size)))
     for im in seals:
         area = (im.x, im.y, im.width, im.height)
         for path, what, box in items:
             if _overlap(box, area):
                 l, t, w, h = box
-                errors.append(f"{path}: {what}的区域 ({l:.1f}–{l + w:.1f}, {t:.1f}–{t + h:.1f} mm) 与盖章处"
-                              f"「{im.id}」({im.x:g}–{im.x + im.width:g}, {im.y:g}–{im.y + im.height:g} mm) 重叠，"
-                              f"请移开文字或盖章处")
+                errors.append(Message(N_("%(path)s: %(what)s的区域 (%(box)s mm) 与盖章处「%(seal)s」(%(area)s mm) 重叠，"
+                                         "请移开文字或盖章处"), path=path, what=what,
+                                      box=f"{l:.1f}–{l + w:.1f}, {t:.1f}–{t + h:.1f}", seal=im.id,
+                                      area=f"{im.x:g}–{im.x + im.width:g}, {im.y:g}–{im.y + im.height:g}"))
     return errors
 
 

@@ -35,14 +35,14 @@ from contestapp.certificates.verification import verify_url
 from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 
 # --- layouts and printers --------------------------------------------------------------------------------------------
 
 def layout_row(contest: Contest, kind: str, create: bool = False) -> CertificateLayout | None:
     if kind not in KINDS:
-        raise CertificateError(f"未知的证书类型：{kind}")
+        raise CertificateError(Message(N_("未知的证书类型：%(kind)s"), kind=kind))
     row = db.session.scalar(select(CertificateLayout).where(CertificateLayout.contest_id == contest.id,
                                                             CertificateLayout.kind == kind))
     if row is None and create:
@@ -71,7 +71,8 @@ def parse_document(text: str) -> tuple[dict | None, list[str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, [f"JSON 第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}"]
+        return None, [Message(N_("JSON 第 %(line)s 行第 %(column)s 列: %(error)s"), line=exc.lineno, column=exc.colno,
+                              error=exc.msg)]
     errors = validate_layout(data)
     return (data if not errors else None), errors
 
@@ -116,7 +117,7 @@ def printer_offset(contest: Contest, kind: str, printer: str | None) -> tuple[fl
     for p in (row.printers if row else []):
         if p.printer == printer:
             return float(p.dx), float(p.dy)
-    raise CertificateError(f"打印机「{printer}」还没有校准（请在版式页面填写偏移量）")
+    raise CertificateError(Message(N_("打印机「%(printer)s」还没有校准（请在版式页面填写偏移量）"), printer=printer))
 
 
 def fonts() -> FontSet:
@@ -180,7 +181,7 @@ def mark_printed(certs: Iterable[Certificate], actor, how: str) -> int:
 def reprint_one(cert: Certificate, mode: str, printer: str | None, actor, base: str | None = None) -> bytes:
     contest = db.session.get(Contest, cert.contest_id)
     if cert.status != CertificateStatus.VALID:
-        raise CertificateError(f"证书 {cert.serial} 已撤销，不能打印")
+        raise CertificateError(Message(N_("证书 %(serial)s 已撤销，不能打印"), serial=cert.serial))
     offset = printer_offset(contest, cert.kind, printer)
     pdf = render_one(layout_for(contest, cert.kind), certificate_data(cert, contest, setup_of(contest), base),
                      mode=mode, offset=offset, fonts=fonts(), title=f"{contest.name} {cert.serial}")

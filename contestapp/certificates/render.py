@@ -13,7 +13,7 @@
   serial and the QR code onto pre-printed stock.  ``offset=(dx, dy)`` in mm (right, down) shifts
   EVERYTHING on the page: the per-printer calibration (its test page: ``calibration.py``).
 
-This module imports neither Flask nor SQLAlchemy.
+This module needs neither a Flask application nor SQLAlchemy.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from contestapp.common.pdftext import PlacedLine, TextWriter, fit_text, place
+from contestapp.i18n import N_, Message, said
 
 from .fonts import FIELD_LABELS, FontSet, MissingGlyphError, load_fonts
 from .layout import ImageSpec, Layout, TextField, builtin_layout, parse_layout, _rgb
@@ -119,6 +120,11 @@ def _static_fields(layout: Layout, mode: str) -> tuple[TextField, ...]:
 
 
 # ---------------------------------------------------------------- checking
+def _in_layout(layout: Layout) -> Message:
+    """Who a missing glyph of a layout's own text concerns: the layout (its name is shown as it is)."""
+    return Message(N_("版式「%(name)s」"), name=layout.label)
+
+
 def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateData],
                   fonts: FontSet | None = None, mode: str = "full") -> None:
     """Raise before anything is drawn if a record lacks a value or has a character no font has."""
@@ -127,16 +133,17 @@ def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateD
     for f in _static_fields(layout, mode):
         missing = fonts.missing(f.template_text, f.font)
         if missing:
-            raise MissingGlyphError(f"版式「{layout.label}」", f.id, missing, label=f"固定文字「{f.template_text}」")
+            raise MissingGlyphError(_in_layout(layout), f.id, missing,
+                                    label=Message(N_("固定文字「%(text)s」"), text=f.template_text))
     if layout.qr is not None and layout.qr.caption and mode == "full":
         missing = fonts.missing(layout.qr.caption, "hei")
         if missing:
-            raise MissingGlyphError(f"版式「{layout.label}」", "qr", missing, label="二维码说明")
+            raise MissingGlyphError(_in_layout(layout), "qr", missing, label=N_("二维码说明"))
     for im in layout.images:
         if im.mark and mode == "full":
             missing = fonts.missing(im.mark, "hei")
             if missing:
-                raise MissingGlyphError(f"版式「{layout.label}」", im.id, missing, label="盖章处说明")
+                raise MissingGlyphError(_in_layout(layout), im.id, missing, label=N_("盖章处说明"))
     drawn = _fields_for(layout, mode)
     roles: dict[str, set[str]] = {}
     optional_only: dict[str, bool] = {}
@@ -151,15 +158,16 @@ def check_records(layout: Layout | Mapping | str, records: Sequence[CertificateD
             if not val:
                 if optional_only[p]:
                     continue
-                raise CertificateDataError(
-                    f"证书无法生成：{rec.person} 缺少{FIELD_LABELS.get(p, '字段')}「{p}」（证书编号 {rec.serial}）"
-                )
+                raise CertificateDataError(Message(
+                    N_("证书无法生成：%(person)s 缺少%(what)s「%(field)s」（证书编号 %(serial)s）"), person=rec.person,
+                    what=said(FIELD_LABELS.get(p, N_("字段"))), field=p, serial=rec.serial))
             for role in rs:
                 missing = fonts.missing(val, role)
                 if missing:
                     raise MissingGlyphError(rec.person, p, missing)
         if layout.qr is not None and not rec.verify_url:
-            raise CertificateDataError(f"证书无法生成：{rec.person} 缺少验证网址（证书编号 {rec.serial}）")
+            raise CertificateDataError(Message(N_("证书无法生成：%(person)s 缺少验证网址（证书编号 %(serial)s）"),
+                                               person=rec.person, serial=rec.serial))
 
 
 # ---------------------------------------------------------------- text layout
@@ -268,7 +276,7 @@ def _image_source(src: str | bytes | None):
     if isinstance(src, (bytes, bytearray)):
         return ImageReader(io.BytesIO(bytes(src)))
     if not os.path.isfile(src):
-        raise FileNotFoundError(f"证书图片不存在：{src}")
+        raise FileNotFoundError(Message(N_("证书图片不存在：%(path)s"), path=src))
     return ImageReader(src)
 
 
@@ -478,7 +486,7 @@ def render_batch(
     fonts = fonts or load_fonts()
     recs = records if isinstance(records, Sequence) else list(records)
     if not recs:
-        raise CertificateDataError("证书无法生成：没有记录")
+        raise CertificateDataError(N_("证书无法生成：没有记录"))
     check_records(layout, recs, fonts, mode)
     t0 = time.perf_counter()
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out

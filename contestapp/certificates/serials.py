@@ -15,7 +15,7 @@ from contestapp.certificates.models import DEFAULT_SERIAL_PATTERN, Certificate, 
 from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 
 SERIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PATTERN_FIELDS = ("year", "contest", "event", "kind", "seq")
@@ -36,30 +36,30 @@ def _pattern_parts(pattern: str) -> list[tuple[str, str | None, str]]:
     try:
         return [(lit, name, spec or "") for lit, name, spec, _ in string.Formatter().parse(pattern)]
     except ValueError as exc:
-        raise CertificateError(f"证书编号格式有误：{exc}") from None
+        raise CertificateError(Message(N_("证书编号格式有误：%(error)s"), error=str(exc))) from None
 
 
 def check_pattern(pattern: str) -> list[str]:
-    """Problems of a serial pattern such as `{year}-{event}-{seq:04d}` (Chinese), empty when usable."""
+    """Problems of a serial pattern such as `{year}-{event}-{seq:04d}` (Chinese Messages), empty when usable."""
     problems = []
     try:
         parts = _pattern_parts(pattern)
     except CertificateError as exc:
-        return [str(exc)]
+        return [exc.args[0]]
     names = [n for _, n, _ in parts if n is not None]
     unknown = [n for n in names if n not in PATTERN_FIELDS]
     if unknown:
-        problems.append(f"未知的占位符 {', '.join('{' + n + '}' for n in unknown)}（可用：{{year}} {{contest}} {{event}} "
-                        f"{{kind}} {{seq:04d}}）")
+        problems.append(Message(N_("未知的占位符 %(names)s（可用：{year} {contest} {event} {kind} {seq:04d}）"),
+                                names=", ".join("{" + n + "}" for n in unknown)))
     if names.count("seq") != 1:
-        problems.append("须包含且只包含一个序号 {seq}，例如 {seq:04d}")
+        problems.append(N_("须包含且只包含一个序号 {seq}，例如 {seq:04d}"))
     for _, n, spec in parts:
         if n == "seq" and spec and not re.fullmatch(r"0?\d?d", spec):
-            problems.append("序号格式只能是 {seq} 或 {seq:04d} 这样的位数")
+            problems.append(N_("序号格式只能是 {seq} 或 {seq:04d} 这样的位数"))
     if not problems:
         sample = format_serial(pattern, {"year": "2025", "contest": "C", "event": "E", "kind": "A"}, 1)
         if not SERIAL_RE.match(sample):
-            problems.append("证书编号只能包含字母、数字和 - _ .（不超过 64 个字符）")
+            problems.append(N_("证书编号只能包含字母、数字和 - _ .（不超过 64 个字符）"))
     return problems
 
 
@@ -107,8 +107,8 @@ def allocate_serials(contest: Contest, pattern: str, kind: str, event_code: str,
         fresh = [format_serial(pattern, values, n) for n in allocate_numbers(contest.id, scope, wanted)]
         bad = [s for s in fresh if not SERIAL_RE.match(s)]
         if bad:
-            raise CertificateError(f"证书编号「{bad[0]}」含不允许的字符：编号只能包含字母、数字和 - _ .；"
-                                   f"请修改编号格式或赛项代码")
+            raise CertificateError(Message(N_("证书编号「%(serial)s」含不允许的字符：编号只能包含字母、数字和 - _ .；"
+                                              "请修改编号格式或赛项代码"), serial=bad[0]))
         taken = set(db.session.scalars(select(Certificate.serial).where(Certificate.serial.in_(fresh))))
         serials += [s for s in fresh if s not in taken]
         if len(serials) == count:

@@ -94,7 +94,7 @@ def settings(contest: Contest):
     problems = serials.check_pattern(pattern)
     if problems:
         for p in problems:
-            flash(p, "error")
+            flash(tr(p), "error")
         return redirect(url_for(".index", contest_id=contest.id))
     setup.serial_pattern = pattern
     setup.issuer = request.form.get("issuer", "").strip()[:200] or None
@@ -191,6 +191,7 @@ def layout_editor(contest: Contest, layout: str):
     if request.method == "POST":
         text = request.form.get("document", "")
         document, errors = printing.parse_document(text)
+        errors = [tr(e) for e in errors]
         if not errors:
             printing.save_layout(contest, kind, document, current_user)
             db.session.commit()
@@ -234,14 +235,14 @@ def layout_preview(contest: Contest, layout: str):
     if request.method == "POST":
         document, errors = printing.parse_document(request.form.get("document", ""))
         if errors:
-            return jsonify(errors=errors), 400
+            return jsonify(errors=[tr(e) for e in errors]), 400
     mode = "overlay" if request.values.get("mode") == "overlay" else "full"
     try:  # the live preview shows the problems beside the JSON being edited (its own JSON answer, not a redirect)
         pdf = printing.preview_pdf(contest, kind, document, mode, request.values.get("printer") or None)
     except PRINT_ERRORS as exc:
-        return jsonify(errors=[_(str(exc))]), 400
-    except (FileNotFoundError, OSError) as exc:  # an image path that does not exist
-        return jsonify(errors=[_(str(exc))]), 400
+        return jsonify(errors=[tr(exc)]), 400
+    except OSError as exc:  # an image path that does not exist (ours carries a Message; the system's, errno and text)
+        return jsonify(errors=[tr(exc) if len(exc.args) == 1 else str(exc)]), 400
     return _preview_response(pdf, request.values.get("format", "png"))
 
 

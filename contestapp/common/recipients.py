@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from contestapp.i18n import N_, Message
+
 
 class NoRecipients(ValueError):
-    """Nothing to certify from this source yet (message in Chinese)."""
+    """Nothing to certify from this source yet (message in Chinese: an N_ text or a Message)."""
 
 
 @dataclass(frozen=True)
@@ -72,5 +74,5 @@ def providers() -> dict[str, Provider]:
 def recipients(source: str, contest, kind: str, event=None) -> list[Recipient]:
     provider = _PROVIDERS.get(source)
     if provider is None:
-        raise NoRecipients(f"未知的名单来源：{source}")
+        raise NoRecipients(Message(N_("未知的名单来源：%(source)s"), source=source))
     return provider.func(contest, kind, event)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, restored, said
 
 RUN_STATUS_LABELS = {"ok": N_("成功"), "error": N_("出错"), "skipped": N_("跳过"), "running": N_("运行中")}
 CONSOLE_HOLDER = "console:"  # runs started from the jobs console ("立即运行") rather than by the scheduler
@@ -32,7 +32,8 @@ class JobLock(db.Model):
 
 
 class JobRun(db.Model):
-    """One run of a job: when, by which process, and how it ended (ok / error / skipped)."""
+    """One run of a job: when, by which process, and how it ended (ok / error / skipped). `message` is the outcome
+    in Chinese (logs, the CLI); `detail` keeps it as a Message (`stored`) when the job gave one, for the pages."""
 
     __tablename__ = "job_runs"
 
@@ -44,10 +45,19 @@ class JobRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")
     message: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @property
     def status_label(self) -> str:
         return RUN_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def outcome(self) -> Message | None:
+        """The outcome as a Message `tr` can translate: the kept one, else the text as it was (a run from before
+        `detail`, or a job that returned a plain text); None when there is none."""
+        if self.detail:
+            return restored(self.detail)
+        return said(self.message) if self.message else None
 
     @property
     def by_hand(self) -> bool:

@@ -1,6 +1,7 @@
 """Running a job: claim its database lease, record a JobRun, call the job function with `now`, commit.
 
-A job function takes `now` (aware UTC) and returns a short Chinese summary; it must be idempotent (driven by the
+A job function takes `now` (aware UTC) and returns a short Chinese summary (a Message, or an N_ text, so that the
+console shows it in its reader's language: it is kept in `JobRun.detail`); it must be idempotent (driven by the
 state it finds: a period already open is not opened again, a bulletin already produced is not produced again).
 Two scheduler processes cannot run the same job at once: the lease row in `job_locks` is claimed with one atomic
 `UPDATE ... WHERE locked_until IS NULL OR locked_until < now`, and the database lets only one UPDATE win.
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contestapp.common.formatting import contest_zone
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, said, stored
 from contestapp.jobs.models import CONSOLE_HOLDER, JobLock, JobRun
 from contestapp.jobs.queue import JobFailed, Work, handler, holder_id
 
@@ -121,15 +122,24 @@ def _run(name: str, now: datetime | None, holder: str | None) -> tuple[JobRun, s
     try:
         message = spec.func(now)
         db.session.commit()
-        status = "ok"
+        status, text = "ok", message or ""
     except Exception as exc:  # a job's failure is recorded, never kills the scheduler
         db.session.rollback()
-        status, message = "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        status, message = "error", _error(exc)
+        text = f"{message}\n{traceback.format_exc(limit=5)}"  # the traceback for the logs and the CLI only
     run = db.session.get(JobRun, run_id)
-    run.status, run.message, run.finished_at = status, (message or "")[:4000], datetime.now(timezone.utc)
+    run.status, run.message, run.finished_at = status, str(text)[:4000], datetime.now(timezone.utc)
+    run.detail = stored(message) if isinstance(message, Message) else None
     db.session.commit()
     release(name, holder)
     return run, message
+
+
+def _error(exc: Exception) -> Message:
+    """A failed run's first line, `ValueError: why`; why in the reader's language when the error carries a Message
+    (or a catalogued text)."""
+    reason = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else said(str(exc))
+    return Message(N_("%(error)s: %(reason)s"), error=type(exc).__name__, reason=reason)
 
 
 def last_runs() -> dict[str, JobRun]:
@@ -168,7 +178,7 @@ def run_queued(work: Work) -> str:
     work.report(0, 1, N_("运行中"))
     run, message = _run(name, None, work.payload.get("holder"))
     if run.status == "error":
-        raise JobFailed((run.message or "").split("\n")[0][:500])  # the exception's own text, as it was
+        raise JobFailed(run.outcome or "")  # the exception's own text (a Message), without the traceback
     if run.status == "skipped":
         raise JobFailed(BUSY)
     return message or ""

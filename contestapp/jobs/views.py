@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select, text, update
 from contestapp.auth.permissions import (ADMIN, ARBITRATOR, CHIEF_JUDGE, JUDGE, ORGANISER, UNIT, deny, get_or_404,
                                          roles_required)
 from contestapp.extensions import db
+from contestapp.i18n import tr
 from contestapp.jobs import tasks  # noqa: F401  (registers the jobs)
 from contestapp.jobs.models import CONSOLE_HOLDER, JobRun, Notice, QueuedJob
 from contestapp.jobs.queue import enqueue, shown, status_of
@@ -45,7 +46,13 @@ def index():
     recent = db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(50)).all()
     queued = db.session.scalars(select(QueuedJob).order_by(QueuedJob.id.desc()).limit(20)).all()
     return render_template("jobs/index.html", rows=job_rows(now), recent=recent, running=scheduler_running(now),
-                           seen=scheduler_last_seen(), queued=queued, shown=shown)
+                           seen=scheduler_last_seen(), queued=queued, shown=shown, outcome=outcome)
+
+
+def outcome(run: JobRun) -> str:
+    """Inside a request: how the run ended, in the reader's language ("" when it says nothing)."""
+    message = run.outcome
+    return tr(message) if message is not None else ""
 
 
 @bp.route("/<name>/run", methods=["POST"])
@@ -60,8 +67,8 @@ def run_now(name: str):
         db.session.commit()
         return redirect(url_for(".queued", job_id=job.id))
     run = run_job(name, holder=holder)
-    flash(f"{_(JOBS[name].label)}：{_(run.status_label)} {run.message or ''}"[:300],
-          "success" if run.status == "ok" else "error")
+    flash(_("%(job)s：%(status)s %(outcome)s", job=_(JOBS[name].label), status=_(run.status_label),
+            outcome=outcome(run))[:300], "success" if run.status == "ok" else "error")
     return redirect(url_for(".index"))
 
 

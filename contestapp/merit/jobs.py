@@ -1,6 +1,7 @@
 """The merit area's scheduled jobs: open due periods (and give late assessors and participants their sheets), remind
 about missing sheets, close periods at their deadline, publish the bulletins. Each is idempotent (see
-contestapp.jobs.tasks); the console can do each by hand too.
+contestapp.jobs.tasks); the console can do each by hand too. Each returns what it did as a Message (the jobs console
+shows it in its reader's language).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from contestapp.common.formatting import contest_zone, local_time
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.jobs.notify import mail_daily, notify, smtp_settings
 from contestapp.jobs.queue import holder_id
 from contestapp.jobs.runner import job
@@ -22,7 +23,7 @@ REMIND_BEFORE = timedelta(days=3)  # remind owners of missing sheets from this l
 
 
 @job("open_periods", N_("开启考评期（考评表、自评表）"), minutes=10, trigger="interval")
-def open_periods(now: datetime) -> str:
+def open_periods(now: datetime) -> Message:
     """Open the due periods; in periods already open, give the sheets still missing to assessors added and
     participants imported since (the console does both at once too: this is the safety net)."""
     done = []
@@ -33,14 +34,21 @@ def open_periods(now: datetime) -> str:
         was = period.status
         counts = open_period(period, now)
         if was == PeriodStatus.SCHEDULED:
-            done.append(f"{period.contest_id}/{period.code}（考评表 {counts['sheets']}，自评 {counts['self']}）")
+            done.append(Message(N_("%(period)s（考评表 %(sheets)s，自评 %(own)s）"), period=_named(period),
+                                sheets=counts["sheets"], own=counts["self"]))
         elif counts["sheets"] or counts["self"]:
-            done.append(f"{period.contest_id}/{period.code} 补发（考评表 {counts['sheets']}，自评 {counts['self']}）")
-    return ("已开启：" + "；".join(done)) if done else "无到期的考评期"
+            done.append(Message(N_("%(period)s 补发（考评表 %(sheets)s，自评 %(own)s）"), period=_named(period),
+                                sheets=counts["sheets"], own=counts["self"]))
+    return Message(N_("已开启：%(periods)s"), sep="；", periods=tuple(done)) if done else Message(N_("无到期的考评期"))
+
+
+def _named(period: Period) -> str:
+    """A period in a job's outcome: contest id / period code."""
+    return f"{period.contest_id}/{period.code}"
 
 
 @job("remind_missing", N_("提醒未交考评表/自评表"), trigger="cron", hour=9, minute=0)
-def remind_missing(now: datetime) -> str:
+def remind_missing(now: datetime) -> Message:
     """A console notice per period and person each day; with SMTP configured, one e-mail per person and day
     carrying that day's notices (recorded in `mail_log`)."""
     sent, keys = 0, []
@@ -59,12 +67,12 @@ def remind_missing(now: datetime) -> str:
             sent += notify(user_id, period.contest_id, keys[-1],
                            f"{period.name}：{'、'.join(names)} 的自评表尚未提交，截止时间 {deadline}")
     if smtp_settings() is None:
-        return f"发送提醒 {sent} 条"
-    return f"发送提醒 {sent} 条，邮件 {mail_daily(keys, zone_day)} 封"
+        return Message(N_("发送提醒 %(n)s 条"), n=sent)
+    return Message(N_("发送提醒 %(n)s 条，邮件 %(mails)s 封"), n=sent, mails=mail_daily(keys, zone_day))
 
 
 @job("close_periods", N_("考评截止"), minutes=10, trigger="interval")
-def close_periods(now: datetime) -> str:
+def close_periods(now: datetime) -> Message:
     closed = []
     for period in db.session.scalars(select(Period).where(Period.status.in_([PeriodStatus.SCHEDULED,
                                                                             PeriodStatus.OPEN]),
@@ -72,17 +80,17 @@ def close_periods(now: datetime) -> str:
         if period.status == PeriodStatus.SCHEDULED:  # missed entirely while the scheduler was down
             open_period(period, now)
         close_period(period, now)
-        closed.append(f"{period.contest_id}/{period.code}")
-    return ("已截止：" + "、".join(closed)) if closed else "无到期的截止"
+        closed.append(_named(period))
+    return Message(N_("已截止：%(periods)s"), periods=tuple(closed)) if closed else Message(N_("无到期的截止"))
 
 
 @job("bulletins", N_("计算排名并生成通报"), minutes=10, trigger="interval")
-def bulletins(now: datetime) -> str:
+def bulletins(now: datetime) -> Message:
     made = []
     for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.CLOSED)
                                      .order_by(Period.deadline_at)):
         bulletin = publish_period(period, now, by=f"job:{holder_id()}")
         if bulletin is not None:
             db.session.commit()  # one period at a time: a later failure keeps the earlier bulletins
-            made.append(f"{period.contest_id}/{period.code}")
-    return ("已通报：" + "、".join(made)) if made else "无待通报的考评期"
+            made.append(_named(period))
+    return Message(N_("已通报：%(periods)s"), periods=tuple(made)) if made else Message(N_("无待通报的考评期"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message
 from contestapp.jobs.runner import job
 from contestapp.results.services import end_publicity_if_due
 
 
 @job("finalise_results", N_("公示期满、成绩定稿（所有竞赛）"), minutes=15, trigger="interval")
-def finalise_results(now: datetime) -> str:
+def finalise_results(now: datetime) -> Message:
     done = end_publicity_if_due(now)
-    return f"定稿 {len(done.get('finalised', []))} 个赛项；等待 {len(done.get('waiting', []))} 个（有待仲裁的申诉或问题）"
+    return Message(N_("定稿 %(finalised)s 个赛项；等待 %(waiting)s 个（有待仲裁的申诉或问题）"),
+                   finalised=len(done.get("finalised", [])), waiting=len(done.get("waiting", [])))
