@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from itertools import islice
+from operator import attrgetter, itemgetter, ne
 from typing import Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from .scores import EntryResult
@@ -67,6 +68,7 @@ def _chain_key(r: EntryResult, chain: Sequence[TieBreakKey]) -> tuple:
 
 
 _ENTRY, _TOTAL, _VETOED, _FIRST = attrgetter("entry"), attrgetter("total"), attrgetter("vetoed"), itemgetter(0)
+_PLACE = attrgetter("total", "vetoed")
 
 
 def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -> Iterator[list[EntryResult]]:
@@ -77,18 +79,14 @@ def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -
     """
     ordered = sorted(results, key=_ENTRY)  # then stable by total, best first, vetoed last: ties stay in entry order
     ordered.sort(key=_TOTAL, reverse=True)
-    if any(r.vetoed for r in ordered):
+    if any(map(_VETOED, ordered)):
         ordered.sort(key=_VETOED)
-    n = len(ordered)
-    i = 0
-    while i < n:
-        j = i + 1
-        first = ordered[i]
-        total, vetoed = first.total, first.vetoed
-        while j < n and ordered[j].total == total and ordered[j].vetoed == vetoed:
-            j += 1
+    places = list(map(_PLACE, ordered))
+    # where a new (total, vetoed) begins: found by comparing neighbours in C, not a Python loop per entry
+    starts = [k for k, new in enumerate(map(ne, places, islice(places, 1, None)), 1) if new]
+    for i, j in zip([0, *starts], [*starts, len(ordered)]):
         if j - i == 1:
-            yield [first]
+            yield [ordered[i]]
         else:
             keyed = sorted([(_chain_key(r, chain), r) for r in ordered[i:j]], key=_FIRST)  # stable: entry order
             group = [keyed[0][1]]
@@ -98,7 +96,6 @@ def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -
                     group = []
                 group.append(cur[1])
             yield group
-        i = j
 
 
 class RankOutcome(NamedTuple):

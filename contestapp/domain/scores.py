@@ -93,14 +93,15 @@ class _Compact:
     values come from one `attrgetter` per class (one C call, not a Python loop per object)."""
 
     __slots__ = ()
-    _getters: dict[type, attrgetter] = {}
+    _fields: attrgetter
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__slots__" in cls.__dict__:  # (the class `dataclass(slots=True)` makes, with the fields as slots)
+            cls._fields = attrgetter(*cls.__slots__)
 
     def __reduce__(self):
-        cls = self.__class__
-        fields = _Compact._getters.get(cls)
-        if fields is None:
-            fields = _Compact._getters[cls] = attrgetter(*cls.__slots__)
-        return cls, fields(self)
+        return self.__class__, self._fields(self)
 
 
 @dataclass(slots=True)

@@ -192,9 +192,11 @@ def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) 
     if spec.ranks_members:
         teams, unscored = team_results(spec, infos, {**unscored, **results})
         scored = teams.values()
-    key_of = {i: info.key for i, info in infos.items()}
-    tie_decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason)
-                     for ids, reason in aggregate.decisions(event.id)]
+    tie_decisions = []
+    decided = aggregate.decisions(event.id)
+    if decided:
+        key_of = {i: info.key for i, info in infos.items()}
+        tie_decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason) for ids, reason in decided]
     ranked, stale = rank_outcome(scored, spec.chain, spec.unshared_places, tie_decisions)
     return Ranking(event.id, spec, ranked, unscored, infos, {info.key: i for i, info in infos.items()},
                    pending_ties(ranked), version or 0, stale, key, results,
