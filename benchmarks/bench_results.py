@@ -9,7 +9,7 @@ shared cache of a deployment (default: the file cache every worker of one machin
     per entry (or per round and entry, whichever is faster) and fetched into Python -- and, for reference, the
     same grouped per entry and criterion, and through the join with the sheets' status;
 (b) contestapp: the full ranking, cold (shared cache emptied before the clock starts): the aggregate query over the
-    panel statistics the database keeps current, the domain's engine (5 judges, drop high and low, mean; weighted
+    statistics the database keeps current (here: each round's sums per entry, `round_stats`), the domain's engine (5 judges, drop high and low, mean; weighted
     parts), tie-break chain, competition ranks.  Target <= 3x (a) on SQLite, <= 2x on PostgreSQL;
     and, for reference, rebuilding those statistics from the 1,000,000 marks (what the migration does once);
 (c) a 1,000-entry event after one mark changes: target < 20 ms;
@@ -17,7 +17,8 @@ shared cache of a deployment (default: the file cache every worker of one machin
 (e) the big-screen JSON and page for the 1,000-entry event (server time through the WSGI app): target < 20 ms;
     and the first big-screen request after a mark changed (it re-ranks).
 Data are built with bulk inserts (Core executemany; on SQLite the triggers fill the statistics as marks arrive, on
-PostgreSQL they are off during the load and the statistics are rebuilt once), then ANALYZE.
+PostgreSQL they are off during the load and the statistics are rebuilt once), then ANALYZE. (The statistics
+are kept like the marks themselves, in the same transaction as each change; the floor reads the marks.)
 """
 from __future__ import annotations
 

@@ -354,7 +354,8 @@ def rebuild(round_ids: Iterable[int]) -> int:
               .where(Mark.round_id.in_(ids), ScoreSheet.status == SUBMITTED)
               .group_by(Mark.round_id, Mark.entry_id, Mark.criterion_id))
     result = db.session.execute(table.insert().from_select(
-        ["round_id", "entry_id", "criterion_id", "n", "total", "low", "high"], source))
+        ["round_id", "entry_id", "criterion_id", "n", "total", "low", "high"], source),
+        execution_options={"preserve_rowcount": True})  # (an INSERT's count is kept only when asked for)
     rounds = RoundStat.__table__
     db.session.execute(rounds.delete().where(rounds.c.round_id.in_(ids)))
     db.session.execute(rounds.insert().from_select(

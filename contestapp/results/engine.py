@@ -3,8 +3,10 @@ worker and host through the cache (Flask-Caching), keyed by versions kept in the
 
 How an event is ranked:
 1. the database keeps, per (round, entry, criterion), the count, sum, lowest and highest mark of the submitted
-   sheets, and a version per entry and per event (a new random number on every change): `results.triggers`;
-2. one aggregate query over those statistics gives per (entry, round) the exact plain part of the round and per
+   sheets, the same summed per (round, entry), and a version per entry and per event (a new random number on every
+   change): `results.triggers`;
+2. one aggregate query over those statistics (for rounds of one rule and one weight, a read of the round sums) gives
+   per (entry, round) the exact plain part of the round and per
    criterion what the plain part does not cover (`results.aggregate`); the domain scores the entries from them
    (`domain.score_event_stats`: the same round and entry arithmetic as for single marks) and ranks them with the
    tie-break chain and the chief judge's decisions (`domain.rank_outcome`);
