@@ -176,3 +176,29 @@ def test_the_language_switch_wins_over_the_browser(client):
     assert "<h1>登录</h1>" in client.get("/login", headers=EN).get_data(as_text=True)
     client.get("/lang/en")
     assert "<h1>Sign in</h1>" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_domain_and_i18n_share_one_message_class():
+    from contestapp import i18n
+    from contestapp.domain import messages
+
+    assert (i18n.Message, i18n.N_, i18n.said, i18n.joined) == (messages.Message, messages.N_, messages.said,
+                                                               messages.joined)
+
+
+def test_a_domain_reason_in_the_readers_language(app):
+    """A mark refusal and a scoring error worded by the pure domain: Chinese as a string, English through `tr`."""
+    from decimal import Decimal as D
+
+    from contestapp.domain import CriterionSpec, Mark, PanelRule, ScoringError, score_criterion
+    from contestapp.i18n import tr
+
+    spec = CriterionSpec("m1", "模块一", "judgement", D(30))
+    with pytest.raises(ScoringError) as exc:
+        score_criterion(spec, PanelRule(min_judges=1), (Mark("J1", "m1", D(31)),))
+    assert str(exc.value) == "模块一：裁判 J1 的评分 31 无效（分数须在 0 到 30 之间）"
+    for headers, text in ((EN, "模块一: the mark 31 of judge J1 is not valid (the mark must be between 0 and 30)"),
+                          ({}, "模块一：裁判 J1 的评分 31 无效（分数须在 0 到 30 之间）")):
+        # a fresh app context each time: Flask-Babel keeps the locale it chose in it
+        with app.app_context(), app.test_request_context("/", headers=headers):
+            assert tr(exc.value) == text

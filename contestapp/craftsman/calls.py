@@ -15,7 +15,7 @@ from contestapp.craftsman.errors import CraftsmanError
 from contestapp.craftsman.models import CraftsmanCall, STAGE_ORDER, Stage
 from contestapp.domain.eligibility import EligibilityRules, Target
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, said
 
 REVIEW_ROUND = "review"
 DEFENCE_ROUND = "defence"
@@ -71,7 +71,7 @@ def rules_of_values(data: dict[str, Any]) -> EligibilityRules:
             front_line_only=bool(data.get("front_line_only")),
             direct_keywords=tuple(data.get("direct_keywords") or ()))
     except (ValueError, TypeError) as exc:
-        raise CraftsmanError(Message(N_("申报条件有误：%(why)s"), why=str(exc))) from None
+        raise CraftsmanError(Message(N_("申报条件有误：%(why)s"), why=said(exc))) from None
 
 
 def targets_of_values(data: Iterable[dict[str, Any]]) -> list[Target]:
@@ -79,7 +79,7 @@ def targets_of_values(data: Iterable[dict[str, Any]]) -> list[Target]:
         return [Target(t["code"], t["label"], Decimal(str(t["min_share"])), t.get("max_age"), t.get("front_line"))
                 for t in data]
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
-        raise CraftsmanError(Message(N_("结构要求有误：%(why)s"), why=str(exc))) from None
+        raise CraftsmanError(Message(N_("结构要求有误：%(why)s"), why=said(exc))) from None
 
 
 def rules_of(call: CraftsmanCall) -> EligibilityRules:

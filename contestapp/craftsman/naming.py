@@ -69,10 +69,8 @@ def propose(call: CraftsmanCall) -> Proposal:
 
 
 def missed_target(result: TargetResult) -> Message:
-    """A missed structure target, as the domain words it (`TargetResult.message`), translatable."""
-    return Message(N_("%(label)s：%(count)s/%(total)s 人，占 %(pct)s%%（要求不低于 %(need)s%%），未达到"),
-                   label=result.target.label, count=result.count, total=result.total, pct=result.percent,
-                   need=result.required_percent)
+    """A missed structure target, as the domain words it (a Message, translatable)."""
+    return result.message
 
 
 def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime | None = None) -> Proposal:

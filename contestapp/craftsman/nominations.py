@@ -26,7 +26,7 @@ from contestapp.domain.eligibility import Candidate, EligibilityReport, check_el
 from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, said
 from contestapp.judging.models import Recusal
 from contestapp.judging.assignments import is_recused as judging_recused
 from contestapp.judging.common import judge_code
@@ -159,7 +159,7 @@ def decide(call: CraftsmanCall, nomination: Nomination, decision: str, note: str
         raise CraftsmanError({"ineligible": N_("请填写不符合条件的原因"), "return": N_("请填写退回补充的说明"),
                               "direct": N_("请填写直接认定的依据（如：省级技能大赛一等奖）")}[decision])
     if decision in ("eligible", "direct") and report.eligible is False:
-        raise CraftsmanError(Message(N_("自动审查未通过：%(reasons)s"), reasons="；".join(report.reasons)))
+        raise CraftsmanError(Message(N_("自动审查未通过：%(reasons)s"), sep="；", reasons=tuple(map(said, report.reasons))))
     nomination.status = DECISIONS[decision]
     nomination.check_results = [c.__dict__ for c in report.checks]
     nomination.office_note = note if decision in ("ineligible", "return") else None

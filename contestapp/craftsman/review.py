@@ -30,7 +30,7 @@ from contestapp.domain.numbers import NumberError, parse_mark, read_decimal
 from contestapp.domain.types import ONE
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, said
 from contestapp.judging.assignments import assign
 from contestapp.judging.common import JudgingError
 from contestapp.judging.models import Mark, Recusal, ScoreSheet, SheetStatus, VOID_STATUS
@@ -239,10 +239,10 @@ def record_marks(expert: User, nomination: Nomination, round_code: str, values: 
         try:
             value = read_decimal(value) if isinstance(value, Decimal) else parse_mark(value)
         except NumberError as exc:
-            raise CraftsmanError(f"{c.name}：{exc}") from None
+            raise CraftsmanError(Message(N_("%(criterion)s：%(reason)s"), criterion=c.name, reason=said(exc))) from None
         why = cs.check_mark(value)
         if why:
-            raise CraftsmanError(f"{c.name}：{why}")
+            raise CraftsmanError(Message(N_("%(criterion)s：%(reason)s"), criterion=c.name, reason=said(why)))
         mark = existing.get(c.id)
         if mark is None:
             sheet.marks.append(Mark(criterion_id=c.id, value=value))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional, Sequence
 
+from .messages import N_, Message
 from .ranking import Ranked
 from .scores import ScoringError
 from .types import AwardLevel, AwardRule, round_half_up
@@ -22,7 +23,7 @@ class Award:
     entry: str
     rank: int
     level: Optional[str]  # None: no award
-    reason: str  # why (Chinese), for the explanation and the certificate office
+    reason: str  # why (Chinese; an N_ text or a Message), for the explanation and the certificate office
 
 
 def _reach(level: AwardLevel, entrants: int) -> int:
@@ -39,21 +40,22 @@ def award_counts(rule: AwardRule, entrants: int) -> list[tuple[str, int]]:
 def assign_awards(rule: AwardRule, ranked: Sequence[Ranked]) -> list[Award]:
     """One Award per ranked entry, in ranking order. Refuses while a tie awaits the chief judge."""
     if any(r.needs_decision for r in ranked):
-        raise ScoringError("存在待裁判长裁定的并列名次，暂不能评定奖项")
+        raise ScoringError(N_("存在待裁判长裁定的并列名次，暂不能评定奖项"))
     reaches = award_counts(rule, len(ranked))
     out: list[Award] = []
     eligible_before: dict[int, int] = {}  # official rank -> eligible entries ranked strictly above it
     eligible = 0
     for r in ranked:
         if r.vetoed:
-            out.append(Award(r.entry, r.rank, None, "一票否决，不参加评奖"))
+            out.append(Award(r.entry, r.rank, None, N_("一票否决，不参加评奖")))
             continue
         if rule.require_pass and not r.result.passed:
-            out.append(Award(r.entry, r.rank, None, "未达合格线，不授奖"))
+            out.append(Award(r.entry, r.rank, None, N_("未达合格线，不授奖")))
             continue
         place = eligible_before.setdefault(r.rank, eligible) + 1  # tied entries share their place
         eligible += 1
         level = next((name for name, reach in reaches if place <= reach), None)
-        reason = f"获奖名次 {place}" + (f"，在{level}范围内" if level else "，未进入获奖范围")
+        reason = (Message(N_("获奖名次 %(place)s，在%(level)s范围内"), place=place, level=level) if level
+                  else Message(N_("获奖名次 %(place)s，未进入获奖范围"), place=place))
         out.append(Award(r.entry, r.rank, level, reason))
     return out

@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Optional
 
+from .messages import said
 from .panel import is_plain
 from .scores import NO_EXPLANATION, EntryResult, PanelStats, RoundResult, RoundStats, ScoringError
 from .scoring import _entry, chain_criteria, score_entry_stats
@@ -160,5 +161,5 @@ def score_event_stats(event: EventSpec, rows: Iterable[tuple], facts: Mapping[tu
                 data[rcode] = RoundStats(stats.get(rcode, {}), mult, time, parts.get(rcode))
             results[entry] = score_entry_stats(event, entry, data, keep, plans)
         except ScoringError as exc:
-            errors[entry] = str(exc)
+            errors[entry] = said(exc)  # a Message: the page shows it in the reader's language
     return results, errors

@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from .messages import N_, Message
+
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: they read as 1 and 0
 
 
@@ -65,7 +67,7 @@ def draw_lots(entries: Iterable[str], seed: int, levels: int = 1, workstations: 
     if workstations is None:
         workstations = n
     if workstations < n:
-        raise ValueError(f"工位数 {workstations} 少于参赛人数 {n}")
+        raise ValueError(Message(N_("工位数 %(stations)s 少于参赛人数 %(n)s"), stations=workstations, n=n))
     rng = random.Random(seed)
     stations = rng.sample(range(1, workstations + 1), n)
     codes = _numeric_codes(rng, n)

@@ -10,17 +10,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Iterable, Optional, Sequence
 
+from .messages import N_, Message
 from .types import ZERO, round_half_up
 
 HUNDRED = Decimal(100)
 
-# 国家职业资格 / 职业技能等级, lowest first; each level's accepted spellings.
+# 国家职业资格 / 职业技能等级, lowest first (names marked for the catalogue); each level's accepted spellings.
 LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("初级工", ("五级", "初级", "初级工", "五级/初级工")),
-    ("中级工", ("四级", "中级", "中级工", "四级/中级工")),
-    ("高级工", ("三级", "高级", "高级工", "三级/高级工")),
-    ("技师", ("二级", "技师", "二级/技师")),
-    ("高级技师", ("一级", "高级技师", "一级/高级技师")),
+    (N_("初级工"), ("五级", "初级", "初级工", "五级/初级工")),
+    (N_("中级工"), ("四级", "中级", "中级工", "四级/中级工")),
+    (N_("高级工"), ("三级", "高级", "高级工", "三级/高级工")),
+    (N_("技师"), ("二级", "技师", "二级/技师")),
+    (N_("高级技师"), ("一级", "高级技师", "一级/高级技师")),
 )
 LEVEL_NAMES = tuple(name for name, _ in LEVELS)
 
@@ -52,7 +53,7 @@ class EligibilityRules:
 
     def __post_init__(self) -> None:
         if self.min_level is not None and level_rank(self.min_level) is None:
-            raise ValueError(f"未知的职业技能等级：{self.min_level}")
+            raise ValueError(Message(N_("未知的职业技能等级：%(level)s"), level=self.min_level))
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,9 @@ class Candidate:
 @dataclass(frozen=True)
 class Check:
     rule: str  # age / years / level / employer / front_line
-    label: str
+    label: str  # marked N_
     passed: Optional[bool]  # None: the data cannot decide; the office must check by hand
-    reason: str
+    reason: str  # N_ or a Message
 
 
 @dataclass(frozen=True)
@@ -97,50 +98,58 @@ def check_eligibility(rules: EligibilityRules, cand: Candidate, on: date) -> Eli
     checks: list[Check] = []
     if rules.max_age is not None or rules.min_age is not None:
         if cand.birth_date is None:
-            checks.append(Check("age", "年龄", None, "缺少出生日期，须人工核实"))
+            checks.append(Check("age", N_("年龄"), None, N_("缺少出生日期，须人工核实")))
         else:
             age = age_on(cand.birth_date, on)
             if rules.max_age is not None and age > rules.max_age:
-                checks.append(Check("age", "年龄", False, f"年龄 {age} 岁，超过 {rules.max_age} 岁的上限"))
+                checks.append(Check("age", N_("年龄"), False, Message(N_("年龄 %(age)s 岁，超过 %(limit)s 岁的上限"),
+                                                                      age=age, limit=rules.max_age)))
             elif rules.min_age is not None and age < rules.min_age:
-                checks.append(Check("age", "年龄", False, f"年龄 {age} 岁，未满 {rules.min_age} 岁"))
+                checks.append(Check("age", N_("年龄"), False, Message(N_("年龄 %(age)s 岁，未满 %(limit)s 岁"),
+                                                                      age=age, limit=rules.min_age)))
             else:
-                checks.append(Check("age", "年龄", True, f"年龄 {age} 岁，符合条件"))
+                checks.append(Check("age", N_("年龄"), True, Message(N_("年龄 %(age)s 岁，符合条件"), age=age)))
     if rules.min_years_in_trade is not None:
         years = cand.years_in_trade
         if years is None:
-            checks.append(Check("years", "从业年限", None, "缺少从业年限，须人工核实"))
+            checks.append(Check("years", N_("从业年限"), None, N_("缺少从业年限，须人工核实")))
         elif years < rules.min_years_in_trade:
-            checks.append(Check("years", "从业年限", False,
-                                f"从事本职业（工种）{years} 年，不足 {rules.min_years_in_trade} 年"))
+            checks.append(Check("years", N_("从业年限"), False, Message(
+                N_("从事本职业（工种）%(years)s 年，不足 %(need)s 年"), years=years, need=rules.min_years_in_trade)))
         else:
-            checks.append(Check("years", "从业年限", True, f"从事本职业（工种）{years} 年，符合条件"))
+            checks.append(Check("years", N_("从业年限"), True,
+                                Message(N_("从事本职业（工种）%(years)s 年，符合条件"), years=years)))
     if rules.min_level is not None:
         need = level_rank(rules.min_level)
         have = level_rank(cand.vocational_level)
         if have is None:
-            checks.append(Check("level", "职业技能等级", None,
-                                f"职业技能等级“{cand.vocational_level or '未填写'}”无法识别，须人工核实"))
+            checks.append(Check("level", N_("职业技能等级"), None, Message(
+                N_("职业技能等级“%(level)s”无法识别，须人工核实"),
+                level=cand.vocational_level or Message(N_("未填写")))))
         elif have < need:  # type: ignore[operator]
-            checks.append(Check("level", "职业技能等级", False,
-                                f"职业技能等级为{LEVEL_NAMES[have]}，低于要求的{LEVEL_NAMES[need]}"))  # type: ignore[index]
+            checks.append(Check("level", N_("职业技能等级"), False, Message(
+                N_("职业技能等级为%(level)s，低于要求的%(need)s"), level=Message(LEVEL_NAMES[have]),
+                need=Message(LEVEL_NAMES[need]))))  # type: ignore[index]
         else:
-            checks.append(Check("level", "职业技能等级", True, f"职业技能等级为{LEVEL_NAMES[have]}，符合条件"))
+            checks.append(Check("level", N_("职业技能等级"), True,
+                                Message(N_("职业技能等级为%(level)s，符合条件"), level=Message(LEVEL_NAMES[have]))))
     if rules.employer_types:
         if not cand.employer_type:
-            checks.append(Check("employer", "单位性质", None, "缺少单位性质，须人工核实"))
+            checks.append(Check("employer", N_("单位性质"), None, N_("缺少单位性质，须人工核实")))
         elif cand.employer_type not in rules.employer_types:
-            checks.append(Check("employer", "单位性质", False,
-                                f"单位性质为{cand.employer_type}，不在可申报范围（{'、'.join(rules.employer_types)}）内"))
+            checks.append(Check("employer", N_("单位性质"), False, Message(
+                N_("单位性质为%(type)s，不在可申报范围（%(allowed)s）内"), type=cand.employer_type,
+                allowed="、".join(rules.employer_types))))
         else:
-            checks.append(Check("employer", "单位性质", True, f"单位性质为{cand.employer_type}，符合条件"))
+            checks.append(Check("employer", N_("单位性质"), True,
+                                Message(N_("单位性质为%(type)s，符合条件"), type=cand.employer_type)))
     if rules.front_line_only:
         if cand.front_line is None:
-            checks.append(Check("front_line", "一线职工", None, "未说明是否一线职工，须人工核实"))
+            checks.append(Check("front_line", N_("一线职工"), None, N_("未说明是否一线职工，须人工核实")))
         elif not cand.front_line:
-            checks.append(Check("front_line", "一线职工", False, "非一线职工，本次评选仅限一线职工"))
+            checks.append(Check("front_line", N_("一线职工"), False, N_("非一线职工，本次评选仅限一线职工")))
         else:
-            checks.append(Check("front_line", "一线职工", True, "一线职工，符合条件"))
+            checks.append(Check("front_line", N_("一线职工"), True, N_("一线职工，符合条件")))
     hints = tuple(
         line.strip() for line in cand.honours.splitlines()
         if line.strip() and any(k and k in line for k in rules.direct_keywords)
@@ -162,9 +171,9 @@ class Target:
 
     def __post_init__(self) -> None:
         if not ZERO < self.min_share <= 1:
-            raise ValueError("比例须在 0 到 1 之间")
+            raise ValueError(N_("比例须在 0 到 1 之间"))
         if self.max_age is None and self.front_line is None:
-            raise ValueError("结构要求须指定年龄或一线职工条件")
+            raise ValueError(N_("结构要求须指定年龄或一线职工条件"))
 
     def matches(self, cand: Candidate, on: date) -> bool:
         if self.max_age is not None and (cand.birth_date is None or age_on(cand.birth_date, on) > self.max_age):
@@ -191,9 +200,11 @@ class TargetResult:
         return round_half_up(self.target.min_share * HUNDRED, 1)
 
     @property
-    def message(self) -> str:
-        text = f"{self.target.label}：{self.count}/{self.total} 人，占 {self.percent}%（要求不低于 {self.required_percent}%）"
-        return text + ("，已达到" if self.met else "，未达到")
+    def message(self) -> Message:
+        template = (N_("%(label)s：%(count)s/%(total)s 人，占 %(pct)s%%（要求不低于 %(need)s%%），已达到") if self.met
+                    else N_("%(label)s：%(count)s/%(total)s 人，占 %(pct)s%%（要求不低于 %(need)s%%），未达到"))
+        return Message(template, label=self.target.label, count=self.count, total=self.total, pct=self.percent,
+                       need=self.required_percent)
 
 
 def check_targets(targets: Sequence[Target], named: Sequence[Candidate], on: date) -> list[TargetResult]:
@@ -222,7 +233,7 @@ def merge_votes(expert: Decimal, votes: int, top_votes: int, weight: Decimal, pl
     """Final score = expert x (1 - weight) + vote score x weight, where the vote score is 100 x votes / the highest
     count among the candidates (0 when nobody voted). weight 0 leaves the expert score as it is."""
     if not ZERO <= weight <= 1:
-        raise ValueError("投票权重须在 0 到 1 之间")
+        raise ValueError(N_("投票权重须在 0 到 1 之间"))
     vote_score = round_half_up(HUNDRED * votes / top_votes, places) if top_votes else ZERO
     final = round_half_up(expert * (1 - weight) + vote_score * weight, places)
     detail = (f"专家评审 {expert} × {1 - weight} + 投票得分 {vote_score}（{votes}/{top_votes} 票 × 100）"

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .messages import N_
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
 class IdNumberError(ValueError):
-    """The number is not a valid 18-digit ID number; the message is for the user, in Chinese."""
+    """The number is not a valid 18-digit ID number; the message is for the user, in Chinese (marked N_)."""
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,15 @@ def check_digit(first17: str) -> str:
 def parse_id_number(raw: str) -> IdNumber:
     number = (raw or "").strip().upper()
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdNumberError("身份证号应为18位（前17位为数字，末位为数字或X）")
+        raise IdNumberError(N_("身份证号应为18位（前17位为数字，末位为数字或X）"))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdNumberError("身份证号中的出生日期无效") from None
+        raise IdNumberError(N_("身份证号中的出生日期无效")) from None
     if born.year < 1900 or born > date.today():
-        raise IdNumberError("身份证号中的出生日期无效")
+        raise IdNumberError(N_("身份证号中的出生日期无效"))
     if check_digit(number[:17]) != number[17]:
-        raise IdNumberError("身份证号校验位错误")
+        raise IdNumberError(N_("身份证号校验位错误"))
     return IdNumber(number, born, "M" if int(number[16]) % 2 else "F")
 
 

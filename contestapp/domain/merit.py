@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional, Sequence
 
+from .messages import N_, Message, said
 from .ranking import Ranked
 from .panel import fmt as _fmt
 from .scores import EntryResult, Explanation, Line
@@ -104,7 +105,8 @@ def year_result(entry: str, periods: Sequence[PeriodScore], review: Optional[Dec
     lines.append(Line(0, "年度综合得分",
                       f"{_fmt(mean)} × {_fmt(ONE - review_weight)} + {_fmt(review_value)} × {_fmt(review_weight)} "
                       f"= {_fmt(total)}", total))
-    reasons = tuple(f"{p.name}：{r}" for p in periods if p.vetoed for r in (p.veto_reasons or ("一票否决",)))
+    reasons = tuple(Message(N_("%(period)s：%(reason)s"), period=p.name, reason=said(r))
+                    for p in periods if p.vetoed for r in (p.veto_reasons or (N_("一票否决"),)))
     if reasons:
         lines.append(Line(0, "一票否决", "；".join(reasons) + "，不得参加年度评先评优"))
     return EntryResult(entry, total, None, bool(reasons), reasons, True, (), Explanation(tuple(lines)))
@@ -146,7 +148,8 @@ def allocate_honours(rule: HonourRule, ranked: Sequence[Ranked]) -> list[HonourG
             group.append(eligible[i + len(group)])
         fits = len(out) + len(group) <= rule.quota
         for r in group:
-            reason = f"第 {r.rank} 名" + ("" if fits else f"，与他人并列且超出名额 {rule.quota}，待组织者确定")
+            reason = (Message(N_("第 %(rank)s 名"), rank=r.rank) if fits else
+                      Message(N_("第 %(rank)s 名，与他人并列且超出名额 %(quota)s，待组织者确定"), rank=r.rank, quota=rule.quota))
             out.append(HonourGrant(r.entry, rule.code, rule.label, r.rank, not fits, reason))
         if not fits:
             break

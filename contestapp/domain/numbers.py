@@ -4,13 +4,16 @@
   (a 通报批评 adjustment below zero) and at most one decimal point: nothing else (no exponent, no "1_0", no "+").
 - Every decimal the application keeps fits its storage: at most PLACES decimal places (the database keeps exact
   ten-thousandths) and a magnitude below LIMIT; every whole number fits a 32-bit column.
-Errors are NumberError with a Chinese reason, for the caller to put beside the field or row.
+Errors are NumberError with a Chinese reason (marked N_, or a Message: `tr` shows it in the reader's language), for
+the caller to put beside the field or row.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .messages import N_, Message
 
 PLACES = 4
 LIMIT = Decimal(10) ** 12          # well inside the 64-bit scaled integers the database stores (9.2e14)
@@ -29,16 +32,16 @@ class NumberError(ValueError):
 
 
 def _not_a_number() -> NumberError:
-    return NumberError("须为数字", 'must be a number, e.g. "30.5"')
+    return NumberError(N_("须为数字"), 'must be a number, e.g. "30.5"')
 
 
 def _bounded(value: Decimal, places: int = PLACES) -> Decimal:
     if not value.is_finite():
-        raise NumberError("须为有限数值", "must be a finite number")
+        raise NumberError(N_("须为有限数值"), "must be a finite number")
     if value.as_tuple().exponent < -places:
-        raise NumberError(f"最多 {places} 位小数", f"at most {places} decimal places")
+        raise NumberError(Message(N_("最多 %(places)s 位小数"), places=places), f"at most {places} decimal places")
     if abs(value) >= LIMIT:
-        raise NumberError("数值过大", "is too large")
+        raise NumberError(N_("数值过大"), "is too large")
     return value
 
 
@@ -76,13 +79,13 @@ def read_decimal(raw: Any, places: int = PLACES) -> Decimal:
 
 
 def _exponent() -> NumberError:
-    return NumberError("请写成普通小数，如 30.5（不接受科学计数法）", 'must be written plainly, e.g. "30.5" (no exponent)')
+    return NumberError(N_("请写成普通小数，如 30.5（不接受科学计数法）"), 'must be written plainly, e.g. "30.5" (no exponent)')
 
 
 def read_int(raw: Any) -> int:
     """A whole number (JSON integer) that fits a 32-bit column."""
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise NumberError("须为整数", "must be a whole number")
+        raise NumberError(N_("须为整数"), "must be a whole number")
     if abs(raw) > INT_LIMIT:
-        raise NumberError("整数过大", "is too large")
+        raise NumberError(N_("整数过大"), "is too large")
     return raw

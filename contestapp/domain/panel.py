@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Optional, Sequence
 
+from .messages import N_, Message, said
 from .scores import CriterionResult, Explanation, Line, Mark, PanelStats, ScoringError
 from .types import ONE, ZERO, CriterionSpec, PanelRule, round_half_up, to_decimal
 
@@ -116,7 +117,8 @@ def stats_of(values: Iterable[Decimal], with_values: bool = False) -> PanelStats
 
 
 def _too_few(spec: CriterionSpec, rule: PanelRule, n: int) -> ScoringError:
-    return ScoringError(f"{spec.name}：需要至少 {rule.min_judges} 名裁判评分，现有 {n} 名")
+    return ScoringError(Message(N_("%(criterion)s：需要至少 %(need)s 名裁判评分，现有 %(n)s 名"), criterion=spec.name,
+                                need=rule.min_judges, n=n))
 
 
 def _median(values: Sequence[Decimal], of):
@@ -194,11 +196,12 @@ def _check_marks(spec: CriterionSpec, marks: Sequence[Mark]) -> None:
     judges: set[str] = set()
     for m in marks:
         if m.judge in judges:
-            raise ScoringError(f"{spec.name}：裁判 {m.judge} 重复评分")
+            raise ScoringError(Message(N_("%(criterion)s：裁判 %(judge)s 重复评分"), criterion=spec.name, judge=m.judge))
         judges.add(m.judge)
         why = spec.check_mark(m.value)
         if why:
-            raise ScoringError(f"{spec.name}：裁判 {m.judge} 的评分 {m.value} 无效（{why}）")
+            raise ScoringError(Message(N_("%(criterion)s：裁判 %(judge)s 的评分 %(value)s 无效（%(reason)s）"),
+                                       criterion=spec.name, judge=m.judge, value=m.value, reason=said(why)))
 
 
 def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark]) -> CriterionResult:
@@ -229,7 +232,7 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
     alert = None
     spread = values[-1] - values[0]
     if rule.spread_alert is not None and spread > rule.spread_alert:
-        alert = f"评分差 {fmt(spread)} 超过 {fmt(rule.spread_alert)}，请裁判长核查"
+        alert = Message(N_("评分差 %(spread)s 超过 %(limit)s，请裁判长核查"), spread=fmt(spread), limit=fmt(rule.spread_alert))
     if rule.places is not None:
         value = Num(round_half_up(value.f, rule.places))
     parts = [f"评分 {_marks_text(marks)}"]
@@ -247,7 +250,7 @@ def score_criterion(spec: CriterionSpec, rule: PanelRule, marks: Sequence[Mark])
         parts.append(f"扣 {how}，{fmt(spec.max)} 分扣完为止，得 {fmt(value)}")
     if alert:
         parts.append("⚠ " + alert)
-        alert = f"{spec.name}：{alert}"
+        alert = Message(N_("%(criterion)s：%(reason)s"), criterion=spec.name, reason=alert)
     figure = value.shown
     lines = (Line(0, spec.name, "；".join(parts), figure),)
     return CriterionResult(spec.code, spec.name, spec.kind, figure, tuple(used), tuple(low + high), text, alert,

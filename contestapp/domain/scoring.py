@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Optional, Sequence
 
+from .messages import N_, Message
 from .panel import Num, criterion_value, exact_of, fmt, score_criterion, shown
 from .scores import (NO_EXPLANATION, CriterionResult, EntryResult, EntryRoundInput, Explanation, Line, Mark,
                      PanelStats, RoundResult, RoundStats, ScoringError)
@@ -30,12 +31,19 @@ __all__ = ["CriterionResult", "EntryResult", "EntryRoundInput", "Explanation", "
            "score_entry", "score_entry_stats", "score_event", "team_result", "chain_criteria"]
 
 
+def _missing(spec: RoundSpec, cs: CriterionSpec) -> Message:
+    return Message(N_("%(round)s：%(criterion)s 缺少评分"), round=spec.name, criterion=cs.name)
+
+
+def _no_round(event: EventSpec, code: str) -> Message:
+    return Message(N_("%(event)s：未定义的轮次 %(code)s"), event=event.name, code=code)
+
 
 def _check_multiplier(spec: RoundSpec, multiplier: Optional[Decimal]) -> None:
     if spec.multiplier and (multiplier is None or multiplier <= 0):
-        raise ScoringError(f"{spec.name}：缺少难度系数（须大于 0）")
+        raise ScoringError(Message(N_("%(round)s：缺少难度系数（须大于 0）"), round=spec.name))
     if not spec.multiplier and multiplier is not None:
-        raise ScoringError(f"{spec.name}：本轮次不使用难度系数")
+        raise ScoringError(Message(N_("%(round)s：本轮次不使用难度系数"), round=spec.name))
 
 
 def _round(spec: RoundSpec, values: Sequence[tuple[CriterionSpec, object]], multiplier: Optional[Decimal],
@@ -115,14 +123,14 @@ def score_round(spec: RoundSpec, data: EntryRoundInput) -> RoundResult:
     by_criterion: dict[str, list[Mark]] = defaultdict(list)
     for m in data.marks:
         if spec.criterion(m.criterion) is None:
-            raise ScoringError(f"{spec.name}：未定义的评分项 {m.criterion}")
+            raise ScoringError(Message(N_("%(round)s：未定义的评分项 %(code)s"), round=spec.name, code=m.criterion))
         by_criterion[m.criterion].append(m)
     _check_multiplier(spec, data.multiplier)
     results: list[CriterionResult] = []
     for cs in spec.criteria:
         marks = by_criterion.get(cs.code, [])
         if not marks and cs.kind in SCORED_KINDS:
-            raise ScoringError(f"{spec.name}：{cs.name} 缺少评分")
+            raise ScoringError(_missing(spec, cs))
         results.append(score_criterion(cs, cs.panel_for(spec.panel), marks))
     lines = [Line(0, spec.name, f"（{spec.code}）")]
     lines += [ln for cr in results for ln in cr.explanation.nested()]
@@ -148,7 +156,7 @@ def score_round_stats(spec: RoundSpec, stats: Mapping[str, PanelStats], multipli
             continue
         st = stats.get(cs.code)
         if (st is None or not st.n) and cs.kind in SCORED_KINDS:
-            raise ScoringError(f"{spec.name}：{cs.name} 缺少评分")
+            raise ScoringError(_missing(spec, cs))
         value = criterion_value(cs, cs.panel_for(spec.panel), st)
         values.append((cs, value))
         if cs.code in keep:
@@ -210,9 +218,10 @@ def score_entry(event: EventSpec, entry: str, inputs: Iterable[EntryRoundInput])
     by_round: dict[str, EntryRoundInput] = {}
     for data in inputs:
         if event.round(data.round) is None:
-            raise ScoringError(f"{event.name}：未定义的轮次 {data.round}")
+            raise ScoringError(_no_round(event, data.round))
         if data.round in by_round:
-            raise ScoringError(f"{event.name}：{entry} 的轮次 {data.round} 重复录入")
+            raise ScoringError(Message(N_("%(event)s：%(entry)s 的轮次 %(code)s 重复录入"), event=event.name,
+                                           entry=entry, code=data.round))
         by_round[data.round] = data
     rounds = [score_round(rs, by_round[rs.code]) for rs in event.rounds if rs.code in by_round]
     lines: list[Line] = [Line(0, "成绩明细", entry)]
@@ -237,7 +246,7 @@ def score_entry_stats(event: EventSpec, entry: str, rounds: Mapping[str, RoundSt
     keep = chain_criteria(event) if keep is None else keep
     for code in rounds:
         if event.round(code) is None:
-            raise ScoringError(f"{event.name}：未定义的轮次 {code}")
+            raise ScoringError(_no_round(event, code))
     results = []
     for rs in event.rounds:
         data = rounds.get(rs.code)
@@ -256,7 +265,7 @@ def score_event(event: EventSpec, inputs_by_entry: Mapping[str, Iterable[EntryRo
 def team_result(event: EventSpec, team: str, members: Sequence[EntryResult]) -> EntryResult:
     """A team's result as the sum of its members' results (团体成绩 = 队员成绩之和); its time is their total time."""
     if not members:
-        raise ScoringError(f"{event.name}：团队 {team} 没有队员成绩")
+        raise ScoringError(Message(N_("%(event)s：团队 %(team)s 没有队员成绩"), event=event.name, team=team))
     total = round_half_up(sum((m.total for m in members), ZERO), event.places)
     times = [m.time for m in members if m.time is not None]
     lines = [Line(0, "团体成绩", team)]

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Iterable, Iterator, Literal, Optional
 
+from .messages import N_, Message
+
 Problem = tuple[str, str]  # (path, message)
 
 ZERO = Decimal(0)
@@ -244,21 +246,24 @@ class CriterionSpec:
         return round_panel if self.kind == "judgement" else OBJECTIVE_PANEL
 
     def check_mark(self, value: Decimal) -> Optional[str]:
-        """Why a judge's mark is not acceptable (Chinese), or None. The tablet API uses the same check."""
+        """Why a judge's mark is not acceptable (a Chinese text, a Message where it has figures), or None. The
+        tablet API uses the same check."""
         if self.kind == "time":
-            return "用时不能为负" if value < 0 else None
+            return N_("用时不能为负") if value < 0 else None
         if self.kind == "veto":
-            return None if value in (ZERO, ONE) else "否决项只能填 0 或 1"
+            return None if value in (ZERO, ONE) else N_("否决项只能填 0 或 1")
         if self.kind == "deduction" and self.deduction_per is not None:
             ok = value >= 0 and value == value.to_integral_value()
-            return None if ok else "扣分次数须为非负整数"
+            return None if ok else N_("扣分次数须为非负整数")
         low, high = (ZERO, self.max - self.min) if self.kind == "deduction" else (self.min, self.max)
         if not low <= value <= high:
-            return f"分数须在 {low} 到 {high} 之间"
+            return Message(N_("分数须在 %(low)s 到 %(high)s 之间"), low=low, high=high)
         if self.choices and value not in {c.value for c in self.choices}:
-            return "分数须为规定档次之一：" + "、".join(f"{c.label} {c.value}" for c in self.choices)
+            return Message(N_("分数须为规定档次之一：%(choices)s"),
+                           choices=tuple(Message("%(label)s %(value)s", label=c.label, value=c.value)
+                                         for c in self.choices))
         if self.step is not None and (value - low) % self.step:
-            return f"分数须为 {self.step} 的整数倍"
+            return Message(N_("分数须为 %(step)s 的整数倍"), step=self.step)
         return None
 
 

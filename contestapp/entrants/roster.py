@@ -41,10 +41,6 @@ GENDER_VALUES = {"男": "M", "女": "F", "M": "M", "F": "F"}
 LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师", "五级", "四级", "三级", "二级", "一级")
 _PHONE = re.compile(r"^1\d{10}$")
 _SPLIT = re.compile(r"[、,，;；/]+")
-# The reasons `parse_id_number` gives (the domain sits below i18n and cannot mark them), for the catalogue: a row
-# problem shows one through `tr`, which looks the Chinese text up whole.
-ID_NUMBER_PROBLEMS = (N_("身份证号应为18位（前17位为数字，末位为数字或X）"), N_("身份证号中的出生日期无效"),
-                      N_("身份证号校验位错误"))
 
 
 @dataclass

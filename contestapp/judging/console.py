@@ -15,6 +15,7 @@ from contestapp.contests.models import Contest, Event, Round
 from contestapp.domain import ScoringError
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
+from contestapp.i18n import N_, tr
 from contestapp.judging.models import Assignment, Recusal, TieDecision
 from contestapp.judging.common import judge_code
 from contestapp.judging.grid import Grid, marks_grid
@@ -124,7 +125,7 @@ def event_ties(contest: Contest, event: Event) -> EventTies:
     try:
         ranking = engine.ranking(event)
     except ScoringError as exc:
-        return EventTies(note=_("无法计算成绩：%(why)s", why=str(exc)))
+        return EventTies(note=_("无法计算成绩：%(why)s", why=tr(exc)))
     entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.event_id == event.id))}
 
     def of(keys) -> tuple[Entry, ...]:
@@ -136,8 +137,8 @@ def event_ties(contest: Contest, event: Event) -> EventTies:
         if e is None or e.status != EntryStatus.ACTIVE:
             continue
         if spec.ranks_members and ranking.entries[entry_id].is_team:
-            why = _("队员成绩尚不完整")  # the engine's reason names the member (name and number): codes only here
-        out.incomplete.append((e, why))
+            why = N_("队员成绩尚不完整")  # the engine's reason names the member (name and number): codes only here
+        out.incomplete.append((e, tr(why)))
     out.incomplete.sort(key=lambda x: judge_code(x[0]) or "")
     if not out.incomplete:
         out.pending = [of(group) for group in ranking.pending]

@@ -13,7 +13,7 @@ from contestapp.contests.models import Event, Round
 from contestapp.domain import draw_lots, new_seed
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, said
 from contestapp.judging.assignments import ensure_sheets
 from contestapp.judging.common import JudgingError
 from contestapp.judging.models import LotDraw, Mark, ScoreSheet
@@ -46,7 +46,7 @@ def draw_event(event: Event, actor, levels: int = 1, workstations: int | None = 
     try:
         drawn = draw_lots([str(e.id) for e in entries], seed, levels, workstations)
     except ValueError as exc:
-        raise JudgingError("bad_draw", str(exc)) from None
+        raise JudgingError("bad_draw", said(exc)) from None
     _clear_codes(event)
     by_id = {str(e.id): e for e in entries}
     lots = []

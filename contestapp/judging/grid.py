@@ -24,6 +24,7 @@ from contestapp.domain import (CriterionResult, EntryRoundInput, RoundSpec, Scor
 from contestapp.domain.panel import fmt
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
+from contestapp.i18n import tr
 from contestapp.judging.common import judge_code
 from contestapp.judging.criteria import sheet_total
 from contestapp.judging.models import VOID_STATUS, Assignment, Mark, Recusal, ScoreSheet, SheetStatus
@@ -179,7 +180,7 @@ def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = N
                     try:
                         results[cs.code] = score_criterion(cs, cs.panel_for(rspec.panel), marks)
                     except ScoringError as exc:
-                        why = str(exc)
+                        why = tr(exc)
         extremes: dict[str, set[str]] = {}
         texts: dict[str, str] = {}  # the domain's alert in the reader's language
         for cr in results.values():
@@ -229,7 +230,7 @@ def marks_grid(rnd: Round, view: str = ROUND_VIEW, spec: Optional[RoundSpec] = N
             try:
                 panel = score_round(rspec, data).score
             except ScoringError as exc:
-                why = str(exc)
+                why = tr(exc)
         elif rspec is not None:
             why = _("尚无已提交的评分")
         rows.append(Row(e, code, cells, panel, why))

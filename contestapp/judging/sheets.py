@@ -25,7 +25,7 @@ from contestapp.domain.types import CriterionSpec, SpecError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.domain.numbers import INT_LIMIT, NumberError, parse_mark
-from contestapp.i18n import N_, tr
+from contestapp.i18n import N_, Message, said
 from contestapp.judging.assignments import ensure_sheets
 from contestapp.judging.common import EDITABLE, OPTIONAL_KINDS, JudgingError, as_text, clean_text
 from contestapp.judging.criteria import assigned_criteria, contest_kind, criterion_json, criterion_spec, sheet_total
@@ -219,6 +219,11 @@ def _version(payload: dict) -> int:
     return version
 
 
+def _about(criterion: str, reason) -> Message:
+    """A criterion's problem (the domain's reason, e.g. a mark out of range): `tr` shows it in the reader's language."""
+    return Message(N_("%(criterion)s：%(reason)s"), criterion=criterion, reason=said(reason))
+
+
 def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criterion, Decimal]]]:
     """(version, [(criterion, value)]) from a request body, each value checked by CriterionSpec.check_mark."""
     if not isinstance(payload, dict) or not isinstance(payload.get("marks"), list):
@@ -242,7 +247,7 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
         try:
             value = parse_mark(item.get("value"))
         except NumberError as exc:
-            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：{exc}"})
+            problems.append({"criterion_id": crit.id, "message": _about(crit.name, exc)})
             continue
         try:
             spec = specs.get(crit.id) or criterion_spec(crit)
@@ -250,7 +255,7 @@ def parse_marks(ctx: SheetContext, payload: Any) -> tuple[int, list[tuple[Criter
         except SpecError as exc:  # pragma: no cover - definitions are validated on load
             why = str(exc)
         if why:
-            problems.append({"criterion_id": crit.id, "message": f"{crit.name}：{why}"})
+            problems.append({"criterion_id": crit.id, "message": _about(crit.name, why)})
         out.append((crit, value))
     if problems:
         raise JudgingError("invalid_mark", problems[0]["message"], 422, detail=problems)
@@ -335,7 +340,7 @@ def parse_notes(ctx: SheetContext, payload: dict) -> dict[int, tuple[str | None,
             note = clean_text(note, N_("原因"), 500) if note is not None else None
             doc = clean_text(doc, N_("文号"), 100) if doc is not None else None
         except JudgingError as exc:
-            problems.append({"criterion_id": cid, "message": f"{names[cid]}：{tr(exc.message)}"})
+            problems.append({"criterion_id": cid, "message": _about(names[cid], exc.message)})
             continue
         out[cid] = (note, doc)
     if problems:

@@ -21,7 +21,7 @@ from contestapp.domain.numbers import NumberError, parse_mark
 from contestapp.domain.types import CriterionSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message, joined
+from contestapp.i18n import N_, Message, joined, said
 from contestapp.judging.models import Mark, MarkNote, ScoreSheet, SheetStatus
 from contestapp.judging.notes import MissingNote, register
 from contestapp.judging.notes import missing_notes as gaps_of
@@ -71,7 +71,7 @@ def parse_values(form: dict[str, str], criteria: Iterable[Criterion]) -> dict[st
         try:
             value = parse_mark(raw)
         except NumberError as exc:
-            raise MeritError(f"{c.name}：{exc}") from None
+            raise MeritError(Message(N_("%(criterion)s：%(reason)s"), criterion=c.name, reason=said(exc))) from None
         out[c.code] = SheetInput(value, (form.get(f"n_{c.code}") or "").strip(), (form.get(f"d_{c.code}") or "").strip())
     return out
 
@@ -87,7 +87,7 @@ def check_inputs(rspec: RoundSpec, values: dict[str, SheetInput], complete: bool
             continue
         why = spec.check_mark(item.value)
         if why:
-            problems.append(f"{spec.name}：{why}")
+            problems.append(Message(N_("%(criterion)s：%(reason)s"), criterion=spec.name, reason=said(why)))
             continue
         need_note, need_doc = note_required(spec, item.value, kind)
         if need_note and not item.note:

@@ -24,7 +24,7 @@ from contestapp.domain.scoring import EntryResult, ScoringError, score_round
 from contestapp.domain.types import EventSpec, RoundSpec, ZERO
 from contestapp.entrants.models import Entrant, Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, said
 from contestapp.judging.models import VOID_STATUS, MarkNote, ScoreSheet, SheetStatus
 from contestapp.merit.bulletin import write_bulletin
 from contestapp.merit.models import (
@@ -137,7 +137,7 @@ def compute_period(period: Period) -> dict[int, tuple[Event, list[Standing]]]:
             try:
                 st.result = r = score_round(rspec, inputs[entry.id][0])
             except ScoringError as exc:
-                st.problem = str(exc)
+                st.problem = said(exc)  # shown with `tr`; stored and printed as its Chinese text
                 continue
             results.append(EntryResult(str(entry.id), r.score, r.time, r.vetoed, r.veto_reasons, r.passed, (r,),
                                        r.explanation))

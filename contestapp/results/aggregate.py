@@ -23,11 +23,13 @@ from contestapp.contests.models import Criterion, Event, Round
 from contestapp.domain import EntryResult, EventSpec, RoundPlan, needs_values, plan_event, team_result
 from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
+from contestapp.i18n import N_, Message, said
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet, SheetStatus, TieDecision
 from contestapp.results.models import EntryVersion, EventVersion, PanelStat, RoundStat
 
 SUBMITTED = SheetStatus.SUBMITTED.value
-STATUS_REASONS = {"withdrawn": "已退赛", "disqualified": "取消资格"}
+STATUS_REASONS = {"withdrawn": N_("已退赛"), "disqualified": N_("取消资格")}
+NO_MARKS, NO_MEMBERS = N_("尚无已提交的评分"), N_("没有队员成绩")
 PANEL = PanelStat.__table__.c
 ROUNDS = RoundStat.__table__.c
 ENTRIES = Entry.__table__.c
@@ -128,7 +130,7 @@ def team_results(spec: EventSpec, infos: dict[int, EntryInfo], results: dict[int
             continue
         team = teams.get(info.team_of) if info.team_of is not None else None
         if team is None:
-            unscored[i] = "不属于本赛项的参赛队"
+            unscored[i] = N_("不属于本赛项的参赛队")
         elif info.status == EntryStatus.ACTIVE:
             members[team].append(info)
     out: dict[int, EntryResult] = {}
@@ -138,13 +140,14 @@ def team_results(spec: EventSpec, infos: dict[int, EntryInfo], results: dict[int
             unscored[team] = STATUS_REASONS.get(info.status, info.status)
             continue
         if not group:
-            unscored[team] = "没有队员成绩"
+            unscored[team] = NO_MEMBERS
             continue
         got: list[EntryResult] = []
         for m in sorted(group, key=lambda m: m.number):
             r = results.get(m.id)
             if not isinstance(r, EntryResult):
-                unscored[team] = f"队员 {m.number}（{m.name}）：{r or '尚无已提交的评分'}"
+                unscored[team] = Message(N_("队员 %(number)s（%(name)s）：%(reason)s"), number=m.number, name=m.name,
+                                         reason=said(r or NO_MARKS))
                 break
             got.append(r)
         else:

@@ -155,7 +155,7 @@ def _data_or_why(event: Event, z: bool) -> tuple[dict[str, Any], Optional[str]]:
     except (DefinitionFileError, ScoringError) as exc:
         empty = {"event": event.name, "decrypted": services.is_decrypted(event), "observations": 0, "judges": [],
                  "distribution": {"bins": [], "counts": []}, "progress": []}
-        return empty, _("无法计算成绩：%(why)s", why=exc)
+        return empty, _("无法计算成绩：%(why)s", why=tr(exc))
 
 
 @bp.route("/events/<int:event_id>")

@@ -39,7 +39,7 @@ from contestapp.domain.ranking import rank_outcome
 from contestapp.entrants.models import Entry, EntryStatus  # noqa: F401  (Entry: callers name it through here)
 from contestapp.extensions import cache, db
 from contestapp.results import aggregate
-from contestapp.results.aggregate import STATUS_REASONS, EntryInfo, Shape, event_spec, team_results
+from contestapp.results.aggregate import NO_MARKS, STATUS_REASONS, EntryInfo, Shape, event_spec, team_results
 from contestapp.results.inputs import explain, explain_all, recompute_from_scratch
 
 __all__ = ["EntryInfo", "Ranking", "ranking", "invalidate", "event_spec", "explain", "explain_all",
@@ -58,7 +58,7 @@ class Ranking:
     event_id: int
     spec: EventSpec
     ranked: list[Ranked]
-    unscored: dict[int, str]          # entry id -> why (Chinese)
+    unscored: dict[int, str]          # entry id -> why (Chinese: N_ or a Message, for `tr`)
     entries: dict[int, EntryInfo]
     by_key: dict[str, int]            # domain entry key -> entry id
     pending: list[tuple[str, ...]]
@@ -102,7 +102,7 @@ class Ranking:
             yield r, self.entries[self.by_key[r.entry]]
 
 
-FORMAT = 2  # of what is cached: a release that changes the pickled classes moves it on
+FORMAT = 3  # of what is cached: a release that changes the pickled classes moves it on
 
 
 def _key(*parts) -> str:
@@ -168,7 +168,7 @@ def _score(shape: Shape, infos: dict[int, EntryInfo], targets: Optional[set[int]
     rows, parts = aggregate.load(shape, number, only)
     results, errors = score_event_stats(shape.spec, rows, aggregate.facts(shape, number, only), plain=parts,
                                         plans=shape.plans)
-    return {i: results.get(e) or errors.get(e, "尚无已提交的评分") for i, e in number.items()}
+    return {i: results.get(e) or errors.get(e, NO_MARKS) for i, e in number.items()}
 
 
 def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) -> Ranking:

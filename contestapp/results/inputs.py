@@ -20,8 +20,9 @@ from contestapp.domain import (EntryResult, EntryRoundInput, EventSpec, Mark as 
 from contestapp.domain.types import ZERO
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
+from contestapp.i18n import said
 from contestapp.judging.models import EntryRound, Mark, ScoreSheet
-from contestapp.results.aggregate import SUBMITTED, dec, decisions, entries, event_spec, raw, team_results
+from contestapp.results.aggregate import NO_MEMBERS, SUBMITTED, dec, decisions, entries, event_spec, raw, team_results
 
 Judges = Literal["username", "expert"]
 
@@ -130,7 +131,7 @@ def score(spec: EventSpec, inputs: dict[int, list[EntryRoundInput]]) -> dict[int
         try:
             out[entry_id] = score_entry(spec, data[0].entry, data)
         except ScoringError as exc:
-            out[entry_id] = str(exc)
+            out[entry_id] = said(exc)
     return out
 
 
@@ -146,7 +147,7 @@ def explain(event: Event, entry: Entry) -> EntryResult:
         members = score(spec, entry_inputs(event, spec, [i for i in infos if i != entry.id]))
         teams, unscored = team_results(spec, infos, members)
         if entry.id not in teams:
-            raise ScoringError(unscored.get(entry.id, "没有队员成绩"))
+            raise ScoringError(unscored.get(entry.id, NO_MEMBERS))
         return teams[entry.id]
     return score_entry(spec, entry.number, entry_inputs(event, spec, [entry.id]).get(entry.id, []))
 

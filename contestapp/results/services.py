@@ -27,7 +27,7 @@ from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-expo
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.common.formatting import local_time
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, said
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.judging.common import round_confirmed
 from contestapp.judging.signoff import judged_rounds
@@ -146,11 +146,14 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
     Ranks come from the fast engine, explanations from the full engine: their totals must agree (they always
     should; a disagreement stops publication rather than publishing an unexplainable figure)."""
     ranking = engine.ranking(event)
-    problems = [f"{ranking.entries[i].number}：{why}" for i, why in ranking.unscored.items()
-                if ranking.entries[i].status == "active"]
+    problems = [Message(N_("%(number)s：%(reason)s"), number=ranking.entries[i].number, reason=said(why))
+                for i, why in ranking.unscored.items() if ranking.entries[i].status == "active"]
+    if len(problems) > 10:
+        raise ResultsError(N_("以下参赛者尚不能计算成绩（缺考请先办理退赛）：%(problems)s 等 %(n)s 人"), sep="；",
+                           problems=tuple(problems[:10]), n=len(problems))
     if problems:
-        raise ResultsError("以下参赛者尚不能计算成绩（缺考请先办理退赛）：" + "；".join(problems[:10])
-                           + (f" 等 {len(problems)} 人" if len(problems) > 10 else ""))
+        raise ResultsError(N_("以下参赛者尚不能计算成绩（缺考请先办理退赛）：%(problems)s"), sep="；",
+                           problems=tuple(problems))
     if ranking.pending:
         raise ResultsError("存在待裁判长裁定的并列名次：" + "；".join("、".join(t) for t in ranking.pending))
     if not ranking.ranked:
@@ -175,7 +178,7 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
         "chain": [k.describe() for k in ranking.spec.chain],
         "computed_at": now.isoformat(),
         "ranking": rows,
-        "withdrawn": [{"entry_id": i, "number": ranking.entries[i].number, "reason": why}
+        "withdrawn": [{"entry_id": i, "number": ranking.entries[i].number, "reason": str(why)}
                       for i, why in ranking.unscored.items()],
     }
 
@@ -427,7 +430,7 @@ def change_mark(mark: Mark, new_value: Decimal, reason: str, actor, *, appeal: O
     spec = engine.event_spec(rnd.event).round(rnd.code).criterion(criterion.code)
     why = spec.check_mark(new_value)
     if why:
-        raise ResultsError(f"{criterion.name}：{why}")
+        raise ResultsError(N_("%(criterion)s：%(reason)s"), criterion=criterion.name, reason=said(why))
     old = mark.value
     change = {"mark_id": mark.id, "entry": sheet.entry.number, "round": rnd.code, "criterion": criterion.code,
               "judge": sheet.judge.username, "old": str(plain(old)), "new": str(plain(new_value)), "reason": reason}

@@ -76,7 +76,7 @@ def _event_page(contest: Contest, event: Event, status: int = 200, correction_ro
     try:
         ranking = engine.ranking(event)
     except (DefinitionFileError, ScoringError) as exc:  # a definition that cannot be scored: show why, not a 500
-        flash(_("无法计算成绩：%(why)s", why=exc), "error")
+        flash(_("无法计算成绩：%(why)s", why=tr(exc)), "error")
         ranking = None
     state = services.state_of(event, create=False)
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id).order_by(Appeal.lodged_at)))
@@ -106,7 +106,7 @@ def entry(contest: Contest, event_id: int, entry_id: int):
     try:
         result = engine.explain(event, entry)
     except ScoringError as exc:
-        error = _(str(exc))
+        error = tr(exc)
     ranking = engine.ranking(event)
     ranked = next((r for r in ranking.ranked if r.entry == entry.number), None)
     return render_template("results/entry.html", contest=contest, event=event, entry=entry, result=result,

@@ -314,3 +314,24 @@ def test_public_vote_by_phone_code(app, world, caplog):
     assert codes[:4] == [302] * 4 and codes[-1] == 429
     # organisers see the vote page; the public photo of a non-shortlisted candidate is not served
     assert c.get(f"/craftsman/vote/{cid}/photo/{n.id}").status_code == 404
+
+
+def test_a_failed_automatic_check_is_refused_in_the_readers_language(app, world):
+    """The eligibility reasons are the domain's (figures and levels in them): an English office reads them in
+    English, a Chinese one as before."""
+    from contestapp.craftsman import calls
+    from contestapp.craftsman.models import Stage
+
+    n = nominate(world["call"], world["units"][0], 0, vocational_level="中级工", years_in_trade=3)
+    calls.set_stage(world["call"], Stage.CHECKING, world["organiser"])
+    db.session.commit()
+    url = f"/craftsman/{world['contest'].id}/nominations/{n.id}/decide"
+    with app.app_context():
+        office = app.test_client()
+        login(office, "office")
+        page = office.post(url, data={"decision": "eligible", "note": ""}, headers={"Accept-Language": "en"},
+                           follow_redirects=True).get_data(as_text=True)
+        assert ("The automatic check failed: 3 years in the trade, fewer than 8; Vocational level Intermediate "
+                "worker (level 4), below the required Senior worker (level 3)") in page
+        page = office.post(url, data={"decision": "eligible", "note": ""}, follow_redirects=True).get_data(as_text=True)
+        assert "自动审查未通过：从事本职业（工种）3 年，不足 8 年；职业技能等级为中级工，低于要求的高级工" in page

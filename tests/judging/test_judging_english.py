@@ -88,3 +88,22 @@ def test_card_login_errors_in_the_readers_language(app, jw):
     r = Fresh(app).post("/judging/card", data={"code": card.code, "pin": card.pin}, headers=EN)
     assert r.status_code == 401 and "This login card has been voided; ask the organiser for a new one" in r.get_data(
         as_text=True)
+
+
+def test_a_mark_out_of_range_is_refused_in_the_readers_language(app, jw):
+    """The range rule is the domain's (`CriterionSpec.check_mark`): its figures reach an English tablet in English."""
+    c = signed_in(app, "judge2")
+    sheet = first_sheet(c)
+    crit = next(x for x in sheet["criteria"] if x["kind"] == "judgement" and not x["choices"])
+    url = f"/api/v1/sheets/{sheet['id']}/marks"
+    body = {"version": sheet["version"], "marks": [{"criterion_id": crit["id"], "value": "999"}]}
+    low, high = crit["min"], crit["max"]
+    for key, headers, text in (
+            ("range-en", EN, f"{crit['name']}: the mark must be between {low} and {high}"),
+            ("range-zh", {}, f"{crit['name']}：分数须在 {low} 到 {high} 之间")):
+        r = c.put(url, json=body, headers={"Idempotency-Key": key, **headers})
+        assert r.status_code == 422 and error_of(r)["code"] == "invalid_mark", r.get_json()
+        assert error_of(r)["message"] == text
+    r = c.put(url, json={**body, "marks": [{"criterion_id": crit["id"], "value": "1.23456"}]},
+              headers={"Idempotency-Key": "places-en", **EN})
+    assert error_of(r)["message"] == f"{crit['name']}: at most 4 decimal places"
