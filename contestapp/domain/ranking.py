@@ -81,6 +81,8 @@ def _tied_groups(results: Iterable[EntryResult], chain: Sequence[TieBreakKey]) -
     ordered.sort(key=_TOTAL, reverse=True)
     if any(map(_VETOED, ordered)):
         ordered.sort(key=_VETOED)
+    if not ordered:
+        return
     places = list(map(_PLACE, ordered))
     # where a new (total, vetoed) begins: found by comparing neighbours in C, not a Python loop per entry
     starts = [k for k, new in enumerate(map(ne, places, islice(places, 1, None)), 1) if new]

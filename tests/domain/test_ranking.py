@@ -205,3 +205,9 @@ def test_stale_decisions_applied_superseded_and_outside_unshared_places():
                                                                  TieDecision(("c", "a", "b"), "新")])
     assert out.stale_decisions == [] and ranks(out.ranked) == [("c", 1), ("a", 2), ("b", 3)]
     assert rank_outcome(now, CHAIN, 3).stale_decisions == []
+
+
+def test_nothing_to_rank_gives_an_empty_ranking():
+    from contestapp.domain.ranking import rank_outcome
+
+    assert rank_outcome([], ()) == ([], [])
