@@ -5,16 +5,16 @@ summaries, exports and PDFs, which are Chinese records whatever the reader's lan
 string, so that `scripts/i18n.py` (babel's default keywords include N_) puts it in the catalogue; pages translate it
 when they show it, e.g. `{{ _(sheet.status_label) }}`.
 
-`N_`, `Message`, `joined` and `said` live in `contestapp.domain.messages` (no Flask there: the pure domain words
-its reasons with them) and are the same objects here; this module adds what needs a request: `tr`.
+`N_`, `Message`, `joined`, `said` and `verbatim` live in `contestapp.domain.messages` (no Flask there: the pure
+domain words its reasons with them) and are the same objects here; this module adds what needs a request: `tr`.
 """
 from __future__ import annotations
 
 from flask_babel import gettext
 
-from contestapp.domain.messages import SEPARATORS, N_, Message, joined, said
+from contestapp.domain.messages import SEPARATORS, N_, Message, joined, said, verbatim
 
-__all__ = ["N_", "Message", "SEPARATORS", "joined", "said", "stored", "restored", "tr"]
+__all__ = ["N_", "Message", "SEPARATORS", "joined", "said", "stored", "restored", "tr", "verbatim"]
 
 
 def stored(message) -> dict:

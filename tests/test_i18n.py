@@ -182,8 +182,21 @@ def test_the_domain_and_i18n_share_one_message_class():
     from contestapp import i18n
     from contestapp.domain import messages
 
-    assert (i18n.Message, i18n.N_, i18n.said, i18n.joined) == (messages.Message, messages.N_, messages.said,
-                                                               messages.joined)
+    assert (i18n.Message, i18n.N_, i18n.said, i18n.joined, i18n.verbatim) == (
+        messages.Message, messages.N_, messages.said, messages.joined, messages.verbatim)
+
+
+def test_names_users_gave_stay_as_they_are_in_a_list(app):
+    """A list of labels is translated item by item; a list of names users gave (`verbatim`) is not, even a name that
+    happens to be a label of the catalogue (a criterion named 用时（秒）)."""
+    from contestapp.i18n import N_, Message, tr, verbatim
+
+    names = Message(N_("以下评分项尚未评分：%(names)s"), names=tuple(map(verbatim, ["模块一", "用时（秒）"])))
+    labels = Message(N_("以下评分项尚未评分：%(names)s"), names=(N_("用时（秒）"),))
+    assert names == "以下评分项尚未评分：模块一、用时（秒）" and labels == "以下评分项尚未评分：用时（秒）"
+    with app.app_context(), app.test_request_context("/", headers=EN):
+        assert tr(names) == "Not marked yet: 模块一, 用时（秒）"
+        assert tr(labels) == "Not marked yet: Time (seconds)"
 
 
 def test_a_domain_reason_in_the_readers_language(app):

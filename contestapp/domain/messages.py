@@ -20,8 +20,9 @@ class Message(str):
     the Chinese text (services, audit, the CLI); a page shows it in the reader's language with `tr`.
 
     A tuple parameter is a list of fixed labels, each marked N_ (e.g. the fields a form still lacks), or of
-    Messages (e.g. the problems of a form, see `joined`): joined with `sep` (、 unless given, or ；) in Chinese; `tr`
-    translates each item and joins them the reader's way. A Message as a parameter is translated too."""
+    Messages (e.g. the problems of a form, see `joined`), or of names users gave, each `verbatim` (a plain string
+    item is looked up in the catalogue): joined with `sep` (、 unless given, or ；) in Chinese; `tr` translates each
+    item and joins them the reader's way. A Message as a parameter is translated too."""
 
     template: str
     params: dict
@@ -45,6 +46,12 @@ def joined(messages, sep: str = "；") -> Message:
     """Several messages shown as one (e.g. every problem of a form): in Chinese joined with `sep`; `tr` translates
     each one."""
     return Message("%(items)s", sep=sep, items=tuple(messages))
+
+
+def verbatim(name) -> Message:
+    """A name or code users gave (a criterion's, a round's, an entry's) as an item of a tuple parameter: the same in
+    every language, never looked up in the catalogue (a criterion named 用时（秒） stays so, as the pages show it)."""
+    return Message("%(name)s", name=str(name))
 
 
 def said(reason) -> Message:

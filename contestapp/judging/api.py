@@ -3,7 +3,7 @@
 Authentication is the session cookie (card or password login), so every write is CSRF-protected by Flask-WTF:
 the tablet sends the token from the page's <meta name="csrf-token"> in the X-CSRFToken header. No route is exempt:
 a cookie-authenticated API without CSRF would let any page the judge visits write marks in their name.
-Errors are JSON: {"error": {"code": "...", "message": "中文说明", "detail": ...}}.
+Errors are JSON: {"error": {"code": "...", "message": "...", "detail": ...}}, in the reader's language.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contestapp.auth.permissions import JUDGE, deny, public, roles_required
 from contestapp.extensions import db
-from contestapp.i18n import N_, tr
+from contestapp.i18n import N_, Message, tr
 from contestapp.judging import sheets
 from contestapp.judging.assignments import declare_conflict
 from contestapp.judging.common import JudgingError, local_today
@@ -55,8 +55,18 @@ def judging_error(exc: JudgingError):
     db.session.rollback()
     body = {"code": exc.code, "message": tr(exc.message)}
     if exc.detail is not None:
-        body["detail"] = exc.detail
+        body["detail"] = _detail(exc.detail)
     return jsonify(error=body), exc.status
+
+
+def _detail(detail):
+    """An error's detail with its messages in the reader's language, like `message` (a list of problems, each a
+    message or {"message": ...}); names, codes and the stale sheet stay as they are."""
+    if not isinstance(detail, list):
+        return detail
+    return [tr(item) if isinstance(item, Message) else
+            {**item, "message": tr(item["message"])} if isinstance(item, dict) and "message" in item else item
+            for item in detail]
 
 
 def _json_body() -> dict:

@@ -13,7 +13,7 @@ from contestapp.contests.models import Event, Round
 from contestapp.domain import draw_lots, new_seed
 from contestapp.entrants.models import Entry, EntryStatus
 from contestapp.extensions import db
-from contestapp.i18n import N_, said
+from contestapp.i18n import N_, Message, said, verbatim
 from contestapp.judging.assignments import ensure_sheets
 from contestapp.judging.common import JudgingError
 from contestapp.judging.models import LotDraw, Mark, ScoreSheet
@@ -96,7 +96,11 @@ def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDr
     if _marks_exist(event):
         raise JudgingError("marks_exist", N_("该赛项已有评分，不能重新抽签"), 409)
     entries = {e.number: e for e in _active_entries(event)}
-    problems: list[str] = []
+    problems: list[Message] = []
+
+    def bad(row: int, reason) -> None:  # the reader sees each problem in their language (the draw page lists them)
+        problems.append(Message(N_("第 %(row)s 行：%(reason)s"), row=row, reason=said(reason)))
+
     seen: dict[str, set] = defaultdict(set)
     plan = []
     levels = 2 if any(r.get("二次加密号") for r in rows) else 1
@@ -104,33 +108,34 @@ def import_manual_draw(event: Event, rows: list[dict[str, str]], actor) -> LotDr
         number = row.get("参赛编号", "")
         entry = entries.get(number)
         if entry is None:
-            problems.append(f"第 {i} 行：参赛编号 {number} 不在该赛项")
+            bad(i, Message(N_("参赛编号 %(number)s 不在该赛项"), number=number))
             continue
         try:
             station = int(row.get("工位号", ""))
             assert station > 0
         except (ValueError, AssertionError):
-            problems.append(f"第 {i} 行：工位号须为正整数")
+            bad(i, N_("工位号须为正整数"))
             continue
         code, code2 = row.get("加密号", ""), row.get("二次加密号") or None
         if not code:
-            problems.append(f"第 {i} 行：加密号必填")
+            bad(i, N_("加密号必填"))
         if levels == 2 and not code2:
-            problems.append(f"第 {i} 行：二次加密号必填（其他行已填写）")
+            bad(i, N_("二次加密号必填（其他行已填写）"))
         if code and code in (number, str(station)):
-            problems.append(f"第 {i} 行：加密号不能与参赛编号或工位号相同")
-        for field, value in (("参赛编号", number), ("工位号", station), ("加密号", code), ("二次加密号", code2)):
+            bad(i, N_("加密号不能与参赛编号或工位号相同"))
+        for field, value in ((N_("参赛编号"), number), (N_("工位号"), station), (N_("加密号"), code),
+                             (N_("二次加密号"), code2)):
             if value and value in seen[field]:
-                problems.append(f"第 {i} 行：{field} {value} 重复")
+                bad(i, Message(N_("%(field)s %(value)s 重复"), field=Message(field), value=value))
             seen[field].add(value)
         if code and code2 and code == code2:
-            problems.append(f"第 {i} 行：两级加密号不能相同")
+            bad(i, N_("两级加密号不能相同"))
         plan.append((entry, station, code, code2))
     missing = set(entries) - seen["参赛编号"]
     if missing:
-        problems.append(f"以下参赛编号未抽签：{'、'.join(sorted(missing))}")
+        problems.append(Message(N_("以下参赛编号未抽签：%(numbers)s"), numbers=tuple(map(verbatim, sorted(missing)))))
     if problems:
-        raise JudgingError("bad_rows", f"{len(problems)} 个问题，未导入任何内容", detail=problems)
+        raise JudgingError("bad_rows", Message(N_("%(n)s 个问题，未导入任何内容"), n=len(problems)), detail=problems)
     _clear_codes(event)
     lots = []
     for entry, station, code, code2 in plan:

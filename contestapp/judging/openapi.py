@@ -35,7 +35,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "contestapp 评分 API", "version": "1.0.0",
                  "description": "裁判平板评分接口。裁判只看到加密号，看不到参赛者姓名、单位、身份证号和电话。"
-                                "错误统一为 {error: {code, message(中文), detail?}}。"},
+                                "错误统一为 {error: {code, message, detail?}}：message 及 detail 中的说明按请求的语言（默认中文）。"},
         "servers": [{"url": "/"}],
         "components": {
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},

@@ -25,7 +25,7 @@ from contestapp.domain.types import CriterionSpec, SpecError
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.domain.numbers import INT_LIMIT, NumberError, parse_mark
-from contestapp.i18n import N_, Message, said
+from contestapp.i18n import N_, Message, said, verbatim
 from contestapp.judging.assignments import ensure_sheets
 from contestapp.judging.common import EDITABLE, OPTIONAL_KINDS, JudgingError, as_text, clean_text
 from contestapp.judging.criteria import assigned_criteria, contest_kind, criterion_json, criterion_spec, sheet_total
@@ -283,7 +283,8 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
     if sheet.status == SheetStatus.SUBMITTED:
         message = N_("该评分表已提交并锁定，不能再修改")
     elif sheet.status == SheetStatus.RETURNED:
-        message = f"该评分表已被裁判长退回（{sheet.returned_reason or ''}），请刷新后核对再录入"
+        message = Message(N_("该评分表已被裁判长退回（%(reason)s），请刷新后核对再录入"),
+                          reason=sheet.returned_reason or "")
     else:
         message = N_("该评分表已在其他设备上修改，请刷新后核对再录入；本机未发送的评分已保留")
     return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})
@@ -470,13 +471,15 @@ def submit_sheet(ctx: SheetContext, judge: User, payload: Any, device: str = "")
     values = _marks_by_sheet([sheet.id]).get(sheet.id, {})
     missing = [c.name for c in ctx.criteria if c.kind not in OPTIONAL_KINDS and c.id not in values]
     if missing:
-        raise JudgingError("incomplete", "以下评分项尚未评分：" + "、".join(missing), 422, detail=missing)
+        raise JudgingError("incomplete", Message(N_("以下评分项尚未评分：%(names)s"), names=tuple(map(verbatim, missing))),
+                           422, detail=missing)
     if needs_notes(sheet.round.event.contest.kind):  # every deduction, bonus and veto says why before signing
         gaps = sheet_missing_notes(sheet)
         if gaps:
+            names = tuple(Message(N_("%(criterion)s（通报文号）"), criterion=g.criterion.name) if g.need_doc
+                          else verbatim(g.criterion.name) for g in gaps)
             raise JudgingError(
-                "notes_required", "以下扣分（加分）须填写原因：" + "、".join(
-                    g.criterion.name + ("（通报文号）" if g.need_doc else "") for g in gaps), 422,
+                "notes_required", Message(N_("以下扣分（加分）须填写原因：%(names)s"), names=names), 422,
                 detail=[{"criterion_id": g.criterion.id, "code": g.criterion.code, "document_no": g.need_doc}
                         for g in gaps])
     now = utcnow()

@@ -9,7 +9,7 @@ from contestapp.contests.finality import ensure_open, ensure_rounds_open
 from contestapp.contests.models import Event, Round
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, verbatim
 from contestapp.judging.common import JudgingError, judge_code, round_confirmed
 from contestapp.judging.models import (
     VOID_STATUS, Assignment, Decryption, RoundConfirmation, ScoreSheet, SheetStatus, TieDecision)
@@ -44,7 +44,7 @@ def confirm_round(rnd: Round, actor) -> RoundConfirmation:
         raise JudgingError("no_sheets", N_("本轮没有评分表"), 409)
     open_ = [s for s in sheets if s.status != SheetStatus.SUBMITTED]
     if open_:
-        raise JudgingError("not_all_signed", f"还有 {len(open_)} 张评分表未签名提交，不能确认", 409)
+        raise JudgingError("not_all_signed", Message(N_("还有 %(n)s 张评分表未签名提交，不能确认"), n=len(open_)), 409)
     conf = RoundConfirmation(round_id=rnd.id, confirmed_by_id=actor.id)
     db.session.add(conf)
     db.session.flush()
@@ -72,7 +72,8 @@ def decrypt_event(event: Event, actor) -> Decryption:
         raise JudgingError("no_rounds", N_("该赛项没有裁判评分的轮次"), 409)
     pending = [r.name for r in rounds if not round_confirmed(r.id)]
     if pending:
-        raise JudgingError("not_confirmed", "以下轮次尚未确认，不能解密：" + "、".join(pending), 409)
+        raise JudgingError("not_confirmed", Message(N_("以下轮次尚未确认，不能解密：%(rounds)s"),
+                                                    rounds=tuple(map(verbatim, pending))), 409)
     dec = Decryption(event_id=event.id, decrypted_by_id=actor.id)
     db.session.add(dec)
     db.session.flush()

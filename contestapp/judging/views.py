@@ -22,7 +22,7 @@ from contestapp.contests.models import CRITERION_KIND_LABELS, Contest, ContestMe
 from contestapp.entrants.models import Entrant, Entry, Unit
 from contestapp.extensions import db
 from contestapp.domain.numbers import INT_LIMIT
-from contestapp.i18n import N_, tr
+from contestapp.i18n import N_, Message, tr, verbatim
 from contestapp.judging import assignments, cards, console, pdf, requests, signoff
 from contestapp.judging import membership  # noqa: F401  (connects the member_removed receiver)
 from contestapp.judging.assignments import ensure_member
@@ -189,7 +189,7 @@ def draw_import(contest: Contest, event_id: int):
         db.session.rollback()
         flash(tr(exc), "error")
         for problem in (exc.detail or [])[:20]:
-            flash(problem, "error")
+            flash(tr(problem), "error")
         return _back(contest, "#draws")
     db.session.commit()
     flash(_("%(event)s 已导入人工抽签结果", event=event.name), "success")
@@ -484,7 +484,7 @@ def tie(contest: Contest, event_id: int):
     codes = [c.strip() for c in form.order.data.replace("，", ",").split(",") if c.strip()]
     unknown = [c for c in codes if c not in by_code]
     if unknown:
-        raise JudgingError("bad_tie", _("未知的加密号：") + "、".join(unknown))  # (translated here: a name list follows)
+        raise JudgingError("bad_tie", Message(N_("未知的加密号：%(codes)s"), codes=tuple(map(verbatim, unknown))))
     record_tie(event, [by_code[c] for c in codes], form.reason.data, current_user)
     db.session.commit()
     flash(_("并列裁定已记录"), "success")

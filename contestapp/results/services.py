@@ -27,7 +27,7 @@ from contestapp.domain.publicity import add_working_days  # noqa: F401  (re-expo
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
 from contestapp.common.formatting import local_time
-from contestapp.i18n import N_, Message, said
+from contestapp.i18n import N_, Message, joined, said, verbatim
 from contestapp.judging.models import Decryption, Mark, ScoreSheet
 from contestapp.judging.common import round_confirmed
 from contestapp.judging.signoff import judged_rounds
@@ -155,7 +155,8 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
         raise ResultsError(N_("以下参赛者尚不能计算成绩（缺考请先办理退赛）：%(problems)s"), sep="；",
                            problems=tuple(problems))
     if ranking.pending:
-        raise ResultsError("存在待裁判长裁定的并列名次：" + "；".join("、".join(t) for t in ranking.pending))
+        raise ResultsError(N_("存在待裁判长裁定的并列名次：%(ties)s"), sep="；",
+                           ties=tuple(joined(map(verbatim, tie), sep="、") for tie in ranking.pending))
     if not ranking.ranked:
         raise ResultsError(N_("没有可发布的成绩"))
     full = engine.explain_all(event, ranking.spec)
@@ -163,7 +164,7 @@ def snapshot_data(event: Event, now: datetime) -> dict[str, Any]:
     for r, info in ranking.rows():
         detail = full.get(info.id)
         if isinstance(detail, str) or detail is None or detail.total != r.total:
-            raise ResultsError(f"{info.number}：成绩明细与排名计算不一致，请联系管理员")
+            raise ResultsError(N_("%(number)s：成绩明细与排名计算不一致，请联系管理员"), number=info.number)
         rows.append({
             "rank": r.rank, "entry_id": info.id, "number": info.number, "code": info.code, "name": info.name,
             "unit": info.unit, "total": _num(r.total), "time": _num(r.result.time), "vetoed": r.vetoed,
@@ -534,4 +535,4 @@ def event_of(contest: Contest, ref: str | int) -> Event:
     for e in contest.events:
         if e.code == str(ref) or str(e.id) == str(ref) or e.name == str(ref):
             return e
-    raise ResultsError(f"找不到赛项 {ref}")
+    raise ResultsError(N_("找不到赛项 %(event)s"), event=ref)

@@ -110,3 +110,21 @@ def test_other_contests_ignore_notes(app, jw):
     done = client.post(f"/api/v1/sheets/{sheet['id']}/submit",
                        json={"version": r.get_json()["version"], "confirm": True})
     assert done.status_code == 200, done.get_json()
+
+
+def test_reasons_still_missing_are_named_in_the_readers_language(app, merit):  # noqa: F811
+    """The refusal to sign names each deduction or bonus still without its reason (and whether the document number
+    is what is missing) in the tablet's language; the criteria keep the names the tablet shows for them."""
+    client, sheet = _assessor_sheet(app, merit)
+    crit = {c["code"]: c for c in sheet["criteria"]}
+    zero = [{"criterion_id": c["id"], "value": "0"} for c in sheet["criteria"] if c["kind"] == "deduction"]
+    r = _put(client, sheet, zero + [{"criterion_id": crit["quality"]["id"], "value": "2"},
+                                    {"criterion_id": crit["praise"]["id"], "value": "1", "note": "业主表扬"}], "m-1")
+    assert r.status_code == 200, r.get_json()
+    quality, praise = crit["quality"]["name"], crit["praise"]["name"]
+    english = f"These deductions (bonuses) need a reason: {quality}, {praise} (document number)"
+    for headers, text in (({"Accept-Language": "en"}, english), ({}, f"以下扣分（加分）须填写原因：{quality}、{praise}（通报文号）")):
+        refused = client.post(f"/api/v1/sheets/{sheet['id']}/submit",
+                              json={"version": r.get_json()["version"], "confirm": True}, headers=headers)
+        assert refused.status_code == 422 and refused.get_json()["error"]["message"] == text, refused.get_json()
+        assert [d["code"] for d in refused.get_json()["error"]["detail"]] == ["quality", "praise"]
