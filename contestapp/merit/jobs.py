@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from contestapp.common.formatting import contest_zone, local_time
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, verbatim
 from contestapp.jobs.notify import mail_daily, notify, smtp_settings
 from contestapp.jobs.queue import holder_id
 from contestapp.jobs.runner import job
@@ -80,7 +80,7 @@ def close_periods(now: datetime) -> Message:
         if period.status == PeriodStatus.SCHEDULED:  # missed entirely while the scheduler was down
             open_period(period, now)
         close_period(period, now)
-        closed.append(_named(period))
+        closed.append(verbatim(_named(period)))  # (a name users gave: never looked up)
     return Message(N_("已截止：%(periods)s"), periods=tuple(closed)) if closed else Message(N_("无到期的截止"))
 
 
@@ -92,5 +92,5 @@ def bulletins(now: datetime) -> Message:
         bulletin = publish_period(period, now, by=f"job:{holder_id()}")
         if bulletin is not None:
             db.session.commit()  # one period at a time: a later failure keeps the earlier bulletins
-            made.append(_named(period))
+            made.append(verbatim(_named(period)))
     return Message(N_("已通报：%(periods)s"), periods=tuple(made)) if made else Message(N_("无待通报的考评期"))
