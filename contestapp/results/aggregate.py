@@ -83,13 +83,22 @@ class EntryInfo:
 def entries(event_id: int) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
     """The event's entries ({id: EntryInfo}) and their versions ({id: version}), in one query."""
     e, p, u, v = ENTRIES, Entrant.__table__.c, Unit.__table__.c, EntryVersion.__table__.c
-    rows = db.session.execute(
+    infos, versions = {}, {}
+    for r in _rows(
         select(e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id, e.code2, v.version)
         .join_from(Entry.__table__, Entrant.__table__, p.id == e.entrant_id).outerjoin(Unit.__table__, u.id == p.unit_id)
-        .outerjoin(EntryVersion.__table__, v.entry_id == e.id).where(e.event_id == event_id).order_by(e.id)).all()
-    infos = {r[0]: EntryInfo(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
-             for r in rows}
-    return infos, {r[0]: r[10] for r in rows}
+            .outerjoin(EntryVersion.__table__, v.entry_id == e.id).where(e.event_id == event_id).order_by(e.id)):
+        infos[r[0]] = EntryInfo(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
+        versions[r[0]] = r[10]
+    return infos, versions
+
+
+def _rows(stmt) -> Iterable:
+    """The statement's rows, fetched a thousand at a time: each batch is dropped before the next is read, so a
+    ranking's 30,000 rows never outlive the garbage collector's young generations (promoted to the old one, they
+    would bring its full collection -- a traversal of the whole heap -- once or twice per cold ranking)."""
+    for batch in db.session.execute(stmt).partitions(1000):
+        yield from batch
 
 
 def event_version(event_id: int) -> Optional[int]:
@@ -285,7 +294,7 @@ def _singles(shape: Shape, entry_ids: Optional[Iterable[int]]) -> dict[tuple[int
     if entry_ids is not None:
         stmt = stmt.where(Mark.entry_id.in_(list(entry_ids)))
     out: dict[tuple[int, int], list] = {}
-    for entry_id, crit_id, value in db.session.execute(stmt).all():  # (fetched at once: many rows)
+    for entry_id, crit_id, value in _rows(stmt):
         out.setdefault((entry_id, crit_id), []).append(dec(value))
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
@@ -298,7 +307,7 @@ def load(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = N
     uneven: set[int] = set()
     if shape.classes:
         scale = {rid: 10 ** (4 + plan.weight_places) for rid, plan in shape.classes.items()}
-        for row in db.session.execute(plain_select(shape, entry_ids)).all():
+        for row in _rows(plain_select(shape, entry_ids)):
             rid, entry_id = row[0], row[1]
             e = number.get(entry_id)
             if e is None:
@@ -329,7 +338,7 @@ def load(shape: Shape, number: dict[int, str], entry_ids: Optional[set[int]] = N
         if entry_ids is not None:
             stmt = stmt.where(PANEL.entry_id.in_(list(entry_ids)))
         singles = _singles(shape, entry_ids)
-        for entry_id, crit_id, n, total, low, high in db.session.execute(stmt).all():
+        for entry_id, crit_id, n, total, low, high in _rows(stmt):
             e = number.get(entry_id)
             if e is not None and crit_id in shape.criteria:
                 rows.append((e, *shape.criteria[crit_id], n, total, low, high, singles.get((entry_id, crit_id))))

@@ -130,10 +130,10 @@ def _remember(event_id: int, computed: Ranking) -> None:
 
 
 def invalidate(event_id: Optional[int] = None) -> None:
-    """Forget cached rankings (never needed for correctness: versions key them); the next ranking starts cold."""
+    """Forget cached rankings (never needed for correctness: versions key them); the next ranking starts cold. The
+    process keeps the definitions' shapes: each is a pure function of its definition's digest, never stale."""
     with _recent_lock:
         _recent.clear()
-        _shapes.clear()
     if event_id is None:
         cache.clear()
     else:
