@@ -49,35 +49,45 @@ def new_entry(ev, name: str, number: str, code: str):
     return entry
 
 
-@pytest.fixture
-def event(app, make):
+def marked_event(make, definition: dict, entries: int, prefix: str, mark):
+    """A contest from `definition`, its first event with `entries` entries and 5 judges' submitted paper sheets;
+    `mark(criterion)` gives each mark (None: no mark)."""
     from contestapp.contests.definition import create_contest
     from contestapp.judging.models import Mark, ScoreSheet
 
     org = make.org("测试总工会")
-    judges = [make.user(f"rj{i}", "judge", org) for i in range(JUDGES)]
-    contest = create_contest(definition(), org, None)
+    judges = [make.user(f"{prefix}{i}", "judge", org) for i in range(JUDGES)]
+    contest = create_contest(definition, org, None)
     db.session.flush()
     ev = contest.events[0]
-    rng = random.Random(11)
-    for i in range(40):
+    for i in range(entries):
         entry = new_entry(ev, f"选手{i}", f"N{i:03d}", f"{i:03d}")
         for rnd in ev.rounds:
-            for j, judge in enumerate(judges):
+            for judge in judges:
                 sheet = ScoreSheet(entry=entry, round=rnd, judge=judge, status="submitted", source="paper")
                 db.session.add(sheet)
                 for c in rnd.criteria:
-                    if c.code == "bon" and rng.random() < 0.6:
-                        continue
-                    if c.code == "paper":
-                        value = D(rng.randint(120, 200)) / 2
-                    elif c.step == D("0.5") or c.code == "bon":
-                        value = D(rng.randint(0, int(c.max * 2))) / 2
-                    else:
-                        value = D(rng.randint(500, 1000)) / 100
-                    sheet.marks.append(Mark(criterion_id=c.id, value=value))  # entry/round copied on insert
+                    value = mark(c)
+                    if value is not None:
+                        sheet.marks.append(Mark(criterion_id=c.id, value=value))  # entry/round copied on insert
     db.session.commit()
     return ev
+
+
+@pytest.fixture
+def event(app, make):
+    rng = random.Random(11)
+
+    def mark(c):
+        if c.code == "bon" and rng.random() < 0.6:
+            return None
+        if c.code == "paper":
+            return D(rng.randint(120, 200)) / 2
+        if c.step == D("0.5") or c.code == "bon":
+            return D(rng.randint(0, int(c.max * 2))) / 2
+        return D(rng.randint(500, 1000)) / 100
+
+    return marked_event(make, definition(), 40, "rj", mark)
 
 
 def both(ev):

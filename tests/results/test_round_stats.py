@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from contestapp.extensions import db
-from tests.results.test_ranking_engine import both, new_entry
+from tests.results.test_ranking_engine import both, marked_event
 
-JUDGES = 5
 
 
 def definition():
@@ -32,26 +31,9 @@ def definition():
 
 @pytest.fixture
 def event(app, make):
-    from contestapp.contests.definition import create_contest
-    from contestapp.judging.models import Mark, ScoreSheet
-
-    org = make.org("测试总工会")
-    judges = [make.user(f"sj{i}", "judge", org) for i in range(JUDGES)]
-    contest = create_contest(definition(), org, None)
-    db.session.flush()
-    ev = contest.events[0]
     rng = random.Random(5)
-    for i in range(30):
-        entry = new_entry(ev, f"选手{i}", f"N{i:03d}", f"{i:03d}")
-        for rnd in ev.rounds:
-            for judge in judges:
-                sheet = ScoreSheet(entry=entry, round=rnd, judge=judge, status="submitted", source="paper")
-                db.session.add(sheet)
-                for c in rnd.criteria:
-                    value = D(rng.randint(120, 200)) / 2 if c.code == "paper" else D(rng.randint(500, 1000)) / 100
-                    sheet.marks.append(Mark(criterion_id=c.id, value=value))
-    db.session.commit()
-    return ev
+    return marked_event(make, definition(), 30, "sj", lambda c: D(rng.randint(120, 200)) / 2 if c.code == "paper"
+                        else D(rng.randint(500, 1000)) / 100)
 
 
 def rows(stmt):
