@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import repeat, starmap
 from operator import attrgetter
 from typing import Iterable, Optional
 
@@ -48,6 +50,14 @@ __all__ = ["EntryInfo", "Ranking", "ranking", "invalidate", "event_spec", "expla
 
 _INFO = attrgetter(*EntryInfo.__slots__)
 _RESULT = attrgetter(*EntryResult.__slots__)
+_TOTAL = EntryResult.__slots__.index("total")
+_OWN = Ranked._fields.index("result")
+_new_ranked = tuple.__new__
+
+
+def _columns(rows: Iterable[tuple], width: int) -> list:
+    """Rows as columns (zip, in C)."""
+    return list(zip(*rows)) or [()] * width
 
 
 @dataclass
@@ -70,22 +80,30 @@ class Ranking:
     versions: dict[int, Optional[int]] = field(default_factory=dict)     # entry id -> version scored at
 
     def __getstate__(self) -> dict:
-        """Rows of plain values rather than objects (pickled in C, without a Python call per object): what every
-        worker writes and reads in the shared cache. A ranked row names its result by entry id when it is the one
-        in `results` (a team's result is not: it is kept in the row)."""
+        """Columns of plain values rather than objects, built and pickled in C (no Python call per entry): what every
+        worker writes and reads in the shared cache. Entries are rows of values; scored results and ranked places are
+        columns, the totals as text (a Decimal pickles through one reduce call each: ten times slower than text). A
+        ranked place names its result by entry key, except in a team event, whose team results are kept with it."""
         results = self.results
-        by_key = self.by_key
-        return {**self.__dict__,
-                "entries": [_INFO(info) for info in self.entries.values()],
-                "results": [(i, r if isinstance(r, str) else _RESULT(r)) for i, r in results.items()],
-                "ranked": [(r[0], r[1], r[3], r[4], r[5], None if results.get(by_key.get(r[0])) is r[2] else r[2])
-                           for r in self.ranked]}
+        failed = {i: r for i, r in results.items() if isinstance(r, str)}
+        ids = [i for i in results if i not in failed] if failed else list(results)
+        columns = _columns(map(_RESULT, map(results.__getitem__, ids)), len(EntryResult.__slots__))
+        columns[_TOTAL] = tuple(map(str, columns[_TOTAL]))
+        places = _columns(self.ranked, len(Ranked._fields))
+        if not self.spec.ranks_members:
+            places[_OWN] = ()
+        return {**self.__dict__, "entries": [_INFO(info) for info in self.entries.values()],
+                "results": (list(results) if failed else None, ids, columns, failed), "ranked": places}
 
     def __setstate__(self, state: dict) -> None:
-        results = {i: r if isinstance(r, str) else EntryResult(*r) for i, r in state["results"]}
-        by_key = state["by_key"]
-        ranked = [Ranked(e, rank, results[by_key[e]] if own is None else own, tied, needs, decision)
-                  for e, rank, tied, needs, decision, own in state["ranked"]]
+        order, ids, columns, failed = state["results"]
+        columns[_TOTAL] = map(Decimal, columns[_TOTAL])
+        scored = dict(zip(ids, starmap(EntryResult, zip(*columns))))
+        results = scored if order is None else {i: failed[i] if i in failed else scored[i] for i in order}
+        places, by_key = state["ranked"], state["by_key"]
+        if not places[_OWN]:
+            places[_OWN] = map(results.__getitem__, map(by_key.__getitem__, places[0]))
+        ranked = list(map(_new_ranked, repeat(Ranked), zip(*places)))
         self.__dict__.update(state, entries={row[0]: EntryInfo(*row) for row in state["entries"]},
                              results=results, ranked=ranked)
 
@@ -102,7 +120,7 @@ class Ranking:
             yield r, self.entries[self.by_key[r.entry]]
 
 
-FORMAT = 3  # of what is cached: a release that changes the pickled classes moves it on
+FORMAT = 4  # of what is cached: a release that changes the pickled classes moves it on
 
 
 def _key(*parts) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from contestapp.extensions import db
 from tests.results.test_ranking_engine import both, marked_event
-
+from tests.results.test_team_sum_members import cached
 
 
 def definition():
@@ -78,6 +78,7 @@ def test_whole_rounds_read_the_round_sums_and_agree_with_the_grouped_statistics(
     warm = both(event)                                           # re-ranked incrementally
     engine.invalidate()
     assert both(event) == warm and len(warm) == 29               # cold
+    cached(engine.ranking(event))                                # as another worker reads it from the shared cache
 
 
 def test_rounds_of_several_rules_or_weights_are_grouped_from_the_criteria(app, make):

@@ -135,3 +135,36 @@ def test_snapshot_of_a_team_event_carries_team_explanations(event):
     assert [(row["number"], row["rank"], row["total"]) for row in data["ranking"]] == [
         ("T3", 1, "155.50"), ("T2", 2, "142.00"), ("T1", 3, "142.00")]
     assert data["ranking"][0]["explanation"].startswith("团体成绩：T3") and data["withdrawn"] == []
+
+
+def cached(ranking):
+    """The ranking as another worker reads it from the shared cache (Ranking.__getstate__ / __setstate__), checked
+    equal to it field by field: places, results in order (totals with their places: "142.00", not "142"), entries."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(ranking, pickle.HIGHEST_PROTOCOL))
+    assert back.ranked == ranking.ranked and [str(r.total) for r in back.ranked] == [str(r.total) for r in ranking.ranked]
+    assert list(back.results.items()) == list(ranking.results.items())
+    assert [str(r.total) for r in back.results.values() if not isinstance(r, str)] == \
+        [str(r.total) for r in ranking.results.values() if not isinstance(r, str)]
+    assert (back.unscored, back.entries, back.by_key, back.versions, back.pending, back.version) == \
+        (ranking.unscored, ranking.entries, ranking.by_key, ranking.versions, ranking.pending, ranking.version)
+    return back
+
+
+def test_a_team_ranking_reads_back_from_the_shared_cache_unchanged(event):
+    """Teams' own results travel with their places; a member without result travels as its reason."""
+    from contestapp.entrants.models import Entry
+    from contestapp.judging.models import ScoreSheet
+    from contestapp.results import engine
+
+    back = cached(engine.ranking(event))
+    assert [m.entry for m in back.ranked[0].result.members] == ["M05", "M06", "M07"]
+    m01 = db.session.scalar(db.select(Entry).where(Entry.event_id == event.id, Entry.number == "M01"))
+    for sheet in db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.entry_id == m01.id)):
+        sheet.status, sheet.version = "draft", sheet.version + 1
+    db.session.commit()
+    back = cached(engine.ranking(event))
+    assert back.results[m01.id] == "尚无已提交的评分" and [r.entry for r in back.ranked] == ["T3", "T2"]
+    engine.invalidate()
+    assert cached(engine.ranking(event)).ranked == back.ranked
