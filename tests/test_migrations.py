@@ -32,17 +32,20 @@ def test_migrations_downgrade_and_upgrade_again(empty_database):
         db.engine.dispose()
 
 
-def _triggers(conn) -> set[str]:
+def _triggers(conn) -> dict[str, str]:
+    """Trigger name -> what it does: on SQLite its CREATE statement, on PostgreSQL its definition and its function's
+    body."""
     if conn.dialect.name == "sqlite":
-        return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-    return set(conn.execute(text("SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                 "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")).scalars())
+        return dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all())
+    return {name: f"{definition}; {body}" for name, definition, body in conn.execute(text(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"))}
 
 
 def test_migrations_create_the_triggers_the_models_create(empty_database):
     """The triggers that keep rankings' inputs current (and the criteria version) exist after the migrations just
-    as after create_all, and fill the statistics of data written before them."""
+    as after create_all, and do the same, word for word."""
     app = create_app(TestingConfig(empty_database))
     with app.app_context():
         upgrade()
@@ -56,4 +59,5 @@ def test_migrations_create_the_triggers_the_models_create(empty_database):
             created = _triggers(conn)
         db.drop_all()
         db.engine.dispose()
-    assert migrated == created and {"results_marks_insert", "results_marks"} & created
+    assert migrated.keys() == created.keys() and {"results_marks_insert", "results_marks"} & created.keys()
+    assert {name: sql for name, sql in migrated.items() if created[name] != sql} == {}

@@ -80,17 +80,29 @@ class EntryInfo:
         return self.code2 or self.code or self.number
 
 
-def entries(event_id: int) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
-    """The event's entries ({id: EntryInfo}) and their versions ({id: version}), in one query."""
+def entries(event_id: int, only: Optional[Iterable[int]] = None
+            ) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
+    """The event's entries ({id: EntryInfo}, by id) and their versions ({id: version}), in one query; `only`: just
+    those entries."""
     e, p, u, v = ENTRIES, Entrant.__table__.c, Unit.__table__.c, EntryVersion.__table__.c
+    stmt = (select(e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id, e.code2, v.version)
+            .join_from(Entry.__table__, Entrant.__table__, p.id == e.entrant_id)
+            .outerjoin(Unit.__table__, u.id == p.unit_id).outerjoin(EntryVersion.__table__, v.entry_id == e.id)
+            .where(e.event_id == event_id).order_by(e.id))
     infos, versions = {}, {}
-    for r in _rows(
-        select(e.id, e.number, e.code, e.status, e.entrant_id, p.name, u.name, p.kind, p.team_id, e.code2, v.version)
-        .join_from(Entry.__table__, Entrant.__table__, p.id == e.entrant_id).outerjoin(Unit.__table__, u.id == p.unit_id)
-            .outerjoin(EntryVersion.__table__, v.entry_id == e.id).where(e.event_id == event_id).order_by(e.id)):
+    for r in _rows(stmt if only is None else stmt.where(e.id.in_(list(only)))):
         infos[r[0]] = EntryInfo(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
         versions[r[0]] = r[10]
     return infos, versions
+
+
+def entry_versions(event_id: int) -> dict[int, Optional[int]]:
+    """The event's entries' versions ({id: version}, by id): what a re-rank reads of every entry. A version moves
+    with everything `entries` gives of the entry (`triggers`), so the other entries' listings are reused."""
+    e, v = ENTRIES, EntryVersion.__table__.c
+    return dict(db.session.execute(select(e.id, v.version).outerjoin_from(Entry.__table__, EntryVersion.__table__,
+                                                                            v.entry_id == e.id)
+                                   .where(e.event_id == event_id).order_by(e.id)).all())
 
 
 def _rows(stmt) -> Iterable:

@@ -77,7 +77,7 @@ class Ranking:
     stale_decisions: list[DTieDecision] = field(default_factory=list)
     shape: str = ""                                                   # the definition it was computed with
     results: dict[int, EntryResult | str] = field(default_factory=dict)  # every active entry's result, or why not
-    versions: dict[int, Optional[int]] = field(default_factory=dict)     # entry id -> version scored at
+    versions: dict[int, Optional[int]] = field(default_factory=dict)     # entry id -> version computed at
 
     def __getstate__(self) -> dict:
         """Columns of plain values rather than objects, built and pickled in C (no Python call per entry): what every
@@ -189,9 +189,26 @@ def _score(shape: Shape, infos: dict[int, EntryInfo], targets: Optional[set[int]
     return {i: results.get(e) or errors.get(e, NO_MARKS) for i, e in number.items()}
 
 
+def _entries(event_id: int, previous: Optional[Ranking]) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
+    """The event's entries and their versions: after a change, the entries whose version did not move are the
+    previous ranking's (their listing cannot have changed: `triggers`), and only the others are read."""
+    if previous is None:
+        return aggregate.entries(event_id)
+    versions = aggregate.entry_versions(event_id)
+    kept = previous.entries
+    moved = {i for i, v in versions.items() if v is None or i not in kept or previous.versions.get(i) != v}
+    if len(moved) * 4 > len(versions):  # most of them (a roster re-imported): one read of all
+        return aggregate.entries(event_id)
+    fresh, fresh_versions = aggregate.entries(event_id, moved) if moved else ({}, {})
+    versions.update(fresh_versions)
+    # (an entry deleted between the two reads is in neither: left out, as the next read would)
+    infos = {i: fresh[i] if i in fresh else kept[i] for i in versions if i in fresh or i not in moved}
+    return infos, {i: versions[i] for i in infos}
+
+
 def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) -> Ranking:
-    infos, versions = aggregate.entries(event.id)
     definition = aggregate.definition_key(event)
+    infos, versions = _entries(event.id, previous if previous is not None and previous.shape == definition else None)
     shape = _shape(event, definition) if previous is None or previous.shape != definition else None
     if shape is None:  # the definition is the one the previous ranking used: reuse what did not move
         spec = previous.spec
@@ -219,8 +236,7 @@ def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) 
         tie_decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason) for ids, reason in decided]
     ranked, stale = rank_outcome(scored, spec.chain, spec.unshared_places, tie_decisions)
     return Ranking(event.id, spec, ranked, unscored, infos, {info.key: i for i, info in infos.items()},
-                   pending_ties(ranked), version or 0, stale, key, results,
-                   {i: versions.get(i) for i in results})
+                   pending_ties(ranked), version or 0, stale, key, results, versions)
 
 
 def ranking(event: Event) -> Ranking:

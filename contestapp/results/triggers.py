@@ -7,8 +7,9 @@
   cost one lookup of their sheet's status and nothing else.
 - `round_stats`: per (round, entry) the round's panel statistics summed over its criteria, recomputed with them.
 - `entry_versions` / `event_versions`: a version per entry and per event, set to a new random 63-bit number on
-  every change of what the entry's result (or the event's ranking) depends on: its statistics, its round facts
-  (multiplier, time), the entry itself, the names and units shown, tie decisions, the event's definition. Cached
+  every change of what the entry's result or listing (or the event's ranking) depends on: its statistics, its round
+  facts (multiplier, time), the entry itself, its entrant's name, team and unit, tie decisions, the event's
+  definition. Cached
   rankings are keyed by them (`results.engine`), so every worker and host sees a change at once; random rather than
   counted, a version is never reused -- not after a backup is restored, nor when a test database starts over.
 
@@ -74,6 +75,13 @@ def _bump_events_of(where: str, rand=_sqlite_random) -> str:
             f"(SELECT e.event_id FROM entries e JOIN entrants p ON p.id = e.entrant_id WHERE {where})")
 
 
+def _bump_entries_of(where: str, rand=_sqlite_random) -> str:
+    """A new version for the entries matching `where` (their entrant or unit renamed or moved: what the ranking shows
+    of them changed, so a re-rank reads them again)."""
+    return (f"UPDATE entry_versions SET version = {rand()} WHERE entry_id IN "
+            f"(SELECT e.id FROM entries e JOIN entrants p ON p.id = e.entrant_id WHERE {where})")
+
+
 def _sqlite_trigger(name: str, when: str, table: str, body: list[str], condition: str = "") -> str:
     cond = f" WHEN {condition}" if condition else ""
     return f"CREATE TRIGGER {name} {when} ON {table}{cond} BEGIN " + "; ".join(body) + "; END"
@@ -123,11 +131,11 @@ SQLITE: dict[str, list[str]] = {
     ],
     "entrants": [
         _sqlite_trigger("results_entrants_update", "AFTER UPDATE", "entrants",
-                        [_bump_events_of("p.id IN (OLD.id, NEW.id)")]),
+                        [_bump_events_of("p.id IN (OLD.id, NEW.id)"), _bump_entries_of("p.id IN (OLD.id, NEW.id)")]),
     ],
     "units": [
         _sqlite_trigger("results_units_update", "AFTER UPDATE OF name", "units",
-                        [_bump_events_of("p.unit_id = NEW.id")]),
+                        [_bump_events_of("p.unit_id = NEW.id"), _bump_entries_of("p.unit_id = NEW.id")]),
     ],
     "tie_decisions": [
         _sqlite_trigger(f"results_tie_decisions_{op.lower()}", f"AFTER {op}", "tie_decisions",
@@ -243,8 +251,10 @@ POSTGRESQL: dict[str, list[str]] = {
     "entries": _pg_trigger("entries", "results_entries", _ENTRIES_PG, "UPDATE OR DELETE")
     + _pg_inserted("entries", "results_entries_inserted", _ENTRIES_INSERTED_PG, "new_entries"),
     "entrants": _pg_trigger("entrants", "results_entrants",
-                            _pg(_bump_events_of("p.id IN (OLD.id, NEW.id)", _pg_random)), "UPDATE"),
-    "units": _pg_trigger("units", "results_units", _pg(_bump_events_of("p.unit_id = NEW.id", _pg_random)),
+                            _pg(_bump_events_of("p.id IN (OLD.id, NEW.id)", _pg_random),
+                                _bump_entries_of("p.id IN (OLD.id, NEW.id)", _pg_random)), "UPDATE"),
+    "units": _pg_trigger("units", "results_units", _pg(_bump_events_of("p.unit_id = NEW.id", _pg_random),
+                                                       _bump_entries_of("p.unit_id = NEW.id", _pg_random)),
                          "UPDATE OF name"),
     "tie_decisions": _pg_trigger("tie_decisions", "results_tie_decisions", _EVENT_OF_ROW_PG),
     "events": _pg_trigger("events", "results_events", _EVENTS_PG),

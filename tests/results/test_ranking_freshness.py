@@ -52,3 +52,41 @@ def test_entries_inserted_in_one_statement_each_get_a_version_and_move_the_event
     assert aggregate.event_version(event.id) != before.version
     after = engine.ranking(event)
     assert len(after.ranked) == 40 and all(i in after.unscored for i in new)
+
+
+def test_a_re_rank_reads_again_only_the_entries_that_moved_and_sees_every_change_of_their_listing(event):  # noqa: F811
+    """After a change the ranking reuses the listing (number, code, name, unit) of every entry whose version did not
+    move, and reads the others again: a renamed entrant, a renamed unit and a new code show at once."""
+    from sqlalchemy import update
+
+    from contestapp.entrants.models import Entrant, Entry, Unit
+    from contestapp.judging.models import Mark, ScoreSheet
+    from contestapp.results import engine
+
+    entries = db.session.scalars(db.select(Entry).where(Entry.event_id == event.id).order_by(Entry.id)).all()
+    first, second, third = entries[:3]
+    unit = Unit(contest_id=event.contest_id, name="一车间")
+    db.session.add(unit)
+    db.session.flush()
+    db.session.get(Entrant, second.entrant_id).unit_id = unit.id
+    db.session.commit()
+    before = engine.ranking(event)
+    assert before.entries[second.id].unit == "一车间"
+
+    sheet = db.session.scalar(db.select(ScoreSheet).where(ScoreSheet.entry_id == first.id))
+    db.session.execute(update(Mark).where(Mark.sheet_id == sheet.id).values(value=Mark.value))  # one entry moves
+    db.session.commit()
+    after = engine.ranking(event)
+    assert after.version != before.version
+    kept = [i for i in after.entries if i != first.id and after.entries[i] is before.entries[i]]
+    assert len(kept) == 39 and after.entries[first.id] == before.entries[first.id]  # re-read, unchanged
+
+    db.session.get(Entrant, first.entrant_id).name = "改名选手"
+    db.session.get(Unit, unit.id).name = "二车间"
+    third.code = "T-99"
+    db.session.commit()
+    now = engine.ranking(event)
+    assert (now.entries[first.id].name, now.entries[second.id].unit, now.entries[third.id].label) == \
+        ("改名选手", "二车间", "T-99")
+    assert [r.entry for r in now.ranked] == [r.entry for r in before.ranked]
+    assert sum(now.entries[i] is after.entries[i] for i in now.entries) == 37
