@@ -29,6 +29,7 @@ def test_a_mark_being_typed_survives_the_previous_saves_answer(site, tablet):
         bend.press("Enter")
     assert len(held) == 1
     page.locator('#criteria input[data-criterion="time"]').tap()
+    wait_for_js(page, "document.activeElement && document.activeElement.dataset.criterion === 'time'")  # the cursor
     page.keyboard.type("63")  # the judge is halfway through 6300 seconds...
     held[0].continue_()  # ...when the answer for 弯曲试验 arrives and the sheet is redrawn
     page.unroute("**/api/v1/sheets/*/marks")

@@ -39,6 +39,9 @@ def test_a_mark_being_typed_survives_the_answer_to_an_earlier_save(live_server, 
     page.press('input[data-criterion="safety"]', "Enter")
     wait_for_js(page, "document.getElementById('net').textContent.indexOf('1') >= 0")  # 1 mark being sent
     page.tap('input[data-criterion="m1"]')
+    # a tap focuses the field once the browser has recognised the gesture, after tap() returns: a judge sees the
+    # cursor there before typing (on a loaded machine, keys sent at once went to the field still focused)
+    wait_for_js(page, "document.activeElement && document.activeElement.dataset.criterion === 'm1'")
     page.keyboard.type("2")  # typing the next mark, key by key, while the first is on its way
     held[0].continue_()
     wait_for_js(page, "document.getElementById('net').textContent.indexOf('全部评分已发送') >= 0")
