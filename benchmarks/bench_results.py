@@ -168,15 +168,20 @@ def collector():
         gc.callbacks.remove(watch)
 
 
+LAST: list[float] = []  # the times of the last `timed` run (for its median)
+
+
 def timed(fn, repeat: int, setup=None) -> tuple[float, object]:
-    best, result = float("inf"), None
+    """The best of `repeat` runs of fn (and its result); every run's time is left in LAST."""
+    result = None
+    LAST.clear()
     for _ in range(repeat):
         if setup is not None:
             setup()
         t = time.perf_counter()
         result = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, result
+        LAST.append(time.perf_counter() - t)
+    return min(LAST), result
 
 
 def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[tuple[str, float, str]]:
@@ -232,8 +237,10 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
             return lambda: engine.ranking(event)
 
         fa, got = timed(floor, repeat)
+        fa_median = statistics.median(LAST)
         fb, got_b = timed(floor_er, repeat)
         f = min(fa, fb)
+        f_median = min(fa_median, statistics.median(LAST))
         rows.append((f"floor: GROUP BY entry over {entries * JUDGES * CRITERIA:,} marks", f,
                      f"best of: per entry {fa * 1000:.0f} ms ({len(got):,} rows), per (round, entry) "
                      f"{fb * 1000:.0f} ms ({len(got_b):,} rows)"))
@@ -243,9 +250,11 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
         rows.append(("reference: GROUP BY entry through the join (status)", fj, f"{len(got_j):,} rows"))
         with collector() as pauses:
             r, ranking = timed(cold(big), repeat, engine.invalidate)
+        median = statistics.median(LAST)
         target = 3 if kind == "sqlite" else 2
         rows.append((f"contestapp: rank {entries:,} entries from the DB (cold)", r,
-                     f"{r / f:.2f}x floor (target <= {target}x); {len(ranking.ranked):,} ranked"))
+                     f"{r / f:.2f}x floor (target <= {target}x); {len(ranking.ranked):,} ranked; median of "
+                     f"{repeat} {median * 1000:.0f} ms, {median / f_median:.2f}x the floor's median (full collections included)"))
         rows.append(("  of which: Python's garbage collector, per ranking", sum(pauses) / repeat,
                      f"{len(pauses) / repeat:.1f} full collections per ranking (the heap's ~{len(gc.get_objects()):,} "
                      "objects are traversed each time)"))
