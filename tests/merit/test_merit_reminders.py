@@ -19,7 +19,7 @@ def test_missing_sheets_are_reminded_once_a_day(app, merit, monkeypatch):
     assert run_job("remind_missing", at(2025, 5, 3, 15)).message == "发送提醒 0 条，邮件 0 封"  # same day: nothing more
     assert run_job("remind_missing", at(2025, 5, 4)).message == "发送提醒 3 条，邮件 0 封"
     texts = db.session.scalars(select(Notice.text).where(Notice.user_id == merit["judges"][0].id)).all()
-    assert texts and "4 份考评表未提交" in texts[0] and "05月06日 00:00" in texts[0]
+    assert texts and "4 份考评表未提交" in texts[0] and "2025-05-06 00:00" in texts[0]
     unit_text = db.session.scalar(select(Notice.text).where(Notice.user_id == merit["unit_user"].id))
     assert "自评表尚未提交" in unit_text
     assert sent == []  # nobody here has an e-mail address: the console notice stands alone
