@@ -253,3 +253,49 @@ def test_the_systems_reasons_are_kept_as_messages_and_shown_in_the_readers_langu
     page = chief.get(f"/contests/{cid}/judging/requests", headers=EN).get_data(as_text=True)
     assert f"{name} is no longer a judge of this contest" in page and "已不再担任" not in page
     assert f"{name} 已不再担任本竞赛裁判" in chief.get(f"/contests/{cid}/judging/requests").get_data(as_text=True)
+
+
+def test_the_migration_keeps_the_messages_of_existing_rows_only_where_their_text_says_so(app, jw):
+    """Migration e2c6a9d4f7b1 on rows written before it: a reassignment's reason and a sheet returned by an approved
+    withdrawal get the message the services now keep; a chief judge's return that merely reads the same does not."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import update
+
+    from tests.conftest import ROOT
+
+    c = signed_in(app, "judge2")
+    first, second = [s["id"] for s in sheets_of(c)[:2]]
+    for sid, key in ((first, "m1"), (second, "m2")):
+        fill_and_submit(c, sid, key)
+    request_id = c.post(f"/api/v1/sheets/{second}/withdrawal", json={"reason": "录入有误"}).get_json()["request_id"]
+    chief = signed_in(app, "chief1")
+    cid = jw["contest"].id
+    chief.post(f"/contests/{cid}/judging/requests/{request_id}", data={"action": "approve"})
+    chief.post(f"/contests/{cid}/judging/sheets/{first}/return", data={"r-reason": "撤回申请已批准：录入有误"})
+    organiser = signed_in(app, "org1")
+    member = db.session.scalar(select(ContestMember).where(
+        ContestMember.contest_id == cid, ContestMember.user_id == jw["j2"].id))
+    organiser.post(f"/contests/{cid}/members/{member.id}/delete")
+    db.session.expire_all()
+    kept = {"sheet": db.session.get(ScoreSheet, second).returned_detail,
+            "request": db.session.scalar(select(SheetRequest.reason_detail).where(SheetRequest.kind == "reassign"))}
+    assert all(kept.values()) and db.session.get(ScoreSheet, first).returned_detail is None
+    db.session.execute(update(ScoreSheet).values(returned_detail=None))
+    db.session.execute(update(SheetRequest).values(reason_detail=None))
+    db.session.commit()
+    db.session.remove()
+
+    path = next((ROOT / "migrations" / "versions").glob("*_e2c6a9d4f7b1_*.py"))
+    spec = importlib.util.spec_from_file_location("e2c6a9d4f7b1", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.downgrade()  # as before the migration: the rows keep only their Chinese text
+        migration.upgrade()
+    assert db.session.get(ScoreSheet, second).returned_detail == kept["sheet"]
+    assert db.session.get(ScoreSheet, first).returned_detail is None  # the chief judge's own words
+    assert db.session.scalar(select(SheetRequest.reason_detail).where(SheetRequest.kind == "reassign")) == \
+        kept["request"]
