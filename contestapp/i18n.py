@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from contestapp.domain.messages import SEPARATORS, N_, Message, joined, said, verbatim
 
-__all__ = ["N_", "Message", "SEPARATORS", "joined", "said", "stored", "restored", "tr", "verbatim"]
+__all__ = ["N_", "Message", "SEPARATORS", "joined", "kept", "said", "stored", "restored", "tr", "verbatim"]
 
 
 def stored(message) -> dict:
@@ -33,6 +33,14 @@ def restored(data: dict) -> Message:
     params = {k: tuple(map(restored, v["items"])) if isinstance(v, dict) and "items" in v
               else restored(v) if isinstance(v, dict) else v for k, v in (data.get("params") or {}).items()}
     return Message(data["template"], sep=data.get("sep", "、"), **params)
+
+
+def kept(detail: dict | None, text: str | None) -> Message | None:
+    """What a column pair shows: the message the system kept (`stored`) in `detail`, else `text` as written (a
+    person's words, or a system text from before it was kept, shown as it is: never looked up); None when empty."""
+    if detail:
+        return restored(detail)
+    return verbatim(text) if text else None
 
 
 def tr(message) -> str:

@@ -18,7 +18,7 @@ from contestapp.auth.models import Organisation, User
 from contestapp.common.db import Fixed, UTCDateTime, utcnow
 from contestapp.domain.idcard import mask_id_number
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, kept
 
 
 class Stage(StrEnum):
@@ -121,6 +121,7 @@ class Nomination(db.Model):
     # office
     check_results: Mapped[list[Any] | None] = mapped_column(JSON)          # automatic checks as last run
     office_note: Mapped[str | None] = mapped_column(String(1000))          # return note / ineligibility reason
+    office_note_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # `stored` when the checks wrote it
     direct_reason: Mapped[str | None] = mapped_column(String(500))
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -141,6 +142,18 @@ class Nomination(db.Model):
     @property
     def status_label(self) -> str:
         return NOMINATION_STATUS_LABELS.get(NominationStatus(self.status), self.status)
+
+    @property
+    def office_note_message(self) -> Message | None:
+        """The office's note for `tr`: the failed checks' reasons when the office left it to them (kept as a
+        message), else the office's words as written."""
+        return kept(self.office_note_detail, self.office_note)
+
+    @staticmethod
+    def check_reason(check: dict) -> Message | None:
+        """One of `check_results` said for `tr`: its reason kept as a message, else (a check run before reasons
+        were kept so) the Chinese text as it was."""
+        return kept(check.get("detail"), check.get("reason"))
 
     @property
     def masked_id_number(self) -> str:

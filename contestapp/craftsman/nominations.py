@@ -26,7 +26,7 @@ from contestapp.domain.eligibility import Candidate, EligibilityReport, check_el
 from contestapp.domain.idcard import IdNumberError, parse_id_number
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message, said
+from contestapp.i18n import N_, Message, joined, said, stored
 from contestapp.judging.models import Recusal
 from contestapp.judging.assignments import is_recused as judging_recused
 from contestapp.judging.common import judge_code
@@ -115,7 +115,7 @@ def submit_nomination(call: CraftsmanCall, nomination: Nomination, actor, now: d
     resubmitted = nomination.status == NominationStatus.RETURNED
     nomination.status = NominationStatus.SUBMITTED
     nomination.submitted_at = now or utcnow()
-    nomination.check_results = [c.__dict__ for c in run_checks(call, nomination).checks]
+    nomination.check_results = kept_checks(run_checks(call, nomination))
     record(actor, "craftsman.nomination.submit", nomination, contest_id=nomination.contest_id,
            summary=f"{'重新' if resubmitted else ''}提交推荐：{nomination.name}")
 
@@ -126,6 +126,12 @@ def candidate_of(n: Nomination) -> Candidate:
 
 def run_checks(call: CraftsmanCall, nomination: Nomination) -> EligibilityReport:
     return check_eligibility(rules_of(call), candidate_of(nomination), call.reference_date)
+
+
+def kept_checks(report: EligibilityReport) -> list[dict[str, Any]]:
+    """The checks as kept with the nomination: each reason in Chinese and as a message (`stored`, shown in the
+    reader's language)."""
+    return [{**c.__dict__, "reason": str(c.reason), "detail": stored(c.reason)} for c in report.checks]
 
 
 def nominations_of(contest: Contest, status: str | None = None, unit_org_id: int | None = None) -> list[Nomination]:
@@ -153,16 +159,17 @@ def decide(call: CraftsmanCall, nomination: Nomination, decision: str, note: str
         raise CraftsmanError(N_("推荐表尚未提交"))
     note = (note or "").strip()
     report = run_checks(call, nomination)
-    if decision == "ineligible" and not note:
-        note = "；".join(report.reasons)
+    if decision == "ineligible" and not note:  # the failed checks say why, in the reader's language
+        note = joined(map(said, report.reasons)) if report.reasons else ""
     if decision in ("ineligible", "return", "direct") and not note:
         raise CraftsmanError({"ineligible": N_("请填写不符合条件的原因"), "return": N_("请填写退回补充的说明"),
                               "direct": N_("请填写直接认定的依据（如：省级技能大赛一等奖）")}[decision])
     if decision in ("eligible", "direct") and report.eligible is False:
         raise CraftsmanError(Message(N_("自动审查未通过：%(reasons)s"), sep="；", reasons=tuple(map(said, report.reasons))))
     nomination.status = DECISIONS[decision]
-    nomination.check_results = [c.__dict__ for c in report.checks]
-    nomination.office_note = note if decision in ("ineligible", "return") else None
+    nomination.check_results = kept_checks(report)
+    nomination.office_note = str(note)[:1000] if decision in ("ineligible", "return") else None
+    nomination.office_note_detail = stored(note) if isinstance(note, Message) and nomination.office_note else None
     nomination.direct_reason = note if decision == "direct" else None
     nomination.checked_by_id, nomination.checked_at = actor.id if actor else None, utcnow()
     record(actor, f"craftsman.check.{decision}", nomination, contest_id=nomination.contest_id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contestapp.common.db import UTCDateTime, utcnow
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message, restored, said
+from contestapp.i18n import N_, Message, kept, restored, said
 
 RUN_STATUS_LABELS = {"ok": N_("成功"), "error": N_("出错"), "skipped": N_("跳过"), "running": N_("运行中")}
 CONSOLE_HOLDER = "console:"  # runs started from the jobs console ("立即运行") rather than by the scheduler
@@ -112,7 +112,8 @@ class QueuedJob(db.Model):
 
 
 class Notice(db.Model):
-    """A notice in the console (reminders of missing sheets...); `key` makes sending it idempotent."""
+    """A notice in the console (reminders of missing sheets...); `key` makes sending it idempotent. `text` is the
+    notice in Chinese (the daily e-mail); `detail` keeps it as a Message (`stored`) for the notices page."""
 
     __tablename__ = "notices"
 
@@ -121,9 +122,15 @@ class Notice(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     emailed: Mapped[bool] = mapped_column(default=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def message(self) -> Message | None:
+        """The notice for `tr`: the kept message, else the text as it was (a notice from before `detail`)."""
+        return kept(self.detail, self.text)
 
 
 class MailLog(db.Model):

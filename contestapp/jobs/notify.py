@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from contestapp.auth.models import User
 from contestapp.extensions import db
+from contestapp.i18n import Message, stored
 from contestapp.jobs.models import MailLog, Notice
 
 
@@ -48,11 +49,12 @@ def send_mail(to: str, subject: str, text: str) -> None:
         smtp.send_message(msg)
 
 
-def notify(user_id: int, contest_id: int | None, key: str, text: str) -> int:
-    """Add a console notice once per key (1 if it is new, 0 if it was there). E-mail is sent separately, one mail
-    per person and day (`mail_daily`)."""
+def notify(user_id: int, contest_id: int | None, key: str, message: Message) -> int:
+    """Add a console notice once per key (1 if it is new, 0 if it was there): in Chinese (the e-mail) and as the
+    message, which the notices page shows in its reader's language. E-mail is sent separately, one mail per person
+    and day (`mail_daily`)."""
     return 1 if _insert_ignore({"key": key[:200], "user_id": user_id, "contest_id": contest_id,
-                                "text": text[:500]}) else 0
+                                "text": str(message)[:500], "detail": stored(message)}) else 0
 
 
 def mail_daily(keys: list[str], day: str, subject: str = "劳动竞赛提醒") -> int:

@@ -69,6 +69,14 @@ def _detail(detail):
             for item in detail]
 
 
+def _shown(sheet: dict) -> dict:
+    """A sheet as the tablet shows it: the reason it was returned (a message) in the reader's language, like the
+    errors (the service gives it as a Message, whose JSON is the Chinese text)."""
+    if sheet.get("returned_reason"):
+        sheet["returned_reason"] = tr(sheet["returned_reason"])
+    return sheet
+
+
 def _json_body() -> dict:
     payload = request.get_json(silent=True)
     if payload is None:
@@ -83,6 +91,8 @@ def _json_body() -> dict:
 def assignments():
     data = judge_assignments(current_user)
     db.session.commit()  # sheets created on first sight
+    for rnd in data:
+        rnd["sheets"] = [_shown(sheet) for sheet in rnd["sheets"]]
     return jsonify(judge={"id": current_user.id, "name": current_user.display_name}, rounds=data)
 
 
@@ -90,7 +100,7 @@ def assignments():
 @roles_required(JUDGE)
 def sheet(sheet_id: int):
     ctx = load_sheet_for_judge(sheet_id, current_user)
-    return jsonify(sheet_for_judge(ctx))
+    return jsonify(_shown(sheet_for_judge(ctx)))
 
 
 @bp.put("/sheets/<int:sheet_id>/marks")

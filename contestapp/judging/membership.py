@@ -12,7 +12,7 @@ from contestapp.common.db import utcnow
 from contestapp.contests.models import Contest, Event, Round
 from contestapp.contests.signals import member_removed
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, stored
 from contestapp.judging.common import EDITABLE, judge_code
 from contestapp.judging.models import VOID_STATUS, Assignment, JudgeCard, ScoreSheet, SheetRequest, SheetStatus
 
@@ -35,10 +35,11 @@ def judge_removed(contest: Contest, user=None, role: str = "", actor=None, **_kw
         ScoreSheet.judge_id == user.id, ScoreSheet.round_id.in_(rounds)).order_by(ScoreSheet.id)))
     taken = [s for s in sheets if s.status in EDITABLE]
     submitted = [s for s in sheets if s.status == SheetStatus.SUBMITTED]
+    left = Message(N_("%(name)s 已不再担任本竞赛裁判"), name=user.display_name)  # the name as it is now
     for sheet in taken:  # kept, never counted; the request tells the chief judge which entries need a judge
         sheet.status, sheet.version = VOID_STATUS, sheet.version + 1
         db.session.add(SheetRequest(contest_id=contest.id, sheet_id=sheet.id, judge_id=user.id, kind="reassign",
-                                    reason=f"{user.display_name} 已不再担任本竞赛裁判"))
+                                    reason=str(left)[:500], reason_detail=stored(left)))
     db.session.flush()
     record(actor, "judge.removed", user, contest_id=contest.id, object_type="User",
            summary=f"{user.display_name} 不再担任裁判：已提交评分表 {len(submitted)} 张保留，"

@@ -11,6 +11,7 @@ import hmac
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, event, select
@@ -22,6 +23,7 @@ from contestapp.contests.finality import watch
 from contestapp.contests.models import Criterion, Round
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
+from contestapp.i18n import Message, kept
 
 
 class SheetStatus(StrEnum):
@@ -45,7 +47,8 @@ class ScoreSheet(db.Model):
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change; a stale tablet is detected by it
     source: Mapped[str] = mapped_column(String(20), default="tablet")  # tablet / paper (marks import)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    returned_reason: Mapped[str | None] = mapped_column(String(500))
+    returned_reason: Mapped[str | None] = mapped_column(String(500))  # in Chinese, or as the chief judge wrote it
+    returned_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # `stored` when the system wrote the reason
     signature: Mapped[str | None] = mapped_column(String(64))  # sha256 of judge, sheet and marks at submission
     device: Mapped[str | None] = mapped_column(String(200))  # the device that submitted
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -54,6 +57,12 @@ class ScoreSheet(db.Model):
     round: Mapped[Round] = relationship()
     judge: Mapped[User] = relationship()
     marks: Mapped[list[Mark]] = relationship(back_populates="sheet", cascade="all, delete-orphan")
+
+    @property
+    def returned_message(self) -> Message | None:
+        """Why the sheet was returned, for `tr`: the system's message (a withdrawal approved), else the chief
+        judge's words as written."""
+        return kept(self.returned_detail, self.returned_reason)
 
 
 class Mark(db.Model):
@@ -309,7 +318,8 @@ class SheetRequest(db.Model):
     sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # recusal / withdrawal / reassign
-    reason: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(500))  # the judge's words, or the system's text in Chinese
+    reason_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # `stored` when the system wrote the reason
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending / approved / refused
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -319,3 +329,9 @@ class SheetRequest(db.Model):
     sheet: Mapped[ScoreSheet] = relationship()
     judge: Mapped[User] = relationship(foreign_keys=[judge_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def reason_message(self) -> Message | None:
+        """The request's reason, for `tr`: the system's message (a judge who left the staff), else the judge's words
+        as written."""
+        return kept(self.reason_detail, self.reason)

@@ -12,7 +12,7 @@ from contestapp.common.db import utcnow
 from contestapp.contests.finality import ensure_rounds_open
 from contestapp.contests.models import Contest, Round
 from contestapp.extensions import db
-from contestapp.i18n import N_
+from contestapp.i18n import N_, Message, stored
 from contestapp.judging.assignments import declare_conflict
 from contestapp.judging.common import JudgingError, clean_text, judge_code, round_confirmed
 from contestapp.judging.models import ScoreSheet, SheetRequest, SheetStatus
@@ -76,7 +76,8 @@ def decide(req: SheetRequest, actor, approve: bool, decision) -> None:
             declare_conflict(req.judge, sheet.entry, req.reason, actor, approved=True)
         elif sheet.status == SheetStatus.SUBMITTED:  # withdrawal: back to the judge, marks kept, to be signed again
             sheet.status, sheet.version, sheet.signature = SheetStatus.RETURNED.value, sheet.version + 1, None
-            sheet.returned_reason = f"撤回申请已批准：{req.reason}"[:500]
+            approved = Message(N_("撤回申请已批准：%(reason)s"), reason=req.reason)  # the judge's words as written
+            sheet.returned_reason, sheet.returned_detail = str(approved)[:500], stored(approved)
     req.status, req.decided_by_id, req.decided_at, req.decision = (
         "approved" if approve else "refused", actor.id, utcnow(), decision or None)
     record(actor, f"sheet.request_{req.status}", req, contest_id=req.contest_id,

@@ -88,7 +88,7 @@ def _sheet_json(sheet: ScoreSheet, code: str, criteria: list[Criterion], values:
     filled = sum(1 for c in criteria if c.id in values)
     required = [c for c in criteria if c.kind not in OPTIONAL_KINDS]
     data = {"id": sheet.id, "code": code, "round_id": sheet.round_id, "status": sheet_state(sheet, values, required),
-            "version": sheet.version, "returned_reason": sheet.returned_reason if sheet.status == "returned" else None,
+            "version": sheet.version, "returned_reason": sheet.returned_message if sheet.status == "returned" else None,
             "filled": filled, "required": len(required), "total": as_text(sheet_total(criteria, values)),
             "submitted_at": sheet.submitted_at.isoformat() if sheet.submitted_at else None}
     if include_marks:
@@ -284,7 +284,7 @@ def _stale(ctx: SheetContext, sent: int) -> JudgingError:
         message = N_("该评分表已提交并锁定，不能再修改")
     elif sheet.status == SheetStatus.RETURNED:
         message = Message(N_("该评分表已被裁判长退回（%(reason)s），请刷新后核对再录入"),
-                          reason=sheet.returned_reason or "")
+                          reason=sheet.returned_message or "")
     else:
         message = N_("该评分表已在其他设备上修改，请刷新后核对再录入；本机未发送的评分已保留")
     return JudgingError("stale", message, 409, detail={"sheet": sheet_for_judge(ctx), "sent_version": sent})

@@ -23,8 +23,8 @@ def return_sheet(sheet: ScoreSheet, actor, reason: str) -> None:
     ensure_rounds_open([sheet.round_id])
     if round_confirmed(sheet.round_id):
         raise JudgingError("confirmed", N_("本轮已确认，不能退回"), 409)
-    sheet.status, sheet.version, sheet.returned_reason, sheet.signature = (
-        SheetStatus.RETURNED.value, sheet.version + 1, reason[:500], None)
+    sheet.status, sheet.version, sheet.returned_reason, sheet.returned_detail, sheet.signature = (
+        SheetStatus.RETURNED.value, sheet.version + 1, reason[:500], None, None)  # the chief judge's own words
     record(actor, "sheet.return", sheet, contest_id=sheet.round.event.contest_id,
            summary=f"退回 {sheet.judge.display_name} 的 {judge_code(sheet.entry)} 评分表：{reason}",
            data={"sheet_id": sheet.id, "reason": reason})

@@ -57,15 +57,17 @@ def remind_missing(now: datetime) -> Message:
                                                           Period.deadline_at > now,
                                                           Period.deadline_at <= now + REMIND_BEFORE)):
         missing = missing_sheets(period)
-        deadline = local_time(period.deadline_at, "%m月%d日 %H:%M")
+        deadline = local_time(period.deadline_at)  # (digits: the same in every language)
         for user_id, count in missing["assessors"]:
             keys.append(f"remind:{period.id}:judge:{user_id}:{zone_day}")
-            sent += notify(user_id, period.contest_id, keys[-1],
-                           f"{period.name}：您还有 {count} 份考评表未提交，截止时间 {deadline}")
+            sent += notify(user_id, period.contest_id, keys[-1], Message(
+                N_("%(period)s：您还有 %(n)s 份考评表未提交，截止时间 %(deadline)s"), period=period.name, n=count,
+                deadline=deadline))
         for user_id, names in missing["units"]:
             keys.append(f"remind:{period.id}:unit:{user_id}:{zone_day}")
-            sent += notify(user_id, period.contest_id, keys[-1],
-                           f"{period.name}：{'、'.join(names)} 的自评表尚未提交，截止时间 {deadline}")
+            sent += notify(user_id, period.contest_id, keys[-1], Message(
+                N_("%(period)s：%(names)s 的自评表尚未提交，截止时间 %(deadline)s"), period=period.name,
+                names=tuple(map(verbatim, names)), deadline=deadline))  # (names users gave: never looked up)
     if smtp_settings() is None:
         return Message(N_("发送提醒 %(n)s 条"), n=sent)
     return Message(N_("发送提醒 %(n)s 条，邮件 %(mails)s 封"), n=sent, mails=mail_daily(keys, zone_day))

@@ -335,3 +335,45 @@ def test_a_failed_automatic_check_is_refused_in_the_readers_language(app, world)
                 "worker (level 4), below the required Senior worker (level 3)") in page
         page = office.post(url, data={"decision": "eligible", "note": ""}, follow_redirects=True).get_data(as_text=True)
         assert "自动审查未通过：从事本职业（工种）3 年，不足 8 年；职业技能等级为中级工，低于要求的高级工" in page
+
+
+def test_an_ineligible_nominations_reasons_are_kept_and_shown_in_the_readers_language(app, world):
+    """Ineligible without a note of the office's own: the failed checks' reasons are the note, kept as messages
+    beside the Chinese text; the unit's pages and the office's show them in the reader's language, and the office's
+    own words as written."""
+    from contestapp.craftsman import calls, nominations
+    from contestapp.craftsman.models import Nomination, Stage
+
+    n = nominate(world["call"], world["units"][0], 0, vocational_level="中级工", years_in_trade=3)
+    typed = nominate(world["call"], world["units"][0], 1, years_in_trade=3)
+    calls.set_stage(world["call"], Stage.CHECKING, world["organiser"])
+    nominations.decide(world["call"], typed, "ineligible", "从业年限证明与社保记录不符", world["organiser"])
+    db.session.commit()
+    cid = world["contest"].id
+    with app.app_context():
+        office = app.test_client()
+        login(office, "office")
+        office.post(f"/craftsman/{cid}/nominations/{n.id}/decide", data={"decision": "ineligible", "note": ""})
+    db.session.expire_all()
+    chinese = "从事本职业（工种）3 年，不足 8 年；职业技能等级为中级工，低于要求的高级工"
+    english = ("3 years in the trade, fewer than 8; Vocational level Intermediate worker (level 4), below the required "
+               "Senior worker (level 3)")
+    stored = db.session.get(Nomination, n.id)
+    assert stored.status == "ineligible" and stored.office_note == chinese  # the Chinese text, as before
+    assert stored.office_note_detail and db.session.get(Nomination, typed.id).office_note_detail is None
+    pages = {"office": [f"/craftsman/{cid}/nominations/{n.id}", f"/craftsman/{cid}/"],
+             "unit0": ["/craftsman/unit", f"/craftsman/unit/nominations/{n.id}"]}
+    for username, urls in pages.items():
+        with app.app_context():
+            c = app.test_client()
+            login(c, username)
+            for url in urls:
+                page = c.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+                assert english in page or url.endswith(f"/{cid}/"), (url, page[:3000])
+                assert "3 years in the trade, fewer than 8" in page and chinese not in page, url
+                assert "不足 8 年" not in page, url
+                page = c.get(url).get_data(as_text=True)
+                assert "从事本职业（工种）3 年，不足 8 年" in page and english not in page, url
+            if username == "unit0":  # the office's own words, as written in either language
+                assert "从业年限证明与社保记录不符" in c.get("/craftsman/unit", headers={
+                    "Accept-Language": "en"}).get_data(as_text=True)

@@ -33,7 +33,7 @@ def test_reminders_are_mailed_once_per_person_and_day(app, merit, monkeypatch):
     sender, rcpts, message = sink.messages[0]
     assert sender == "jingsai@example.org" and rcpts == ["assessor1@example.org"]
     assert "劳动竞赛提醒" in message["Subject"] and "2025-05-03" in message["Subject"]
-    assert "4 份考评表未提交" in message.get_content() and "05月06日 00:00" in message.get_content()
+    assert "4 份考评表未提交" in message.get_content() and "2025-05-06 00:00" in message.get_content()
     unit_mail = next(m for _, to, m in sink.messages if to == ["unit-a@example.org"])
     assert "自评表尚未提交" in unit_mail.get_content()
     logged = db.session.execute(select(MailLog.user_id, MailLog.day, MailLog.address).order_by(MailLog.id)).all()

@@ -62,7 +62,9 @@ ALWAYS_CHINESE = {"中文"}  # the language switch names the other language in t
 # demo's data, so their Chinese does not excuse a page (a page shows such records inside lang="zh-CN").
 WRITTEN_BY_THE_APP = {("result_snapshots", "data"), ("merit_period_standings", "detail"), ("audit_log", "summary"),
                       ("audit_log", "data"), ("craftsman_nominations", "check_results"), ("award_grants", "reason"),
-                      ("recusals", "reason")}
+                      ("recusals", "reason"), ("notices", "text"), ("notices", "detail"),
+                      ("sheet_requests", "reason_detail"), ("score_sheets", "returned_detail"),
+                      ("craftsman_nominations", "office_note_detail")}
 ENGLISH = Path(__file__).resolve().parents[2] / "contestapp" / "translations" / "en.json"
 
 

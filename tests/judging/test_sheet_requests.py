@@ -13,6 +13,8 @@ from contestapp.extensions import db
 from contestapp.judging.models import Mark, ScoreSheet, SheetRequest
 from tests.judging.conftest import Fresh, marks_for, signed_in
 
+EN = {"Accept-Language": "en"}
+
 
 def sheets_of(client):
     return client.get("/api/v1/assignments").get_json()["rounds"][0]["sheets"]
@@ -203,3 +205,97 @@ def test_a_judge_given_the_round_again_gets_back_the_sheets_taken_from_them(app,
     assert "交还原裁判" in page and f"{jw['j2'].display_name} 已不再担任本竞赛裁判" in page
     page = chief.get(f"/contests/{cid}/judging/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "the sheet went back to them" in page and "is no longer a judge of this contest" in page
+
+
+def test_the_systems_reasons_are_kept_as_messages_and_shown_in_the_readers_language(app, jw):
+    """A withdrawal approved returns the sheet with the system's reason (the judge's words inside it, as written): the
+    chief judge's sheet page and the judge's tablet API give it in the reader's language; a chief judge's own return
+    reason is shown as written. A judge removed from the staff: the request's reason is kept with the name then."""
+    c = signed_in(app, "judge2")
+    first, second = [s["id"] for s in sheets_of(c)[:2]]
+    fill_and_submit(c, first, "s1")
+    fill_and_submit(c, second, "s2")
+    request_id = c.post(f"/api/v1/sheets/{second}/withdrawal", json={"reason": "第三项录入有误"}).get_json()["request_id"]
+    chief = signed_in(app, "chief1")
+    cid = jw["contest"].id
+    chief.post(f"/contests/{cid}/judging/requests/{request_id}", data={"action": "approve"})
+    db.session.expire_all()
+    sheet = db.session.get(ScoreSheet, second)
+    assert sheet.returned_reason == "撤回申请已批准：第三项录入有误" and sheet.returned_detail  # Chinese kept as before
+    url = f"/contests/{cid}/judging/sheets/{second}"
+    assert "Withdrawal approved: 第三项录入有误" in chief.get(url, headers=EN).get_data(as_text=True)
+    assert "撤回申请已批准：第三项录入有误" in chief.get(url).get_data(as_text=True)
+    assert sheet_json(c, second)["returned_reason"] == "撤回申请已批准：第三项录入有误"
+    assert c.get(f"/api/v1/sheets/{second}", headers=EN).get_json()["returned_reason"] == \
+        "Withdrawal approved: 第三项录入有误"
+    listed = c.get("/api/v1/assignments", headers=EN).get_json()["rounds"][0]["sheets"]
+    assert [s["returned_reason"] for s in listed if s["id"] == second] == ["Withdrawal approved: 第三项录入有误"]
+
+    # the chief judge returns a sheet in their own words: shown as written, never as the earlier approval
+    fill_and_submit(c, second, "s3")
+    r = chief.post(f"/contests/{cid}/judging/sheets/{second}/return", data={"r-reason": "请复核第二项"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(ScoreSheet, second).returned_detail is None
+    assert "请复核第二项" in chief.get(url, headers=EN).get_data(as_text=True)
+    assert c.get(f"/api/v1/sheets/{second}", headers=EN).get_json()["returned_reason"] == "请复核第二项"
+
+    # a judge removed from the staff: the reason keeps the name the judge had then, shown in the reader's language
+    organiser = signed_in(app, "org1")
+    member = db.session.scalar(select(ContestMember).where(
+        ContestMember.contest_id == cid, ContestMember.user_id == jw["j2"].id))
+    name = jw["j2"].display_name
+    organiser.post(f"/contests/{cid}/members/{member.id}/delete")
+    jw["j2"].display_name = "改名后的裁判"
+    db.session.commit()
+    req = db.session.scalar(select(SheetRequest).where(SheetRequest.kind == "reassign"))
+    assert req.reason == f"{name} 已不再担任本竞赛裁判" and req.reason_detail
+    page = chief.get(f"/contests/{cid}/judging/requests", headers=EN).get_data(as_text=True)
+    assert f"{name} is no longer a judge of this contest" in page and "已不再担任" not in page
+    assert f"{name} 已不再担任本竞赛裁判" in chief.get(f"/contests/{cid}/judging/requests").get_data(as_text=True)
+
+
+def test_the_migration_keeps_the_messages_of_existing_rows_only_where_their_text_says_so(app, jw):
+    """Migration e2c6a9d4f7b1 on rows written before it: a reassignment's reason and a sheet returned by an approved
+    withdrawal get the message the services now keep; a chief judge's return that merely reads the same does not."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import update
+
+    from tests.conftest import ROOT
+
+    c = signed_in(app, "judge2")
+    first, second = [s["id"] for s in sheets_of(c)[:2]]
+    for sid, key in ((first, "m1"), (second, "m2")):
+        fill_and_submit(c, sid, key)
+    request_id = c.post(f"/api/v1/sheets/{second}/withdrawal", json={"reason": "录入有误"}).get_json()["request_id"]
+    chief = signed_in(app, "chief1")
+    cid = jw["contest"].id
+    chief.post(f"/contests/{cid}/judging/requests/{request_id}", data={"action": "approve"})
+    chief.post(f"/contests/{cid}/judging/sheets/{first}/return", data={"r-reason": "撤回申请已批准：录入有误"})
+    organiser = signed_in(app, "org1")
+    member = db.session.scalar(select(ContestMember).where(
+        ContestMember.contest_id == cid, ContestMember.user_id == jw["j2"].id))
+    organiser.post(f"/contests/{cid}/members/{member.id}/delete")
+    db.session.expire_all()
+    kept = {"sheet": db.session.get(ScoreSheet, second).returned_detail,
+            "request": db.session.scalar(select(SheetRequest.reason_detail).where(SheetRequest.kind == "reassign"))}
+    assert all(kept.values()) and db.session.get(ScoreSheet, first).returned_detail is None
+    db.session.execute(update(ScoreSheet).values(returned_detail=None))
+    db.session.execute(update(SheetRequest).values(reason_detail=None))
+    db.session.commit()
+    db.session.remove()
+
+    path = next((ROOT / "migrations" / "versions").glob("*_e2c6a9d4f7b1_*.py"))
+    spec = importlib.util.spec_from_file_location("e2c6a9d4f7b1", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.downgrade()  # as before the migration: the rows keep only their Chinese text
+        migration.upgrade()
+    assert db.session.get(ScoreSheet, second).returned_detail == kept["sheet"]
+    assert db.session.get(ScoreSheet, first).returned_detail is None  # the chief judge's own words
+    assert db.session.scalar(select(SheetRequest.reason_detail).where(SheetRequest.kind == "reassign")) == \
+        kept["request"]
