@@ -22,8 +22,14 @@ def stored(message) -> dict:
     if not isinstance(message, Message):
         return {"text": str(message)}
     return {"template": message.template, "sep": message.sep, "params": {
-        k: {"items": [stored(i) for i in v]} if isinstance(v, tuple) else stored(v) if isinstance(v, Message) else v
-        for k, v in message.params.items()}}
+        k: {"items": [stored(i) for i in v]} if isinstance(v, tuple) else stored(v) if isinstance(v, Message)
+        else _json_value(v) for k, v in message.params.items()}}
+
+
+def _json_value(value):
+    """A plain parameter as JSON keeps it: a number other than int or float (a Decimal percentage) as its text,
+    which %s shows the same."""
+    return value if value is None or isinstance(value, (str, int, float)) else str(value)
 
 
 def restored(data: dict) -> Message:

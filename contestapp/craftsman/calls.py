@@ -15,7 +15,7 @@ from contestapp.craftsman.errors import CraftsmanError
 from contestapp.craftsman.models import CraftsmanCall, STAGE_ORDER, Stage
 from contestapp.domain.eligibility import EligibilityRules, Target
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message, said
+from contestapp.i18n import N_, Message, said, verbatim
 
 REVIEW_ROUND = "review"
 DEFENCE_ROUND = "defence"
@@ -74,10 +74,30 @@ def rules_of_values(data: dict[str, Any]) -> EligibilityRules:
         raise CraftsmanError(Message(N_("申报条件有误：%(why)s"), why=said(exc))) from None
 
 
+FRONT_LINE_LABEL = N_("一线职工")
+
+
+def young_label(max_age: int) -> Message:
+    return Message(N_("%(age)s周岁及以下"), age=max_age)
+
+
+def target_label(target: dict[str, Any]) -> Message:
+    """A target's label for `tr`: the call form writes it in Chinese from the target's code (`young_label`,
+    FRONT_LINE_LABEL), so a label it wrote is said again as a message; any other label as written."""
+    label = str(target.get("label") or "")
+    if target.get("code") == "young" and target.get("max_age") is not None:
+        mine = young_label(target["max_age"])
+        if label == mine:
+            return mine
+    if target.get("code") == "front" and label == FRONT_LINE_LABEL:
+        return Message(FRONT_LINE_LABEL)
+    return verbatim(label)
+
+
 def targets_of_values(data: Iterable[dict[str, Any]]) -> list[Target]:
     try:
-        return [Target(t["code"], t["label"], Decimal(str(t["min_share"])), t.get("max_age"), t.get("front_line"))
-                for t in data]
+        return [Target(t["code"], target_label(t), Decimal(str(t["min_share"])), t.get("max_age"),
+                       t.get("front_line")) for t in data]
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise CraftsmanError(Message(N_("结构要求有误：%(why)s"), why=said(exc))) from None
 

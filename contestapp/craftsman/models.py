@@ -60,7 +60,8 @@ class CraftsmanCall(db.Model):
     publicity_starts: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publicity_ends: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    confirmed_warnings: Mapped[list[Any] | None] = mapped_column(JSON)  # targets missed, as shown when confirmed
+    # what the confirmed list did not meet: `stored` messages (before they were kept so: the Chinese as shown)
+    confirmed_warnings: Mapped[list[Any] | None] = mapped_column(JSON)
     named_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest = relationship("Contest")
@@ -68,6 +69,11 @@ class CraftsmanCall(db.Model):
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS.get(Stage(self.stage), self.stage)
+
+    @property
+    def confirmed_warning_messages(self) -> list[Message]:
+        """`confirmed_warnings` for `tr`: each kept message, or an older Chinese text as it was written."""
+        return [kept(w, None) if isinstance(w, dict) else kept(None, w) for w in self.confirmed_warnings or [] if w]
 
 
 class NominationStatus(StrEnum):

@@ -28,7 +28,7 @@ from contestapp.domain.eligibility import TargetResult, check_targets
 from contestapp.domain.publicity import add_working_days
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import N_, Message
+from contestapp.i18n import N_, Message, stored
 from contestapp.results.models import ResultSnapshot, SnapshotKind
 from contestapp.results.services import pending_appeals
 
@@ -90,14 +90,15 @@ def confirm_list(call: CraftsmanCall, actor, acknowledged: bool, now: datetime |
     for s in proposal.ranked + proposal.rest:
         s.nomination.final_rank, s.nomination.final_score = s.rank, s.total
     now = now or utcnow()
-    call.confirmed_at, call.confirmed_warnings = now, [str(w) for w in proposal.warnings]  # kept as shown, in Chinese
+    # kept as messages, shown later in the reader's language (the audit keeps them in Chinese)
+    call.confirmed_at, call.confirmed_warnings = now, [stored(w) for w in proposal.warnings]
     call.stage = Stage.PUBLICITY
     call.publicity_starts = now
     call.publicity_ends = publicity_end(now, call.publicity_days, contest_zone(call.contest))
     snap = _record_snapshot(call, "preliminary", _naming_list_data(call, proposal, now), actor, now)
     record(actor, "craftsman.list.confirm", call, contest_id=call.contest_id,
            summary=f"确定拟命名名单 {len(chosen)} 人，公示至 {call.publicity_ends:%Y-%m-%d}（{snap.number}）",
-           data={"named": sorted(chosen), "warnings": call.confirmed_warnings, "snapshot": snap.number})
+           data={"named": sorted(chosen), "warnings": [str(w) for w in proposal.warnings], "snapshot": snap.number})
     return proposal
 
 

@@ -117,10 +117,10 @@ def call_form(contest: Contest):
     if form.validate_on_submit():
         targets = []
         if form.young_age.data and form.young_share.data:
-            targets.append({"code": "young", "label": f"{form.young_age.data}周岁及以下",
+            targets.append({"code": "young", "label": str(calls.young_label(form.young_age.data)),
                             "min_share": str(form.young_share.data), "max_age": form.young_age.data})
         if form.front_share.data:
-            targets.append({"code": "front", "label": "一线职工", "min_share": str(form.front_share.data),
+            targets.append({"code": "front", "label": calls.FRONT_LINE_LABEL, "min_share": str(form.front_share.data),
                             "front_line": True})
         values = {
             "title": form.title.data.strip(), "notice": form.notice.data or "", "quota": form.quota.data,

@@ -146,7 +146,7 @@ def test_craftsman_selection_end_to_end(app, make):
         naming.confirm_list(call, office, acknowledged=False)
     naming.confirm_list(call, office, acknowledged=True)
     db.session.commit()
-    assert call.stage == Stage.PUBLICITY and call.confirmed_warnings == proposal.warnings
+    assert call.stage == Stage.PUBLICITY and call.confirmed_warning_messages == proposal.warnings
     # publicity through the results workflow: the list is the event's numbered preliminary snapshot
     from contestapp.results import services as results
 

@@ -98,3 +98,44 @@ def test_naming_list_pdf_from_the_naming_page(app, make):
     unit = app.test_client()
     login(unit, w["units"][0].username)
     assert unit.get(f"/craftsman/{contest.id}/naming.pdf").status_code in (403, 404)
+
+
+def test_structure_targets_and_confirmed_warnings_in_the_readers_language(app, make):
+    """The naming page's structure targets and, once the list is confirmed, the warnings kept with it: in the reader's
+    language, a label the call form wrote translated, a label written otherwise (and a warning kept before warnings
+    were kept as messages) as written."""
+    from contestapp.audit.models import AuditEntry
+    from contestapp.craftsman import naming
+
+    w, _noms = _reviewed_world(make)
+    call, contest, office = w["call"], w["contest"], w["organiser"]
+    call.targets = [{"code": "young", "label": "40周岁及以下", "min_share": "0.5", "max_age": 40},
+                    {"code": "front", "label": "一线职工", "min_share": "0.8", "front_line": True},
+                    {"code": "core", "label": "三十岁以下骨干", "min_share": "1", "max_age": 30}]
+    db.session.commit()
+    c = app.test_client()
+    login(c, "office")
+    url = f"/craftsman/{contest.id}/naming"
+    en = c.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Aged 40 or under: 1 of 2 people, 50.0% (at least 50.0% required): met" in en
+    assert "Front-line worker: 2 of 2 people, 100.0% (at least 80.0% required): met" in en
+    assert "三十岁以下骨干: 0 of 2 people, 0.0% (at least 100.0% required): not met" in en
+    assert "周岁及以下" not in en and "一线职工" not in en
+    zh = c.get(url).get_data(as_text=True)
+    assert "40周岁及以下：1/2 人，占 50.0%（要求不低于 50.0%），已达到" in zh
+    assert "三十岁以下骨干：0/2 人，占 0.0%（要求不低于 100.0%），未达到" in zh
+
+    naming.confirm_list(call, office, acknowledged=True)
+    db.session.commit()
+    assert [w["template"] for w in call.confirmed_warnings] == [
+        "%(label)s：%(count)s/%(total)s 人，占 %(pct)s%%（要求不低于 %(need)s%%），未达到"]
+    audit = db.session.query(AuditEntry).filter_by(action="craftsman.list.confirm").one()
+    assert audit.data["warnings"] == ["三十岁以下骨干：0/2 人，占 0.0%（要求不低于 100.0%），未达到"]  # Chinese record
+    en = c.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "⚠ 三十岁以下骨干: 0 of 2 people, 0.0% (at least 100.0% required): not met" in en and "未达到" not in en
+    assert "⚠ 三十岁以下骨干：0/2 人，占 0.0%（要求不低于 100.0%），未达到" in c.get(url).get_data(as_text=True)
+
+    call.confirmed_warnings = ["拟命名 1 人，少于名额 2 人"]  # kept before warnings were messages: as written
+    db.session.commit()
+    assert "⚠ 拟命名 1 人，少于名额 2 人" in c.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "⚠ 拟命名 1 人，少于名额 2 人" in c.get(url).get_data(as_text=True)
