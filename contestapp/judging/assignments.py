@@ -18,7 +18,8 @@ from contestapp.entrants.models import Entrant, Entry, EntryStatus, Unit
 from contestapp.extensions import db
 from contestapp.i18n import N_, Message
 from contestapp.judging.common import JudgingError, clean_text, judge_code
-from contestapp.judging.models import VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetRequest, SheetStatus
+from contestapp.judging.models import (
+    HANDED_BACK, VOID_STATUS, Assignment, Recusal, ScoreSheet, SheetRequest, SheetStatus)
 
 
 def ensure_member(contest: Contest, judge: User, actor=None) -> None:
@@ -61,9 +62,6 @@ def assign(contest: Contest, judge: User, rounds: Iterable[Round], criteria: lis
         ensure_sheets(rnd)
     _hand_back(contest, judge, rounds, actor)
     return out
-
-
-HANDED_BACK = N_("裁判已重新分配到本轮，评分表交还原裁判")
 
 
 def _hand_back(contest: Contest, judge: User, rounds: Iterable[Round], actor) -> None:

@@ -23,7 +23,7 @@ from contestapp.contests.finality import watch
 from contestapp.contests.models import Criterion, Round
 from contestapp.entrants.models import Entry
 from contestapp.extensions import db
-from contestapp.i18n import Message, kept
+from contestapp.i18n import N_, Message, kept, verbatim
 
 
 class SheetStatus(StrEnum):
@@ -306,6 +306,11 @@ watch(Decryption, lambda d: d.event_id)
 watch(TieDecision, lambda t: t.event_id)
 
 
+# the decision the system writes on a reassignment request when the judge is given the round again
+# (`assignments._hand_back`)
+HANDED_BACK = N_("裁判已重新分配到本轮，评分表交还原裁判")
+
+
 class SheetRequest(db.Model):
     """A change to a sheet that needs the chief judge (裁判长): a judge's recusal or withdrawal of a submitted sheet
     (nothing happens to the marks until it is approved), or a sheet taken back from a judge removed from the contest
@@ -323,7 +328,7 @@ class SheetRequest(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending / approved / refused
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision: Mapped[str | None] = mapped_column(String(500))  # the chief judge's reason
+    decision: Mapped[str | None] = mapped_column(String(500))  # the chief judge's reason, or HANDED_BACK
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sheet: Mapped[ScoreSheet] = relationship()
@@ -335,3 +340,11 @@ class SheetRequest(db.Model):
         """The request's reason, for `tr`: the system's message (a judge who left the staff), else the judge's words
         as written."""
         return kept(self.reason_detail, self.reason)
+
+    @property
+    def decision_message(self) -> Message | None:
+        """The decision, for `tr`: the system's fixed text on a reassignment the hand-back closed, else the chief
+        judge's words as written (never looked up in the catalogue)."""
+        if self.kind == "reassign" and self.decision == HANDED_BACK:
+            return Message(HANDED_BACK)
+        return verbatim(self.decision) if self.decision else None

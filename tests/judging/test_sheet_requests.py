@@ -207,6 +207,39 @@ def test_a_judge_given_the_round_again_gets_back_the_sheets_taken_from_them(app,
     assert "the sheet went back to them" in page and "is no longer a judge of this contest" in page
 
 
+def test_the_chief_judges_decisions_are_shown_as_written_and_the_hand_back_in_the_readers_language(app, jw):
+    """A decision the chief judge typed is never looked up in the catalogue, even when it reads like one of its
+    texts (待处理, or the hand-back's own sentence on a withdrawal); the hand-back's decision on a reassignment is the
+    system's and is translated."""
+    from contestapp.judging.models import HANDED_BACK
+
+    c = signed_in(app, "judge2")
+    first, second = [s["id"] for s in sheets_of(c)[:2]]
+    fill_and_submit(c, first, "w1")
+    fill_and_submit(c, second, "w2")
+    withdrawal = c.post(f"/api/v1/sheets/{first}/withdrawal", json={"reason": "录入有误"}).get_json()["request_id"]
+    recusal = c.post(f"/api/v1/sheets/{second}/recusal", json={"reason": "师徒关系"}).get_json()["request_id"]
+    chief = signed_in(app, "chief1")
+    url = f"/contests/{jw['contest'].id}/judging/requests"
+    chief.post(f"{url}/{withdrawal}", data={"action": "refuse", "d-decision": HANDED_BACK})
+    chief.post(f"{url}/{recusal}", data={"action": "refuse", "d-decision": "待处理"})
+    db.session.expire_all()
+    assert db.session.get(SheetRequest, recusal).decision == "待处理"
+
+    def decisions(headers):
+        page = chief.get(url, headers=headers).get_data(as_text=True)
+        decided = page[page.index('id="decided"'):] if 'id="decided"' in page else page
+        return re.findall(r"<td>([^<]*)</td></tr>", decided)
+
+    assert sorted(decisions(EN)) == sorted(decisions({})) == sorted(["待处理", HANDED_BACK])
+
+    # a reassignment the hand-back closed: the system's decision, in the reader's language
+    db.session.get(SheetRequest, withdrawal).kind = "reassign"
+    db.session.commit()
+    assert sorted(decisions(EN)) == sorted(["待处理", "The judge was given the round again; the sheet went back to them"])
+    assert sorted(decisions({})) == sorted(["待处理", HANDED_BACK])
+
+
 def test_the_systems_reasons_are_kept_as_messages_and_shown_in_the_readers_language(app, jw):
     """A withdrawal approved returns the sheet with the system's reason (the judge's words inside it, as written): the
     chief judge's sheet page and the judge's tablet API give it in the reader's language; a chief judge's own return
