@@ -50,7 +50,7 @@ DATA_COLUMNS = {
     "judging.MarkNote": ["note", "document_no"],
     "results.Appeal": ["appellant", "text", "decision"],
     "results.ResultSnapshot": ["reason", "data"],
-    "awards.AwardGrant": ["name", "reason"],
+    "awards.AwardGrant": ["name"],  # its reason is the system's Chinese record (no page shows it)
     "certificates.Certificate": ["holder", "unit", "award", "event_name", "fields", "revoke_reason"],
     "certificates.CertificateSetup": ["issuer", "date_text"],
     "certificates.CertificateLayout": ["document"],
@@ -62,7 +62,7 @@ DATA_COLUMNS = {
     "merit.SelfMark": ["note"],
     "merit.AnnualReview": ["note"],
     "merit.Evidence": ["filename", "note", "review_note"],
-    "craftsman.CraftsmanCall": ["title", "notice", "eligibility", "targets", "confirmed_warnings"],
+    "craftsman.CraftsmanCall": ["title", "notice", "eligibility"],  # targets' labels and warnings: the system's
     "craftsman.Nomination": ["name", "employer", "employer_type", "job", "trade", "vocational_level", "honours",
                              "innovations", "statement", "summary", "office_note", "direct_reason"],
     "craftsman.NominationFile": ["original_name"],

@@ -30,6 +30,7 @@ class AwardGrant(db.Model):
     kind: Mapped[str] = mapped_column(String(10))   # award / title
     name: Mapped[str] = mapped_column(String(100))
     rank: Mapped[int]
+    # why, in the system's Chinese (the award rule's reason, 名次 n for a title): a record, no page shows it
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

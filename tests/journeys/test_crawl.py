@@ -64,7 +64,8 @@ WRITTEN_BY_THE_APP = {("result_snapshots", "data"), ("merit_period_standings", "
                       ("audit_log", "data"), ("craftsman_nominations", "check_results"), ("award_grants", "reason"),
                       ("recusals", "reason"), ("notices", "text"), ("notices", "detail"),
                       ("sheet_requests", "reason_detail"), ("score_sheets", "returned_detail"),
-                      ("craftsman_nominations", "office_note_detail")}
+                      ("craftsman_nominations", "office_note_detail"), ("job_runs", "message"),
+                      ("job_runs", "detail"), ("craftsman_calls", "targets"), ("craftsman_calls", "confirmed_warnings")}
 ENGLISH = Path(__file__).resolve().parents[2] / "contestapp" / "translations" / "en.json"
 
 
