@@ -3,7 +3,6 @@ from dotenv import load_dotenv
 
 load_dotenv()
 
-from contestapp.app import create_app, ready_to_serve  # noqa: E402  (the environment must be loaded first)
+from contestapp import create_app  # noqa: E402  (the environment must be loaded first)
 
 app = create_app()
-ready_to_serve()

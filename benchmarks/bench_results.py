@@ -188,7 +188,7 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
     from sqlalchemy import select, text, update
 
     from config import TestingConfig
-    from contestapp.app import create_app, ready_to_serve
+    from contestapp import create_app
     from contestapp.contests.models import Event
     from contestapp.extensions import db
     from contestapp.judging.models import Mark, ScoreSheet
@@ -196,7 +196,6 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
 
     os.environ["CONTESTAPP_CACHE_URL"] = cache_url
     app = create_app(TestingConfig(url))
-    ready_to_serve()  # as wsgi.py does in every serving process
     rows: list[tuple[str, float, str]] = []
     with app.app_context():
         db.drop_all()
@@ -259,16 +258,8 @@ def run(kind: str, url: str, entries: int, repeat: int, cache_url: str) -> list[
                      f"{r / f:.2f}x floor (target <= {target}x); {len(ranking.ranked):,} ranked; median of "
                      f"{repeat} {median * 1000:.0f} ms, {median / f_median:.2f}x the floor's median (full collections included)"))
         rows.append(("  of which: Python's garbage collector, per ranking", sum(pauses) / repeat,
-                     f"{len(pauses) / repeat:.1f} full collections per ranking (the ~{len(gc.get_objects()):,} objects "
-                     f"made since the start are traversed each time; {gc.get_freeze_count():,} frozen at the start)"))
-        gc.unfreeze()  # for reference: a process that did not call ready_to_serve
-        with collector() as pauses:
-            u, _ = timed(cold(big), repeat, engine.invalidate)
-        rows.append(("reference: the same without ready_to_serve (gc.freeze)", u,
-                     f"{u / f:.2f}x floor; median of {repeat} {statistics.median(LAST) * 1000:.0f} ms; "
-                     f"{len(pauses) / repeat:.1f} full collections per ranking, {sum(pauses) / repeat * 1000:.0f} ms "
-                     f"(all ~{len(gc.get_objects()):,} objects traversed)"))
-        ready_to_serve()
+                     f"{len(pauses) / repeat:.1f} full collections per ranking (the heap's ~{len(gc.get_objects()):,} "
+                     "objects are traversed each time)"))
         shape = engine._shape(big)
         ta, got_a = timed(lambda: db.session.execute(aggregate.plain_select(shape)).all(), repeat)
         rows.append(("  of which: the aggregate query alone", ta,

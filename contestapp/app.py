@@ -1,7 +1,6 @@
 """The application factory: `create_app(config)` binds the extensions, blueprints, CLI and error pages."""
 from __future__ import annotations
 
-import gc
 import importlib
 from pathlib import Path
 
@@ -149,16 +148,6 @@ def create_app(config=None) -> Flask:
     filters.register(app)
     _register_error_pages(app)
     return app
-
-
-def ready_to_serve() -> None:
-    """Called by a serving process once its application is built (wsgi.py). What exists by then -- the modules, the
-    application, its catalogues, some 235,000 objects -- lives as long as the process, so it leaves the garbage
-    collector's generations (`gc.freeze`, the way the Python documentation gives for long-running servers; the
-    collector itself runs as always). A full collection then traverses what requests made, not the whole program:
-    during a cold 10,000-entry ranking, which keeps 40,000 objects and so brings about one, 15 ms instead of 70-100."""
-    gc.collect()  # (cyclic garbage of the start-up, collected first: frozen, it would never be)
-    gc.freeze()
 
 
 def _register_error_pages(app: Flask) -> None:
