@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Iterator, Mapping
 from typing import Iterable, Optional
 
 from sqlalchemy import BigInteger, case, cast, func, or_, select, type_coerce
@@ -80,8 +81,39 @@ class EntryInfo:
         return self.code2 or self.code or self.number
 
 
-def entries(event_id: int, only: Optional[Iterable[int]] = None
-            ) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
+ID, NUMBER, STATUS = 0, 1, 3  # where EntryInfo's fields are in a listing's rows
+ACTIVE = EntryStatus.ACTIVE.value
+
+
+class Listing(Mapping[int, EntryInfo]):
+    """An event's entries, {entry id: EntryInfo}, kept as rows of plain values (EntryInfo's fields in order); an
+    EntryInfo is made when one is read. A ranking keeps its listing for as long as it is the event's latest, and a
+    tuple of plain values is what Python's garbage collector stops tracking: 10,000 EntryInfo objects kept per ranking
+    were a quarter of what brings the collector's full collections (see `_rows`). Loops over every entry read
+    `rows`."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: dict[int, tuple]):
+        self.rows = rows
+
+    def __getitem__(self, entry_id: int) -> EntryInfo:
+        return EntryInfo(*self.rows[entry_id])
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self.rows
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __reduce__(self):
+        return Listing, (self.rows,)
+
+
+def entries(event_id: int, only: Optional[Iterable[int]] = None) -> tuple[Listing, dict[int, Optional[int]]]:
     """The event's entries ({id: EntryInfo}, by id) and their versions ({id: version}), in one query; `only`: just
     those entries."""
     e, p, u, v = ENTRIES, Entrant.__table__.c, Unit.__table__.c, EntryVersion.__table__.c
@@ -89,11 +121,11 @@ def entries(event_id: int, only: Optional[Iterable[int]] = None
             .join_from(Entry.__table__, Entrant.__table__, p.id == e.entrant_id)
             .outerjoin(Unit.__table__, u.id == p.unit_id).outerjoin(EntryVersion.__table__, v.entry_id == e.id)
             .where(e.event_id == event_id).order_by(e.id))
-    infos, versions = {}, {}
+    rows, versions = {}, {}
     for r in _rows(stmt if only is None else stmt.where(e.id.in_(list(only)))):
-        infos[r[0]] = EntryInfo(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
+        rows[r[0]] = (r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "person", r[8], r[9])
         versions[r[0]] = r[10]
-    return infos, versions
+    return Listing(rows), versions
 
 
 def entry_versions(event_id: int) -> dict[int, Optional[int]]:
@@ -138,7 +170,7 @@ def decisions(event_id: int) -> tuple:
     return tuple((tuple(ids), reason) for ids, reason in rows)
 
 
-def team_results(spec: EventSpec, infos: dict[int, EntryInfo], results: dict[int, EntryResult | str]
+def team_results(spec: EventSpec, infos: Mapping[int, EntryInfo], results: dict[int, EntryResult | str]
                  ) -> tuple[dict[int, EntryResult], dict[int, str]]:
     """A `sum_members` team event: the team entries' results from their members' entry results (`domain.team_result`:
     total = sum of the members' totals, time = their total time) -> ({team entry id: result}, {entry id: why not}).

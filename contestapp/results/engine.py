@@ -38,17 +38,17 @@ from contestapp.contests.models import Event
 from contestapp.domain import EntryResult, EventSpec, Ranked, TieDecision as DTieDecision, pending_ties
 from contestapp.domain import score_event_stats
 from contestapp.domain.ranking import rank_outcome
-from contestapp.entrants.models import Entry, EntryStatus  # noqa: F401  (Entry: callers name it through here)
+from contestapp.entrants.models import Entry  # noqa: F401  (Entry: callers name it through here)
 from contestapp.extensions import cache, db
 from contestapp.results import aggregate
-from contestapp.results.aggregate import NO_MARKS, STATUS_REASONS, EntryInfo, Shape, event_spec, team_results
+from contestapp.results.aggregate import (ACTIVE, ID, NO_MARKS, NUMBER, STATUS, STATUS_REASONS, EntryInfo, Listing,
+                                          Shape, event_spec, team_results)
 from contestapp.results.inputs import explain, explain_all, recompute_from_scratch
 
 __all__ = ["EntryInfo", "Ranking", "ranking", "invalidate", "event_spec", "explain", "explain_all",
            "recompute_from_scratch", "team_results"]
 
 
-_INFO = attrgetter(*EntryInfo.__slots__)
 _RESULT = tuple(map(attrgetter, EntryResult.__slots__))
 _PLACE = tuple(map(itemgetter, range(len(Ranked._fields))))
 _TOTAL = EntryResult.__slots__.index("total")
@@ -71,7 +71,7 @@ class Ranking:
     spec: EventSpec
     ranked: list[Ranked]
     unscored: dict[int, str]          # entry id -> why (Chinese: N_ or a Message, for `tr`)
-    entries: dict[int, EntryInfo]
+    entries: Listing                  # entry id -> EntryInfo
     by_key: dict[str, int]            # domain entry key -> entry id
     pending: list[tuple[str, ...]]
     version: int                      # the event's data version it was computed at (for ETags / the big screen)
@@ -94,7 +94,7 @@ class Ranking:
         places = _columns(self.ranked, _PLACE)
         if not self.spec.ranks_members:
             places[_OWN] = ()
-        return {**self.__dict__, "entries": [_INFO(info) for info in self.entries.values()],
+        return {**self.__dict__, "entries": list(self.entries.rows.values()),
                 "results": (list(results) if failed else None, ids, columns, failed), "ranked": places}
 
     def __setstate__(self, state: dict) -> None:
@@ -106,7 +106,7 @@ class Ranking:
         if not places[_OWN]:
             places[_OWN] = map(results.__getitem__, map(by_key.__getitem__, places[0]))
         ranked = list(map(_new_ranked, repeat(Ranked), zip(*places)))
-        self.__dict__.update(state, entries={row[0]: EntryInfo(*row) for row in state["entries"]},
+        self.__dict__.update(state, entries=Listing({row[ID]: row for row in state["entries"]}),
                              results=results, ranked=ranked)
 
     def entry_of(self, r: Ranked) -> EntryInfo:
@@ -178,10 +178,10 @@ def _shape(event: Event, key: Optional[str] = None) -> Shape:
     return shape
 
 
-def _score(shape: Shape, infos: dict[int, EntryInfo], targets: Optional[set[int]]) -> dict[int, EntryResult | str]:
+def _score(shape: Shape, infos: Listing, targets: Optional[set[int]]) -> dict[int, EntryResult | str]:
     """The given active entries' results (None: every active entry), from one aggregate query."""
-    number = {i: info.number for i, info in infos.items()
-              if info.status == EntryStatus.ACTIVE and (targets is None or i in targets)}
+    number = {i: row[NUMBER] for i, row in infos.rows.items()
+              if row[STATUS] == ACTIVE and (targets is None or i in targets)}
     if not number:
         return {}
     only = None if targets is None else set(number)
@@ -191,21 +191,21 @@ def _score(shape: Shape, infos: dict[int, EntryInfo], targets: Optional[set[int]
     return {i: results.get(e) or errors.get(e, NO_MARKS) for i, e in number.items()}
 
 
-def _entries(event_id: int, previous: Optional[Ranking]) -> tuple[dict[int, EntryInfo], dict[int, Optional[int]]]:
+def _entries(event_id: int, previous: Optional[Ranking]) -> tuple[Listing, dict[int, Optional[int]]]:
     """The event's entries and their versions: after a change, the entries whose version did not move are the
     previous ranking's (their listing cannot have changed: `triggers`), and only the others are read."""
     if previous is None:
         return aggregate.entries(event_id)
     versions = aggregate.entry_versions(event_id)
-    kept = previous.entries
+    kept = previous.entries.rows
     moved = {i for i, v in versions.items() if v is None or i not in kept or previous.versions.get(i) != v}
     if len(moved) * 4 > len(versions):  # most of them (a roster re-imported): one read of all
         return aggregate.entries(event_id)
-    fresh, fresh_versions = aggregate.entries(event_id, moved) if moved else ({}, {})
+    fresh, fresh_versions = aggregate.entries(event_id, moved) if moved else (Listing({}), {})
     versions.update(fresh_versions)
     # (an entry deleted between the two reads is in neither: left out, as the next read would)
-    infos = {i: fresh[i] if i in fresh else kept[i] for i in versions if i in fresh or i not in moved}
-    return infos, {i: versions[i] for i in infos}
+    rows = {i: fresh.rows[i] if i in fresh else kept[i] for i in versions if i in fresh or i not in moved}
+    return Listing(rows), {i: versions[i] for i in rows}
 
 
 def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) -> Ranking:
@@ -214,18 +214,19 @@ def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) 
     shape = _shape(event, definition) if previous is None or previous.shape != definition else None
     if shape is None:  # the definition is the one the previous ranking used: reuse what did not move
         spec = previous.spec
+        rows = infos.rows
         results = {i: r for i, r in previous.results.items()
-                   if i in infos and versions.get(i) is not None and previous.versions.get(i) == versions[i]
-                   and infos[i].status == EntryStatus.ACTIVE}
-        todo = {i for i, info in infos.items() if info.status == EntryStatus.ACTIVE and i not in results}
+                   if i in rows and versions.get(i) is not None and previous.versions.get(i) == versions[i]
+                   and rows[i][STATUS] == ACTIVE}
+        todo = {i for i, row in rows.items() if row[STATUS] == ACTIVE and i not in results}
         if todo:
             results.update(_score(_shape(event, definition), infos, todo))
         key = previous.shape
     else:
         spec, key = shape.spec, shape.key
         results = _score(shape, infos, None)
-    unscored = {i: STATUS_REASONS.get(info.status, info.status) for i, info in infos.items()
-                if info.status != EntryStatus.ACTIVE}
+    unscored = {i: STATUS_REASONS.get(row[STATUS], row[STATUS]) for i, row in infos.rows.items()
+                if row[STATUS] != ACTIVE}
     unscored.update({i: r for i, r in results.items() if isinstance(r, str)})
     scored: Iterable[EntryResult] = [r for r in results.values() if not isinstance(r, str)]
     if spec.ranks_members:
@@ -234,10 +235,10 @@ def _compute(event: Event, version: Optional[int], previous: Optional[Ranking]) 
     tie_decisions = []
     decided = aggregate.decisions(event.id)
     if decided:
-        key_of = {i: info.key for i, info in infos.items()}
+        key_of = {i: row[NUMBER] for i, row in infos.rows.items()}
         tie_decisions = [DTieDecision(tuple(key_of[i] for i in ids if i in key_of), reason) for ids, reason in decided]
     ranked, stale = rank_outcome(scored, spec.chain, spec.unshared_places, tie_decisions)
-    return Ranking(event.id, spec, ranked, unscored, infos, {info.key: i for i, info in infos.items()},
+    return Ranking(event.id, spec, ranked, unscored, infos, {row[NUMBER]: i for i, row in infos.rows.items()},
                    pending_ties(ranked), version or 0, stale, key, results, versions)
 
 
