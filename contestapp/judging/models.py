@@ -37,11 +37,16 @@ SHEET_STATUS_LABELS = {SheetStatus.DRAFT: "草稿", SheetStatus.SUBMITTED: "已�
 
 class ScoreSheet(db.Model):
     __tablename__ = "score_sheets"
-    __table_args__ = (UniqueConstraint("entry_id", "round_id", "judge_id"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "round_id", "judge_id"),
+        # a round's sheets (its first column), and the sheet progress the big screen and the analytics page count
+        # per (round, judge, status) read from the index alone, in its order
+        Index("ix_score_sheets_round_judge_status", "round_id", "judge_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=SheetStatus.DRAFT)
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change; a stale tablet is detected by it

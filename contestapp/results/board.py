@@ -32,9 +32,10 @@ TOP_PER_ROUND = 10  # a confirmed round's best results shown on the live screen
 
 
 def sheet_counts(event: Event) -> dict[tuple[int, int], dict[str, int]]:
-    """(round id, judge id) -> {"submitted": n, "total": n} over the event's sheets (void sheets not counted)."""
+    """(round id, judge id) -> {"submitted": n, "total": n} over the event's sheets (void sheets not counted): read
+    from the index on (round, judge, status) alone."""
     rows = db.session.execute(
-        select(ScoreSheet.round_id, ScoreSheet.judge_id, ScoreSheet.status, func.count(ScoreSheet.id))
+        select(ScoreSheet.round_id, ScoreSheet.judge_id, ScoreSheet.status, func.count())
         .where(ScoreSheet.round_id.in_([r.id for r in event.rounds] or [0]), ScoreSheet.status != VOID_STATUS)
         .group_by(ScoreSheet.round_id, ScoreSheet.judge_id, ScoreSheet.status)).all()
     out: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"submitted": 0, "total": 0})
