@@ -10,10 +10,10 @@ How an event is ranked:
    criterion what the plain part does not cover (`results.aggregate`); the domain scores the entries from them
    (`domain.score_event_stats`: the same round and entry arithmetic as for single marks) and ranks them with the
    tie-break chain and the chief judge's decisions (`domain.rank_outcome`);
-3. the ranking is cached under the event's version. A request reads that version (one indexed row) and serves the
-   cached ranking when it is there; after a change it takes the last cached ranking of the event, scores again
-   only the entries whose version moved -- one changed mark re-scores one entry, not the event -- and replaces the
-   last one with it (the cache holds one ranking per event, however often marks change);
+3. the cache holds one ranking per event, the latest computed, with the version it was computed at. A request reads
+   the event's version (one indexed row) and serves the cached ranking when its version is that one; after a change
+   it takes the cached ranking, scores again only the entries whose version moved -- one changed mark re-scores one
+   entry, not the event -- and puts the new ranking in its place (one write, however often marks change);
 4. one entry's explanation (成绩明细) is computed on demand from that entry's single marks (`results.inputs`).
 
 A transaction that has written something reads its own changes, which nobody else sees yet: it neither reads nor
@@ -25,6 +25,7 @@ computed at -- the same key as the shared cache's, so it can never answer differ
 """
 from __future__ import annotations
 
+import pickle
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -122,7 +123,7 @@ class Ranking:
             yield r, self.entries[self.by_key[r.entry]]
 
 
-FORMAT = 4  # of what is cached: a release that changes the pickled classes moves it on
+FORMAT = 5  # of what is cached: a release that changes the pickled classes or the keys moves it on
 
 
 def _key(*parts) -> str:
@@ -134,6 +135,16 @@ def _get(key: str):
     try:
         return cache.get(key)
     except Exception:  # noqa: BLE001  (unpickling: AttributeError, ImportError, EOFError, ...): recompute instead
+        current_app.logger.warning("results cache: unreadable entry %s, recomputed", key)
+        return None
+
+
+def _unpack(stored: tuple[int, bytes], key: str) -> Optional[Ranking]:
+    """A cached ranking from its (version, pickled ranking): the version is read without unpickling the ranking, so
+    a worker that re-ranks from its own last ranking never unpickles the one it replaces."""
+    try:
+        return pickle.loads(stored[1])
+    except Exception:  # noqa: BLE001  (as in `_get`)
         current_app.logger.warning("results cache: unreadable entry %s, recomputed", key)
         return None
 
@@ -157,7 +168,7 @@ def invalidate(event_id: Optional[int] = None) -> None:
     if event_id is None:
         cache.clear()
     else:
-        cache.delete(_key("latest", event_id))
+        cache.delete(_key("ranking", event_id))
 
 
 _shapes: dict[str, Shape] = {}  # definition digest -> its shape: a pure function of the digest, safe to keep
@@ -251,19 +262,22 @@ def ranking(event: Event) -> Ranking:
     recent = _recent.get((str(db.engine.url), event.id))
     if recent is not None and recent.version == version:
         return recent
-    key = _key("ranking", event.id, version)
-    found = _get(key)
-    if found is not None:
+    key = _key("ranking", event.id)
+    stored = _get(key)
+    found = _unpack(stored, key) if stored is not None and (stored[0] == version or recent is None) else None
+    if found is not None and found.version == version:
         _remember(event.id, found)
         return found
-    latest = _get(_key("latest", event.id))
-    previous = recent
-    if previous is None and latest is not None:
-        previous = _get(_key("ranking", event.id, latest))
-    computed = _compute(event, version, previous)
-    cache.set(key, computed)
-    cache.set(_key("latest", event.id), version)
-    if latest is not None and latest != version:  # superseded: the cache keeps one ranking per event
-        cache.delete(_key("ranking", event.id, latest))
+    computed = _compute(event, version, recent if recent is not None else found)
+    # (two workers computing two versions at once: the one written last stays; a reader at the other version takes
+    # it as its start and re-scores what moved)
+    cache.set(key, (version, pickle.dumps(computed, pickle.HIGHEST_PROTOCOL)))
     _remember(event.id, computed)
     return computed
+
+
+def shared(event_id: int) -> Optional[Ranking]:
+    """The event's ranking as the shared cache holds it (whatever its version), or None."""
+    key = _key("ranking", event_id)
+    stored = _get(key)
+    return None if stored is None else _unpack(stored, key)

@@ -60,7 +60,7 @@ def test_two_app_instances_share_rankings_through_redis(app, event, redis_url, m
             version = aggregate.event_version(event_id)
             db.session.remove()
         with second.app_context():
-            shared = cache.get(engine._key("ranking", event_id, version))  # what the first instance stored
+            shared = engine.shared(event_id)  # what the first instance stored
             assert shared is not None and shared.version == version
             assert [(r.entry, r.rank, r.total) for r in shared.ranked] == [
                 (r.entry, r.rank, r.total) for r in computed.ranked]
