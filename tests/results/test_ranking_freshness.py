@@ -92,3 +92,31 @@ def test_a_re_rank_reads_again_only_the_entries_that_moved_and_sees_every_change
         ("改名选手", "二车间", "T-99")
     assert [r.entry for r in now.ranked] == [r.entry for r in before.ranked]
     assert sum(now.entries.rows[i] is after.entries.rows[i] for i in now.entries) == 37
+
+
+def test_the_shared_cache_holds_the_events_latest_ranking_and_a_listing_of_plain_values(event):  # noqa: F811
+    """One cache entry per event: after a change, the new ranking replaces the previous one. A ranking keeps its
+    listing as tuples of plain values (what the garbage collector stops tracking); reading an entry gives its
+    EntryInfo."""
+    from sqlalchemy import update
+
+    from contestapp.judging.models import Mark, ScoreSheet
+    from contestapp.results import aggregate, engine
+
+    engine.invalidate()
+    first = engine.ranking(event)
+    db.session.commit()
+    assert engine.shared(event.id).version == first.version
+    sheet = db.session.scalar(db.select(ScoreSheet).order_by(ScoreSheet.id))
+    db.session.execute(update(Mark).where(Mark.sheet_id == sheet.id).values(value=Mark.value))
+    db.session.commit()
+    second = engine.ranking(event)
+    db.session.commit()
+    assert second.version == aggregate.event_version(event.id) != first.version
+    stored = engine.shared(event.id)
+    assert stored.version == second.version
+    assert [(r.entry, r.rank, r.total) for r in stored.ranked] == [(r.entry, r.rank, r.total) for r in second.ranked]
+    assert all(type(row) is tuple and all(v is None or type(v) in (int, str) for v in row)
+               for row in second.entries.rows.values())
+    info = second.entries[sheet.entry_id]
+    assert (info.id, info.key, info.label) == (sheet.entry_id, info.number, info.code or info.number)
