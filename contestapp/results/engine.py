@@ -130,10 +130,11 @@ def _key(*parts) -> str:
     return f"results{FORMAT}:" + ":".join(str(p) for p in parts)
 
 
-def _get(key: str):
-    """A cached value, or None; an entry another release wrote that this one cannot read counts as absent."""
+def _get(key: str, read=None, value=None):
+    """A cached value -- the cache's entry under key, or `read(value)` of what it held -- or None; an entry another
+    release wrote that this one cannot read counts as absent."""
     try:
-        return cache.get(key)
+        return cache.get(key) if read is None else read(value)
     except Exception:  # noqa: BLE001  (unpickling: AttributeError, ImportError, EOFError, ...): recompute instead
         current_app.logger.warning("results cache: unreadable entry %s, recomputed", key)
         return None
@@ -142,11 +143,7 @@ def _get(key: str):
 def _unpack(stored: tuple[int, bytes], key: str) -> Optional[Ranking]:
     """A cached ranking from its (version, pickled ranking): the version is read without unpickling the ranking, so
     a worker that re-ranks from its own last ranking never unpickles the one it replaces."""
-    try:
-        return pickle.loads(stored[1])
-    except Exception:  # noqa: BLE001  (as in `_get`)
-        current_app.logger.warning("results cache: unreadable entry %s, recomputed", key)
-        return None
+    return _get(key, pickle.loads, stored[1])
 
 
 _recent: dict[tuple[str, int], Ranking] = {}  # (database, event id) -> the last ranking this process used
